@@ -1,0 +1,43 @@
+# The two commands: `make run` (the portal with demo data) and `make test`
+# (the whole suite). Both install what they need on a fresh machine.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+export PYTHONPATH := $(CURDIR)
+# Eventlet announces its own deprecation at every import (docs/messaging.md).
+export PYTHONWARNINGS := ignore::DeprecationWarning
+
+.PHONY: run test setup bench messages clean-demo
+
+run: setup
+	@bash tools/ensure-services.sh broker
+	$(PY) -m deploy.local.run
+
+test: setup node_modules/.installed-stamp
+	@bash tools/ensure-services.sh broker postgres browser
+	$(PY) -m pytest
+
+setup: $(VENV)/.installed-stamp node_modules/.installed-stamp
+
+# A venv that no longer runs (moved, or its Python gone) is rebuilt from scratch.
+$(VENV)/.installed-stamp: requirements.txt requirements-dev.txt
+	@$(PY) -c '' 2>/dev/null || { rm -rf $(VENV); $(PYTHON) -m venv $(VENV); }
+	$(PY) -m pip install --disable-pip-version-check -q -r requirements-dev.txt
+	@touch $@
+
+# The DSFR comes from the npm registry at the version pinned in package-lock.json
+# (its preinstall script wants a project file of its own; nothing of it is needed).
+node_modules/.installed-stamp: package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund
+	@touch $@
+
+bench: setup
+	@bash tools/ensure-services.sh broker
+	$(PY) -m bench.rpc_roundtrip
+
+# Extract the user-facing strings for translators (docs/ui.md).
+messages: setup
+	$(VENV)/bin/pybabel extract -F gateway/babel.cfg -o gateway/translations/messages.pot .
+
+clean-demo:
+	rm -rf var/

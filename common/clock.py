@@ -1,0 +1,84 @@
+"""The one clock every rule reads (ARCHITECTURE rule 6).
+
+In production it is the system clock. In development and tests a clock file
+(`SCOLARITE_CLOCK_FILE`) holds an offset in seconds that every process applies,
+so a test or a demo can move time for all services and the gateway at once
+without sleeping.
+"""
+import json
+import os
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from nameko.extensions import DependencyProvider
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+class Clock:
+    def __init__(self, path: str | None = None):
+        self.path = path if path is not None else os.environ.get("SCOLARITE_CLOCK_FILE")
+        self._cached_mtime = None
+        self._offset = timedelta(0)
+
+    def _current_offset(self) -> timedelta:
+        if not self.path:
+            return timedelta(0)
+        try:
+            mtime = os.stat(self.path).st_mtime_ns
+        except FileNotFoundError:
+            return timedelta(0)
+        if mtime != self._cached_mtime:
+            with open(self.path, encoding="utf-8") as fh:
+                self._offset = timedelta(seconds=float(json.load(fh)["offset_seconds"]))
+            self._cached_mtime = mtime
+        return self._offset
+
+    def now(self) -> datetime:
+        """Aware UTC instant."""
+        return datetime.now(timezone.utc) + self._current_offset()
+
+    def today(self) -> date:
+        """The calendar day in France, which school rules ("the next day") count in."""
+        return self.now().astimezone(PARIS).date()
+
+    def move_to(self, instant: datetime) -> None:
+        """Shift every process reading this clock file so that now() is `instant`."""
+        self.set_offset((instant - datetime.now(timezone.utc)).total_seconds())
+
+    def advance(self, delta: timedelta) -> None:
+        self.set_offset((self._current_offset() + delta).total_seconds())
+
+    def set_offset(self, seconds: float) -> None:
+        if not self.path:
+            raise RuntimeError("moving time needs SCOLARITE_CLOCK_FILE")
+        tmp = f"{self.path}.tmp"
+        with open(tmp, "w", encoding="utf-8") as fh:
+            json.dump({"offset_seconds": seconds}, fh)
+        os.replace(tmp, self.path)
+
+
+class ClockProvider(DependencyProvider):
+    """Gives each worker the process's clock."""
+
+    def setup(self):
+        self.clock = Clock()
+
+    def get_dependency(self, worker_ctx):
+        return self.clock
+
+
+def add_months(instant: datetime, months: int) -> datetime:
+    """Same day `months` later, clamped to the month's last day ("valable 3 mois")."""
+    month_index = instant.month - 1 + months
+    year, month = instant.year + month_index // 12, month_index % 12 + 1
+    for day in range(instant.day, 27, -1):
+        try:
+            return instant.replace(year=year, month=month, day=day)
+        except ValueError:
+            continue
+    return instant.replace(year=year, month=month, day=min(instant.day, 28))
+
+
+def age_on(birth: date, day: date) -> int:
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))

@@ -1,0 +1,61 @@
+"""Run one service as its own process: `python -m common.runner accounts`.
+
+Eventlet patching comes first, before anything else is imported; only service
+processes use eventlet (the gateway never does).
+"""
+import eventlet
+
+eventlet.monkey_patch()
+
+import importlib  # noqa: E402
+import logging  # noqa: E402
+import signal  # noqa: E402
+import sys  # noqa: E402
+
+from nameko.runners import ServiceRunner  # noqa: E402
+
+from common.config import nameko_config  # noqa: E402
+from common.logs import setup_logging  # noqa: E402
+
+
+def load_service_class(name: str):
+    """`accounts` -> services.accounts.service's class named `accounts`; a dotted
+    `module:Class` is also accepted (tests run small services of their own)."""
+    if ":" in name:
+        module_name, class_name = name.split(":")
+        return getattr(importlib.import_module(module_name), class_name)
+    module = importlib.import_module(f"services.{name}.service")
+    for value in vars(module).values():
+        if isinstance(value, type) and getattr(value, "name", None) == name and value.__module__ == module.__name__:
+            return value
+    raise SystemExit(f"no service named {name!r} in {module.__name__}")
+
+
+def main(argv: list[str]) -> int:
+    setup_logging()
+    cls = load_service_class(argv[0])
+    runner = ServiceRunner(nameko_config(cls.name))
+    runner.add_service(cls)
+    stopping = eventlet.event.Event()
+
+    def _stop(signum, _frame):
+        if not stopping.ready():
+            stopping.send(signum)
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    runner.start()
+    logging.getLogger("scolarite").info("service %s ready", cls.name)
+    print(f"{cls.name}: ready", flush=True)
+    waiter = eventlet.spawn(runner.wait)
+    stopping.wait()
+    # Graceful stop: finish the workers in flight, leave unacked messages to the broker.
+    with eventlet.Timeout(20, False):
+        runner.stop()
+    runner.kill()
+    waiter.kill()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

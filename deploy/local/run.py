@@ -1,0 +1,76 @@
+"""`make run`: the whole portal on this machine, with demo data.
+
+Migrates each deployed service's SQLite database under var/, starts every
+deployed service as its own process and the gateway under gunicorn, creates
+the demo académie on first run, prints the address to open, and stops
+everything on Ctrl-C.
+"""
+import os
+import signal
+import sys
+import time
+
+from common.clock import Clock
+from common.config import ROOT, database_url, var_dir
+from common.db import upgrade
+from common.deployment import deployed_services
+from tools import demo
+from tools.cluster import Cluster, StartError
+
+PORT = int(os.environ.get("SCOLARITE_PORT", "8000"))
+
+
+def main() -> int:
+    var = var_dir()
+    os.environ.setdefault("SCOLARITE_DEV", "1")
+    os.environ.setdefault("SCOLARITE_CLOCK_FILE", str(var / "clock.json"))
+    clock_file = os.environ["SCOLARITE_CLOCK_FILE"]
+    if not os.path.exists(clock_file):
+        Clock(clock_file).set_offset(0)
+    services = deployed_services()
+    for name in services:
+        if (ROOT / "services" / name / "migrations").exists():
+            upgrade(name, database_url(name))
+    cluster = Cluster({}, var / "logs")
+    for name, settings in services.items():
+        for instance in range(1, int(settings.get("instances", 1)) + 1):
+            cluster.service(name, instance)
+    cluster.gateway(PORT)
+    stopping = False
+
+    def _stop(_signum, _frame):
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        cluster.start_all()
+        marker = var / "demo-done"
+        if not marker.exists():
+            sys.argv = ["demo"]
+            demo.main()
+            marker.write_text("ok\n")
+        print()
+        print(f"  Scolarité services est prêt : http://127.0.0.1:{PORT}/")
+        print(f"  Comptes de démonstration : {var / 'demo-comptes.txt'}")
+        print(f"  Journaux : {var / 'logs'}/")
+        print("  Ctrl-C pour tout arrêter.")
+        print(flush=True)
+        while not stopping:
+            for name, proc in cluster.processes.items():
+                if not proc.running:
+                    print(f"{name} s'est arrêté (code {proc.popen.returncode}) ; voir {proc.log_path}")
+                    stopping = True
+            time.sleep(0.5)
+    except StartError as exc:
+        print(f"Démarrage impossible : {exc}", file=sys.stderr)
+        return 1
+    finally:
+        print("Arrêt des services...")
+        cluster.stop_all()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The Flask gateway: the only thing a browser talks to."""

@@ -1,0 +1,85 @@
+"""The gateway's application factory."""
+import os
+import secrets
+import uuid
+from datetime import date
+from pathlib import Path
+
+from flask import Flask, g, request
+from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_wtf.csrf import CSRFProtect
+
+from common import config as common_config
+from common.clock import Clock
+from common.deployment import feature_services
+
+csrf = CSRFProtect()
+limiter = Limiter(key_func=get_remote_address, default_limits=[])
+babel = Babel()
+
+
+def _secret_key() -> str:
+    key = os.environ.get("SCOLARITE_SECRET_KEY")
+    if key:
+        return key
+    # Development: one key per checkout, kept under var/ so sessions survive restarts.
+    path = common_config.var_dir() / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    app = Flask(__name__)
+    https = os.environ.get("SCOLARITE_HTTPS", "0") == "1"
+    app.config.update(
+        SECRET_KEY=_secret_key(),
+        AMQP_URI=common_config.amqp_uri(),
+        RPC_TIMEOUT=common_config.rpc_timeout(),
+        # A service that has not answered the menu within this many seconds is
+        # shown as temporarily unavailable; the page does not wait longer.
+        MENU_TIMEOUT=float(os.environ.get("SCOLARITE_MENU_TIMEOUT", "1.5")),
+        FEATURE_SERVICES=feature_services(),
+        DEV_MODE=os.environ.get("SCOLARITE_DEV", "0") == "1",
+        SESSION_COOKIE_NAME="scolarite",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=https,
+        PREFERRED_URL_SCHEME="https" if https else "http",
+        WTF_CSRF_TIME_LIMIT=None,
+        BABEL_DEFAULT_LOCALE="fr",
+        BABEL_DEFAULT_TIMEZONE="Europe/Paris",
+        RATELIMIT_STORAGE_URI=os.environ.get("SCOLARITE_RATELIMIT_STORAGE", "memory://"),
+        RATELIMIT_LOGIN=os.environ.get("SCOLARITE_RATELIMIT_LOGIN", "10 per minute"),
+        DSFR_DIST=Path(os.environ.get("SCOLARITE_DSFR_DIST",
+                                      common_config.ROOT / "node_modules" / "@gouvfr" / "dsfr" / "dist")),
+        CLOCK=Clock(),
+    )
+    app.config.update(overrides or {})
+
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=lambda: "fr")
+
+    @app.template_filter("frdate")
+    def frdate(value):
+        """ISO date (as it crosses the wire) -> jj/mm/aaaa."""
+        if not value:
+            return ""
+        return date.fromisoformat(str(value)[:10]).strftime("%d/%m/%Y")
+
+    @app.before_request
+    def _request_id():
+        g.request_id = request.headers.get("X-Request-Id") or uuid.uuid4().hex
+
+    from gateway import assets, auth, compte, errors, home, pages
+
+    app.register_blueprint(assets.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(home.bp)
+    app.register_blueprint(compte.bp)
+    app.register_blueprint(pages.bp)
+    errors.register(app)
+    return app

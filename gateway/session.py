@@ -1,0 +1,54 @@
+"""Who is logged in: the accounts service holds the sessions; the browser's
+signed cookie carries only the opaque session token (and the CSRF token)."""
+from functools import wraps
+
+from flask import abort, g, redirect, request, session, url_for
+
+from gateway import rpc
+from services.accounts.exceptions import SessionExpired
+
+TOKEN = "t"
+
+
+def load_viewer() -> dict | None:
+    if "viewer" in g:
+        return g.viewer
+    g.viewer = None
+    token = session.get(TOKEN)
+    if token:
+        try:
+            g.viewer = rpc.call("accounts", "get_session", token=token)
+        except SessionExpired:
+            session.pop(TOKEN, None)
+    return g.viewer
+
+
+def start_session(token: str) -> None:
+    """A fresh cookie (and CSRF token) for every new session."""
+    session.clear()
+    session[TOKEN] = token
+
+
+def login_required(view):
+    """The viewer must be logged in and past the first connection."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        viewer = load_viewer()
+        if viewer is None:
+            return redirect(url_for("auth.login", suivant=request.full_path if request.method == "GET" else None))
+        if viewer["must_change_password"]:
+            return redirect(url_for("auth.first_connection"))
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def child_or_404(eleve_id: int) -> dict:
+    """The authorization check of every route that names a child: a guardian
+    reaches only their own children, a student only themself. Another child is
+    answered exactly like a child that does not exist."""
+    for child in g.viewer["children"]:
+        if child["eleve_id"] == eleve_id:
+            return child
+    abort(404)

@@ -1,0 +1,114 @@
+"""What the accounts service owns: establishments, students, guardians
+("responsables"), the links between them, accounts and sessions."""
+from datetime import date, datetime
+
+from sqlalchemy import (
+    Boolean, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from common.db import UtcDateTime
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Etablissement(Base):
+    __tablename__ = "etablissement"
+
+    uai: Mapped[str] = mapped_column(String(8), primary_key=True)
+    nom: Mapped[str] = mapped_column(String(200))
+    type: Mapped[str] = mapped_column(String(20))  # "college" or "lycee"
+    commune: Mapped[str] = mapped_column(String(100), default="")
+    message_accueil: Mapped[str] = mapped_column(Text, default="")
+
+
+class Eleve(Base):
+    __tablename__ = "eleve"
+    __table_args__ = (UniqueConstraint("etablissement_uai", "siecle_eleve_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    etablissement_uai: Mapped[str] = mapped_column(ForeignKey("etablissement.uai"), index=True)
+    siecle_eleve_id: Mapped[str] = mapped_column(String(20))
+    ine: Mapped[str | None] = mapped_column(String(11), index=True)
+    nom: Mapped[str] = mapped_column(String(100))
+    prenom: Mapped[str] = mapped_column(String(100))
+    date_naissance: Mapped[date] = mapped_column(Date)
+    classe: Mapped[str | None] = mapped_column(String(40))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    date_sortie: Mapped[date | None] = mapped_column(Date)
+
+    etablissement: Mapped[Etablissement] = relationship()
+    liens: Mapped[list["Lien"]] = relationship(back_populates="eleve", cascade="all, delete-orphan")
+
+
+class Responsable(Base):
+    """A guardian as one establishment's data knows them (one SIECLE PERSONNE)."""
+
+    __tablename__ = "responsable"
+    __table_args__ = (UniqueConstraint("etablissement_uai", "siecle_personne_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    etablissement_uai: Mapped[str] = mapped_column(ForeignKey("etablissement.uai"), index=True)
+    siecle_personne_id: Mapped[str] = mapped_column(String(20))
+    civilite: Mapped[str | None] = mapped_column(String(5))
+    nom: Mapped[str] = mapped_column(String(100))
+    prenom: Mapped[str] = mapped_column(String(100))
+    email: Mapped[str | None] = mapped_column(String(254))
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("account.id", ondelete="SET NULL"), index=True)
+
+    liens: Mapped[list["Lien"]] = relationship(back_populates="responsable", cascade="all, delete-orphan")
+    account: Mapped["Account | None"] = relationship(back_populates="responsables")
+
+
+class Lien(Base):
+    """A student ↔ adult link; only `niveau_responsabilite == 1` (représentant
+    légal) gives access to the online services."""
+
+    __tablename__ = "lien"
+    __table_args__ = (UniqueConstraint("eleve_id", "responsable_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    eleve_id: Mapped[int] = mapped_column(ForeignKey("eleve.id", ondelete="CASCADE"), index=True)
+    responsable_id: Mapped[int] = mapped_column(ForeignKey("responsable.id", ondelete="CASCADE"), index=True)
+    niveau_responsabilite: Mapped[int] = mapped_column(Integer)
+    code_parente: Mapped[str | None] = mapped_column(String(2))
+
+    eleve: Mapped[Eleve] = relationship(back_populates="liens")
+    responsable: Mapped[Responsable] = relationship(back_populates="liens")
+
+
+class Account(Base):
+    __tablename__ = "account"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    identifiant: Mapped[str] = mapped_column(String(40), unique=True)
+    role: Mapped[str] = mapped_column(String(20))  # responsable, eleve, staff, operator
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    password_provisional: Mapped[bool] = mapped_column(Boolean, default=True)
+    provisional_issued_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    password_changed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    email: Mapped[str | None] = mapped_column(String(254))
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    activated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_login_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    previous_login_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    eleve_id: Mapped[int | None] = mapped_column(ForeignKey("eleve.id", ondelete="CASCADE"), unique=True)
+    etablissement_uai: Mapped[str | None] = mapped_column(ForeignKey("etablissement.uai"))
+
+    eleve: Mapped[Eleve | None] = relationship()
+    responsables: Mapped[list[Responsable]] = relationship(back_populates="account")
+
+
+class Session(Base):
+    """A logged-in browser. Only the token's SHA-256 is stored."""
+
+    __tablename__ = "session"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -1,0 +1,156 @@
+"""Issue 2's "done when", as a family would do it in a browser without JavaScript."""
+import uuid
+
+import pytest
+
+from tests.helpers import WebUser, family_payload, letters_by_name, text_of
+
+
+@pytest.fixture(scope="module")
+def family(platform):
+    """An establishment of its own per module, so modules do not share accounts."""
+    uai = f"{uuid.uuid4().int % 10**7:07d}A"
+    rpc = platform.rpc()
+    report = rpc.call("accounts", "import_siecle", payload=family_payload(uai=uai))
+    letters = letters_by_name(rpc.call("accounts", "issue_letters", uai=uai))
+    rpc.close()
+    return {"uai": uai, "report": report, "letters": letters}
+
+
+def test_guardian_changes_provisional_password_then_sees_one_menu_per_child(platform, family):
+    letter = family["letters"]["Philippe MARTIN"]
+    user = WebUser(platform.base_url)
+    page = user.login(letter["identifiant"], letter["password"])
+    assert page.url.endswith("/premiere-connexion")
+    assert "Première connexion" in text_of(page.text)
+
+    # Nothing else is reachable before the password is changed.
+    assert user.get("/").url.endswith("/premiere-connexion")
+
+    page = user.post_form("/premiere-connexion", {
+        "date_naissance": "2014-01-02", "new_password": "soleil2026", "new_password_confirm": "soleil2026",
+        "email": "philippe.martin@example.org", "email_confirm": "philippe.martin@example.org",
+    })
+    text = text_of(page.text)
+    assert "La scolarité de" in text
+    assert "Hugo MARTIN" in text and "Léa MARTIN" in text  # the child switcher
+    assert "Zoé" not in text
+    # One menu per child: each child's page has its own menu.
+    for prenom in ("Hugo", "Léa"):
+        link = [c for c in ("Hugo", "Léa") if c == prenom][0]
+        assert f"Menu de {link}" in text or prenom in text
+
+    # The provisional password no longer opens the account; the new one does.
+    other = WebUser(platform.base_url)
+    assert "Identifiant ou mot de passe incorrect" in text_of(other.login(letter["identifiant"], letter["password"]).text)
+    assert "La scolarité de" in text_of(other.login(letter["identifiant"], "soleil2026").text)
+
+
+def test_each_child_has_its_own_page_and_menu(platform, family):
+    letter = family["letters"]["Claire MARTIN"]
+    user = WebUser(platform.base_url)
+    user.login(letter["identifiant"], letter["password"])
+    user.post_form("/premiere-connexion", {
+        "date_naissance": "2012-04-04", "new_password": "lune2026ab", "new_password_confirm": "lune2026ab",
+        "email": "claire@example.org", "email_confirm": "claire@example.org",
+    })
+    session = platform.rpc()
+    ids = {}
+    hugo_page = user.get("/")
+    for child_id_text in ("Hugo", "Léa"):
+        assert child_id_text in text_of(hugo_page.text)
+    pages = {}
+    import re
+    for eleve_id in set(int(i) for i in re.findall(r'/eleve/(\d+)/', hugo_page.text)):
+        page = user.get(f"/eleve/{eleve_id}/")
+        assert page.status_code == 200
+        pages[eleve_id] = text_of(page.text)
+    session.close()
+    assert len(pages) == 2
+    titles = sorted(p.split("La scolarité de ")[1].split(" Né")[0] for p in pages.values())
+    assert titles == ["Hugo MARTIN", "Léa MARTIN"]
+    assert all("Mon compte" in p for p in pages.values())
+    del ids
+
+
+def test_student_sees_only_themself(platform, family):
+    letter = family["letters"]["Zoé DURAND"]
+    user = WebUser(platform.base_url)
+    user.login(letter["identifiant"], letter["password"])
+    # A student checks their own birth date; a wrong one changes nothing.
+    page = user.post_form("/premiere-connexion", {
+        "date_naissance": "2013-06-29", "new_password": "etoile2026", "new_password_confirm": "etoile2026"})
+    assert "La date de naissance ne correspond pas à celle de l'élève." in text_of(page.text)
+    page = user.post_form("/premiere-connexion", {
+        "date_naissance": "30/06/2013", "new_password": "etoile2026", "new_password_confirm": "etoile2026"})
+    text = text_of(page.text)
+    assert "La scolarité de Zoé DURAND" in text
+    assert "MARTIN" not in text
+    # Another child's page answers like a page that does not exist.
+    import re
+    own = int(re.search(r'/eleve/(\d+)/', page.text).group(1))
+    other = user.get(f"/eleve/{own + 1}/")
+    assert other.status_code == 404
+    assert "Page introuvable" in text_of(other.text)
+
+
+def test_wrong_identifier_or_password_gives_one_message(platform, family):
+    letter = family["letters"]["Paul DURAND"]
+    user = WebUser(platform.base_url)
+    wrong_password = text_of(user.login(letter["identifiant"], "pas-le-bon-1").text)
+    wrong_identifier = text_of(user.login("personne.inconnue9", letter["password"]).text)
+    message = "Identifiant ou mot de passe incorrect."
+    assert message in wrong_password and message in wrong_identifier
+
+
+@pytest.mark.parametrize("form, field_message", [
+    ({"date_naissance": "31/02/2013"}, "Date invalide"),
+    ({"new_password": "court1", "new_password_confirm": "court1"}, "de 8 à 14 caractères"),
+    ({"new_password": "sanschiffres", "new_password_confirm": "sanschiffres"}, "au moins une lettre et au moins un chiffre"),
+    ({"new_password": "12345678901", "new_password_confirm": "12345678901"}, "au moins une lettre et au moins un chiffre"),
+    ({"new_password_confirm": "autre2026x"}, "Les deux mots de passe ne sont pas identiques."),
+    ({"email": ""}, "L'adresse électronique est obligatoire pour un responsable."),
+    ({"email": "pas une adresse", "email_confirm": "pas une adresse"}, "Adresse électronique invalide"),
+    ({"email_confirm": "autre@example.org"}, "Les deux adresses ne sont pas identiques."),
+    ({"new_password": "x" * 300, "new_password_confirm": "x" * 300}, "caractères"),
+])
+def test_malformed_first_connection_rerenders_in_french_and_changes_nothing(platform, family, form, field_message):
+    letter = family["letters"]["Paul DURAND"]
+    user = WebUser(platform.base_url)
+    user.login(letter["identifiant"], letter["password"])
+    good = {"date_naissance": "2013-06-30", "new_password": "valide2026", "new_password_confirm": "valide2026",
+            "email": "paul@example.org", "email_confirm": "paul@example.org"}
+    page = user.post_form("/premiere-connexion", {**good, **form})
+    assert page.status_code == 200
+    assert page.url.endswith("/premiere-connexion")
+    assert field_message in text_of(page.text)
+    # Nothing changed: the provisional password still opens the first connection.
+    again = WebUser(platform.base_url).login(letter["identifiant"], letter["password"])
+    assert again.url.endswith("/premiere-connexion")
+
+
+def test_unknown_url_gets_a_french_404(platform):
+    page = WebUser(platform.base_url).get("/nulle-part")
+    assert page.status_code == 404
+    assert "Page introuvable" in text_of(page.text)
+    assert "Traceback" not in page.text
+
+
+def test_form_without_csrf_token_is_refused(platform, family):
+    import requests
+
+    page = requests.post(platform.base_url + "/connexion", data={"identifiant": "x", "mot_de_passe": "y"}, timeout=10)
+    assert page.status_code == 400
+    assert "Formulaire expiré" in text_of(page.text)
+
+
+def test_logout_ends_the_session(platform, family):
+    letter = family["letters"]["Paul DURAND"]
+    user = WebUser(platform.base_url)
+    assert user.login(letter["identifiant"], letter["password"]).url.endswith("/premiere-connexion")
+    cookie = user.http.cookies.get("scolarite")
+    user.logout()
+    # Replaying the old cookie does not bring the session back.
+    replay = WebUser(platform.base_url)
+    replay.http.cookies.set("scolarite", cookie)
+    assert replay.get("/").url.split("?")[0].endswith("/connexion")

@@ -1,0 +1,196 @@
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import psycopg2
+import pytest
+import requests
+import yaml
+
+from common.clock import Clock
+from common.config import ROOT
+from common.db import new_session, upgrade
+
+RUN_ID = uuid.uuid4().hex[:8]
+PG_ADMIN_DSN = os.environ.get("SCOLARITE_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
+BROKER = os.environ.get("SCOLARITE_TEST_BROKER", "127.0.0.1:5672")
+
+
+def _rabbitmqctl(*args):
+    subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True, timeout=120)
+
+
+class VirtualHosts:
+    """One RabbitMQ virtual host per need, all deleted at the end of the run."""
+
+    def __init__(self):
+        self.created = []
+
+    def new(self, label: str) -> str:
+        name = f"scolarite-test-{RUN_ID}-{label}"
+        _rabbitmqctl("add_vhost", name)
+        _rabbitmqctl("set_permissions", "-p", name, "guest", ".*", ".*", ".*")
+        self.created.append(name)
+        return f"amqp://guest:guest@{BROKER}/{name}"
+
+    def cleanup(self):
+        for name in self.created:
+            subprocess.run(["rabbitmqctl", "-q", "delete_vhost", name], capture_output=True, timeout=120)
+
+
+class Databases:
+    """Fresh databases per need: SQLite files, or PostgreSQL databases named after the run."""
+
+    def __init__(self, tmp: Path):
+        self.tmp = tmp
+        self.pg_created = []
+
+    def new(self, backend: str, label: str) -> str:
+        if backend == "sqlite":
+            return f"sqlite:///{self.tmp / (label + '-' + uuid.uuid4().hex[:6] + '.db')}"
+        name = f"scolarite_test_{RUN_ID}_{label}_{uuid.uuid4().hex[:6]}"
+        conn = psycopg2.connect(PG_ADMIN_DSN)
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute(f'CREATE DATABASE "{name}"')
+        conn.close()
+        self.pg_created.append(name)
+        return f"postgresql://postgres@127.0.0.1:5432/{name}"
+
+    def cleanup(self):
+        if not self.pg_created:
+            return
+        conn = psycopg2.connect(PG_ADMIN_DSN)
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            for name in self.pg_created:
+                cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.close()
+
+
+@pytest.fixture(scope="session")
+def vhosts():
+    hosts = VirtualHosts()
+    yield hosts
+    hosts.cleanup()
+
+
+@pytest.fixture(scope="session")
+def databases(tmp_path_factory):
+    dbs = Databases(tmp_path_factory.mktemp("db"))
+    yield dbs
+    dbs.cleanup()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request):
+    return request.param
+
+
+@pytest.fixture
+def clock(tmp_path):
+    """The injectable clock, moved by tests instead of sleeping."""
+    c = Clock(str(tmp_path / "clock.json"))
+    c.set_offset(0)
+    return c
+
+
+def migrated_session(databases, backend, service):
+    url = databases.new(backend, service)
+    upgrade(service, url)
+    return url, new_session(url)
+
+
+@pytest.fixture
+def accounts_db(databases, backend):
+    url, session = migrated_session(databases, backend, "accounts")
+    yield session
+    session.close()
+    session.get_bind().dispose()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Platform:
+    """The services and the gateway, each its own process, on a virtual host
+    and databases of this run; started as `make run` starts them."""
+
+    def __init__(self, vhosts, databases, backend, tmp: Path, services: dict, extra_services=()):
+        from tools.cluster import Cluster
+
+        self.tmp = tmp
+        self.amqp_uri = vhosts.new(f"{backend}-{uuid.uuid4().hex[:4]}")
+        self.clock = Clock(str(tmp / "clock.json"))
+        self.clock.set_offset(0)
+        deploy = tmp / "services.yml"
+        deploy.write_text(yaml.safe_dump({"services": services}))
+        env = {
+            "AMQP_URI": self.amqp_uri,
+            "SCOLARITE_VAR_DIR": str(tmp / "var"),
+            "SCOLARITE_CLOCK_FILE": str(tmp / "clock.json"),
+            "SCOLARITE_DEPLOY_FILE": str(deploy),
+            "SCOLARITE_DEV": "1",
+            "SCOLARITE_MENU_TIMEOUT": "1.0",
+            # Tests log in far more often than a person; the limits have tests of their own.
+            "SCOLARITE_RATELIMIT_LOGIN": "10000 per minute",
+            "SCOLARITE_LOG_LEVEL": "INFO",
+        }
+        for service in list(services) + list(extra_services):
+            if (ROOT / "services" / service / "migrations").exists():
+                url = databases.new(backend, service)
+                upgrade(service, url)
+                env[f"{service.upper()}_DATABASE_URL"] = url
+        self.env = env
+        self.cluster = Cluster(env, tmp / "logs")
+        self.port = free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+
+    def start(self, services, gateway=True):
+        for name in services:
+            self.cluster.service(name)
+        if gateway:
+            self.cluster.gateway(self.port)
+        self.cluster.start_all()
+        if gateway:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    if requests.get(self.base_url + "/connexion", timeout=2).status_code == 200:
+                        break
+                except requests.ConnectionError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise RuntimeError("gateway not answering; see " + str(self.tmp / "logs"))
+                time.sleep(0.2)
+        return self
+
+    def rpc(self, timeout=30):
+        from common.rpc_client import RpcClient
+
+        return RpcClient(self.amqp_uri, timeout=timeout, client_name="test")
+
+    def stop(self):
+        self.cluster.stop_all()
+
+    def log(self, name) -> str:
+        return (self.tmp / "logs" / f"{name}.log").read_text()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def platform(request, vhosts, databases, tmp_path_factory):
+    """accounts + gateway (+ the services later issues add), one per backend."""
+    services = {"accounts": {"required": True}}
+    p = Platform(vhosts, databases, request.param, tmp_path_factory.mktemp(f"platform-{request.param}"), services)
+    p.start(services)
+    yield p
+    p.stop()

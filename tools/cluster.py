@@ -1,0 +1,107 @@
+"""Start and stop the platform's processes: one per service instance, the
+gateway under gunicorn, the local mail catcher. Used by `make run` and by the
+end-to-end tests, so that the tests run the services exactly as `make run` does.
+"""
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from common.config import ROOT
+
+
+class StartError(RuntimeError):
+    pass
+
+
+class Process:
+    def __init__(self, name: str, argv: list[str], env: dict, ready_marker: str | None, log_path: Path):
+        self.name, self.argv, self.env, self.ready_marker, self.log_path = name, argv, env, ready_marker, log_path
+        self.popen: subprocess.Popen | None = None
+        self._ready = threading.Event()
+
+    def start(self) -> "Process":
+        self._ready.clear()
+        log = open(self.log_path, "a", encoding="utf-8")
+        self.popen = subprocess.Popen(self.argv, cwd=ROOT, env=self.env, stdout=subprocess.PIPE,
+                                      stderr=subprocess.STDOUT, text=True, start_new_session=True)
+        if self.ready_marker is None:
+            self._ready.set()
+
+        def pump():
+            for line in self.popen.stdout:
+                log.write(line)
+                log.flush()
+                if self.ready_marker and self.ready_marker in line:
+                    self._ready.set()
+            log.close()
+
+        threading.Thread(target=pump, daemon=True).start()
+        return self
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while not self._ready.wait(0.1):
+            if self.popen.poll() is not None:
+                raise StartError(f"{self.name} exited with {self.popen.returncode}; see {self.log_path}")
+            if time.monotonic() > deadline:
+                raise StartError(f"{self.name} not ready after {timeout} s; see {self.log_path}")
+
+    @property
+    def running(self) -> bool:
+        return self.popen is not None and self.popen.poll() is None
+
+    def stop(self, sig=signal.SIGTERM, timeout: float = 25) -> None:
+        if not self.running:
+            return
+        try:
+            os.killpg(self.popen.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            self.popen.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.popen.pid, signal.SIGKILL)
+            self.popen.wait()
+
+    def kill(self) -> None:
+        self.stop(signal.SIGKILL)
+
+
+class Cluster:
+    """A set of processes sharing one environment (broker URI, databases, clock)."""
+
+    def __init__(self, env: dict, log_dir: Path):
+        self.env = {**os.environ, **env, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
+        self.log_dir = Path(log_dir)
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        self.processes: dict[str, Process] = {}
+
+    def _add(self, name, argv, ready_marker) -> Process:
+        proc = Process(name, argv, self.env, ready_marker, self.log_dir / f"{name}.log")
+        self.processes[name] = proc
+        return proc
+
+    def service(self, service: str, instance: int = 1) -> Process:
+        name = service if instance == 1 else f"{service}-{instance}"
+        return self._add(name, [sys.executable, "-m", "common.runner", service], f"{service}: ready")
+
+    def gateway(self, port: int, workers: int = 2, threads: int = 4) -> Process:
+        argv = [sys.executable, "-m", "gunicorn", "gateway.wsgi:app", "--bind", f"127.0.0.1:{port}",
+                "--workers", str(workers), "--threads", str(threads), "--worker-class", "gthread",
+                "--access-logfile", "-", "--graceful-timeout", "10"]
+        return self._add("gateway", argv, "Booting worker")
+
+    def start_all(self, timeout: float = 90) -> None:
+        for proc in self.processes.values():
+            if not proc.running:
+                proc.start()
+        for proc in self.processes.values():
+            proc.wait_ready(timeout)
+
+    def stop_all(self) -> None:
+        for proc in reversed(list(self.processes.values())):
+            proc.stop()

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Start what the platform needs on this machine if it is installed but stopped,
+# or say exactly what to install. Arguments: broker, postgres, browser.
+set -euo pipefail
+
+need_root() {
+  if [ "$(id -u)" != 0 ]; then
+    echo "Cette étape demande les droits root (sudo make ...) : $*" >&2
+    exit 1
+  fi
+}
+
+broker() {
+  if ! command -v rabbitmqctl >/dev/null 2>&1; then
+    echo "RabbitMQ n'est pas installé. Installez-le : apt-get install rabbitmq-server" >&2
+    exit 1
+  fi
+  if rabbitmqctl -q status >/dev/null 2>&1; then return; fi
+  echo "Démarrage de RabbitMQ..."
+  rabbitmq-server -detached
+  rabbitmqctl -q await_startup --timeout 120
+}
+
+postgres() {
+  if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then return; fi
+  if ! command -v pg_ctlcluster >/dev/null 2>&1; then
+    echo "PostgreSQL n'est pas installé. Installez-le : apt-get install postgresql" >&2
+    exit 1
+  fi
+  echo "Démarrage de PostgreSQL..."
+  pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -1)" main start
+  for _ in $(seq 1 60); do pg_isready -q -h 127.0.0.1 -p 5432 && return; sleep 1; done
+  echo "PostgreSQL ne répond pas sur 127.0.0.1:5432" >&2
+  exit 1
+}
+
+browser() {
+  # The browser tests drive Debian's Chromium through Playwright (no browser download).
+  if [ -x /usr/bin/chromium ]; then return; fi
+  need_root "installer Chromium"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+}
+
+for what in "$@"; do "$what"; done
