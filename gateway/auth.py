@@ -65,7 +65,7 @@ def first_connection():
     if form.validate_on_submit():
         try:
             result = rpc.call("accounts", "first_connection", token=session[TOKEN], form={
-                "date_naissance": form.date_naissance.data.isoformat(),
+                "date_naissance": form.date_naissance.data.isoformat() if form.date_naissance.data else None,
                 "new_password": form.new_password.data,
                 "new_password_confirm": form.new_password_confirm.data,
                 "email": form.email.data or None,

@@ -5,6 +5,18 @@ from wtforms import DateField, EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 REQUIRED = _l("Ce champ est obligatoire.")
+BAD_DATE = _l("Date invalide : utilisez le format jj/mm/aaaa.")
+
+
+class FrenchDateField(DateField):
+    """A date typed as jj/mm/aaaa (or sent as aaaa-mm-jj by a date picker)."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = None
+            raise ValueError(BAD_DATE) from None
 
 
 class LoginForm(FlaskForm):
@@ -13,9 +25,8 @@ class LoginForm(FlaskForm):
 
 
 class FirstConnectionForm(FlaskForm):
-    date_naissance = DateField(
-        _l("Date de naissance"), validators=[DataRequired(_l("Date invalide : utilisez le format jj/mm/aaaa."))],
-        format=["%Y-%m-%d", "%d/%m/%Y"])
+    # Required for families (checked by accounts), absent for staff.
+    date_naissance = FrenchDateField(_l("Date de naissance"), validators=[Optional()], format=["%Y-%m-%d", "%d/%m/%Y"])
     new_password = PasswordField(_l("Nouveau mot de passe"),
                                  validators=[DataRequired(REQUIRED), Length(max=128)])
     new_password_confirm = PasswordField(_l("Confirmation du mot de passe"),

@@ -52,3 +52,22 @@ def child_or_404(eleve_id: int) -> dict:
         if child["eleve_id"] == eleve_id:
             return child
     abort(404)
+
+
+def staff_required(view):
+    """Establishment staff (scoped to `g.viewer["etablissement_uai"]`) or
+    académie operators (every establishment). Families get a 404."""
+
+    @wraps(view)
+    @login_required
+    def wrapper(*args, **kwargs):
+        if g.viewer["role"] not in ("staff", "operator"):
+            abort(404)
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def may_administer(uai: str) -> bool:
+    """Staff administer their own establishment only; operators every one."""
+    return g.viewer["role"] == "operator" or (g.viewer["role"] == "staff" and g.viewer["etablissement_uai"] == uai)

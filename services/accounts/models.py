@@ -84,7 +84,8 @@ class Account(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     identifiant: Mapped[str] = mapped_column(String(40), unique=True)
-    role: Mapped[str] = mapped_column(String(20))  # responsable, eleve, staff, operator
+    # responsable, eleve, staff (of one establishment), operator (of the académie)
+    role: Mapped[str] = mapped_column(String(20))
     password_hash: Mapped[str | None] = mapped_column(String(200))
     password_provisional: Mapped[bool] = mapped_column(Boolean, default=True)
     provisional_issued_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
@@ -97,6 +98,10 @@ class Account(Base):
     previous_login_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     eleve_id: Mapped[int | None] = mapped_column(ForeignKey("eleve.id", ondelete="CASCADE"), unique=True)
     etablissement_uai: Mapped[str | None] = mapped_column(ForeignKey("etablissement.uai"))
+    # Staff and operators only: families' names come from the school's data.
+    nom: Mapped[str | None] = mapped_column(String(100))
+    prenom: Mapped[str | None] = mapped_column(String(100))
+    fonction: Mapped[str | None] = mapped_column(String(20))  # staff: "direction" or "secretariat"
 
     eleve: Mapped[Eleve | None] = relationship()
     responsables: Mapped[list[Responsable]] = relationship(back_populates="account")

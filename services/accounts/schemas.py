@@ -55,7 +55,7 @@ class FirstConnectionSchema(Schema):
     the student themself), a new password twice, an e-mail (required for a
     guardian, optional for a student) twice."""
 
-    date_naissance = fields.Date(required=True)
+    date_naissance = fields.Date(load_default=None, allow_none=True)
     new_password = fields.String(required=True)
     new_password_confirm = fields.String(required=True)
     email = fields.String(load_default=None, allow_none=True)
@@ -98,10 +98,30 @@ class ChildSchema(Schema):
     eleve_majeur = fields.Boolean()
 
 
+class StaffAccountSchema(Schema):
+    """An establishment's staff member (role staff, with its establishment) or
+    an académie operator (role operator), created by an operator."""
+
+    role = fields.String(required=True, validate=validate.OneOf(["staff", "operator"]))
+    etablissement_uai = fields.String(load_default=None, allow_none=True, validate=UAI)
+    fonction = fields.String(load_default=None, allow_none=True,
+                             validate=validate.OneOf(["direction", "secretariat"]))
+    nom = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    prenom = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    email = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=254))
+
+    @validates_schema
+    def _scope(self, data, **kwargs):
+        if data["role"] == "staff" and not (data.get("etablissement_uai") and data.get("fonction")):
+            raise ValidationError({"etablissement_uai": ["Un personnel est rattaché à un établissement, avec sa fonction."]})
+
+
 class AccountViewSchema(Schema):
     id = fields.Integer()
     identifiant = fields.String()
     role = fields.String()
+    etablissement_uai = fields.String(allow_none=True)
+    fonction = fields.String(allow_none=True)
     prenom = fields.String()
     nom = fields.String()
     email = fields.String(allow_none=True)

@@ -23,7 +23,7 @@ from services.accounts.exceptions import (
 from services.accounts.models import Account, Eleve, Etablissement, Lien, Responsable, Session
 from services.accounts.passwords import generate_provisional_password, hash_password, verify_password
 from services.accounts.schemas import (
-    AccountViewSchema, FirstConnectionSchema, SiecleImportSchema,
+    AccountViewSchema, FirstConnectionSchema, SiecleImportSchema, StaffAccountSchema,
 )
 
 # Guide § 1.1: a notification letter is valid 3 months for creating the account.
@@ -105,6 +105,27 @@ class AccountsService(FeatureContract):
         self.db.commit()
         return letters
 
+    @rpc
+    def create_staff_account(self, payload):
+        """Académie operators (gateway admin pages, `python -m tools.staff`, the
+        demo generator): a staff account of one establishment, or another
+        operator. Returns its identifier and provisional password, once."""
+        data = load_or_raise(StaffAccountSchema(), payload)
+        if data["etablissement_uai"] and self.db.get(Etablissement, data["etablissement_uai"]) is None:
+            raise ValidationError({"etablissement_uai": ["Établissement inconnu."]})
+        now = self.clock.now()
+        password = generate_provisional_password()
+        account = Account(
+            identifiant=importing.IdentifierAllocator(self.db).allocate(data["prenom"], data["nom"]),
+            role=data["role"], etablissement_uai=data["etablissement_uai"] if data["role"] == "staff" else None,
+            fonction=data["fonction"] if data["role"] == "staff" else None, nom=data["nom"], prenom=data["prenom"],
+            email=data["email"], created_at=now, password_hash=hash_password(password),
+            password_provisional=True, provisional_issued_at=now)
+        self.db.add(account)
+        self.db.commit()
+        return {"identifiant": account.identifiant, "password": password,
+                "valid_until": letter_valid_until(account).date().isoformat()}
+
     # -- login and sessions ---------------------------------------------
     @rpc
     def login(self, identifiant, password):
@@ -173,8 +194,11 @@ class AccountsService(FeatureContract):
         data = load_or_raise(FirstConnectionSchema(), form)
         if account.role == "responsable" and not data.get("email"):
             raise ValidationError({"email": ["L'adresse électronique est obligatoire pour un responsable."]})
+        family = account.role in ("responsable", "eleve")
+        if family and data.get("date_naissance") is None:
+            raise ValidationError({"date_naissance": ["Ce champ est obligatoire."]})
         children = self._children(account)
-        if data["date_naissance"] not in {c.date_naissance for c in children}:
+        if family and data["date_naissance"] not in {c.date_naissance for c in children}:
             field_message = ("La date de naissance ne correspond pas à celle de l'élève."
                              if account.role == "eleve" else
                              "La date de naissance ne correspond à aucun de vos enfants.")
@@ -211,9 +235,11 @@ class AccountsService(FeatureContract):
         elif account.responsables:
             prenom, nom = account.responsables[0].prenom, account.responsables[0].nom
         else:
-            prenom, nom = "", account.identifiant
+            prenom, nom = account.prenom or "", account.nom or account.identifiant
         return {
             "id": account.id, "identifiant": account.identifiant, "role": account.role,
+            "etablissement_uai": account.etablissement_uai if account.role == "staff" else None,
+            "fonction": account.fonction,
             "prenom": prenom, "nom": nom, "email": account.email,
             "email_confirmed": account.email_confirmed_at is not None,
             "must_change_password": account.password_provisional,
