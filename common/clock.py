@@ -82,3 +82,9 @@ def add_months(instant: datetime, months: int) -> datetime:
 
 def age_on(birth: date, day: date) -> int:
     return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
+def school_year(day: date) -> int:
+    """The school year a day belongs to, named by its first calendar year as
+    SIECLE does (`2026` is 2026-2027); a year starts on 1 September."""
+    return day.year if day.month >= 9 else day.year - 1

@@ -8,12 +8,19 @@ this viewer) and its home tiles of what is new since `since`.
 
 A service implements `menu_entry(child)` and `tiles(child, since)`; the mixin
 validates what comes in and goes out.
+
+Openings: a service that establishments open (`opening_model` set) answers
+`get_openings` and `set_opening` for the administration pages, and announces
+each change with a notice event `opening_changed` so caches refresh.
 """
 from datetime import datetime
 
 from marshmallow import Schema, fields, validate
+from sqlalchemy import select
 
-from common.messaging import rpc
+from common.clock import school_year
+from common.errors import Forbidden
+from common.messaging import notice_dispatcher, rpc
 
 ROLES = ("responsable", "eleve")
 
@@ -52,7 +59,54 @@ overview_schema = OverviewSchema()
 
 
 class FeatureContract:
-    """Mixin for a Nameko service class."""
+    """Mixin for a Nameko service class (which has `db` and `clock`)."""
+
+    # The service's Opening model (common.openings.OpeningMixin), or None for a
+    # service that is always there (accounts).
+    opening_model = None
+    # Open until staff close it (FAQ: the fiche de renseignements is open by default).
+    opened_by_default = False
+    # False for a service the académie opens for every eligible family, that the
+    # head cannot close (FAQ: lycée enrollment).
+    staff_can_change_opening = True
+
+    notices = notice_dispatcher()
+
+    def is_open(self, uai: str) -> bool:
+        if self.opening_model is None:
+            return True
+        row = self.db.get(self.opening_model, (uai, school_year(self.clock.today())))
+        return self.opened_by_default if row is None else row.is_open
+
+    @rpc
+    def get_openings(self, uais, annee_scolaire=None):
+        """Gateway administration pages: {uai: {"open", "staff_can_change",
+        "annee_scolaire"}} for these establishments (current school year by default)."""
+        year = annee_scolaire or school_year(self.clock.today())
+        rows = {}
+        if self.opening_model is not None:
+            rows = {r.etablissement_uai: r.is_open for r in self.db.scalars(
+                select(self.opening_model).where(self.opening_model.etablissement_uai.in_(uais),
+                                                 self.opening_model.annee_scolaire == year))}
+        return {uai: {"open": rows.get(uai, self.opened_by_default) if self.opening_model else True,
+                      "staff_can_change": self.opening_model is not None and self.staff_can_change_opening,
+                      "annee_scolaire": year} for uai in uais}
+
+    @rpc
+    def set_opening(self, uai, is_open, account_id, annee_scolaire=None):
+        """Gateway administration pages, after checking the viewer administers
+        `uai`: open or close this service there for a school year."""
+        if self.opening_model is None or not self.staff_can_change_opening:
+            raise Forbidden("Ce service ne s'ouvre pas depuis l'établissement.")
+        year = annee_scolaire or school_year(self.clock.today())
+        row = self.db.get(self.opening_model, (uai, year))
+        if row is None:
+            row = self.opening_model(etablissement_uai=uai, annee_scolaire=year)
+            self.db.add(row)
+        row.is_open, row.changed_at, row.changed_by = bool(is_open), self.clock.now(), account_id
+        self.db.commit()
+        self.notices("opening_changed", {"etablissement_uai": uai, "annee_scolaire": year})
+        return {"open": row.is_open, "annee_scolaire": year}
 
     def menu_entry(self, child: dict) -> dict | None:
         raise NotImplementedError
