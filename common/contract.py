@@ -9,13 +9,23 @@ this viewer) and its home tiles of what is new since `since`.
 A service implements `menu_entry(child)` and `tiles(child, since)`; the mixin
 validates what comes in and goes out.
 
+Menus alone: `menus(children)` answers the menu entries without the tiles;
+the gateway caches them per worker and drops the cache on `opening_changed`
+and `menu_changed` notices (gateway/menus.py).
+
+Liveness: every instance sends an `alive` notice every HEARTBEAT_SECONDS; the
+gateway shows a service it has not heard from for a bounded time as
+"temporairement indisponible" without waiting on it.
+
 Openings: a service that establishments open (`opening_model` set) answers
 `get_openings` and `set_opening` for the administration pages, and announces
 each change with a notice event `opening_changed` so caches refresh.
 """
+import os
 from datetime import datetime
 
 from marshmallow import Schema, fields, validate
+from nameko.timer import timer
 from sqlalchemy import select
 
 from common.clock import school_year
@@ -23,6 +33,7 @@ from common.errors import Forbidden
 from common.messaging import notice_dispatcher, rpc
 
 ROLES = ("responsable", "eleve")
+HEARTBEAT_SECONDS = float(os.environ.get("SCOLARITE_HEARTBEAT_SECONDS", "5"))
 
 
 class ChildContextSchema(Schema):
@@ -71,6 +82,18 @@ class FeatureContract:
     staff_can_change_opening = True
 
     notices = notice_dispatcher()
+
+    @timer(interval=HEARTBEAT_SECONDS)
+    def heartbeat(self):
+        """Tells every gateway worker this service answers (transient notice)."""
+        self.notices("alive", {"service": self.name})
+
+    @rpc
+    def menus(self, children):
+        """Gateway, on a menu cache miss: each child's menu entry for this viewer
+        (None when not open or not for this viewer), in order."""
+        contexts = child_context_schema.load(children, many=True)
+        return [{"eleve_id": c["eleve_id"], "menu": self.menu_entry(c)} for c in contexts]
 
     def is_open(self, uai: str) -> bool:
         if self.opening_model is None:

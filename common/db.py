@@ -5,6 +5,7 @@ A service owns its database (ARCHITECTURE rule 1): its URL comes from
 """
 from datetime import timezone
 from pathlib import Path
+from weakref import WeakKeyDictionary
 
 from nameko.extensions import DependencyProvider
 from sqlalchemy import create_engine, event
@@ -77,14 +78,17 @@ class Database(DependencyProvider):
             make_green()
         self.engine = make_engine(url, pool_size=config.get("max_workers", 10))
         self.sessionmaker = sessionmaker(bind=self.engine, expire_on_commit=False)
+        self.sessions = WeakKeyDictionary()
 
     def get_dependency(self, worker_ctx):
+        # Kept here, not in worker_ctx.data: that is the call context Nameko
+        # copies into the headers of every message the worker sends.
         session = self.sessionmaker()
-        worker_ctx.data["_db_session"] = session
+        self.sessions[worker_ctx] = session
         return session
 
     def worker_teardown(self, worker_ctx):
-        session = worker_ctx.data.pop("_db_session", None)
+        session = self.sessions.pop(worker_ctx, None)
         if session is not None:
             session.close()
 

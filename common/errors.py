@@ -38,3 +38,9 @@ class Unavailable(Exception):
 
 class NotDeployed(Unavailable):
     """Raised by the RPC client when no queue is bound for the service."""
+
+
+@deserialize_to_instance
+class NotOpen(ServiceError):
+    """The service is not open for this child's establishment (or not for this
+    viewer): the gateway answers a French page, never the data."""

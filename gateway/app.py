@@ -13,7 +13,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from common import config as common_config
 from common.clock import Clock
-from common.deployment import feature_services
+from common.deployment import deployed_services, feature_services
 
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
@@ -41,7 +41,11 @@ def create_app(overrides: dict | None = None) -> Flask:
         # A service that has not answered the menu within this many seconds is
         # shown as temporarily unavailable; the page does not wait longer.
         MENU_TIMEOUT=float(os.environ.get("SCOLARITE_MENU_TIMEOUT", "1.5")),
+        # A service not heard from (heartbeat or reply) for this long is shown
+        # as temporarily unavailable without being asked (3 heartbeats).
+        ALIVE_WITHIN=float(os.environ.get("SCOLARITE_ALIVE_WITHIN", "15")),
         FEATURE_SERVICES=feature_services(),
+        DEPLOYED_SERVICES=deployed_services(),
         DEV_MODE=os.environ.get("SCOLARITE_DEV", "0") == "1",
         SESSION_COOKIE_NAME="scolarite",
         SESSION_COOKIE_HTTPONLY=True,
@@ -74,12 +78,13 @@ def create_app(overrides: dict | None = None) -> Flask:
     def _request_id():
         g.request_id = request.headers.get("X-Request-Id") or uuid.uuid4().hex
 
-    from gateway import assets, auth, compte, errors, home, pages
+    from gateway import admin, assets, auth, compte, errors, home, pages
 
     app.register_blueprint(assets.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(home.bp)
     app.register_blueprint(compte.bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(admin.bp)
     errors.register(app)
     return app

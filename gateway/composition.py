@@ -1,12 +1,37 @@
-"""Composing a child's menu and home tiles from the deployed services
-(ARCHITECTURE rules 2 and 4): one `overview` call per service for all the
-children of the page, all in flight at once, each bounded in time."""
+"""Composing each child's menu and home tiles from the deployed services
+(ARCHITECTURE rules 2 and 4).
+
+Menus come from the worker's cache (gateway/menus.py); on a miss, one `menus`
+call per service for all the children of the page, all in flight at once,
+each bounded by MENU_TIMEOUT. A deployed service that is down is shown as
+"temporairement indisponible"; one not deployed is never asked.
+"""
+import os
+import threading
+
 from flask import current_app
 
-from common.errors import Unavailable
 from gateway import rpc
+from gateway.menus import ServiceWatch
 
-UNAVAILABLE = "temporairement indisponible"
+_watch_lock = threading.Lock()
+_watch: dict[int, ServiceWatch] = {}
+
+
+def watch() -> ServiceWatch:
+    """The worker process's ServiceWatch, started on first use (after the fork)."""
+    pid = os.getpid()
+    w = _watch.get(pid)
+    if w is None:
+        with _watch_lock:
+            w = _watch.get(pid)
+            if w is None:
+                cfg = current_app.config
+                w = ServiceWatch(cfg["AMQP_URI"], list(cfg["FEATURE_SERVICES"]), cfg["ALIVE_WITHIN"])
+                w.start()
+                _watch.clear()
+                _watch[pid] = w
+    return w
 
 
 def child_context(viewer: dict, child: dict) -> dict:
@@ -19,40 +44,75 @@ def child_context(viewer: dict, child: dict) -> dict:
     }
 
 
-def compose(viewer: dict, since=None) -> dict[int, dict]:
-    """`since` is an ISO instant (the previous connection) or None.
+def _cache_key(service: str, viewer: dict, child: dict) -> tuple:
+    # What a menu entry may depend on: the establishment's openings, the child,
+    # the viewer's role and whether the student is an adult.
+    return (service, child["eleve_id"], child["etablissement_uai"], viewer["role"], child["eleve_majeur"])
 
-    {eleve_id: {"menu": [entries], "tiles": [tiles]}} for every child of the
-    viewer. An entry is {"label", "path", "service", "unavailable"}."""
+
+def _unavailable(name: str, settings: dict) -> dict:
+    return {"label": settings.get("label", name), "path": None, "service": name,
+            "order": settings.get("order", 50), "unavailable": True}
+
+
+def compose_menus(viewer: dict) -> dict[int, list[dict]]:
+    """{eleve_id: [entries]} for every child of the viewer, sorted. An entry is
+    {"label", "path", "service", "order", "unavailable"}."""
     children = viewer["children"]
-    contexts = [child_context(viewer, c) for c in children]
     services = current_app.config["FEATURE_SERVICES"]
+    w = watch()
+    out = {c["eleve_id"]: [] for c in children}
+    to_ask = {}
+    for name, settings in services.items():
+        if w.is_down(name):
+            for entries in out.values():
+                entries.append(_unavailable(name, settings))
+            continue
+        hits = {c["eleve_id"]: w.cached_menu(_cache_key(name, viewer, c)) for c in children}
+        if all(found for found, _ in hits.values()):
+            for eleve_id, (_, entry) in hits.items():
+                if entry:
+                    out[eleve_id].append({**entry, "service": name, "unavailable": False})
+        else:
+            to_ask[name] = w.generation(name)
+    if to_ask:
+        contexts = [child_context(viewer, c) for c in children]
+        timeout = current_app.config["MENU_TIMEOUT"]
+        pendings = [rpc.call_async(name, "menus", timeout=timeout, children=contexts) for name in to_ask]
+        for (name, generation), result in zip(to_ask.items(), rpc.gather(pendings)):
+            if isinstance(result, Exception):
+                current_app.logger.warning("service %s did not answer its menu: %r", name, result)
+                for entries in out.values():
+                    entries.append(_unavailable(name, services[name]))
+                continue
+            w.heard(name)
+            by_child = {item["eleve_id"]: item["menu"] for item in result}
+            for c in children:
+                entry = by_child.get(c["eleve_id"])
+                w.store_menu(_cache_key(name, viewer, c), entry, generation)
+                if entry:
+                    out[c["eleve_id"]].append({**entry, "service": name, "unavailable": False})
+    for entries in out.values():
+        entries.sort(key=lambda e: (e["order"], e["label"]))
+    return out
+
+
+def home_tiles(viewer: dict, child: dict, menu: list[dict], since) -> list[dict]:
+    """The child's tiles of what is new since `since` (ISO instant or None),
+    from the services whose menu entry this child has; one `overview` call per
+    such service, all in flight at once."""
+    names = [e["service"] for e in menu if not e["unavailable"] and e["service"] != "accounts"]
+    if not names:
+        return []
     timeout = current_app.config["MENU_TIMEOUT"]
-    pendings = {name: rpc.call_async(name, "overview", timeout=timeout, children=contexts,
-                                     since=since)
-                for name in services}
-    results = dict(zip(pendings, rpc.gather(list(pendings.values()))))
-    out = {c["eleve_id"]: {"menu": [], "tiles": []} for c in children}
-    for name, result in results.items():
-        settings = services[name]
-        # Listed in the deployment but not answering (no queue bound: never
-        # started or gone; or no answer in time): shown, as unavailable.
+    ctx = [child_context(viewer, child)]
+    pendings = [rpc.call_async(name, "overview", timeout=timeout, children=ctx, since=since) for name in names]
+    tiles = []
+    for name, result in zip(names, rpc.gather(pendings)):
         if isinstance(result, Exception):
-            if isinstance(result, Unavailable):
-                current_app.logger.warning("service %s did not answer: %s", name, result)
-            else:
-                current_app.logger.error("service %s failed: %r", name, result)
-            for entry in out.values():
-                entry["menu"].append({"label": settings.get("label", name), "path": None, "service": name,
-                                      "order": settings.get("order", 50), "unavailable": True})
+            tiles.append({"service": name, "unavailable": True,
+                          "text": current_app.config["FEATURE_SERVICES"][name].get("label", name)})
             continue
         for item in result:
-            slot = out.get(item["eleve_id"])
-            if slot is None:
-                continue
-            if item["menu"]:
-                slot["menu"].append({**item["menu"], "service": name, "unavailable": False})
-            slot["tiles"].extend({**tile, "service": name} for tile in item["tiles"])
-    for slot in out.values():
-        slot["menu"].sort(key=lambda e: (e["order"], e["label"]))
-    return out
+            tiles.extend({**tile, "service": name, "unavailable": False} for tile in item["tiles"])
+    return tiles

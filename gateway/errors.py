@@ -3,7 +3,7 @@ from flask import render_template
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
-from common.errors import Unavailable
+from common.errors import Forbidden, NotFound, NotOpen, Unavailable
 
 
 def _page(title: str, message: str, status: int):
@@ -37,6 +37,16 @@ def register(app):
         return _page(_("Service temporairement indisponible"),
                      _("Le service est temporairement indisponible. Réessayez dans quelques instants ; "
                        "ce que vous aviez saisi n'a pas été enregistré."), 503)
+
+    @app.errorhandler(NotFound)
+    @app.errorhandler(Forbidden)
+    def remote_not_found(_exc):
+        return not_found(None)
+
+    @app.errorhandler(NotOpen)
+    def not_open(_exc):
+        return _page(_("Service non ouvert"),
+                     _("Ce service en ligne n'est pas ouvert pour cet élève par son établissement."), 404)
 
     @app.errorhandler(500)
     def internal(_exc):

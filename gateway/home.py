@@ -2,9 +2,7 @@
 tiles of what is new since the previous connection (guide § 2.6 and 3.1)."""
 from flask import Blueprint, g, redirect, render_template, url_for
 
-from common.errors import NotFound, Unavailable
-from gateway import rpc
-from gateway.composition import compose
+from gateway.composition import compose_menus, home_tiles
 from gateway.session import child_or_404, login_required
 
 bp = Blueprint("home", __name__)
@@ -13,6 +11,8 @@ bp = Blueprint("home", __name__)
 @bp.get("/")
 @login_required
 def index():
+    if g.viewer["role"] in ("staff", "operator"):
+        return redirect(url_for("admin.index"))
     children = g.viewer["children"]
     if children:
         return redirect(url_for("home.child", eleve_id=children[0]["eleve_id"]))
@@ -23,12 +23,7 @@ def index():
 @login_required
 def child(eleve_id):
     current = child_or_404(eleve_id)
-    since = g.viewer["previous_login_at"]
-    pending_etab = rpc.call_async("accounts", "get_etablissement", uai=current["etablissement_uai"])
-    composed = compose(g.viewer, since=since)
-    try:
-        etablissement = rpc.client().result(pending_etab)
-    except (NotFound, Unavailable):
-        etablissement = {"nom": current["etablissement_nom"], "message_accueil": ""}
-    return render_template("home.html", child=current, etablissement=etablissement,
-                           composed=composed, menu=composed[eleve_id]["menu"], tiles=composed[eleve_id]["tiles"])
+    menu = compose_menus(g.viewer)[eleve_id]
+    # "Since the last connection" is the login before this one (guide § 3.1).
+    tiles = home_tiles(g.viewer, current, menu, g.viewer["previous_login_at"])
+    return render_template("home.html", child=current, menu=menu, tiles=tiles)

@@ -1,7 +1,7 @@
 """What crosses the accounts service's boundary."""
 import re
 
-from marshmallow import Schema, validates_schema
+from marshmallow import Schema, post_load, validates_schema
 
 from common.schemas import ValidationError, fields, validate
 
@@ -95,7 +95,21 @@ class ChildSchema(Schema):
     classe = fields.String(allow_none=True)
     etablissement_uai = fields.String()
     etablissement_nom = fields.String()
+    etablissement_message = fields.String()
     eleve_majeur = fields.Boolean()
+
+
+class MessageAccueilSchema(Schema):
+    """The establishment's welcome message: plain text; control characters
+    other than line breaks are dropped."""
+
+    message = fields.String(required=True, validate=validate.Length(max=2000))
+
+    @post_load
+    def _clean(self, data, **kwargs):
+        text = data["message"].replace("\r\n", "\n")
+        data["message"] = "".join(ch for ch in text if ch == "\n" or ch >= " ").strip()
+        return data
 
 
 class StaffAccountSchema(Schema):

@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 from common.clock import ClockProvider, add_months, age_on
 from common.contract import FeatureContract
 from common.db import Database
-from common.errors import NotFound, ValidationError
+from common.errors import Forbidden, NotFound, ValidationError
 from common.messaging import rpc
 from common.schemas import load_or_raise
 from services.accounts import importing
@@ -23,7 +23,7 @@ from services.accounts.exceptions import (
 from services.accounts.models import Account, Eleve, Etablissement, Lien, Responsable, Session
 from services.accounts.passwords import generate_provisional_password, hash_password, verify_password
 from services.accounts.schemas import (
-    AccountViewSchema, FirstConnectionSchema, SiecleImportSchema, StaffAccountSchema,
+    AccountViewSchema, FirstConnectionSchema, MessageAccueilSchema, SiecleImportSchema, StaffAccountSchema,
 )
 
 # Guide § 1.1: a notification letter is valid 3 months for creating the account.
@@ -248,6 +248,8 @@ class AccountsService(FeatureContract):
                 "eleve_id": e.id, "nom": e.nom, "prenom": e.prenom, "date_naissance": e.date_naissance,
                 "classe": e.classe, "etablissement_uai": e.etablissement_uai,
                 "etablissement_nom": e.etablissement.nom, "eleve_majeur": age_on(e.date_naissance, today) >= 18,
+                # Carried here so the home page needs no call of its own for it.
+                "etablissement_message": e.etablissement.message_accueil,
             } for e in self._children(account)],
         }
 
@@ -259,6 +261,39 @@ class AccountsService(FeatureContract):
             raise NotFound(uai)
         return {"uai": etab.uai, "nom": etab.nom, "type": etab.type, "commune": etab.commune,
                 "message_accueil": etab.message_accueil}
+
+    @rpc
+    def list_eleves(self, uai):
+        """Back-office imports of other services (notes) and the demo
+        generator: the establishment's current students, to match the school's
+        identifiers (SIECLE id, INE) with `eleve_id`."""
+        eleves = self.db.scalars(select(Eleve).where(Eleve.etablissement_uai == uai, Eleve.active.is_(True))
+                                 .order_by(Eleve.classe, Eleve.nom, Eleve.prenom))
+        return [{"eleve_id": e.id, "siecle_eleve_id": e.siecle_eleve_id, "ine": e.ine, "nom": e.nom,
+                 "prenom": e.prenom, "classe": e.classe} for e in eleves]
+
+    @rpc
+    def list_etablissements(self):
+        """Gateway administration pages (operators): every establishment."""
+        return [{"uai": e.uai, "nom": e.nom, "type": e.type, "commune": e.commune}
+                for e in self.db.scalars(select(Etablissement).order_by(Etablissement.nom))]
+
+    @rpc
+    def set_message_accueil(self, uai, message, account_id):
+        """Gateway administration pages: the establishment's welcome message,
+        plain text (shown with its line breaks, never as HTML). Only the
+        establishment's staff or an operator may set it."""
+        account = self.db.get(Account, account_id)
+        if account is None or not (account.role == "operator"
+                                   or (account.role == "staff" and account.etablissement_uai == uai)):
+            raise Forbidden("Vous n'administrez pas cet établissement.")
+        data = load_or_raise(MessageAccueilSchema(), {"message": message})
+        etab = self.db.get(Etablissement, uai)
+        if etab is None:
+            raise NotFound(uai)
+        etab.message_accueil = data["message"]
+        self.db.commit()
+        return {"message_accueil": etab.message_accueil}
 
     # -- the menu contract ("Mon compte") --------------------------------
     def menu_entry(self, child):

@@ -1,0 +1,123 @@
+"""Administration for establishments ("AdminTS", guide § 3): staff open or
+close each deployed service for their establishment and school year, edit
+the welcome message, and see which services the académie deployed. Operators
+see every establishment. Openings belong to the services (ARCHITECTURE rule 4):
+these pages only call them."""
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, TextAreaField
+from wtforms.validators import AnyOf, Length
+
+from common.errors import Forbidden, NotFound, Unavailable, ValidationError
+from gateway import rpc
+from gateway.session import may_administer, staff_required
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+# Pages other blueprints add to an establishment's administration, shown when
+# their blueprint is registered: (endpoint, label, service that must be deployed).
+EXTRA_PAGES = [
+    ("admin_notes.settings", _l("Notes : mode de publication"), "notes"),
+    ("admin_letters.letters", _l("Notifications des comptes (lettres)"), "accounts"),
+    ("admin_mail.messages", _l("Courriels envoyés"), "mailer"),
+]
+
+
+class OpeningForm(FlaskForm):
+    ouvert = HiddenField(validators=[AnyOf(["0", "1"])])
+
+
+class MessageForm(FlaskForm):
+    message = TextAreaField(_l("Message d'accueil"), validators=[
+        Length(max=2000, message=_l("2000 caractères au maximum."))])
+
+
+def _etablissement_or_404(uai: str) -> dict:
+    if not may_administer(uai):
+        abort(404)
+    try:
+        return rpc.call("accounts", "get_etablissement", uai=uai)
+    except NotFound:
+        abort(404)
+
+
+def _openable_services() -> dict:
+    return {name: s for name, s in current_app.config["FEATURE_SERVICES"].items() if name != "accounts"}
+
+
+@bp.get("/")
+@staff_required
+def index():
+    if g.viewer["role"] == "staff":
+        return redirect(url_for("admin.etablissement", uai=g.viewer["etablissement_uai"]))
+    return render_template("admin/index.html", etablissements=rpc.call("accounts", "list_etablissements"))
+
+
+@bp.get("/etablissement/<uai>/")
+@staff_required
+def etablissement(uai):
+    etab = _etablissement_or_404(uai)
+    services = _openable_services()
+    pendings = [rpc.call_async(name, "get_openings", timeout=current_app.config["MENU_TIMEOUT"], uais=[uai])
+                for name in services]
+    rows = []
+    for (name, settings), result in zip(services.items(), rpc.gather(pendings)):
+        row = {"service": name, "label": settings.get("label", name)}
+        if isinstance(result, Exception):
+            row["unavailable"] = True
+        else:
+            row.update(result[uai], unavailable=False)
+        rows.append(row)
+    deployed = current_app.config["DEPLOYED_SERVICES"]
+    extra = [(endpoint, label) for endpoint, label, service in EXTRA_PAGES
+             if endpoint in current_app.view_functions and service in deployed]
+    message_form = MessageForm(message=etab["message_accueil"])
+    return render_template("admin/etablissement.html", etab=etab, rows=rows, extra=extra,
+                           opening_form=OpeningForm(), message_form=message_form,
+                           deployed=list(deployed))
+
+
+@bp.post("/etablissement/<uai>/ouverture/<service>")
+@staff_required
+def set_opening(uai, service):
+    _etablissement_or_404(uai)
+    if service not in _openable_services():
+        abort(404)
+    form = OpeningForm()
+    if not form.validate_on_submit():
+        abort(400)
+    label = current_app.config["FEATURE_SERVICES"][service].get("label", service)
+    try:
+        result = rpc.call(service, "set_opening", uai=uai, is_open=form.ouvert.data == "1",
+                          account_id=g.viewer["id"])
+    except Forbidden:
+        flash(_("Ce service ne s'ouvre pas depuis l'établissement."), "error")
+    except Unavailable:
+        flash(_("Le service « %(label)s » est temporairement indisponible : rien n'a été modifié.", label=label),
+              "error")
+    else:
+        if result["open"]:
+            flash(_("Le service « %(label)s » est ouvert aux familles.", label=label), "success")
+        else:
+            flash(_("Le service « %(label)s » est fermé.", label=label), "success")
+    return redirect(url_for("admin.etablissement", uai=uai))
+
+
+@bp.post("/etablissement/<uai>/message")
+@staff_required
+def set_message(uai):
+    etab = _etablissement_or_404(uai)
+    form = MessageForm()
+    if form.validate_on_submit():
+        try:
+            rpc.call("accounts", "set_message_accueil", uai=uai, message=form.message.data or "",
+                     account_id=g.viewer["id"])
+        except ValidationError as exc:
+            form.message.errors = list(exc.errors.get("message", [_("Message invalide.")]))
+        else:
+            flash(_("Le message d'accueil est enregistré."), "success")
+            return redirect(url_for("admin.etablissement", uai=uai))
+    return render_template("admin/etablissement.html", etab=etab, rows=None, extra=[], opening_form=OpeningForm(),
+                           message_form=form, deployed=list(current_app.config["DEPLOYED_SERVICES"])), 400

@@ -1,0 +1,138 @@
+"""What a gateway worker knows about the deployed services between requests:
+when it last heard from each one, and their menu entries per child.
+
+One listener thread per worker process (started after the fork, on the first
+request) consumes the services' notices from a private queue:
+- `alive`: the service answers; one not heard from for ALIVE_WITHIN seconds is
+  shown as "temporairement indisponible" without the page waiting on it;
+- `opening_changed`, `menu_changed`: that service's cached menu entries are
+  dropped, so a change made by staff shows on the next page.
+A lost broker connection drops the whole cache (notices may have been missed).
+"""
+import json
+import logging
+import threading
+import time
+
+import amqp
+
+from common.rpc_client import connection_params
+
+log = logging.getLogger(__name__)
+
+INVALIDATING = ("opening_changed", "menu_changed")
+
+
+class ServiceWatch:
+    def __init__(self, amqp_uri: str, services: list[str], alive_within: float, cache_ttl: float = 300):
+        self.params = connection_params(amqp_uri)
+        self.services = list(services)
+        self.alive_within = alive_within
+        self.cache_ttl = cache_ttl
+        self._lock = threading.Lock()
+        self._heard: dict[str, float] = {}
+        self._menus: dict[tuple, tuple[float, dict | None]] = {}
+        # Bumped at each invalidation, so an answer that was in flight while a
+        # notice arrived is not stored over it.
+        self._generation: dict[str, int] = {}
+        self._listening_since: float | None = None
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+
+    # -- the listener -----------------------------------------------------
+    def start(self) -> None:
+        with self._lock:
+            if self._thread is not None and self._thread.is_alive():
+                return
+            self._thread = threading.Thread(target=self._run, name="service-watch", daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            conn = None
+            try:
+                conn = amqp.Connection(connect_timeout=5, heartbeat=0, **self.params)
+                conn.connect()
+                channel = conn.channel()
+                queue, _, _ = channel.queue_declare(queue="", exclusive=True, auto_delete=True)
+                for service in self.services:
+                    exchange = f"{service}.events"
+                    # Declared exactly as Nameko declares event exchanges.
+                    channel.exchange_declare(exchange, "topic", durable=True, auto_delete=False)
+                    for key in ("alive", *INVALIDATING):
+                        channel.queue_bind(queue=queue, exchange=exchange, routing_key=key)
+                channel.basic_consume(queue=queue, callback=self._on_message, no_ack=True)
+                with self._lock:
+                    self._listening_since = time.monotonic()
+                while not self._stop.is_set():
+                    try:
+                        conn.drain_events(timeout=1)
+                    except TimeoutError:
+                        continue
+            except Exception as exc:  # any broker trouble: forget, wait, reconnect
+                log.warning("service watch lost its broker connection: %s", exc)
+            finally:
+                with self._lock:
+                    self._listening_since = None
+                    self._menus.clear()
+                    for service in self.services:
+                        self._generation[service] = self._generation.get(service, 0) + 1
+                if conn is not None:
+                    try:
+                        conn.close()
+                    except Exception:
+                        pass
+            self._stop.wait(1)
+
+    def _on_message(self, message) -> None:
+        service = message.delivery_info["exchange"].removesuffix(".events")
+        key = message.delivery_info["routing_key"]
+        now = time.monotonic()
+        with self._lock:
+            self._heard[service] = now
+            if key in INVALIDATING:
+                self._generation[service] = self._generation.get(service, 0) + 1
+                for cache_key in [k for k in self._menus if k[0] == service]:
+                    del self._menus[cache_key]
+        if key in INVALIDATING:
+            try:
+                log.info("%s: %s %s", service, key, json.loads(message.body))
+            except ValueError:
+                pass
+
+    # -- what pages ask -----------------------------------------------------
+    def heard(self, service: str) -> None:
+        """A reply is as good a sign of life as a heartbeat."""
+        with self._lock:
+            self._heard[service] = time.monotonic()
+
+    def is_down(self, service: str) -> bool:
+        """True only when the listener has been listening long enough to have
+        heard a heartbeat and has not; unknown means 'ask the service'."""
+        now = time.monotonic()
+        with self._lock:
+            since = self._listening_since
+            last = self._heard.get(service)
+        if since is None or now - since < self.alive_within:
+            return False
+        return last is None or now - last > self.alive_within
+
+    def cached_menu(self, key: tuple):
+        """(True, entry) when cached and fresh, else (False, None)."""
+        with self._lock:
+            hit = self._menus.get(key)
+        if hit is None or time.monotonic() - hit[0] > self.cache_ttl:
+            return False, None
+        return True, hit[1]
+
+    def generation(self, service: str) -> int:
+        with self._lock:
+            return self._generation.get(service, 0)
+
+    def store_menu(self, key: tuple, entry: dict | None, generation: int) -> None:
+        with self._lock:
+            if self._generation.get(key[0], 0) == generation:
+                self._menus[key] = (time.monotonic(), entry)

@@ -1,0 +1,197 @@
+"""Issue 5 (and the foundation's menu contract): menus composed from the
+deployed services, openings set by staff, degradation when a service stops.
+
+Runs a platform of its own (SQLite: what is tested here is composition; the
+openings' storage is tested on both backends with the services that own it),
+with two test services (tests/e2e/probe.py) and fast heartbeats."""
+import re
+import time
+import uuid
+
+import pytest
+
+from tests.fixtures import Platform
+from tests.helpers import WebUser, family_payload, letters_by_name, text_of
+
+SERVICES = {
+    "accounts": {"required": True},
+    "probe": {"label": "Sonde", "order": 30},
+    "probe2": {"label": "Sonde ouverte", "order": 40},
+}
+
+
+@pytest.fixture(scope="module")
+def site(vhosts, databases, tmp_path_factory):
+    p = Platform(vhosts, databases, "sqlite", tmp_path_factory.mktemp("home"), SERVICES)
+    tmp = p.tmp
+    p.cluster.env.update({
+        "PROBE_DATABASE_URL": f"sqlite:///{tmp / 'probe.db'}",
+        "PROBE2_DATABASE_URL": f"sqlite:///{tmp / 'probe2.db'}",
+        "SCOLARITE_HEARTBEAT_SECONDS": "0.5",
+        "SCOLARITE_ALIVE_WITHIN": "2",
+    })
+    p.cluster.service("tests.e2e.probe:ProbeService", service_name="probe")
+    p.cluster.service("tests.e2e.probe:AlwaysOpenProbe", service_name="probe2")
+    p.start(["accounts"])
+    rpc = p.rpc()
+    uai_a, uai_b = (f"{uuid.uuid4().int % 10**7:07d}{letter}" for letter in "AB")
+    rpc.call("accounts", "import_siecle", payload=family_payload(uai=uai_a, nom="COLLÈGE A"))
+    payload_b = family_payload(uai=uai_b, nom="COLLÈGE B")
+    for person in payload_b["personnes"]:
+        person["prenom"] += "-B"
+    rpc.call("accounts", "import_siecle", payload=payload_b)
+    letters_a = letters_by_name(rpc.call("accounts", "issue_letters", uai=uai_a))
+    letters_b = letters_by_name(rpc.call("accounts", "issue_letters", uai=uai_b))
+    staff_a = rpc.call("accounts", "create_staff_account", payload={
+        "role": "staff", "etablissement_uai": uai_a, "fonction": "direction", "nom": "PROVISEUR", "prenom": "Anne"})
+    operator = rpc.call("accounts", "create_staff_account", payload={
+        "role": "operator", "nom": "RECTORAT", "prenom": "Olivier"})
+    rpc.close()
+    yield {"platform": p, "uai_a": uai_a, "uai_b": uai_b, "letters_a": letters_a, "letters_b": letters_b,
+           "staff_a": staff_a, "operator": operator}
+    p.stop()
+
+
+def activate(site, letter, birth=None, password="valide2026"):
+    user = WebUser(site["platform"].base_url)
+    user.login(letter["identifiant"], letter["password"])
+    form = {"new_password": password, "new_password_confirm": password}
+    if birth:
+        form["date_naissance"] = birth
+    if letter.get("role") == "responsable":
+        form.update(email=f"{letter['identifiant']}@example.org", email_confirm=f"{letter['identifiant']}@example.org")
+    page = user.post_form("/premiere-connexion", form)
+    assert "Première connexion" not in text_of(page.text), text_of(page.text)[:500]
+    return user
+
+
+@pytest.fixture(scope="module")
+def users(site):
+    return {
+        "philippe_a": activate(site, site["letters_a"]["Philippe MARTIN"], "2012-04-04"),
+        "philippe_b": activate(site, site["letters_b"]["Philippe-B MARTIN"], "2012-04-04"),
+        "hugo_a": activate(site, site["letters_a"]["Hugo MARTIN"], "2012-04-04"),
+        "staff_a": activate(site, site["staff_a"]),
+        "operator": activate(site, site["operator"]),
+    }
+
+
+def menu_of(page_html: str) -> list[str]:
+    nav = page_html.split('id="menu-eleve"', 1)[1].split("</nav>", 1)[0]
+    return [text_of(item) for item in re.findall(r"<li class=\"fr-sidemenu__item.*?</li>", nav, flags=re.S)]
+
+
+def set_opening(staff: WebUser, uai: str, service: str, open_: bool):
+    page = staff.get(f"/admin/etablissement/{uai}/")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    return staff.http.post(f"{staff.base_url}/admin/etablissement/{uai}/ouverture/{service}",
+                           data={"csrf_token": token, "ouvert": "1" if open_ else "0"}, timeout=30)
+
+
+def test_menu_lists_deployed_services_that_answer_for_the_child(site, users):
+    menu = menu_of(users["philippe_a"].get("/").text)
+    assert menu == ["Accueil", "Sonde ouverte", "Mon compte"]  # Sonde is closed by default
+
+
+def test_opening_by_staff_changes_menus_of_that_establishment_only(site, users):
+    page = set_opening(users["staff_a"], site["uai_a"], "probe", True)
+    assert "Le service « Sonde » est ouvert aux familles." in text_of(page.text)
+    assert "Sonde" in menu_of(users["philippe_a"].get("/").text)
+    assert "Sonde" not in menu_of(users["philippe_b"].get("/").text)
+    # The menu depends on the viewer: this service is for guardians only.
+    assert "Sonde" not in menu_of(users["hugo_a"].get("/").text)
+
+    page = set_opening(users["staff_a"], site["uai_a"], "probe", False)
+    assert "Le service « Sonde » est fermé." in text_of(page.text)
+    assert "Sonde" not in menu_of(users["philippe_a"].get("/").text)
+
+
+def test_staff_cannot_administer_another_establishment(site, users):
+    staff = users["staff_a"]
+    assert staff.get(f"/admin/etablissement/{site['uai_b']}/").status_code == 404
+    assert set_opening(staff, site["uai_a"], "probe", True).status_code == 200
+    page = staff.get(f"/admin/etablissement/{site['uai_a']}/")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    refused = staff.http.post(f"{staff.base_url}/admin/etablissement/{site['uai_b']}/ouverture/probe",
+                              data={"csrf_token": token, "ouvert": "1"}, timeout=30)
+    assert refused.status_code == 404
+    assert "Sonde" not in menu_of(users["philippe_b"].get("/").text)
+    set_opening(staff, site["uai_a"], "probe", False)
+
+
+def test_families_never_reach_administration(site, users):
+    assert users["philippe_a"].get(f"/admin/etablissement/{site['uai_a']}/").status_code == 404
+    assert users["hugo_a"].get("/admin/").status_code == 404
+
+
+def test_operator_sees_every_establishment(site, users):
+    text = text_of(users["operator"].get("/admin/").text)
+    assert "COLLÈGE A" in text and "COLLÈGE B" in text
+    assert users["operator"].get(f"/admin/etablissement/{site['uai_b']}/").status_code == 200
+
+
+def test_welcome_message_is_plain_text_with_line_breaks(site, users):
+    staff = users["staff_a"]
+    message = "Bienvenue au collège !\nRéunion parents-professeurs le 3 décembre.\n<script>alert('x')</script>"
+    page = staff.post_form(f"/admin/etablissement/{site['uai_a']}/", {"message": message})
+    # post_form posts to the page it loaded; the message form has its own action.
+    token = re.search(r'name="csrf_token" value="([^"]+)"', staff.get(f"/admin/etablissement/{site['uai_a']}/").text).group(1)
+    page = staff.http.post(f"{staff.base_url}/admin/etablissement/{site['uai_a']}/message",
+                           data={"csrf_token": token, "message": message}, timeout=30)
+    assert "Le message d'accueil est enregistré." in text_of(page.text)
+    home = users["philippe_a"].get("/").text
+    assert "Réunion parents-professeurs le 3 décembre." in text_of(home)
+    assert "<script>alert" not in home and "&lt;script&gt;alert" in home
+    assert "Bienvenue au collège !" not in text_of(users["philippe_b"].get("/").text)
+
+
+def test_too_long_welcome_message_is_refused_in_french(site, users):
+    staff = users["staff_a"]
+    token = re.search(r'name="csrf_token" value="([^"]+)"', staff.get(f"/admin/etablissement/{site['uai_a']}/").text).group(1)
+    page = staff.http.post(f"{staff.base_url}/admin/etablissement/{site['uai_a']}/message",
+                           data={"csrf_token": token, "message": "x" * 2001}, timeout=30)
+    assert page.status_code == 400
+    assert "2000 caractères au maximum." in text_of(page.text)
+
+
+def test_stopped_service_shows_unavailable_and_the_page_still_renders(site, users):
+    platform = site["platform"]
+    user = users["philippe_a"]
+    probe2 = platform.cluster.processes["probe2"]
+    probe2.stop()
+    try:
+        deadline = time.monotonic() + 15
+        while True:
+            started = time.monotonic()
+            page = user.get("/")
+            assert page.status_code == 200
+            assert "La scolarité de" in text_of(page.text)
+            menu = menu_of(page.text)
+            if "Sonde ouverte (temporairement indisponible)" in menu:
+                break
+            assert time.monotonic() < deadline, menu
+            time.sleep(0.5)
+        assert "Mon compte" in menu
+    finally:
+        probe2.start()
+        probe2.wait_ready()
+    deadline = time.monotonic() + 15
+    while "Sonde ouverte" not in menu_of(user.get("/").text):
+        assert time.monotonic() < deadline
+        time.sleep(0.5)
+
+
+def test_service_not_in_the_deployment_is_absent(site, users):
+    # probe and probe2 run; a service that is not deployed is never shown,
+    # and a page of it does not exist.
+    menu = menu_of(users["philippe_a"].get("/").text)
+    assert not any("Notes" in entry for entry in menu)
+    assert users["philippe_a"].get("/eleve/1/notes/").status_code == 404
+
+
+def test_footer_pages_are_reachable(site):
+    user = WebUser(site["platform"].base_url)
+    for path, title in [("/contact", "Contact"), ("/mentions-legales", "Mentions légales"), ("/aide", "Aide"),
+                        ("/accessibilite", "Déclaration d'accessibilité")]:
+        page = user.get(path)
+        assert page.status_code == 200 and title in text_of(page.text)
