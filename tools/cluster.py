@@ -85,9 +85,12 @@ class Cluster:
         self.processes[name] = proc
         return proc
 
-    def service(self, service: str, instance: int = 1) -> Process:
-        name = service if instance == 1 else f"{service}-{instance}"
-        return self._add(name, [sys.executable, "-m", "common.runner", service], f"{service}: ready")
+    def service(self, service: str, instance: int = 1, service_name: str | None = None) -> Process:
+        """`service` is a deployed service's name, or `module:Class` (a test's or a
+        benchmark's own service), whose Nameko name is then `service_name`."""
+        service_name = service_name or service
+        name = service_name if instance == 1 else f"{service_name}-{instance}"
+        return self._add(name, [sys.executable, "-m", "common.runner", service], f"{service_name}: ready")
 
     def gateway(self, port: int, workers: int = 2, threads: int = 4) -> Process:
         argv = [sys.executable, "-m", "gunicorn", "gateway.wsgi:app", "--bind", f"127.0.0.1:{port}",
