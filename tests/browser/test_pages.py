@@ -1,0 +1,89 @@
+"""The pages that matter, in a real browser (Debian's Chromium through
+Playwright): the first connection and the home page, on a PC and on a
+smartphone, checked for accessibility with axe-core."""
+import re
+import uuid
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect, sync_playwright
+
+from tests.helpers import family_payload, letters_by_name
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
+PC = {"viewport": {"width": 1280, "height": 900}}
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def letters(platform):
+    uai = f"{uuid.uuid4().int % 10**7:07d}C"
+    rpc = platform.rpc()
+    rpc.call("accounts", "import_siecle", payload=family_payload(uai=uai))
+    out = letters_by_name(rpc.call("accounts", "issue_letters", uai=uai))
+    rpc.close()
+    return out
+
+
+def serious_violations(page) -> list[str]:
+    results = Axe().run(page)
+    return [f"{v['id']}: {v['help']} ({len(v['nodes'])})" for v in results.response["violations"]
+            if v["impact"] in ("serious", "critical")]
+
+
+@pytest.mark.parametrize("device", ["pc", "smartphone"])
+def test_guardian_first_connection_and_home_page(platform, browser, letters, device, tmp_path):
+    letter = letters["Philippe MARTIN"] if device == "pc" else letters["Claire MARTIN"]
+    context = browser.new_context(base_url=platform.base_url, locale="fr-FR", **(PC if device == "pc" else PHONE))
+    page = context.new_page()
+    page.goto("/")
+    expect(page).to_have_url(re.compile(r"/connexion"))
+    assert serious_violations(page) == []
+    page.get_by_label("Votre identifiant").fill(letter["identifiant"])
+    page.get_by_label("Votre mot de passe").fill(letter["password"])
+    page.get_by_role("button", name="Valider").click()
+    expect(page.get_by_role("heading", name="Première connexion")).to_be_visible()
+    assert serious_violations(page) == []
+
+    page.get_by_label("Date de naissance").fill("2012-04-04")
+    page.get_by_label("Nouveau mot de passe").fill("court")
+    page.get_by_label("Confirmation du mot de passe").fill("court")
+    page.get_by_role("button", name="Valider").click()
+    expect(page.get_by_text("Le mot de passe doit comporter de 8 à 14 caractères.")).to_be_visible()
+
+    page.get_by_label("Date de naissance").fill("2012-04-04")
+    page.get_by_label("Nouveau mot de passe").fill("soleil2026")
+    page.get_by_label("Confirmation du mot de passe").fill("soleil2026")
+    email = f"{letter['identifiant']}@example.org"
+    page.get_by_label("Votre adresse électronique", exact=False).first.fill(email)
+    page.get_by_label("Confirmation de votre adresse électronique").fill(email)
+    page.get_by_role("button", name="Valider").click()
+
+    expect(page.get_by_role("heading", level=1)).to_contain_text("La scolarité de")
+    assert serious_violations(page) == []
+    menu_button = page.get_by_role("button", name=re.compile("^Menu de "))
+    menu_link = page.locator("#menu-eleve-liste").get_by_role("link", name="Mon compte")
+    if device == "smartphone":
+        # On a smartphone the child's menu folds behind a button (guide § 2.6).
+        expect(menu_button).to_be_visible()
+        expect(menu_link).to_be_hidden()
+        menu_button.click()
+        expect(menu_link).to_be_visible()
+    else:
+        expect(menu_link).to_be_visible()
+    page.screenshot(path=str(tmp_path / f"home-{device}.png"), full_page=True)
+    # Switching child keeps the page working.
+    page.get_by_role("link", name="Léa MARTIN").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Léa MARTIN")
+    context.close()
