@@ -1,0 +1,128 @@
+"""The data of the families' notes pages and tiles, for one child. Each page
+runs a fixed number of SQL statements whatever the number of grades: the
+child's grades come in one query, the class figures of a subject's
+evaluations in one more; the publication rule filters them in Python
+(`publication.publication_instant`), so it is written once."""
+import unicodedata
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from common.clock import PARIS, school_year
+from common.errors import NotFound
+from services.notes.averages import class_stats, overall_average, subject_average
+from services.notes.models import CODES, Evaluation, Matiere, Note
+from services.notes.publication import publication_instant
+
+
+def _sort_key(text: str) -> str:
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().casefold()
+
+
+def _is_new(published_at: datetime, since: datetime | None) -> bool:
+    # Never connected before: everything published is new to the viewer.
+    return since is None or published_at > since
+
+
+def visible_grades(db: Session, child: dict, mode: str, now: datetime, matiere_id: int | None = None) -> list[dict]:
+    """The child's published grades of this school year in its establishment,
+    newest evaluation first, each with the instant it was published."""
+    query = (
+        select(Note.valeur, Note.code, Note.saisie_le, Evaluation.id, Evaluation.date, Evaluation.titre,
+               Evaluation.coefficient, Evaluation.bareme, Evaluation.date_publication, Evaluation.enseignants,
+               Matiere.id, Matiere.libelle)
+        .join(Evaluation, Note.evaluation_id == Evaluation.id)
+        .join(Matiere, Evaluation.matiere_id == Matiere.id)
+        .where(Note.eleve_id == child["eleve_id"],
+               Evaluation.etablissement_uai == child["etablissement_uai"],
+               Evaluation.annee_scolaire == school_year(now.astimezone(PARIS).date()))
+        .order_by(Evaluation.date.desc(), Evaluation.id.desc())
+    )
+    if matiere_id is not None:
+        query = query.where(Evaluation.matiere_id == matiere_id)
+    out = []
+    for (valeur, code, saisie_le, evaluation_id, day, titre, coefficient, bareme, date_publication,
+         enseignants, mid, libelle) in db.execute(query):
+        published_at = publication_instant(mode, saisie_le, date_publication)
+        if published_at is None or published_at > now:
+            continue
+        out.append({"evaluation_id": evaluation_id, "date": day, "titre": titre, "coefficient": coefficient,
+                    "bareme": bareme, "valeur": valeur, "code": code, "enseignants": enseignants or [],
+                    "matiere_id": mid, "matiere": libelle, "date_publication": date_publication,
+                    "published_at": published_at})
+    return out
+
+
+def _average_of(grades: list[dict]) -> dict:
+    return subject_average((g["valeur"], g["code"], g["coefficient"], g["bareme"]) for g in grades)
+
+
+def _teachers(grades: list[dict]) -> list[str]:
+    seen = []
+    for g in grades:
+        for name in g["enseignants"]:
+            if name not in seen:
+                seen.append(name)
+    return seen
+
+
+def count_new(db: Session, child: dict, mode: str, now: datetime, since: datetime) -> int:
+    """Home tile: grades published after `since` (and by now)."""
+    return sum(1 for g in visible_grades(db, child, mode, now) if g["published_at"] > since)
+
+
+def subjects_page(db: Session, child: dict, mode: str, now: datetime, since: datetime | None) -> dict:
+    by_subject: dict[int, list[dict]] = {}
+    for g in visible_grades(db, child, mode, now):
+        by_subject.setdefault(g["matiere_id"], []).append(g)
+    matieres = []
+    for matiere_id, grades in by_subject.items():
+        new = sum(1 for g in grades if _is_new(g["published_at"], since))
+        matieres.append({
+            "id": matiere_id, "libelle": grades[0]["matiere"], "enseignants": _teachers(grades),
+            "nb_notes": len(grades), "nouvelles_notes": new, "derniere_note": grades[0]["date"],
+            **_average_of(grades),
+        })
+    matieres.sort(key=lambda m: _sort_key(m["libelle"]))
+    return {
+        "publication_mode": mode,
+        "matieres": matieres,
+        "moyenne_generale": overall_average([m["moyenne"] for m in matieres]),
+        "matieres_avec_moyenne": sum(1 for m in matieres if m["moyenne"] is not None),
+    }
+
+
+def subject_detail(db: Session, child: dict, mode: str, now: datetime, since: datetime | None,
+                   matiere_id: int) -> dict:
+    matiere = db.get(Matiere, matiere_id)
+    if matiere is None or matiere.etablissement_uai != child["etablissement_uai"]:
+        raise NotFound(matiere_id)
+    grades = visible_grades(db, child, mode, now, matiere_id=matiere_id)
+    stats = _class_figures(db, mode, now, {g["evaluation_id"]: g for g in grades})
+    notes = [{
+        "date": g["date"], "titre": g["titre"], "coefficient": g["coefficient"], "bareme": g["bareme"],
+        "valeur": g["valeur"], "code": g["code"], "code_libelle": CODES.get(g["code"]),
+        "nouvelle": _is_new(g["published_at"], since), "enseignants": g["enseignants"],
+        **stats[g["evaluation_id"]],
+    } for g in grades]
+    return {
+        "publication_mode": mode,
+        "matiere": {"id": matiere.id, "libelle": matiere.libelle, "enseignants": _teachers(grades)},
+        "notes": notes,
+        **_average_of(grades),
+    }
+
+
+def _class_figures(db: Session, mode: str, now: datetime, evaluations: dict[int, dict]) -> dict[int, dict]:
+    """Each evaluation's class average, minimum and maximum over the grades
+    published so far (an unpublished grade counts nowhere)."""
+    values: dict[int, list] = {evaluation_id: [] for evaluation_id in evaluations}
+    if evaluations:
+        rows = db.execute(select(Note.evaluation_id, Note.valeur, Note.saisie_le)
+                          .where(Note.evaluation_id.in_(list(evaluations)), Note.code.is_(None)))
+        for evaluation_id, valeur, saisie_le in rows:
+            published_at = publication_instant(mode, saisie_le, evaluations[evaluation_id]["date_publication"])
+            if published_at is not None and published_at <= now and valeur is not None:
+                values[evaluation_id].append(valeur)
+    return {evaluation_id: class_stats(v) for evaluation_id, v in values.items()}

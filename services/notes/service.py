@@ -1,0 +1,170 @@
+"""The notes service: grades, the school's publication rule, subject tiles
+(guide § 3.5 and the FAQ).
+
+The back office (import CLI, demo generator, staff pages through the gateway)
+puts subjects, evaluations and grades in; families read, through the gateway,
+only the published grades of the child named in the child context, which the
+gateway built after checking the viewer's link to that child. Each docstring
+says who may call and what the method promises.
+"""
+from datetime import datetime, timezone
+
+from marshmallow import ValidationError as SchemaError
+from nameko.rpc import RpcProxy
+
+from common.clock import ClockProvider
+from common.contract import FeatureContract, child_context_schema
+from common.db import Database
+from common.errors import ValidationError
+from common.messaging import rpc
+from common.schemas import load_or_raise
+from services.notes import importing, pages
+from services.notes.exceptions import NotesClosed
+from services.notes.models import FIL_DE_L_EAU, EtablissementSettings, Opening
+from services.notes.schemas import (
+    UAI, PublicationModeSchema, SettingsSchema, SubjectDetailSchema, SubjectsPageSchema,
+)
+
+
+def _since(value) -> datetime | None:
+    if not value:
+        return None
+    try:
+        instant = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    except ValueError:
+        raise ValidationError({"since": ["Date et heure invalides."]}) from None
+    return instant if instant.tzinfo else instant.replace(tzinfo=timezone.utc)
+
+
+def _check_uai(uai) -> str:
+    try:
+        UAI(uai if isinstance(uai, str) else "")
+    except SchemaError as exc:
+        raise ValidationError({"uai": exc.messages}) from None
+    return uai
+
+
+class NotesService(FeatureContract):
+    name = "notes"
+
+    db = Database()
+    clock = ClockProvider()
+    # Only to check that imported students exist (accounts is always deployed).
+    accounts = RpcProxy("accounts")
+
+    # The head opens it (FAQ: opening the online services is the head's call).
+    opening_model = Opening
+    opened_by_default = False
+
+    def publication_mode(self, uai: str) -> str:
+        settings = self.db.get(EtablissementSettings, uai)
+        return settings.publication_mode if settings else FIL_DE_L_EAU
+
+    # -- back office ----------------------------------------------------
+    @rpc
+    def import_matieres(self, uai, rows):
+        """Import CLI and demo generator: create or rename the establishment's
+        subjects, by code ({"code", "libelle"} per row, optional "ligne"). All
+        or nothing; a refusal (ValidationError {"lignes": [...]}) names each
+        faulty line."""
+        _check_uai(uai)
+        try:
+            report = importing.import_matieres(self.db, uai, rows)
+        except Exception:
+            self.db.rollback()
+            raise
+        self.db.commit()
+        return report
+
+    @rpc
+    def import_evaluations(self, uai, rows):
+        """Import CLI and demo generator: evaluations and their grades, one row
+        per grade as in the documented file (docs/notes.md), students named by
+        their SIECLE identifier in `uai`, subjects by code. Evaluations are
+        matched by their back-office identifier, so importing a file again
+        updates instead of duplicating. All or nothing: a refusal
+        (ValidationError {"lignes": [...]}) names each faulty line and nothing
+        of the import is written. Returns counts of what was created, changed,
+        unchanged."""
+        _check_uai(uai)
+        eleves = {e["siecle_eleve_id"]: e["eleve_id"] for e in self.accounts.list_eleves(uai=uai)}
+        try:
+            report = importing.import_grades(self.db, uai, rows, eleves, self.clock.now())
+        except Exception:
+            self.db.rollback()
+            raise
+        self.db.commit()
+        return report
+
+    @rpc
+    def set_publication_mode(self, uai, mode, account_id=None):
+        """Gateway administration pages, after checking that the viewer
+        administers `uai`: publish grades "fil_de_l_eau" (the day after they
+        are entered) or "echeance" (from each evaluation's publication date)."""
+        data = load_or_raise(PublicationModeSchema(), {"uai": uai, "mode": mode, "account_id": account_id})
+        settings = self.db.get(EtablissementSettings, uai)
+        if settings is None:
+            settings = EtablissementSettings(etablissement_uai=uai)
+            self.db.add(settings)
+        settings.publication_mode = data["mode"]
+        settings.changed_at, settings.changed_by = self.clock.now(), data["account_id"]
+        self.db.commit()
+        return self._settings(uai)
+
+    @rpc
+    def get_settings(self, uai):
+        """Gateway administration pages: the establishment's publication mode."""
+        return self._settings(_check_uai(uai))
+
+    def _settings(self, uai):
+        settings = self.db.get(EtablissementSettings, uai)
+        return SettingsSchema().dump({
+            "etablissement_uai": uai, "publication_mode": settings.publication_mode if settings else FIL_DE_L_EAU,
+            "changed_at": settings.changed_at if settings else None,
+            "changed_by": settings.changed_by if settings else None})
+
+    # -- family pages ---------------------------------------------------
+    def _open_child(self, child) -> dict:
+        context = load_or_raise(child_context_schema, child)
+        if not self.is_open(context["etablissement_uai"]):
+            raise NotesClosed(context["etablissement_uai"])
+        return context
+
+    @rpc
+    def subjects(self, child, since=None):
+        """Gateway, notes page of a child: one tile per subject with its
+        teachers, its published grades and how many were published after
+        `since` (the viewer's previous connection, ISO; none: all are new),
+        the child's average per subject and overall. Raises NotesClosed when
+        the establishment has not opened the service."""
+        context = self._open_child(child)
+        data = pages.subjects_page(self.db, context, self.publication_mode(context["etablissement_uai"]),
+                                   self.clock.now(), _since(since))
+        return SubjectsPageSchema().dump(data)
+
+    @rpc
+    def subject_detail(self, child, subject_id, since=None):
+        """Gateway, one subject of a child: its published grades (date, title,
+        coefficient, scale, the child's grade, the evaluation's class average,
+        minimum and maximum) and the child's average. NotFound for a subject
+        of another establishment; NotesClosed as `subjects`."""
+        context = self._open_child(child)
+        if not isinstance(subject_id, int) or isinstance(subject_id, bool):
+            raise ValidationError({"subject_id": ["Nombre entier attendu."]})
+        data = pages.subject_detail(self.db, context, self.publication_mode(context["etablissement_uai"]),
+                                    self.clock.now(), _since(since), subject_id)
+        return SubjectDetailSchema().dump(data)
+
+    # -- the menu contract ----------------------------------------------
+    def menu_entry(self, child):
+        if not self.is_open(child["etablissement_uai"]):
+            return None
+        return {"label": "Notes", "path": "/notes/", "order": 20}
+
+    def tiles(self, child, since):
+        count = pages.count_new(self.db, child, self.publication_mode(child["etablissement_uai"]),
+                                self.clock.now(), since)
+        if not count:
+            return []
+        text = "1 nouvelle note" if count == 1 else f"{count} nouvelles notes"
+        return [{"text": text, "path": "/notes/"}]
