@@ -86,5 +86,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(compte.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(admin.bp)
+    from gateway import admin_notes, notes
+
+    app.register_blueprint(notes.bp)
+    app.register_blueprint(admin_notes.bp)
     errors.register(app)
     return app

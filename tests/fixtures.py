@@ -189,7 +189,7 @@ class Platform:
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def platform(request, vhosts, databases, tmp_path_factory):
     """accounts + gateway (+ the services later issues add), one per backend."""
-    services = {"accounts": {"required": True}}
+    services = {"accounts": {"required": True}, "notes": {"label": "Notes", "order": 20}}
     p = Platform(vhosts, databases, request.param, tmp_path_factory.mktemp(f"platform-{request.param}"), services)
     p.start(services)
     yield p

@@ -1,0 +1,273 @@
+"""Issue 6, as families and staff do it over HTTP: grades imported through the
+documented file, published by the school's rule, subject tiles orange or
+violet following the previous connection as the clock moves, each child's
+grades only to their own guardians and to themself, a closed service absent."""
+import re
+import uuid
+from datetime import timedelta
+
+import pytest
+
+from common.clock import PARIS
+from common.errors import ValidationError
+from tests.helpers import WebUser, family_payload, letters_by_name, text_of
+from tools.import_notes import import_files
+
+TILE = re.compile(r'<div class="fr-tile fr-enlarge-link (tile-new|tile-nothing-new)" data-matiere="(\d+)">'
+                  r'.*?<a href="[^"]+">([^<]+)</a>.*?<p class="fr-tile__detail">(.*?)</p>', re.S)
+COLOURS = {"tile-new": "orange", "tile-nothing-new": "violet"}
+HEADER = "evaluation;matiere;groupe;enseignants;date;titre;coefficient;bareme;date_publication;eleve;note;saisie_le"
+
+
+def tiles(html: str) -> dict:
+    """{subject: (colour, text of the tile's detail)}"""
+    return {name: (COLOURS[cls], text_of(detail)) for cls, _id, name, detail in TILE.findall(html)}
+
+
+def subject_links(html: str) -> dict:
+    return {name: int(sid) for _cls, sid, name, _detail in TILE.findall(html)}
+
+
+def menu_of(html: str) -> list[str]:
+    nav = html.split('id="menu-eleve"', 1)[1].split("</nav>", 1)[0]
+    return re.findall(r'<a class="fr-sidemenu__link"[^>]*>([^<]+)</a>', nav)
+
+
+def activate(platform, letter, birth=None, password="valide2026") -> WebUser:
+    user = WebUser(platform.base_url)
+    user.login(letter["identifiant"], letter["password"])
+    form = {"new_password": password, "new_password_confirm": password}
+    if birth:
+        form["date_naissance"] = birth
+    if letter.get("role") == "responsable":
+        form.update(email=f"{letter['identifiant']}@example.org", email_confirm=f"{letter['identifiant']}@example.org")
+    page = user.post_form("/premiere-connexion", form)
+    assert page.status_code == 200 and "Première connexion" not in text_of(page.text), text_of(page.text)[:500]
+    user.password = password
+    return user
+
+
+def login_again(platform, identifiant, password="valide2026") -> WebUser:
+    user = WebUser(platform.base_url)
+    page = user.login(identifiant, password)
+    assert "Identifiant ou mot de passe incorrect" not in text_of(page.text)
+    return user
+
+
+def write_csv(tmp_path, name, lines) -> "Path":
+    path = tmp_path / name
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def school(platform, tmp_path_factory):
+    """An establishment of its own with notes open and grades published three
+    days ago, and one with notes closed. The clock is put back afterwards."""
+    tmp = tmp_path_factory.mktemp("notes")
+    uai, closed_uai = (f"{uuid.uuid4().int % 10**7:07d}{letter}" for letter in "NC")
+    rpc = platform.rpc()
+    rpc.call("accounts", "import_siecle", payload=family_payload(uai=uai, nom="COLLÈGE DES NOTES"))
+    closed_payload = family_payload(uai=closed_uai, nom="COLLÈGE FERMÉ")
+    for person in closed_payload["personnes"]:
+        person["prenom"] += "-F"
+    rpc.call("accounts", "import_siecle", payload=closed_payload)
+    letters = letters_by_name(rpc.call("accounts", "issue_letters", uai=uai))
+    closed_letters = letters_by_name(rpc.call("accounts", "issue_letters", uai=closed_uai))
+    ids = {f"{e['prenom']} {e['nom']}": e["eleve_id"] for e in rpc.call("accounts", "list_eleves", uai=uai)}
+    staff = rpc.call("accounts", "create_staff_account", payload={
+        "role": "staff", "etablissement_uai": uai, "fonction": "direction", "nom": "PRINCIPAL", "prenom": "Paul"})
+    rpc.call("notes", "set_opening", uai=uai, is_open=True, account_id=None)
+
+    now = platform.clock.now().astimezone(PARIS)
+    three_days_ago = (now - timedelta(days=3)).strftime("%d/%m/%Y %H:%M")
+    day = (now - timedelta(days=4)).strftime("%d/%m/%Y")
+    matieres = write_csv(tmp, "matieres.csv", ["code;libelle", "MATHS;Mathématiques", "FRANC;Français"])
+    notes = write_csv(tmp, "notes.csv", [
+        HEADER,
+        f"M1;MATHS;5A;M. DUPONT, Mme LEROY;{day};Fractions;2;20;;101;15,5;{three_days_ago}",
+        f"M1;MATHS;5A;M. DUPONT, Mme LEROY;{day};Fractions;2;20;;103;9;{three_days_ago}",
+        f"M2;MATHS;5A;M. DUPONT;{day};Calcul mental;1;10;;101;7;{three_days_ago}",
+        f"F1;FRANC;5A;Mme HUGO;{day};Dictée;1;20;;101;Abs;{three_days_ago}",
+        f"F2;FRANC;5A;Mme HUGO;{day};Rédaction;1;20;;101;12;{three_days_ago}",
+        f"F3;FRANC;5A-G2;Mme HUGO;{day};Exposé de Zoé;1;20;;103;18,75;{three_days_ago}",
+    ])
+    report = import_files(rpc, uai, notes=notes, matieres=matieres)
+    assert report["notes"]["creees"] == 6
+    rpc.close()
+    yield {"uai": uai, "closed_uai": closed_uai, "letters": letters, "closed_letters": closed_letters,
+           "ids": ids, "staff": staff, "tmp": tmp}
+    platform.clock.set_offset(0)
+
+
+def test_student_sees_subject_tiles_with_teachers_and_details_with_class_figures(platform, school):
+    hugo = activate(platform, school["letters"]["Hugo MARTIN"], "2012-04-04")
+    hugo_id = school["ids"]["Hugo MARTIN"]
+    home = hugo.get(f"/eleve/{hugo_id}/")
+    assert "Notes" in menu_of(home.text)
+    page = hugo.get(f"/eleve/{hugo_id}/notes/")
+    assert page.status_code == 200
+    text = text_of(page.text)
+    assert "Notes de Hugo MARTIN" in text and "Notes" in menu_of(page.text)
+    # First connection: every published grade is new to him.
+    assert tiles(page.text) == {
+        "Français": ("orange", "2 nouvelles notes – moyenne 12/20"),
+        "Mathématiques": ("orange", "2 nouvelles notes – moyenne 15/20"),
+    }
+    assert "M. DUPONT, Mme LEROY" in text and "Mme HUGO" in text
+    assert "Moyenne générale 13,5" in text  # (12 + 15) / 2
+    assert "chaque note est ramenée sur 20" in text
+    assert "au fil de l'eau" in text
+
+    maths = hugo.get(f"/eleve/{hugo_id}/notes/{subject_links(page.text)['Mathématiques']}")
+    detail = text_of(maths.text)
+    # Date, title, coefficient, his grade, class average, minimum, maximum.
+    assert "Fractions nouvelle 2 15,5/20 12,25/20 9/20 15,5/20" in detail
+    assert "Calcul mental nouvelle 1 7/10 7/10 7/10 7/10" in detail
+    assert "Moyenne de Hugo : 15/20" in detail  # (15.5 × 2 + 14 × 1) / 3
+    francais = text_of(hugo.get(f"/eleve/{hugo_id}/notes/{subject_links(page.text)['Français']}").text)
+    assert "Dictée nouvelle 1 Absent" in francais
+    assert "1 absence" in francais
+    assert "Exposé de Zoé" not in francais and "18,75" not in francais
+
+
+def test_tiles_turn_orange_for_grades_published_since_the_previous_connection(platform, school):
+    hugo_id = school["ids"]["Hugo MARTIN"]
+    identifiant = school["letters"]["Hugo MARTIN"]["identifiant"]
+    # He came back after the grades were published: nothing new.
+    hugo = login_again(platform, identifiant)
+    assert {k: v[0] for k, v in tiles(hugo.get(f"/eleve/{hugo_id}/notes/").text).items()} == {
+        "Français": "violet", "Mathématiques": "violet"}
+    assert "Rien de nouveau depuis votre dernière connexion" in text_of(hugo.get(f"/eleve/{hugo_id}/").text)
+
+    # A maths grade entered now is published tomorrow, au fil de l'eau.
+    rpc = platform.rpc()
+    day = platform.clock.now().astimezone(PARIS).strftime("%d/%m/%Y")
+    rpc.call("notes", "import_evaluations", uai=school["uai"], rows=[
+        {"evaluation": "M3", "matiere": "MATHS", "groupe": "5A", "enseignants": "M. DUPONT", "date": day,
+         "titre": "Géométrie", "coefficient": "1", "bareme": "20", "eleve": "101", "note": "18"}])
+    rpc.close()
+    page = hugo.get(f"/eleve/{hugo_id}/notes/")
+    assert tiles(page.text)["Mathématiques"] == ("violet", "Pas de nouvelle note – moyenne 15/20")
+    assert "Géométrie" not in text_of(hugo.get(f"/eleve/{hugo_id}/notes/{subject_links(page.text)['Mathématiques']}").text)
+
+    platform.clock.advance(timedelta(days=1))
+    hugo = login_again(platform, identifiant)
+    page = hugo.get(f"/eleve/{hugo_id}/notes/")
+    assert tiles(page.text) == {"Français": ("violet", "Pas de nouvelle note – moyenne 12/20"),
+                                "Mathématiques": ("orange", "1 nouvelle note – moyenne 15,75/20")}
+    assert "1 nouvelle note" in text_of(hugo.get(f"/eleve/{hugo_id}/").text)
+
+    # Seen: at the next connection the tile is violet again and the home tile is gone.
+    hugo = login_again(platform, identifiant)
+    assert tiles(hugo.get(f"/eleve/{hugo_id}/notes/").text)["Mathématiques"][0] == "violet"
+    assert "nouvelle note" not in text_of(hugo.get(f"/eleve/{hugo_id}/").text)
+
+
+def test_guardian_sees_their_children_only_and_a_student_only_themself(platform, school):
+    ids = school["ids"]
+    philippe = activate(platform, school["letters"]["Philippe MARTIN"], "2012-04-04")
+    page = philippe.get(f"/eleve/{ids['Hugo MARTIN']}/notes/")
+    assert page.status_code == 200 and "Mathématiques" in tiles(page.text)
+    francais = subject_links(page.text)["Français"]
+    # Zoé is not his child: her pages answer like pages that do not exist.
+    for path in (f"/eleve/{ids['Zoé DURAND']}/notes/", f"/eleve/{ids['Zoé DURAND']}/notes/{francais}"):
+        other = philippe.get(path)
+        assert other.status_code == 404 and "Page introuvable" in text_of(other.text)
+        assert "Exposé de Zoé" not in other.text
+    # Léa, his other child, has no grade: an empty page, not her brother's.
+    lea = text_of(philippe.get(f"/eleve/{ids['Léa MARTIN']}/notes/").text)
+    assert "Aucune note n'est encore publiée pour Léa" in lea and "Fractions" not in lea
+
+    zoe = activate(platform, school["letters"]["Zoé DURAND"], "2013-06-30")
+    own = zoe.get(f"/eleve/{ids['Zoé DURAND']}/notes/{francais}")
+    assert "Exposé de Zoé" in text_of(own.text)
+    for path in (f"/eleve/{ids['Hugo MARTIN']}/notes/", f"/eleve/{ids['Hugo MARTIN']}/notes/{francais}"):
+        assert zoe.get(path).status_code == 404
+
+
+def test_closed_service_is_absent_from_menus_and_its_page_says_so_in_french(platform, school):
+    letter = school["closed_letters"]["Zoé DURAND"]
+    zoe = activate(platform, letter, "2013-06-30")
+    home = zoe.get("/")
+    eleve_id = int(re.search(r"/eleve/(\d+)/", home.url + home.text).group(1))
+    assert "Notes" not in menu_of(zoe.get(f"/eleve/{eleve_id}/").text)
+    page = zoe.get(f"/eleve/{eleve_id}/notes/")
+    assert page.status_code == 404
+    text = text_of(page.text)
+    assert "n'a pas ouvert la consultation des notes en ligne" in text
+    assert "Notes" not in menu_of(page.text)
+
+
+def test_staff_switch_to_echeance_and_grades_follow_their_publication_date(platform, school):
+    uai = school["uai"]
+    staff = activate(platform, school["staff"])
+    page = staff.get(f"/admin/etablissement/{uai}/notes")
+    assert page.status_code == 200 and "Au fil de l'eau" in text_of(page.text)
+    # Another establishment's settings are not theirs.
+    assert staff.get(f"/admin/etablissement/{school['closed_uai']}/notes").status_code == 404
+    # A family never reaches the administration.
+    hugo = login_again(platform, school["letters"]["Hugo MARTIN"]["identifiant"])
+    assert hugo.get(f"/admin/etablissement/{uai}/notes").status_code == 404
+
+    in_two_days = (platform.clock.now().astimezone(PARIS) + timedelta(days=2)).strftime("%d/%m/%Y")
+    rpc = platform.rpc()
+    rpc.call("notes", "import_evaluations", uai=uai, rows=[
+        {"evaluation": "F4", "matiere": "FRANC", "groupe": "5A", "enseignants": "Mme HUGO", "date": platform.clock.now().astimezone(PARIS).strftime("%d/%m/%Y"),
+         "titre": "Poésie", "coefficient": "1", "bareme": "20", "date_publication": in_two_days,
+         "eleve": "101", "note": "16"}])
+    rpc.close()
+    page = staff.post_form(f"/admin/etablissement/{uai}/notes", {"mode": "echeance"})
+    assert "Le mode de publication des notes est enregistré." in text_of(page.text)
+    try:
+        hugo_id = school["ids"]["Hugo MARTIN"]
+        # À échéance, grades without a publication date are not shown.
+        assert "Aucune note n'est encore publiée" in text_of(hugo.get(f"/eleve/{hugo_id}/notes/").text)
+        platform.clock.advance(timedelta(days=2))
+        hugo = login_again(platform, school["letters"]["Hugo MARTIN"]["identifiant"])
+        page = hugo.get(f"/eleve/{hugo_id}/notes/")
+        assert tiles(page.text) == {"Français": ("orange", "1 nouvelle note – moyenne 16/20")}
+    finally:
+        staff = login_again(platform, school["staff"]["identifiant"])
+        staff.post_form(f"/admin/etablissement/{uai}/notes", {"mode": "fil_de_l_eau"})
+
+
+def test_a_refused_import_names_the_line_and_writes_nothing(platform, school):
+    rpc = platform.rpc()
+    day = platform.clock.now().astimezone(PARIS).strftime("%d/%m/%Y")
+    good = {"evaluation": "M9", "matiere": "MATHS", "groupe": "5A", "date": day, "titre": "Bilan",
+            "coefficient": "1", "bareme": "20"}
+    with pytest.raises(ValidationError) as exc:
+        rpc.call("notes", "import_evaluations", uai=school["uai"], rows=[
+            {**good, "eleve": "101", "note": "12", "ligne": 2},
+            {**good, "eleve": "103", "note": "25", "ligne": 3},
+            {**good, "eleve": "999", "note": "10", "ligne": 4},
+            {**good, "evaluation": "X1", "matiere": "LATIN", "eleve": "101", "note": "10", "ligne": 5},
+            {**good, "evaluation": "X2", "coefficient": "-1", "eleve": "101", "note": "10", "ligne": 6}])
+    assert exc.value.errors["lignes"] == [
+        "Ligne 3, colonne « note » : la note 25 est supérieure au barème (/20).",
+        "Ligne 4, colonne « eleve » : élève inconnu dans cet établissement (identifiant 999).",
+        "Ligne 5, colonne « matiere » : matière inconnue (LATIN) : déclarez d'abord les matières de l'établissement.",
+        "Ligne 6, colonne « coefficient » : le coefficient ne peut pas être négatif.",
+    ]
+    # Line 2 was fine, and was not written: importing it alone creates it.
+    report = rpc.call("notes", "import_evaluations", uai=school["uai"], rows=[{**good, "eleve": "101", "note": "12"}])
+    assert report["evaluations"]["creees"] == 1 and report["notes"]["creees"] == 1
+    rpc.close()
+
+
+def test_import_cli_refuses_a_file_naming_the_line(platform, school):
+    import os
+    import subprocess
+    import sys
+
+    from common.config import ROOT
+
+    path = write_csv(school["tmp"], "faux.csv", [
+        HEADER, "Z1;MATHS;5A;M. DUPONT;02/11/2026;Test;1;20;;101;21;"])
+    env = {**os.environ, "AMQP_URI": platform.amqp_uri, "PYTHONPATH": str(ROOT)}
+    result = subprocess.run([sys.executable, "-m", "tools.import_notes", "--uai", school["uai"], str(path)],
+                            capture_output=True, text=True, env=env, cwd=ROOT, timeout=60)
+    assert result.returncode == 1
+    assert "Ligne 2, colonne « note » : la note 21 est supérieure au barème (/20)." in result.stderr
+    assert "rien n'a été importé" in result.stderr
