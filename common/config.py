@@ -43,3 +43,29 @@ def nameko_config(service: str) -> dict:
         # Heartbeats let a service notice a dead broker connection and reconnect.
         "HEARTBEAT": 30,
     }
+
+
+def smtp_settings() -> dict:
+    """The SMTP server the mailer sends through (docs/mailer.md). The defaults
+    point at the local mail catcher that `make run` starts."""
+    security = os.environ.get("SCOLARITE_SMTP_SECURITY", "none").lower()
+    if security not in ("none", "starttls", "tls"):
+        raise SystemExit(f"SCOLARITE_SMTP_SECURITY={security!r}: none, starttls or tls")
+    return {
+        "host": os.environ.get("SCOLARITE_SMTP_HOST", "127.0.0.1"),
+        "port": int(os.environ.get("SCOLARITE_SMTP_PORT", "1025")),
+        "security": security,
+        "user": os.environ.get("SCOLARITE_SMTP_USER") or None,
+        "password": os.environ.get("SCOLARITE_SMTP_PASSWORD") or None,
+        # A CA bundle for a server whose certificate is not in the system's store.
+        "cafile": os.environ.get("SCOLARITE_SMTP_CAFILE") or None,
+        "timeout": float(os.environ.get("SCOLARITE_SMTP_TIMEOUT", "20")),
+        "from_address": os.environ.get("SCOLARITE_MAIL_FROM", "ne-pas-repondre@scolarite.localhost"),
+        "from_name": os.environ.get("SCOLARITE_MAIL_FROM_NAME", "Scolarité services"),
+        "reply_to": os.environ.get("SCOLARITE_MAIL_REPLY_TO") or None,
+    }
+
+
+def mail_catcher_dir() -> Path:
+    """Where the development mail catcher keeps what it receives."""
+    return Path(os.environ.get("SCOLARITE_MAIL_CATCHER_DIR", var_dir() / "mail"))

@@ -1,0 +1,251 @@
+"""The outbox's rules: recording a request once, claiming what is due so that
+two instances never take the same message, and what each SMTP answer does to
+a message (docs/mailer.md).
+
+Every function takes the service's session and the instant from the clock;
+the caller commits (except `deliver_due`, which commits after each message so
+that a message accepted by the server is marked sent at once).
+"""
+import hashlib
+import logging
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from common.mail import KINDS
+from services.mailer import rendering
+from services.mailer.models import DEFERRED, FAILED, QUEUED, SENT, OutboxEtablissement, OutboxMessage
+from services.mailer.smtp import PERMANENT, SENT as SMTP_SENT, SmtpSender, build_message
+
+log = logging.getLogger("scolarite.mailer")
+
+# A claim lasts this long; an instance that dies leaves its messages to the
+# others once it has expired. The sending loop renews it while it works.
+CLAIM_LEASE = timedelta(seconds=60)
+BATCH_SIZE = 200
+# Retries after a temporary failure: 1 min, 2, 4, ... at most 2 h apart; a
+# message still not accepted 3 days after it was due is failed.
+BACKOFF_FIRST = timedelta(minutes=1)
+BACKOFF_MAX = timedelta(hours=2)
+GIVE_UP_AFTER = timedelta(days=3)
+
+
+def backoff(attempts: int) -> timedelta:
+    """The wait after the `attempts`-th failed attempt (1, 2, ...)."""
+    return min(BACKOFF_FIRST * (2 ** max(attempts - 1, 0)), BACKOFF_MAX)
+
+
+def message_id_for(request_id: str, from_address: str) -> str:
+    """The same for every attempt at one request."""
+    digest = hashlib.sha256(request_id.encode()).hexdigest()[:40]
+    return f"<{digest}@{from_address.rpartition('@')[2]}>"
+
+
+def utc(instant: datetime | None) -> datetime | None:
+    return instant.astimezone(timezone.utc) if instant is not None else None
+
+
+def find(session: Session, request_id: str) -> OutboxMessage | None:
+    return session.scalar(select(OutboxMessage).where(OutboxMessage.request_id == request_id))
+
+
+def record(session: Session, request: dict, source: str, now: datetime, from_address: str) -> tuple[OutboxMessage, bool]:
+    """(the outbox row, whether it is new) for a checked request
+    (common.mail.load_request). A request already recorded is left as it is.
+    Raises rendering.RenderError if its templates cannot be rendered."""
+    existing = find(session, request["request_id"])
+    if existing is not None:
+        return existing, False
+    rendered = rendering.render(request["kind"], request["context"])
+    not_before = utc(request.get("not_before"))
+    row = OutboxMessage(
+        request_id=request["request_id"], source=source, kind=request["kind"], recipient=request["to"],
+        recipient_name=request.get("to_name"), account_id=request.get("account_id"),
+        subject=rendered.subject, body_text=rendered.text, body_html=rendered.html,
+        message_id=message_id_for(request["request_id"], from_address), status=QUEUED,
+        not_before=not_before, next_attempt_at=max(now, not_before) if not_before else now,
+        attempts=0, created_at=now, updated_at=now,
+        etablissements=[OutboxEtablissement(uai=uai) for uai in request.get("etablissement_uais", [])],
+    )
+    session.add(row)
+    return row, True
+
+
+def record_refused(session: Session, payload: dict, source: str, now: datetime, reason: str,
+                   from_address: str) -> OutboxMessage | None:
+    """A request that reached the mailer by event although it is invalid (its
+    sender skipped common.mail): kept as failed with the reason, so that it
+    shows in the staff view instead of vanishing. None if it cannot even be
+    identified."""
+    request_id = payload.get("request_id") if isinstance(payload, dict) else None
+    if not isinstance(request_id, str) or not request_id or len(request_id) > 64:
+        return None
+    if find(session, request_id) is not None:
+        return None
+    kind = str(payload.get("kind") or "")[:60]
+    row = OutboxMessage(
+        request_id=request_id, source=source, kind=kind, recipient=str(payload.get("to") or "")[:254],
+        subject=KINDS[kind].label if kind in KINDS else "", message_id=message_id_for(request_id, from_address),
+        status=FAILED, attempts=0, last_error=reason[:2000], created_at=now, updated_at=now,
+        account_id=payload.get("account_id") if isinstance(payload.get("account_id"), int) else None,
+    )
+    session.add(row)
+    return row
+
+
+def claim(session: Session, now: datetime, owner: str, limit: int = BATCH_SIZE,
+          lease: timedelta = CLAIM_LEASE) -> tuple[str, list[OutboxMessage]]:
+    """Take up to `limit` due messages for this instance: (claim token, rows).
+
+    The candidates are read first (on PostgreSQL locked with SKIP LOCKED, so
+    two instances pick disjoint sets without waiting for each other), then
+    claimed by one conditional UPDATE that takes a row only if it is still
+    waiting and not validly claimed by someone else when the UPDATE reaches
+    it: on SQLite, where another instance may have claimed a candidate in
+    between, that condition is what keeps two instances apart."""
+    token = f"{owner}:{uuid.uuid4().hex[:12]}"
+    waiting = and_(
+        OutboxMessage.status.in_((QUEUED, DEFERRED)),
+        OutboxMessage.next_attempt_at <= now,
+        or_(OutboxMessage.claim_expires_at.is_(None), OutboxMessage.claim_expires_at <= now),
+    )
+    candidates = session.scalars(
+        select(OutboxMessage.id).where(waiting).order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .limit(limit).with_for_update(skip_locked=True)).all()
+    if not candidates:
+        session.commit()
+        return token, []
+    session.execute(
+        update(OutboxMessage).where(OutboxMessage.id.in_(candidates), waiting)
+        .values(claimed_by=token, claim_expires_at=now + lease)
+        .execution_options(synchronize_session=False))
+    session.commit()
+    rows = session.scalars(
+        select(OutboxMessage).where(OutboxMessage.claimed_by == token).order_by(OutboxMessage.id)).all()
+    session.commit()
+    return token, list(rows)
+
+
+def renew(session: Session, token: str, now: datetime, lease: timedelta = CLAIM_LEASE) -> None:
+    session.execute(update(OutboxMessage).where(OutboxMessage.claimed_by == token)
+                    .values(claim_expires_at=now + lease).execution_options(synchronize_session=False))
+    session.commit()
+
+
+def _final_bodies(row: OutboxMessage) -> dict:
+    """Once a message is over, a kind that carries an access link keeps no body."""
+    kind = KINDS.get(row.kind)
+    return {"body_text": None, "body_html": None} if kind is not None and kind.secret else {}
+
+
+def _settle(session: Session, row: OutboxMessage, token: str, **values) -> None:
+    values.update(claimed_by=None, claim_expires_at=None)
+    session.execute(update(OutboxMessage)
+                    .where(OutboxMessage.id == row.id, OutboxMessage.claimed_by == token)
+                    .values(**values).execution_options(synchronize_session=False))
+    session.commit()
+
+
+def mark_sent(session: Session, row: OutboxMessage, token: str, now: datetime) -> None:
+    _settle(session, row, token, status=SENT, sent_at=now, updated_at=now, attempts=row.attempts + 1,
+            last_error=None, next_attempt_at=None, **_final_bodies(row))
+
+
+def mark_failed(session: Session, row: OutboxMessage, token: str, now: datetime, reason: str,
+                attempted: bool = True) -> None:
+    _settle(session, row, token, status=FAILED, updated_at=now, attempts=row.attempts + int(attempted),
+            last_error=reason[:2000], next_attempt_at=None, **_final_bodies(row))
+
+
+def mark_deferred(session: Session, row: OutboxMessage, token: str, now: datetime, reason: str) -> None:
+    attempts = row.attempts + 1
+    due_since = max(row.created_at, row.not_before) if row.not_before else row.created_at
+    if now - due_since >= GIVE_UP_AFTER:
+        mark_failed(session, row, token, now, f"échec temporaire persistant depuis plus de 3 jours : {reason}")
+        return
+    _settle(session, row, token, status=DEFERRED, updated_at=now, attempts=attempts, last_error=reason[:2000],
+            next_attempt_at=now + backoff(attempts))
+
+
+@dataclass
+class Tally:
+    sent: int = 0
+    deferred: int = 0
+    failed: int = 0
+    batches: int = 0
+    errors: list = field(default_factory=list)
+
+    def __bool__(self):
+        return bool(self.sent or self.deferred or self.failed)
+
+
+def deliver_due(session: Session, sender: SmtpSender, clock, owner: str, *, batch_size: int = BATCH_SIZE,
+                max_seconds: float = 2.0) -> Tally:
+    """Claim due messages and send them over one SMTP connection, batch after
+    batch, for at most about `max_seconds` (so that a stopping instance is not
+    held up). Each message is marked as soon as the server has answered."""
+    settings = sender.settings
+    tally = Tally()
+    started = time.monotonic()
+    while time.monotonic() - started < max_seconds:
+        token, batch = claim(session, clock.now(), owner, batch_size)
+        if not batch:
+            break
+        tally.batches += 1
+        claimed_at = clock.now()
+        for position, row in enumerate(batch):
+            now = clock.now()
+            if now - claimed_at > CLAIM_LEASE / 2:
+                renew(session, token, now)
+                claimed_at = now
+            try:
+                data = build_message(
+                    from_address=settings["from_address"], from_name=settings["from_name"],
+                    reply_to=settings["reply_to"], to=row.recipient, to_name=row.recipient_name,
+                    subject=row.subject, text=row.body_text, html=row.body_html, message_id=row.message_id,
+                    date=now)
+            except (ValueError, TypeError) as exc:
+                # Checked when requested, so only a broken configuration gets here.
+                mark_failed(session, row, token, now, f"message impossible à construire : {exc}", attempted=False)
+                tally.failed += 1
+                continue
+            outcome = sender.send(settings["from_address"], row.recipient, data)
+            now = clock.now()
+            if outcome.result == SMTP_SENT:
+                mark_sent(session, row, token, now)
+                tally.sent += 1
+            elif outcome.result == PERMANENT:
+                mark_failed(session, row, token, now, outcome.reason)
+                tally.failed += 1
+            else:
+                mark_deferred(session, row, token, now, outcome.reason)
+                tally.deferred += 1
+            if outcome.connection_failed:
+                # The server is unreachable: the rest of the batch waits too.
+                for rest in batch[position + 1:]:
+                    mark_deferred(session, rest, token, now, outcome.reason)
+                    tally.deferred += 1
+                tally.errors.append(outcome.reason)
+                return tally
+    return tally
+
+
+def page(session: Session, *, etablissement_uai: str | None, status: str | None, recipient: str | None,
+         number: int, per_page: int) -> tuple[int, list[OutboxMessage]]:
+    """(total, the page's rows), newest first."""
+    query = select(OutboxMessage)
+    if etablissement_uai is not None:
+        query = query.where(OutboxMessage.id.in_(
+            select(OutboxEtablissement.outbox_id).where(OutboxEtablissement.uai == etablissement_uai)))
+    if status:
+        query = query.where(OutboxMessage.status == status)
+    if recipient:
+        query = query.where(func.lower(OutboxMessage.recipient).contains(recipient.strip().lower(), autoescape=True))
+    total = session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = session.scalars(query.order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
+                           .offset((number - 1) * per_page).limit(per_page)).all()
+    return total, list(rows)

@@ -1,0 +1,76 @@
+"""Messages from their templates: one folder per kind under
+templates/email/<kind>/ with subject.txt, body.txt and body.html (Jinja2)."""
+from dataclasses import dataclass
+from functools import cache
+from datetime import date, datetime
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError
+
+from common.clock import PARIS
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+PARTS = ("subject.txt", "body.txt", "body.html")
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    text: str
+    html: str
+
+
+class RenderError(Exception):
+    """A template could not be rendered from this context."""
+
+
+def date_fr(value) -> str:
+    """"2026-03-01" -> 01/03/2026; an instant -> 01/03/2026 à 14h05 (French time)."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value) if "T" in value or " " in value else date.fromisoformat(value)
+    if isinstance(value, datetime):
+        local = value.astimezone(PARIS)
+        return f"{local:%d/%m/%Y} à {local:%H}h{local:%M}"
+    return f"{value:%d/%m/%Y}"
+
+
+def masquer_adresse(address: str) -> str:
+    """philippe.martin@example.org -> p***@example.org: the old address learns
+    that a change was asked, not the whole new address."""
+    local, _, domain = address.partition("@")
+    return f"{local[:1]}***@{domain}"
+
+
+def _environment(autoescape: bool) -> Environment:
+    env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=autoescape,
+                      undefined=StrictUndefined, keep_trailing_newline=True, trim_blocks=True,
+                      lstrip_blocks=True)
+    env.filters["date_fr"] = date_fr
+    env.filters["masquer_adresse"] = masquer_adresse
+    return env
+
+
+_text = _environment(autoescape=False)
+_html = _environment(autoescape=True)
+
+
+@cache
+def template_kinds() -> frozenset[str]:
+    """The kinds that have a folder of templates."""
+    return frozenset(p.name for p in (TEMPLATES / "email").iterdir()
+                     if p.is_dir() and not p.name.startswith("_") and all((p / part).exists() for part in PARTS))
+
+
+def render(kind: str, context: dict) -> Rendered:
+    if kind not in template_kinds():
+        raise RenderError(f"aucun modèle pour le type de message {kind!r}")
+    folder = f"email/{kind}"
+    try:
+        subject = _text.get_template(f"{folder}/subject.txt").render(context)
+        text = _text.get_template(f"{folder}/body.txt").render(context)
+        html = _html.get_template(f"{folder}/body.html").render(context)
+    except (TemplateError, ValueError, TypeError) as exc:
+        raise RenderError(f"modèle {kind} : {exc}") from exc
+    # One line whatever the context holds: a subject can never carry a header break.
+    subject = " ".join(subject.split())[:300]
+    return Rendered(subject=subject, text=text, html=html)

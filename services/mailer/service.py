@@ -1,0 +1,151 @@
+"""The mailer: every e-mail the platform sends, sent once, never lost
+(docs/mailer.md). No other service talks SMTP.
+
+Requests come in two ways, both recorded in the outbox before they are
+acknowledged: `mail_requested` work events from the services in
+common.mail.MAIL_SOURCES, and the `send` RPC. A timer in every instance claims
+the due messages and sends them; any number of instances share the work.
+"""
+import logging
+import os
+import socket
+
+from nameko.timer import timer
+
+from common.clock import ClockProvider
+from common.db import Database
+from common.errors import NotFound, ValidationError
+from common.mail import MAIL_REQUESTED, load_request
+from common.messaging import rpc, work_handler
+from common.schemas import load_or_raise
+from services.mailer import outbox, rendering
+from services.mailer.dependencies import Smtp
+from services.mailer.exceptions import TemplateMissing
+from services.mailer.schemas import OutboxEntrySchema, OutboxQuerySchema
+
+log = logging.getLogger("scolarite.mailer")
+
+# How often each instance looks for due messages (seconds of real time).
+POLL_SECONDS = float(os.environ.get("SCOLARITE_MAILER_POLL_SECONDS", "0.25"))
+# Names this process's claims in the outbox.
+INSTANCE = os.environ.get("SCOLARITE_INSTANCE_NAME") or f"{socket.gethostname()}-{os.getpid()}"
+
+_entry = OutboxEntrySchema()
+
+
+class MailerService:
+    name = "mailer"
+
+    db = Database()
+    clock = ClockProvider()
+    smtp = Smtp()
+
+    # -- requests -------------------------------------------------------
+    @rpc
+    def send(self, messages):
+        """Gateway and other processes that are not services
+        (common.mail.send_mail): record these requests (common.mail.mail_request)
+        in the outbox, all or none, before answering. A request whose id was
+        already recorded is not recorded again. Raises ValidationError (per
+        message position) for an unknown kind, an invalid address or a context
+        that does not fit the kind: then nothing is queued. Returns each
+        message's outbox entry."""
+        if not isinstance(messages, list) or not messages:
+            raise ValidationError({"messages": ["Au moins un message est attendu."]})
+        requests, errors = [], {}
+        for position, message in enumerate(messages):
+            try:
+                requests.append(load_request(message))
+            except ValidationError as exc:
+                errors[str(position)] = exc.errors
+        if errors:
+            raise ValidationError(errors)
+        missing = {str(i): {"kind": [f"Aucun modèle pour le type de message {r['kind']}."]}
+                   for i, r in enumerate(requests) if r["kind"] not in rendering.template_kinds()}
+        if missing:
+            raise TemplateMissing(missing)
+        now = self.clock.now()
+        rows = []
+        try:
+            for position, request in enumerate(requests):
+                rows.append(outbox.record(self.db, request, "rpc", now, self.smtp.settings["from_address"])[0])
+        except rendering.RenderError as exc:
+            self.db.rollback()
+            raise ValidationError({str(position): {"context": [str(exc)]}}) from None
+        self.db.commit()
+        return _entry.dump(rows, many=True)
+
+    def _record_event(self, source, payload):
+        """Record the event's messages, then return: the event is acknowledged
+        only then (common.messaging.work_handler). An invalid message, which
+        its sender should have refused (common.mail), is kept as failed with the
+        reason rather than dropped."""
+        messages = payload.get("messages") if isinstance(payload, dict) else None
+        if not isinstance(messages, list):
+            log.error("mail_requested from %s without messages: ignored", source)
+            return
+        now = self.clock.now()
+        from_address = self.smtp.settings["from_address"]
+        recorded = 0
+        for message in messages:
+            try:
+                request = load_request(message)
+                recorded += outbox.record(self.db, request, source, now, from_address)[1]
+            except (ValidationError, rendering.RenderError) as exc:
+                reason = f"demande refusée : {getattr(exc, 'errors', exc)}"
+                if outbox.record_refused(self.db, message, source, now, reason, from_address) is None:
+                    log.error("mail_requested from %s: unidentifiable message refused (%s)", source, reason)
+        self.db.commit()
+        if recorded < len(messages):
+            log.info("mail_requested from %s: %d of %d already recorded or refused",
+                     source, len(messages) - recorded, len(messages))
+
+    @work_handler("accounts", MAIL_REQUESTED)
+    def mail_requested_by_accounts(self, payload):
+        """Confirmation links, identifier reminders, resets, address and password changes."""
+        self._record_event("accounts", payload)
+
+    @work_handler("fiche", MAIL_REQUESTED)
+    def mail_requested_by_fiche(self, payload):
+        """Changes to the fiche de renseignements accepted or refused."""
+        self._record_event("fiche", payload)
+
+    @work_handler("inscription", MAIL_REQUESTED)
+    def mail_requested_by_inscription(self, payload):
+        """Enrollment receipts; the collège told that a family declined its lycée."""
+        self._record_event("inscription", payload)
+
+    # -- sending --------------------------------------------------------
+    @timer(interval=POLL_SECONDS, eager=True)
+    def deliver_due(self):
+        """Every instance, every POLL_SECONDS: send what is due."""
+        tally = outbox.deliver_due(self.db, self.smtp, self.clock, INSTANCE)
+        if tally:
+            log.info("mailer %s: %d sent, %d deferred, %d failed in %d batch(es)%s", INSTANCE, tally.sent,
+                     tally.deferred, tally.failed, tally.batches,
+                     f"; {tally.errors[-1]}" if tally.errors else "")
+
+    # -- views ----------------------------------------------------------
+    @rpc
+    def status(self, request_ids):
+        """Senders and tests: where these requests are, in the given order.
+        Raises NotFound for an id never recorded."""
+        rows = []
+        for request_id in request_ids:
+            row = outbox.find(self.db, request_id)
+            if row is None:
+                raise NotFound(request_id)
+            rows.append(row)
+        return _entry.dump(rows, many=True)
+
+    @rpc
+    def outbox_page(self, query):
+        """Gateway, the staff view (/admin/courriels): staff pass their own
+        establishment and see only its families' messages; an académie operator
+        passes all_etablissements. Newest first; never a message's body."""
+        data = load_or_raise(OutboxQuerySchema(), query)
+        total, rows = outbox.page(
+            self.db, etablissement_uai=None if data["all_etablissements"] else data["etablissement_uai"],
+            status=data["status"], recipient=data["recipient"], number=data["page"], per_page=data["per_page"])
+        return {"total": total, "page": data["page"], "per_page": data["per_page"],
+                "messages": _entry.dump(rows, many=True)}

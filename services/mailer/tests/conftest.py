@@ -1,0 +1,51 @@
+"""The mailer's unit tests: its entrypoints called as methods
+(nameko.testing.services.worker_factory) with a real database (both backends),
+the real clock file and a real SMTP server (the mail catcher, in a thread of
+the test process)."""
+import pytest
+from nameko.testing.services import worker_factory
+
+from common.config import smtp_settings
+from services.mailer.service import MailerService
+from services.mailer.smtp import SmtpSender
+from tests.fixtures import free_port, migrated_session
+from tools import mailcatcher
+
+
+@pytest.fixture
+def catcher(tmp_path):
+    """A real SMTP server; `.mailbox` is what it kept, `.port` where it listens."""
+    port = free_port()
+    controller = mailcatcher.start(tmp_path / "mail", port=port)
+    controller.mailbox = mailcatcher.Mailbox(tmp_path / "mail")
+    controller.port = port
+    yield controller
+    controller.stop()
+
+
+@pytest.fixture
+def smtp_config(catcher, monkeypatch):
+    monkeypatch.setenv("SCOLARITE_SMTP_PORT", str(catcher.port))
+    monkeypatch.setenv("SCOLARITE_SMTP_TIMEOUT", "5")
+    return smtp_settings()
+
+
+@pytest.fixture
+def mailer_db(databases, backend):
+    _url, session = migrated_session(databases, backend, "mailer")
+    yield session
+    session.close()
+    session.get_bind().dispose()
+
+
+@pytest.fixture
+def sender(smtp_config):
+    sender = SmtpSender(smtp_config)
+    yield sender
+    sender.close()
+
+
+@pytest.fixture
+def mailer(mailer_db, clock, sender):
+    """A MailerService worker on the real database, clock and SMTP server."""
+    return worker_factory(MailerService, db=mailer_db, clock=clock, smtp=sender)
