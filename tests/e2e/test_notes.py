@@ -271,3 +271,25 @@ def test_import_cli_refuses_a_file_naming_the_line(platform, school):
     assert result.returncode == 1
     assert "Ligne 2, colonne « note » : la note 21 est supérieure au barème (/20)." in result.stderr
     assert "rien n'a été importé" in result.stderr
+
+
+def test_demo_fills_a_trimester_for_every_class_and_opens_notes(platform):
+    from tools import demo_notes
+
+    uai = f"{uuid.uuid4().int % 10**7:07d}D"
+    rpc = platform.rpc()
+    rpc.call("accounts", "import_siecle", payload=family_payload(uai=uai, nom="COLLÈGE DÉMO"))
+    reports = demo_notes.fill(rpc, [uai], modes={uai: "echeance"}, clock=platform.clock)
+    assert reports[uai]["notes"]["creees"] > 50
+    eleves = rpc.call("accounts", "list_eleves", uai=uai)
+    hugo = next(e for e in eleves if e["prenom"] == "Hugo")
+    child = {"eleve_id": hugo["eleve_id"], "etablissement_uai": uai, "viewer_account_id": 1,
+             "viewer_role": "eleve", "eleve_majeur": False}
+    page = rpc.call("notes", "subjects", child=child)
+    assert page["publication_mode"] == "echeance"
+    assert len(page["matieres"]) >= 10 and page["moyenne_generale"] is not None
+    assert all(m["enseignants"] for m in page["matieres"])
+    # Filling again changes nothing: same evaluations, same grades.
+    again = demo_notes.fill(rpc, [uai], modes={uai: "echeance"}, clock=platform.clock)
+    assert again[uai]["notes"]["creees"] == 0
+    rpc.close()
