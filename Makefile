@@ -34,6 +34,7 @@ node_modules/.installed-stamp: package.json package-lock.json
 bench: setup
 	@bash tools/ensure-services.sh broker
 	$(PY) -m bench.rpc_roundtrip
+	$(PY) -m bench.notes_pages
 
 # Extract the user-facing strings for translators (docs/ui.md).
 messages: setup
