@@ -117,3 +117,70 @@ class Session(Base):
     account_id: Mapped[int] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class Token(Base):
+    """A link sent by e-mail (confirmation of an address, password reset).
+
+    Only the SHA-256 of the random token is stored. A token is bound to one
+    purpose and one account, expires, works once, and carries a fingerprint of
+    the account's state when it was issued (its address, its password hash):
+    when that state moves, the token dies (services/accounts/tokens.py)."""
+
+    __tablename__ = "token"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    purpose: Mapped[str] = mapped_column(String(30))
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"), index=True)
+    # The address being confirmed (confirmation and change of address).
+    email: Mapped[str | None] = mapped_column(String(254))
+    state: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class AuditEvent(Base):
+    """One line of an account's journal: logins (success and failure), password
+    and address changes, merges, letters, purge. No foreign key: the journal
+    outlives a merged or purged account."""
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int] = mapped_column(Integer, index=True)
+    identifiant: Mapped[str] = mapped_column(String(40), index=True)
+    # The establishments the account belonged to then (comma-separated UAIs),
+    # so that staff can read the journal of their establishment's accounts.
+    etablissements: Mapped[str] = mapped_column(String(200), default="")
+    kind: Mapped[str] = mapped_column(String(40))
+    at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    client: Mapped[str | None] = mapped_column(String(64))
+    detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class Throttle(Base):
+    """Failed attempts per action and per identifier (or address), with the
+    instant before which the next attempt is refused (services/accounts/throttle.py).
+    The key is a SHA-256: the table never holds the addresses people typed."""
+
+    __tablename__ = "throttle"
+
+    action: Mapped[str] = mapped_column(String(30), primary_key=True)
+    key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    blocked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class JobRun(Base):
+    """The last day a scheduled job ran, so that several instances and restarts
+    run a daily job once a day."""
+
+    __tablename__ = "job_run"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    last_day: Mapped[date] = mapped_column(Date)
+    last_run_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    report: Mapped[str] = mapped_column(Text, default="")

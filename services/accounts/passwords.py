@@ -12,6 +12,12 @@ from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1, hash_len=32, salt_len=16, type=Type.ID)
+# Provisional passwords are drawn at random (10 characters from 56: about 58
+# bits) and die after 3 months: memory-hardness buys nothing against guessing
+# them, and a letter run for a whole establishment (thousands of accounts)
+# must not take minutes. Verification reads the parameters from the hash.
+PROVISIONAL_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1, hash_len=32, salt_len=16,
+                                    type=Type.ID)
 
 MIN_LENGTH = 8
 MAX_LENGTH = 14
@@ -24,6 +30,7 @@ _DIGITS = "23456789"
 # A hash of a random password, verified when the identifier is unknown so that
 # a wrong identifier costs the same time as a wrong password.
 _DUMMY_HASH = HASHER.hash(secrets.token_urlsafe(12))
+_PROVISIONAL_PREFIX = PROVISIONAL_HASHER.hash("x").rsplit("$", 2)[0] + "$"
 
 
 def password_problem(password: str) -> str | None:
@@ -39,7 +46,19 @@ def hash_password(password: str) -> str:
     return HASHER.hash(password)
 
 
+def hash_provisional_password(password: str) -> str:
+    return PROVISIONAL_HASHER.hash(password)
+
+
+def _is_provisional_hash(password_hash: str) -> bool:
+    return password_hash.startswith(_PROVISIONAL_PREFIX)
+
+
 def verify_password(password_hash: str | None, password: str) -> bool:
+    if password_hash and _is_provisional_hash(password_hash):
+        # A cheap provisional hash must not answer faster than an unknown
+        # identifier does: that would tell which identifiers await activation.
+        verify_password(None, password)
     try:
         return HASHER.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):

@@ -1,6 +1,4 @@
 """What crosses the accounts service's boundary."""
-import re
-
 from marshmallow import Schema, post_load, validates_schema
 
 from common.schemas import ValidationError, fields, validate
@@ -71,18 +69,10 @@ class FirstConnectionSchema(Schema):
             errors["new_password"] = [problem]
         elif data["new_password"] != data["new_password_confirm"]:
             errors["new_password_confirm"] = ["Les deux mots de passe ne sont pas identiques."]
-        email = (data.get("email") or "").strip()
-        if email:
-            if len(email) > 254 or not EMAIL.fullmatch(email):
-                errors["email"] = ["Adresse électronique invalide."]
-            elif email.lower() != (data.get("email_confirm") or "").strip().lower():
-                errors["email_confirm"] = ["Les deux adresses ne sont pas identiques."]
+        if (data.get("email") or "").strip():
+            errors.update(email_problems(data))
         if errors:
             raise ValidationError(errors)
-
-
-# Deliberately plain: one @, no spaces or line breaks, a dot in the domain.
-EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]{1,253}\.[^@\s.]{2,63}")
 
 
 class ChildSchema(Schema):
@@ -141,5 +131,84 @@ class AccountViewSchema(Schema):
     email = fields.String(allow_none=True)
     email_confirmed = fields.Boolean()
     must_change_password = fields.Boolean()
+    must_confirm_email = fields.Boolean()
     previous_login_at = fields.DateTime(allow_none=True)
     children = fields.List(fields.Nested(ChildSchema))
+
+
+def password_problems(data: dict, field: str = "new_password", confirm: str = "new_password_confirm") -> dict:
+    """French messages for a new password outside the rule or not confirmed."""
+    from services.accounts.passwords import password_problem
+
+    problem = password_problem(data.get(field) or "")
+    if problem:
+        return {field: [problem]}
+    if data.get(field) != data.get(confirm):
+        return {confirm: ["Les deux mots de passe ne sont pas identiques."]}
+    return {}
+
+
+def email_problems(data: dict, field: str = "email", confirm: str = "email_confirm") -> dict:
+    """French messages for an address that is not one or not confirmed."""
+    from common.mail import normalize_address
+
+    email = (data.get(field) or "").strip()
+    if not email:
+        return {field: ["Ce champ est obligatoire."]}
+    try:
+        normalize_address(email)
+    except ValueError:
+        # The mailer's own rule: an address it would refuse is refused here.
+        return {field: ["Adresse électronique invalide."]}
+    if email.lower() != (data.get(confirm) or "").strip().lower():
+        return {confirm: ["Les deux adresses ne sont pas identiques."]}
+    return {}
+
+
+class EmailFormSchema(Schema):
+    """An address typed twice ("Vérification mail", profile)."""
+
+    email = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=254))
+    email_confirm = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=254))
+
+    @validates_schema
+    def _check(self, data, **kwargs):
+        errors = email_problems(data)
+        if errors:
+            raise ValidationError(errors)
+
+
+class ProfileChangeSchema(Schema):
+    """"Modification de vos informations" (guide § 2.7.1): the current password,
+    and a new address and/or a new password, each typed twice."""
+
+    current_password = fields.String(required=True, validate=validate.Length(min=1, max=128))
+    email = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=254))
+    email_confirm = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=254))
+    new_password = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=128))
+    new_password_confirm = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=128))
+
+    @validates_schema
+    def _check(self, data, **kwargs):
+        errors = {}
+        if data.get("email") or data.get("email_confirm"):
+            errors.update(email_problems(data))
+        if data.get("new_password") or data.get("new_password_confirm"):
+            errors.update(password_problems(data))
+        if not errors and not (data.get("email") or data.get("new_password")):
+            errors["_"] = ["Indiquez une nouvelle adresse électronique ou un nouveau mot de passe."]
+        if errors:
+            raise ValidationError(errors)
+
+
+class NewPasswordSchema(Schema):
+    """The new password chosen through a reset link."""
+
+    new_password = fields.String(required=True, validate=validate.Length(max=128))
+    new_password_confirm = fields.String(required=True, validate=validate.Length(max=128))
+
+    @validates_schema
+    def _check(self, data, **kwargs):
+        errors = password_problems(data)
+        if errors:
+            raise ValidationError(errors)
