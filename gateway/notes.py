@@ -4,11 +4,11 @@ subject's grades. The notes service decides what is published; these views
 only ask it for the child they checked (child_or_404) and lay out the answer."""
 from datetime import datetime
 
-from flask import Blueprint, abort, g, render_template
+from flask import Blueprint, abort, current_app, g, render_template
 from flask_babel import gettext as _
 
 from common.clock import PARIS
-from common.errors import NotDeployed, NotFound, NotOpen, Unavailable, ValidationError
+from common.errors import NotFound, NotOpen, Unavailable, ValidationError
 from gateway import rpc
 from gateway.composition import child_context, compose_menus
 from gateway.session import child_or_404, login_required
@@ -36,20 +36,24 @@ def _previous_connection(viewer) -> str | None:
 
 def _page(template, eleve_id, method, **kwargs):
     current = child_or_404(eleve_id)
-    pending = rpc.call_async("notes", method, child=child_context(g.viewer, current),
-                             since=g.viewer.get("previous_login_at"), **kwargs)
+    deployed = "notes" in current_app.config["FEATURE_SERVICES"]
+    pending = None
+    if deployed:
+        pending = rpc.call_async("notes", method, child=child_context(g.viewer, current),
+                                 since=g.viewer.get("previous_login_at"), **kwargs)
     menu = compose_menus(g.viewer)[eleve_id]
     common = {"child": current, "menu": menu, "previous_connection": _previous_connection(g.viewer)}
+    if not deployed:
+        return render_template("notes/unavailable.html", **common, title=_("Notes non proposées"), message=_(
+            "La consultation des notes en ligne n'est pas proposée par l'académie.")), 404
     try:
         data = rpc.client().result(pending)
     except NotOpen:
         return render_template("notes/unavailable.html", **common, title=_("Notes non ouvertes"), message=_(
             "L'établissement de %(prenom)s n'a pas ouvert la consultation des notes en ligne. "
             "Pour toute question, contactez son secrétariat.", prenom=current["prenom"])), 404
-    except NotDeployed:
-        return render_template("notes/unavailable.html", **common, title=_("Notes non proposées"), message=_(
-            "La consultation des notes n'est pas proposée par l'académie.")), 404
     except Unavailable:
+        # Deployed but not answering (stopped, or no answer in time).
         return render_template("notes/unavailable.html", **common, title=_("Notes temporairement indisponibles"),
                                message=_("La consultation des notes est temporairement indisponible. "
                                          "Réessayez dans quelques instants.")), 503

@@ -43,6 +43,12 @@ def activate(platform, letter, birth=None, password="valide2026") -> WebUser:
         form.update(email=f"{letter['identifiant']}@example.org", email_confirm=f"{letter['identifiant']}@example.org")
     page = user.post_form("/premiere-connexion", form)
     assert page.status_code == 200 and "Première connexion" not in text_of(page.text), text_of(page.text)[:500]
+    mailbox = getattr(platform, "mailbox", None)
+    if letter.get("role") == "responsable" and mailbox is not None:
+        # A guardian reaches the services once their address is confirmed (guide § 2.2.1).
+        for message in mailbox(to=form["email"]):
+            for link in re.findall(r"https?://\S+/confirmation/\S+", message.get("text", "")):
+                user.http.get(link.rstrip(".>"), timeout=30)
     user.password = password
     return user
 
@@ -293,3 +299,31 @@ def test_demo_fills_a_trimester_for_every_class_and_opens_notes(platform):
     again = demo_notes.fill(rpc, [uai], modes={uai: "echeance"}, clock=platform.clock)
     assert again[uai]["notes"]["creees"] == 0
     rpc.close()
+
+
+def test_notes_deployed_but_stopped_gives_a_french_page_and_the_rest_works(vhosts, databases, tmp_path_factory):
+    """ARCHITECTURE rule 2: listed in the deployment but not running, the notes
+    entry is shown as unavailable and its page says so; the home page works."""
+    from tests.fixtures import Platform
+
+    services = {"accounts": {"required": True}, "notes": {"label": "Notes", "order": 20}}
+    site = Platform(vhosts, databases, "sqlite", tmp_path_factory.mktemp("notes-down"), services)
+    site.start(["accounts"])
+    try:
+        uai = f"{uuid.uuid4().int % 10**7:07d}S"
+        rpc = site.rpc()
+        rpc.call("accounts", "import_siecle", payload=family_payload(uai=uai))
+        letters = letters_by_name(rpc.call("accounts", "issue_letters", uai=uai))
+        rpc.close()
+        zoe = activate(site, letters["Zoé DURAND"], "2013-06-30")
+        home = zoe.get("/")
+        assert home.status_code == 200 and "La scolarité de Zoé DURAND" in text_of(home.text)
+        eleve_id = int(re.search(r"/eleve/(\d+)/", home.url).group(1))
+        page = zoe.get(f"/eleve/{eleve_id}/notes/")
+        assert page.status_code == 503
+        text = text_of(page.text)
+        assert "La consultation des notes est temporairement indisponible." in text
+        assert "Notes (temporairement indisponible)" in text
+        assert "Traceback" not in page.text
+    finally:
+        site.stop()
