@@ -4,11 +4,14 @@ and say what was created, updated and skipped, and why."""
 from collections import Counter
 from datetime import date, datetime
 
+from marshmallow import Schema
+from marshmallow import ValidationError as SchemaError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.accounts.identifiers import identifier_stem
 from services.accounts.models import Account, Eleve, Etablissement, Lien, Responsable
+from services.accounts.schemas import EleveImportSchema, LienImportSchema, PersonneImportSchema
 
 REPRESENTANT_LEGAL = 1
 
@@ -38,10 +41,81 @@ def _fr(d: date) -> str:
     return d.strftime("%d/%m/%Y")
 
 
+# The report names fields as the school knows them.
+FIELD_LABELS = {
+    "siecle_eleve_id": "identifiant ELEVE_ID", "siecle_personne_id": "identifiant PERSONNE_ID",
+    "ine": "INE", "nom": "nom", "prenom": "prénom", "date_naissance": "date de naissance",
+    "classe": "classe", "date_sortie": "date de sortie", "civilite": "civilité", "email": "courriel",
+    "niveau_responsabilite": "niveau de responsabilité", "code_parente": "code de parenté",
+}
+
+
+def _short(value, limit: int = 40) -> str:
+    text = " ".join(str(value).split()) if value is not None else ""
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def eleve_ref(row: dict) -> str:
+    name = " ".join(_short(row.get(k)) for k in ("prenom", "nom") if row.get(k))
+    ident = _short(row.get("siecle_eleve_id"), 20) or "sans identifiant"
+    return f"élève {ident} ({name})" if name else f"élève {ident}"
+
+
+def personne_ref(row: dict) -> str:
+    name = " ".join(_short(row.get(k)) for k in ("prenom", "nom") if row.get(k))
+    ident = _short(row.get("siecle_personne_id"), 20) or "sans identifiant"
+    return f"personne {ident} ({name})" if name else f"personne {ident}"
+
+
+def lien_ref(row: dict) -> str:
+    return (f"lien élève {_short(row.get('siecle_eleve_id'), 20) or '?'} – "
+            f"personne {_short(row.get('siecle_personne_id'), 20) or '?'}")
+
+
+def _problems(messages) -> str:
+    if isinstance(messages, dict):
+        return "; ".join(f"{FIELD_LABELS.get(key, key)} : {_problems(value)}" for key, value in messages.items())
+    if isinstance(messages, list):
+        return " ".join(_problems(m) for m in messages)
+    return str(messages)
+
+
+def load_records(rows: list, schema: Schema, key, ref, skipped: list[dict]) -> tuple[list[dict], set]:
+    """Each record checked on its own: a malformed one (a field too long, a
+    date that is not one...) or a second one with the same key is skipped with
+    its reason instead of refusing the whole import. Returns the valid records
+    and the keys of the refused ones."""
+    loaded, seen, refused = [], set(), set()
+    for row in rows:
+        if not isinstance(row, dict):
+            skipped.append({"ref": "enregistrement illisible", "reason": "ce n'est pas un enregistrement"})
+            continue
+        try:
+            record = schema.load(row)
+        except SchemaError as exc:
+            skipped.append({"ref": ref(row), "reason": f"refusé : {_problems(exc.messages)}"})
+            if isinstance(key(row), str):
+                refused.add(key(row))
+            continue
+        if key(record) in seen:
+            skipped.append({"ref": ref(row), "reason": "en double dans le fichier (seul le premier est importé)"})
+            continue
+        seen.add(key(record))
+        loaded.append(record)
+    return loaded, refused
+
+
 def import_siecle(db: Session, data: dict, now: datetime, today: date) -> dict:
     created, updated = Counter(), Counter()
     skipped: list[dict] = []
     allocator = IdentifierAllocator(db)
+    rows_eleves, refused_eleves = load_records(
+        data["eleves"], EleveImportSchema(), lambda r: r.get("siecle_eleve_id"), eleve_ref, skipped)
+    rows_personnes, refused_personnes = load_records(
+        data["personnes"], PersonneImportSchema(), lambda r: r.get("siecle_personne_id"), personne_ref, skipped)
+    rows_liens, _ = load_records(
+        data["liens"], LienImportSchema(), lambda r: (r.get("siecle_eleve_id"), r.get("siecle_personne_id")),
+        lien_ref, skipped)
 
     etab_data = data["etablissement"]
     uai = etab_data["uai"]
@@ -56,14 +130,16 @@ def import_siecle(db: Session, data: dict, now: datetime, today: date) -> dict:
 
     existing_eleves = {e.siecle_eleve_id: e for e in db.scalars(select(Eleve).where(Eleve.etablissement_uai == uai))}
     active: dict[str, Eleve] = {}
-    for row in data["eleves"]:
+    left: set[str] = set()
+    for row in rows_eleves:
         eleve = existing_eleves.get(row["siecle_eleve_id"])
         if row["date_sortie"] and row["date_sortie"] <= today:
             if eleve is not None and eleve.active:
                 eleve.active, eleve.date_sortie = False, row["date_sortie"]
                 updated["eleves_sortis"] += 1
-            skipped.append({"ref": f"élève {row['siecle_eleve_id']} ({row['prenom']} {row['nom']})",
+            skipped.append({"ref": eleve_ref(row),
                             "reason": f"sorti de l'établissement le {_fr(row['date_sortie'])}"})
+            left.add(row["siecle_eleve_id"])
             continue
         if eleve is None:
             eleve = Eleve(etablissement_uai=uai, siecle_eleve_id=row["siecle_eleve_id"])
@@ -85,15 +161,18 @@ def import_siecle(db: Session, data: dict, now: datetime, today: date) -> dict:
                            eleve_id=eleve.id, etablissement_uai=uai, created_at=now))
             created["comptes_eleves"] += 1
 
-    personnes = {p["siecle_personne_id"]: p for p in data["personnes"]}
+    personnes = {p["siecle_personne_id"]: p for p in rows_personnes}
     legal_links: dict[str, list[dict]] = {}
-    for lien in data["liens"]:
-        ref = f"lien élève {lien['siecle_eleve_id']} – personne {lien['siecle_personne_id']}"
-        if lien["siecle_eleve_id"] not in active:
-            skipped.append({"ref": ref, "reason": "élève absent du fichier des élèves ou sorti"})
-            continue
-        if lien["siecle_personne_id"] not in personnes:
-            skipped.append({"ref": ref, "reason": "personne absente du fichier des responsables"})
+    for lien in rows_liens:
+        eleve_id, personne_id = lien["siecle_eleve_id"], lien["siecle_personne_id"]
+        reason = (None if eleve_id in active and personne_id in personnes
+                  else "élève sorti de l'établissement" if eleve_id in left
+                  else "élève écarté (voir plus haut)" if eleve_id in refused_eleves
+                  else "élève absent du fichier des élèves" if eleve_id not in active
+                  else "personne écartée (voir plus haut)" if personne_id in refused_personnes
+                  else "personne absente du fichier des responsables")
+        if reason:
+            skipped.append({"ref": lien_ref(lien), "reason": reason})
             continue
         legal_links.setdefault(lien["siecle_personne_id"], []).append(lien)
 
@@ -103,8 +182,11 @@ def import_siecle(db: Session, data: dict, now: datetime, today: date) -> dict:
         links = legal_links.get(personne_id, [])
         if not any(lien["niveau_responsabilite"] == REPRESENTANT_LEGAL for lien in links):
             if personne_id not in existing_resp:
-                skipped.append({"ref": f"personne {personne_id} ({personne['prenom']} {personne['nom']})",
-                                "reason": "représentant légal d'aucun élève actif : pas de compte"})
+                levels = {lien["niveau_responsabilite"] for lien in links}
+                reason = ("personne à contacter seulement (niveau 3) : pas de compte" if levels == {3}
+                          else "personne en charge de l'élève, pas représentant légal (niveau 2) : pas de compte"
+                          if levels else "représentant légal d'aucun élève actif : pas de compte")
+                skipped.append({"ref": personne_ref(personne), "reason": reason})
                 continue
         resp = existing_resp.get(personne_id)
         if resp is None:

@@ -40,12 +40,15 @@ class LienImportSchema(Schema):
 
 class SiecleImportSchema(Schema):
     """One establishment's students, guardians and links, as read from its
-    SIECLE exports by `services.accounts.siecle`."""
+    SIECLE exports by `services.accounts.siecle`. The establishment must be
+    valid or nothing is imported; each record is checked on its own against
+    the schemas above (`importing.load_records`), so that one malformed record
+    is skipped with its reason instead of refusing the whole file."""
 
     etablissement = fields.Nested(EtablissementSchema, required=True)
-    eleves = fields.List(fields.Nested(EleveImportSchema), required=True)
-    personnes = fields.List(fields.Nested(PersonneImportSchema), load_default=list)
-    liens = fields.List(fields.Nested(LienImportSchema), load_default=list)
+    eleves = fields.List(fields.Raw(), required=True)
+    personnes = fields.List(fields.Raw(), load_default=list)
+    liens = fields.List(fields.Raw(), load_default=list)
 
 
 class FirstConnectionSchema(Schema):
