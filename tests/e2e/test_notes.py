@@ -2,15 +2,21 @@
 documented file, published by the school's rule, subject tiles orange or
 violet following the previous connection as the clock moves, each child's
 grades only to their own guardians and to themself, a closed service absent."""
+import os
 import re
+import subprocess
+import sys
 import uuid
 from datetime import timedelta
 
 import pytest
 
 from common.clock import PARIS
+from common.config import ROOT
 from common.errors import ValidationError
+from tests.fixtures import Platform
 from tests.helpers import WebUser, family_payload, letters_by_name, text_of
+from tools import demo_notes
 from tools.import_notes import import_files
 
 TILE = re.compile(r'<div class="fr-tile fr-enlarge-link (tile-new|tile-nothing-new)" data-matiere="(\d+)">'
@@ -60,7 +66,7 @@ def login_again(platform, identifiant, password="valide2026") -> WebUser:
     return user
 
 
-def write_csv(tmp_path, name, lines) -> "Path":
+def write_csv(tmp_path, name, lines):
     path = tmp_path / name
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
@@ -263,12 +269,6 @@ def test_a_refused_import_names_the_line_and_writes_nothing(platform, school):
 
 
 def test_import_cli_refuses_a_file_naming_the_line(platform, school):
-    import os
-    import subprocess
-    import sys
-
-    from common.config import ROOT
-
     path = write_csv(school["tmp"], "faux.csv", [
         HEADER, "Z1;MATHS;5A;M. DUPONT;02/11/2026;Test;1;20;;101;21;"])
     env = {**os.environ, "AMQP_URI": platform.amqp_uri, "PYTHONPATH": str(ROOT)}
@@ -280,8 +280,6 @@ def test_import_cli_refuses_a_file_naming_the_line(platform, school):
 
 
 def test_demo_fills_a_trimester_for_every_class_and_opens_notes(platform):
-    from tools import demo_notes
-
     uai = f"{uuid.uuid4().int % 10**7:07d}D"
     rpc = platform.rpc()
     rpc.call("accounts", "import_siecle", payload=family_payload(uai=uai, nom="COLLÈGE DÉMO"))
@@ -304,8 +302,6 @@ def test_demo_fills_a_trimester_for_every_class_and_opens_notes(platform):
 def test_notes_deployed_but_stopped_gives_a_french_page_and_the_rest_works(vhosts, databases, tmp_path_factory):
     """ARCHITECTURE rule 2: listed in the deployment but not running, the notes
     entry is shown as unavailable and its page says so; the home page works."""
-    from tests.fixtures import Platform
-
     services = {"accounts": {"required": True}, "notes": {"label": "Notes", "order": 20}}
     site = Platform(vhosts, databases, "sqlite", tmp_path_factory.mktemp("notes-down"), services)
     site.start(["accounts"])
