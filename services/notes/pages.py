@@ -43,7 +43,7 @@ def visible_grades(db: Session, child: dict, mode: str, now: datetime, matiere_i
         query = query.where(Evaluation.matiere_id == matiere_id)
     out = []
     for (valeur, code, saisie_le, evaluation_id, day, titre, coefficient, bareme, date_publication,
-         enseignants, mid, libelle) in db.execute(query):
+         enseignants, mid, libelle) in db.connection().execute(query):
         published_at = publication_instant(mode, saisie_le, date_publication)
         if published_at is None or published_at > now:
             continue
@@ -119,7 +119,7 @@ def _class_figures(db: Session, mode: str, now: datetime, evaluations: dict[int,
     published so far (an unpublished grade counts nowhere)."""
     values: dict[int, list] = {evaluation_id: [] for evaluation_id in evaluations}
     if evaluations:
-        rows = db.execute(select(Note.evaluation_id, Note.valeur, Note.saisie_le)
+        rows = db.connection().execute(select(Note.evaluation_id, Note.valeur, Note.saisie_le)
                           .where(Note.evaluation_id.in_(list(evaluations)), Note.code.is_(None)))
         for evaluation_id, valeur, saisie_le in rows:
             published_at = publication_instant(mode, saisie_le, evaluations[evaluation_id]["date_publication"])
