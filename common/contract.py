@@ -30,7 +30,8 @@ from sqlalchemy import select
 
 from common.clock import school_year
 from common.errors import Forbidden
-from common.messaging import notice_dispatcher, rpc
+from common import news
+from common.messaging import notice_dispatcher, rpc, work_dispatcher
 
 ROLES = ("responsable", "eleve")
 HEARTBEAT_SECONDS = float(os.environ.get("SCOLARITE_HEARTBEAT_SECONDS", "5"))
@@ -82,6 +83,14 @@ class FeatureContract:
     staff_can_change_opening = True
 
     notices = notice_dispatcher()
+    news_events = work_dispatcher()
+    # {kind: {"one": "1 nouvelle note", "many": "{n} nouvelles notes", "path": "/notes/"}}
+    news_kinds: dict = {}
+
+    def publish_news(self, items: list[dict]) -> None:
+        """Tell accounts what is new for which child and from when (common.news)."""
+        for payload in news.events(self.name, self.news_kinds, items):
+            self.news_events("news", payload)
 
     @timer(interval=HEARTBEAT_SECONDS)
     def heartbeat(self):

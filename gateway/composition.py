@@ -5,6 +5,9 @@ Menus come from the worker's cache (gateway/menus.py); on a miss, one `menus`
 call per service for all the children of the page, all in flight at once,
 each bounded by MENU_TIMEOUT. A deployed service that is down is shown as
 "temporairement indisponible"; one not deployed is never asked.
+
+Home tiles come with the session (one call for the whole page, see
+common/news.py); the menu decides which of them to show.
 """
 import os
 import threading
@@ -97,22 +100,16 @@ def compose_menus(viewer: dict) -> dict[int, list[dict]]:
     return out
 
 
-def home_tiles(viewer: dict, child: dict, menu: list[dict], since) -> list[dict]:
-    """The child's tiles of what is new since `since` (ISO instant or None),
-    from the services whose menu entry this child has; one `overview` call per
-    such service, all in flight at once."""
-    names = [e["service"] for e in menu if not e["unavailable"] and e["service"] != "accounts"]
-    if not names:
-        return []
-    timeout = current_app.config["MENU_TIMEOUT"]
-    ctx = [child_context(viewer, child)]
-    pendings = [rpc.call_async(name, "overview", timeout=timeout, children=ctx, since=since) for name in names]
+def home_tiles(child: dict, menu: list[dict]) -> list[dict]:
+    """The child's tiles of what is new since the previous connection: they
+    come with the session (accounts keeps the services' news, common.news),
+    shown only for services that have an entry in the child's menu (open, for
+    this viewer), and as unavailable for a service that is down."""
+    entries = {e["service"]: e for e in menu}
     tiles = []
-    for name, result in zip(names, rpc.gather(pendings)):
-        if isinstance(result, Exception):
-            tiles.append({"service": name, "unavailable": True,
-                          "text": current_app.config["FEATURE_SERVICES"][name].get("label", name)})
-            continue
-        for item in result:
-            tiles.extend({**tile, "service": name, "unavailable": False} for tile in item["tiles"])
+    for tile in child.get("tiles", []):
+        entry = entries.get(tile["service"])
+        if entry is not None:
+            tiles.append({**tile, "unavailable": entry["unavailable"],
+                          **({"text": entry["label"]} if entry["unavailable"] else {})})
     return tiles

@@ -3,7 +3,7 @@ tiles of what is new since the previous connection (guide § 2.6 and 3.1)."""
 from flask import Blueprint, g, redirect, render_template, url_for
 
 from gateway.composition import compose_menus, home_tiles
-from gateway.session import child_or_404, login_required
+from gateway.session import child_or_404, login_required, with_tiles
 
 bp = Blueprint("home", __name__)
 
@@ -21,9 +21,8 @@ def index():
 
 @bp.get("/eleve/<int:eleve_id>/")
 @login_required
+@with_tiles
 def child(eleve_id):
     current = child_or_404(eleve_id)
     menu = compose_menus(g.viewer)[eleve_id]
-    # "Since the last connection" is the login before this one (guide § 3.1).
-    tiles = home_tiles(g.viewer, current, menu, g.viewer["previous_login_at"])
-    return render_template("home.html", child=current, menu=menu, tiles=tiles)
+    return render_template("home.html", child=current, menu=menu, tiles=home_tiles(current, menu))

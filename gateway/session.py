@@ -10,14 +10,14 @@ from services.accounts.exceptions import SessionExpired
 TOKEN = "t"
 
 
-def load_viewer() -> dict | None:
+def load_viewer(with_tiles: bool = False) -> dict | None:
     if "viewer" in g:
         return g.viewer
     g.viewer = None
     token = session.get(TOKEN)
     if token:
         try:
-            g.viewer = rpc.call("accounts", "get_session", token=token)
+            g.viewer = rpc.call("accounts", "get_session", token=token, with_tiles=with_tiles)
         except SessionExpired:
             session.pop(TOKEN, None)
     return g.viewer
@@ -34,7 +34,7 @@ def login_required(view):
 
     @wraps(view)
     def wrapper(*args, **kwargs):
-        viewer = load_viewer()
+        viewer = load_viewer(with_tiles=getattr(view, "wants_tiles", False))
         if viewer is None:
             return redirect(url_for("auth.login", suivant=request.full_path if request.method == "GET" else None))
         if viewer["must_change_password"]:
@@ -42,6 +42,12 @@ def login_required(view):
         return view(*args, **kwargs)
 
     return wrapper
+
+
+def with_tiles(view):
+    """The page shows home tiles: they come with the session, in the same call."""
+    view.wants_tiles = True
+    return view
 
 
 def child_or_404(eleve_id: int) -> dict:

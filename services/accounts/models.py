@@ -3,7 +3,7 @@
 from datetime import date, datetime
 
 from sqlalchemy import (
-    Boolean, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint,
+    Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -184,3 +184,30 @@ class JobRun(Base):
     last_day: Mapped[date] = mapped_column(Date)
     last_run_at: Mapped[datetime] = mapped_column(UtcDateTime)
     report: Mapped[str] = mapped_column(Text, default="")
+
+
+class NewsItem(Base):
+    """A copy of what a feature service says is new for a child and from when
+    (common.news), so the home page's tiles come with the session."""
+
+    __tablename__ = "news_item"
+    __table_args__ = (Index("ix_news_item_eleve_visible", "eleve_id", "visible_from"),)
+
+    service: Mapped[str] = mapped_column(String(30), primary_key=True)
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    eleve_id: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(30))
+    visible_from: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    weight: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class NewsKind(Base):
+    """How a service words a kind of news: "1 nouvelle note", "{n} nouvelles notes"."""
+
+    __tablename__ = "news_kind"
+
+    service: Mapped[str] = mapped_column(String(30), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30), primary_key=True)
+    text_one: Mapped[str] = mapped_column(String(200))
+    text_many: Mapped[str] = mapped_column(String(200))
+    path: Mapped[str] = mapped_column(String(100))

@@ -89,6 +89,7 @@ class ChildSchema(Schema):
     etablissement_uai = fields.String()
     etablissement_nom = fields.String()
     etablissement_message = fields.String()
+    tiles = fields.List(fields.Dict())
     eleve_majeur = fields.Boolean()
 
 

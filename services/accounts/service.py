@@ -18,9 +18,9 @@ from common.contract import FeatureContract
 from common.db import Database
 from common.errors import Forbidden, NotFound, ValidationError
 from common.mail import dispatch_mail
-from common.messaging import rpc, work_dispatcher
+from common.messaging import rpc, work_dispatcher, work_handler
 from common.schemas import load_or_raise
-from services.accounts import audit, importing, letters, lifecycle, throttle
+from services.accounts import audit, importing, letters, lifecycle, news, throttle
 from services.accounts.exceptions import (
     InvalidCredentials, ProvisionalPasswordExpired, SessionExpired, TooManyAttempts,
 )
@@ -187,12 +187,30 @@ class AccountsService(FeatureContract):
         return self.db.get(Account, session.account_id)
 
     @rpc
-    def get_session(self, token):
+    def get_session(self, token, with_tiles=False):
         """Gateway, every page: who is logged in and which children they may
         see (a student: only themself; a guardian: the children they are legal
-        guardian of, in every establishment merged into the account)."""
+        guardian of, in every establishment merged into the account). With
+        `with_tiles` (the home page), each child's tiles of what became visible
+        since the previous connection, from the news services sent (news.py)."""
         account = self._session_account(token)
-        return AccountViewSchema().dump(self._view(account))
+        view = self._view(account)
+        if with_tiles:
+            by_child = news.tiles(self.db, [c["eleve_id"] for c in view["children"]],
+                                  account.previous_login_at, self.clock.now())
+            for child in view["children"]:
+                child["tiles"] = by_child.get(child["eleve_id"], [])
+        return AccountViewSchema().dump(view)
+
+    @work_handler("notes", "news")
+    @work_handler("vie_scolaire", "news")
+    @work_handler("lsl", "news")
+    @work_handler("fiche", "news")
+    @work_handler("inscription", "news")
+    def on_news(self, payload):
+        """Feature services' news (common.news), kept for the home page's tiles."""
+        news.store(self.db, payload)
+        self.db.commit()
 
     @rpc
     def logout(self, token):

@@ -1,0 +1,60 @@
+"""The accounts service's copy of what feature services say is new (common.news):
+stored as it arrives, counted for the home page's tiles."""
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from common.news import NewsEventSchema
+from common.schemas import load_or_raise
+from services.accounts.models import NewsItem, NewsKind
+
+# The services whose news accounts listens to (one durable queue each).
+SOURCES = ("notes", "vie_scolaire", "lsl", "fiche", "inscription")
+
+
+def store(db: Session, payload: dict) -> None:
+    """Upsert every item (a key sent again replaces its row) and the kinds' wording."""
+    data = load_or_raise(NewsEventSchema(), payload)
+    service = data["service"]
+    for kind, words in data["kinds"].items():
+        row = db.get(NewsKind, (service, kind)) or NewsKind(service=service, kind=kind)
+        row.text_one, row.text_many, row.path = words["one"], words["many"], words["path"]
+        db.add(row)
+    keys = [item["key"] for item in data["items"]]
+    existing = {row.key: row for row in db.scalars(
+        select(NewsItem).where(NewsItem.service == service, NewsItem.key.in_(keys)))}
+    for item in data["items"]:
+        row = existing.get(item["key"])
+        if row is None:
+            row = NewsItem(service=service, key=item["key"])
+            db.add(row)
+            existing[item["key"]] = row
+        row.eleve_id, row.kind, row.visible_from, row.weight = (
+            item["eleve_id"], item["kind"], item["visible_from"], item["weight"])
+
+
+def tiles(db: Session, eleve_ids: list[int], since: datetime | None, now: datetime) -> dict[int, list[dict]]:
+    """{eleve_id: [{"service", "kind", "count", "text", "path"}]}: what became
+    visible after `since` (the previous connection; everything visible so far
+    on a first connection) and by `now`. Only tiles with something to say."""
+    if not eleve_ids:
+        return {}
+    conditions = [NewsItem.eleve_id.in_(eleve_ids), NewsItem.visible_from <= now]
+    if since is not None:
+        conditions.append(NewsItem.visible_from > since)
+    rows = db.execute(
+        select(NewsItem.eleve_id, NewsItem.service, NewsItem.kind, func.sum(NewsItem.weight),
+               NewsKind.text_one, NewsKind.text_many, NewsKind.path)
+        .join(NewsKind, (NewsKind.service == NewsItem.service) & (NewsKind.kind == NewsItem.kind))
+        .where(*conditions)
+        .group_by(NewsItem.eleve_id, NewsItem.service, NewsItem.kind,
+                  NewsKind.text_one, NewsKind.text_many, NewsKind.path)
+        .order_by(NewsItem.service, NewsItem.kind))
+    out: dict[int, list[dict]] = {}
+    for eleve_id, service, kind, count, one, many, path in rows:
+        if count and count > 0:
+            text = one if count == 1 else many.format(n=count)
+            out.setdefault(eleve_id, []).append(
+                {"service": service, "kind": kind, "count": int(count), "text": text, "path": path})
+    return out

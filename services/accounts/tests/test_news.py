@@ -1,0 +1,62 @@
+"""The home page's tiles: what feature services said is new (common.news),
+counted since the viewer's previous connection as the clock moves."""
+from datetime import timedelta
+
+from common import news
+from services.accounts.tests.conftest import activate
+
+KINDS = {"note": {"one": "1 nouvelle note", "many": "{n} nouvelles notes", "path": "/notes/"}}
+
+
+def send(service, items):
+    for payload in news.events("notes", KINDS, items):
+        service.on_news(payload)
+
+
+def tiles_of(service, token, prenom):
+    view = service.get_session(token=token, with_tiles=True)
+    return next(c["tiles"] for c in view["children"] if c["prenom"] == prenom)
+
+
+def test_tiles_count_what_became_visible_since_the_previous_connection(service, family, clock):
+    hugo_letter = family["Hugo MARTIN"]
+    token = activate(service, hugo_letter, "2012-04-04")
+    hugo_id = service.get_session(token=token)["children"][0]["eleve_id"]
+    now = clock.now()
+    send(service, [
+        news.item("g1", hugo_id, "note", now - timedelta(hours=1)),
+        news.item("g2", hugo_id, "note", now - timedelta(minutes=5)),
+        news.item("g3", hugo_id, "note", now + timedelta(days=1)),  # entered today, published tomorrow
+    ])
+    # First connection ever: everything already visible is new.
+    assert tiles_of(service, token, "Hugo") == [
+        {"service": "notes", "kind": "note", "count": 2, "text": "2 nouvelles notes", "path": "/notes/"}]
+
+    # Next day, a new login: the previous connection is the one before, so the
+    # grade published overnight is the only news.
+    clock.advance(timedelta(days=1, hours=1))
+    token = service.login(identifiant=hugo_letter["identifiant"], password="soleil2026")["token"]
+    assert [t["text"] for t in tiles_of(service, token, "Hugo")] == ["1 nouvelle note"]
+
+    # Later the same day, another login: nothing new since the previous one.
+    clock.advance(timedelta(hours=2))
+    token = service.login(identifiant=hugo_letter["identifiant"], password="soleil2026")["token"]
+    assert tiles_of(service, token, "Hugo") == []
+
+
+def test_an_item_sent_again_replaces_it_and_none_withdraws_it(service, family, clock):
+    token = activate(service, family["Zoé DURAND"], "2013-06-30")
+    zoe_id = service.get_session(token=token)["children"][0]["eleve_id"]
+    earlier = clock.now() - timedelta(hours=1)
+    send(service, [news.item("g1", zoe_id, "note", earlier), news.item("g2", zoe_id, "note", earlier)])
+    send(service, [news.item("g1", zoe_id, "note", earlier)])  # redelivered: still two
+    assert tiles_of(service, token, "Zoé")[0]["count"] == 2
+    send(service, [news.item("g2", zoe_id, "note", None)])  # deleted grade
+    assert tiles_of(service, token, "Zoé")[0]["text"] == "1 nouvelle note"
+
+
+def test_news_of_another_child_never_shows(service, family, clock):
+    token = activate(service, family["Zoé DURAND"], "2013-06-30")
+    zoe_id = service.get_session(token=token)["children"][0]["eleve_id"]
+    send(service, [news.item("other", zoe_id + 1, "note", clock.now() - timedelta(hours=1))])
+    assert tiles_of(service, token, "Zoé") == []
