@@ -3,7 +3,7 @@ evaluations with their grades, one row per grade as in the documented file
 (docs/notes.md). An import is all or nothing: every line is checked first, and
 a refusal lists every faulty line ("Ligne 12, colonne « note » : ...") having
 written nothing."""
-from datetime import datetime
+from datetime import datetime, timezone
 
 from marshmallow import ValidationError as SchemaError
 from sqlalchemy import select
@@ -71,6 +71,11 @@ def _clean(row) -> dict:
     return out
 
 
+def evaluation_refs(rows) -> set[str]:
+    """The evaluations an (accepted) grades import names."""
+    return {_clean(row)["evaluation"] for row in rows}
+
+
 def _load_rows(schema, rows, messages: Messages) -> list[tuple[int, dict]]:
     if not isinstance(rows, list) or not rows:
         raise ValidationError({"lignes": ["Le fichier ne contient aucune ligne à importer."]})
@@ -113,6 +118,7 @@ def import_matieres(db: Session, uai: str, rows) -> dict:
 
 def import_grades(db: Session, uai: str, rows, eleves: dict[str, int], now: datetime) -> dict:
     """`eleves`: the establishment's students, SIECLE id -> eleve_id (from accounts)."""
+    now = now.astimezone(timezone.utc)
     messages = Messages()
     loaded = _load_rows(GradeRowSchema(), rows, messages)
     matieres = {m.code: m for m in db.scalars(select(Matiere).where(Matiere.etablissement_uai == uai))}

@@ -1,7 +1,7 @@
 """What crosses the notes service's boundary: import rows (one per grade, as in
 the documented CSV file, docs/notes.md) and subject rows. Values arrive as the
 file has them (strings, French decimals and dates) or already typed (RPC)."""
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from decimal import Decimal, InvalidOperation
 
 from marshmallow import RAISE, Schema, validates_schema
@@ -88,7 +88,9 @@ class FrenchDateTime(fields.Field):
                     raise self.make_error("invalid") from None
         else:
             raise self.make_error("invalid")
-        return instant if instant.tzinfo else instant.replace(tzinfo=PARIS)
+        instant = instant if instant.tzinfo else instant.replace(tzinfo=PARIS)
+        # Stored in UTC: SQLite keeps the wall-clock time and forgets the offset.
+        return instant.astimezone(timezone.utc)
 
 
 class NoteValue(fields.Field):

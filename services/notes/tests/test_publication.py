@@ -120,3 +120,13 @@ def test_unpublished_grade_counts_nowhere_not_even_in_class_figures(notes, notes
     detail = notes.subject_detail(child(), detail["matiere"]["id"])
     assert [(n["moyenne_classe"], n["min"], n["max"]) for n in detail["notes"]] == [(10.67, 2.0, 20.0)]
     assert notes.subject_detail(child(3), detail["matiere"]["id"])["notes"][0]["valeur"] == 2.0
+
+
+def test_entry_time_written_in_the_file_is_french_time_on_both_backends(notes, notes_db, clock):
+    clock.move_to(paris(2026, 11, 11, 8, 0))
+    _open(notes)
+    seed(notes_db, [row("E1", "1001", "12", saisie_le="10/11/2026 23:30")], clock.now())
+    clock.move_to(paris(2026, 11, 10, 23, 59, 59))
+    assert _visible_titles(notes)[0] == []
+    clock.move_to(paris(2026, 11, 11, 0, 0))
+    assert _visible_titles(notes)[0] == ["Contrôle E1"]
