@@ -12,15 +12,15 @@ from datetime import datetime, timezone
 from marshmallow import ValidationError as SchemaError
 from nameko.rpc import RpcProxy
 
-from common.clock import ClockProvider
+from common.clock import ClockProvider, school_year
 from common.contract import FeatureContract, child_context_schema
 from common.db import Database
 from common.errors import ValidationError
 from common.messaging import rpc
 from common.schemas import load_or_raise
-from services.notes import importing, pages
+from services.notes import importing, news, pages
 from services.notes.exceptions import NotesClosed
-from services.notes.models import FIL_DE_L_EAU, EtablissementSettings, Opening
+from services.notes.models import FIL_DE_L_EAU, EtablissementSettings, Evaluation, Opening
 from services.notes.schemas import (
     UAI, PublicationModeSchema, SettingsSchema, SubjectDetailSchema, SubjectsPageSchema,
 )
@@ -55,6 +55,8 @@ class NotesService(FeatureContract):
     # The head opens it (FAQ: opening the online services is the head's call).
     opening_model = Opening
     opened_by_default = False
+    # The home page's tile, counted by accounts from the items sent (services/notes/news.py).
+    news_kinds = news.KINDS
 
     def publication_mode(self, uai: str) -> str:
         settings = self.db.get(EtablissementSettings, uai)
@@ -85,7 +87,8 @@ class NotesService(FeatureContract):
         updates instead of duplicating. All or nothing: a refusal
         (ValidationError {"lignes": [...]}) names each faulty line and nothing
         of the import is written. Returns counts of what was created, changed,
-        unchanged."""
+        unchanged. The home page's news of the imported evaluations' grades
+        are sent to accounts (services/notes/news.py)."""
         _check_uai(uai)
         eleves = {e["siecle_eleve_id"]: e["eleve_id"] for e in self.accounts.list_eleves(uai=uai)}
         try:
@@ -94,13 +97,16 @@ class NotesService(FeatureContract):
             self.db.rollback()
             raise
         self.db.commit()
+        self.publish_news(news.items(self.db, self.publication_mode(uai), Evaluation.etablissement_uai == uai,
+                                     Evaluation.ref.in_(importing.evaluation_refs(rows))))
         return report
 
     @rpc
     def set_publication_mode(self, uai, mode, account_id=None):
-        """Gateway administration pages, after checking that the viewer
-        administers `uai`: publish grades "fil_de_l_eau" (the day after they
-        are entered) or "echeance" (from each evaluation's publication date)."""
+        """Gateway administration pages (and the demo), after checking that the
+        viewer administers `uai`: publish grades "fil_de_l_eau" (the day after
+        they are entered) or "echeance" (from each evaluation's publication
+        date). The home page's news of the year's grades are sent again."""
         data = load_or_raise(PublicationModeSchema(), {"uai": uai, "mode": mode, "account_id": account_id})
         settings = self.db.get(EtablissementSettings, uai)
         if settings is None:
@@ -109,6 +115,9 @@ class NotesService(FeatureContract):
         settings.publication_mode = data["mode"]
         settings.changed_at, settings.changed_by = self.clock.now(), data["account_id"]
         self.db.commit()
+        # Every grade of the year may now be published at another instant.
+        self.publish_news(news.items(self.db, data["mode"], Evaluation.etablissement_uai == uai,
+                                     Evaluation.annee_scolaire == school_year(self.clock.today())))
         return self._settings(uai)
 
     @rpc
