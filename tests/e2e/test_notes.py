@@ -6,6 +6,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 import uuid
 from datetime import timedelta
 
@@ -49,14 +50,23 @@ def activate(platform, letter, birth=None, password="valide2026") -> WebUser:
         form.update(email=f"{letter['identifiant']}@example.org", email_confirm=f"{letter['identifiant']}@example.org")
     page = user.post_form("/premiere-connexion", form)
     assert page.status_code == 200 and "Première connexion" not in text_of(page.text), text_of(page.text)[:500]
-    mailbox = getattr(platform, "mailbox", None)
-    if letter.get("role") == "responsable" and mailbox is not None:
+    if letter.get("role") == "responsable" and getattr(platform, "mail_dir", None) is not None:
         # A guardian reaches the services once their address is confirmed (guide § 2.2.1).
-        for message in mailbox(to=form["email"]):
-            for link in re.findall(r"https?://\S+/confirmation/\S+", message.get("text", "")):
-                user.http.get(link.rstrip(".>"), timeout=30)
+        user.http.get(confirmation_link(platform, form["email"]), timeout=30)
     user.password = password
     return user
+
+
+def confirmation_link(platform, email: str) -> str:
+    """The link of the confirmation mail, once the mailer has delivered it."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        for message in platform.mailbox(to=email):
+            links = re.findall(r"https?://\S+/confirmation/\S+", message["text"])
+            if links:
+                return links[-1].rstrip(".>")
+        time.sleep(0.2)
+    raise AssertionError(f"no confirmation mail for {email}")
 
 
 def login_again(platform, identifiant, password="valide2026") -> WebUser:
