@@ -1,0 +1,92 @@
+"""The notes pages in a real browser (Debian's Chromium through Playwright), on
+a PC and on a smartphone, checked for accessibility with axe-core: the tiles
+say in words what their colour says."""
+import re
+import uuid
+from datetime import timedelta
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect, sync_playwright
+
+from common.clock import PARIS
+from tests.helpers import family_payload, letters_by_name
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
+PC = {"viewport": {"width": 1280, "height": 900}}
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def letters(platform):
+    """Hugo and Zoé, students of a school with notes open and a few grades."""
+    uai = f"{uuid.uuid4().int % 10**7:07d}B"
+    rpc = platform.rpc()
+    rpc.call("accounts", "import_siecle", payload=family_payload(uai=uai))
+    out = letters_by_name(rpc.call("accounts", "issue_letters", uai=uai))
+    rpc.call("notes", "set_opening", uai=uai, is_open=True, account_id=None)
+    rpc.call("notes", "import_matieres", uai=uai, rows=[{"code": "MATHS", "libelle": "Mathématiques"},
+                                                         {"code": "FRANC", "libelle": "Français"}])
+    now = platform.clock.now().astimezone(PARIS)
+    entered, day = (now - timedelta(days=2)).strftime("%d/%m/%Y %H:%M"), (now - timedelta(days=3)).strftime("%d/%m/%Y")
+    rows = []
+    for ref, code, titre, bareme, notes in [("M1", "MATHS", "Fractions", "20", {"101": "15,5", "103": "9"}),
+                                            ("M2", "MATHS", "Calcul mental", "10", {"101": "7", "103": "ABS"}),
+                                            ("F1", "FRANC", "Dictée", "20", {"101": "12", "103": "16"})]:
+        rows += [{"evaluation": ref, "matiere": code, "groupe": "5A", "enseignants": "M. DUPONT", "date": day,
+                  "titre": titre, "coefficient": "2", "bareme": bareme, "eleve": eleve, "note": note,
+                  "saisie_le": entered} for eleve, note in notes.items()]
+    rpc.call("notes", "import_evaluations", uai=uai, rows=rows)
+    rpc.close()
+    return out
+
+
+def serious_violations(page) -> list[str]:
+    results = Axe().run(page)
+    return [f"{v['id']}: {v['help']} ({len(v['nodes'])})" for v in results.response["violations"]
+            if v["impact"] in ("serious", "critical")]
+
+
+@pytest.mark.parametrize("device", ["pc", "smartphone"])
+def test_student_reads_subject_tiles_and_a_subject_detail(platform, browser, letters, device):
+    letter = letters["Hugo MARTIN"] if device == "pc" else letters["Zoé DURAND"]
+    birth = "2012-04-04" if device == "pc" else "2013-06-30"
+    context = browser.new_context(base_url=platform.base_url, locale="fr-FR", **(PC if device == "pc" else PHONE))
+    page = context.new_page()
+    page.goto("/connexion")
+    page.get_by_label("Votre identifiant").fill(letter["identifiant"])
+    page.get_by_label("Votre mot de passe").fill(letter["password"])
+    page.get_by_role("button", name="Valider").click()
+    page.get_by_label("Date de naissance").fill(birth)
+    page.get_by_label("Nouveau mot de passe").fill("soleil2026")
+    page.get_by_label("Confirmation du mot de passe").fill("soleil2026")
+    page.get_by_role("button", name="Valider").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("La scolarité de")
+
+    page.goto(page.url.rstrip("/") + "/notes/")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Notes de")
+    # Orange, and said in words: first connection, everything is new.
+    expect(page.locator(".tile-new")).to_have_count(2)
+    expect(page.locator(".tile-new").first).to_contain_text("nouvelle")
+    assert serious_violations(page) == []
+
+    page.get_by_role("link", name="Mathématiques").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mathématiques")
+    expect(page.get_by_role("table")).to_contain_text("Fractions")
+    expect(page.get_by_role("table")).to_contain_text("Moyenne de la classe")
+    assert serious_violations(page) == []
+    if device == "smartphone":
+        # The child's menu folds behind a button there, as on every page about a child.
+        expect(page.get_by_role("button", name=re.compile("^Menu de "))).to_be_visible()
+    context.close()
