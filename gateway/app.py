@@ -1,6 +1,7 @@
 """The gateway's application factory."""
 import os
 import secrets
+import time
 import uuid
 from datetime import date
 from pathlib import Path
@@ -77,6 +78,15 @@ def create_app(overrides: dict | None = None) -> Flask:
     @app.before_request
     def _request_id():
         g.request_id = request.headers.get("X-Request-Id") or uuid.uuid4().hex
+        g.started = time.perf_counter()
+
+    @app.after_request
+    def _server_timing(response):
+        # The server's own time for the request, for benchmarks and browsers' tools.
+        if "started" in g:
+            response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - g.started) * 1000:.2f}"
+        response.headers["X-Request-Id"] = g.get("request_id", "")
+        return response
 
     from gateway import admin, assets, auth, compte, errors, home, pages
 
