@@ -2,21 +2,33 @@
 
 | kind | example | delivery | why |
 | --- | --- | --- | --- |
-| query (RPC request and reply) | menus, tiles, pages' data, login | transient, publisher confirms, mandatory, per-message TTL | a lost query is re-asked by the person; confirms plus mandatory make a call to a service that is not deployed fail at once; the TTL drops requests nobody answered in time instead of replaying them when a stopped service returns |
-| work event | an e-mail to send, a change request, an enrollment | persistent, confirmed, durable queue shared by the service's instances | a person is waiting for it: it must survive a broker or service restart |
-| notice event | "openings changed", cache invalidation | transient, no confirm, one queue per listener | losing one only delays a cache refresh, which also expires by itself |
+| query: RPC request | menus, tiles, pages' data, login | transient, publisher confirm, `mandatory`, per-message TTL equal to the caller's timeout | a lost query is re-asked by the person; confirm plus `mandatory` make a call to a service that is not deployed fail at once; the TTL drops requests nobody is waiting for any more instead of running them when a stopped service comes back |
+| query: RPC reply | | transient, no confirm, one long-lived connection per service process | the caller waits on a live connection with a timeout: a lost reply is seen as a slow service, which a confirm could not repair anyway |
+| work event | an e-mail to send, a change request, an enrollment | persistent, confirmed, `mandatory`, durable queue shared by the handling service's instances, acknowledged after the handler returned | a person is waiting for it: it must survive a broker or service restart, and an event no queue would keep fails loudly instead of vanishing |
+| notice event | "alive", "opening changed", cache invalidation | transient, no confirm, one auto-deleted queue per listening instance | losing one only delays a cache refresh, which also expires by itself |
 
 docs/messaging.md gives the measurements behind these choices. Every service
 imports `rpc`, `work_dispatcher`, `notice_dispatcher`, `work_handler` and
 `notice_handler` from here, never nameko's defaults.
 """
+import inspect
+import logging
+import socket
 import sys
+from functools import partial
+from urllib.parse import unquote, urlparse
 
+import amqp
 import kombu.serialization
-from nameko.amqp.publish import Publisher
-from nameko.constants import AMQP_SSL_CONFIG_KEY, AMQP_URI_CONFIG_KEY, LOGIN_METHOD_CONFIG_KEY
+from amqp.exceptions import AMQPError
+from eventlet.semaphore import Semaphore
+from nameko.amqp.publish import Publisher as AmqpPublisher
+from nameko.constants import (
+    AMQP_SSL_CONFIG_KEY, AMQP_URI_CONFIG_KEY, DEFAULT_TRANSPORT_OPTIONS, LOGIN_METHOD_CONFIG_KEY,
+)
 from nameko.events import BROADCAST, SERVICE_POOL, EventDispatcher, event_handler
-from nameko.exceptions import UnserializableValueError, serialize
+from nameko.exceptions import IncorrectSignature, UnserializableValueError, serialize
+from nameko.extensions import SharedExtension
 from nameko.rpc import Rpc as NamekoRpc
 from nameko.rpc import RpcConsumer, get_rpc_exchange
 
@@ -25,39 +37,132 @@ PERSISTENT = 2
 
 RPC_EXCHANGE = "nameko-rpc"
 
+CONNECTION_ERRORS = (OSError, AMQPError, socket.timeout)
 
-class ReplyPublisher(Publisher):
-    """RPC replies are transient: the caller is waiting on the other end of a
-    live connection; persisting the reply would only cost a disk write."""
+log = logging.getLogger(__name__)
 
-    delivery_mode = TRANSIENT
-    # Confirms stay on: they are how a publish on a dead connection is noticed.
-    use_confirms = True
+
+def connection_params(uri: str, ssl=None, login_method=None) -> dict:
+    """py-amqp's connection arguments for an `amqp://` or `amqps://` URI."""
+    parsed = urlparse(uri)
+    secure = parsed.scheme == "amqps"
+    vhost = unquote(parsed.path[1:]) if parsed.path and parsed.path != "/" else "/"
+    params = {
+        "host": f"{parsed.hostname or '127.0.0.1'}:{parsed.port or (5671 if secure else 5672)}",
+        "userid": unquote(parsed.username or "guest"),
+        "password": unquote(parsed.password or "guest"),
+        "virtual_host": vhost,
+    }
+    if ssl or secure:
+        params["ssl"] = ssl or True
+    if login_method:
+        params["login_method"] = login_method
+    return params
+
+
+class ReplyConnection(SharedExtension):
+    """The connection every query reply of this service process goes out on.
+
+    Nameko's own responder builds a publisher, looks a connection up in kombu's
+    pool and waits for a publisher confirm for every reply. A reply needs none
+    of it: it is transient, and a caller that does not get it times out
+    exactly as if the service were slow, which a confirm could not repair.
+    Workers take turns on the one channel (a green lock: a frame must never be
+    interleaved with another). A green thread reads the connection so that a
+    close from the broker is noticed before the next reply, which then goes
+    out on a new connection.
+    """
+
+    def setup(self):
+        config = self.container.config
+        self.params = connection_params(config[AMQP_URI_CONFIG_KEY], ssl=config.get(AMQP_SSL_CONFIG_KEY),
+                                        login_method=config.get(LOGIN_METHOD_CONFIG_KEY))
+        self.exchange = get_rpc_exchange(config).name
+        self.lock = Semaphore(1)
+        self.connection = self.channel = self.watcher = None
+
+    def _connect(self):
+        service = self.container.service_name
+        conn = amqp.Connection(connect_timeout=5, heartbeat=0,
+                               client_properties={"connection_name": f"{service} replies"}, **self.params)
+        conn.connect()
+        self.connection, self.channel = conn, conn.channel()
+        self.watcher = self.container.spawn_managed_thread(partial(self._watch, conn),
+                                                           identifier="reply connection watch")
+
+    def _watch(self, conn):
+        """The broker only speaks on this connection to close it."""
+        try:
+            while True:
+                conn.drain_events()
+        except Exception as exc:  # closed by the broker, the network or stop(): forget it
+            if self.connection is conn:
+                log.warning("%s: reply connection lost (%s)", self.container.service_name, exc)
+                self._forget(conn)
+
+    def _forget(self, conn):
+        if self.connection is conn:
+            self.connection = self.channel = None
+        try:
+            conn.collect()
+        except Exception:  # already torn down
+            pass
+
+    def send(self, reply_to: str, correlation_id: str | None, body, content_type: str, content_encoding: str):
+        message = amqp.Message(body, content_type=content_type, content_encoding=content_encoding,
+                               delivery_mode=TRANSIENT, correlation_id=correlation_id)
+        with self.lock:
+            for attempt in (1, 2):
+                conn = self.connection
+                try:
+                    if conn is None:
+                        self._connect()
+                        conn = self.connection
+                    self.channel.basic_publish(message, exchange=self.exchange, routing_key=reply_to)
+                    return
+                except CONNECTION_ERRORS as exc:
+                    if conn is not None:
+                        self._forget(conn)
+                    if attempt == 2:
+                        # The caller will see this query as unanswered.
+                        log.warning("%s: reply to %s lost (%s)", self.container.service_name, reply_to, exc)
+
+    def stop(self):
+        conn, watcher = self.connection, self.watcher
+        self.connection = self.channel = self.watcher = None
+        if watcher is not None:
+            # Closing reads the broker's answer: the watcher must not read too.
+            watcher.kill()
+        if conn is not None:
+            try:
+                conn.close()
+            except Exception:  # the broker already dropped it
+                self._forget(conn)
+
+    def kill(self):
+        self.stop()
 
 
 class QueryRpcConsumer(RpcConsumer):
+    """Nameko's RPC consumer, answering through `ReplyConnection`."""
+
+    replies = ReplyConnection()
+
     def handle_result(self, message, result, exc_info):
-        config = self.container.config
         error = serialize(exc_info[1]) if exc_info is not None else None
+        # The reply is encoded as the request was; it is serialized once (Nameko
+        # checks it, then serializes it again to publish it).
         serializer = kombu.serialization.registry.type_to_name[message.properties["content_type"]]
         try:
-            kombu.serialization.dumps(result, serializer)
+            content_type, encoding, body = kombu.serialization.dumps({"result": result, "error": error}, serializer)
         except Exception:
+            # As Nameko does: the caller learns the value could not be sent.
             exc_info = sys.exc_info()
             error = serialize(UnserializableValueError(result))
             result = None
-        publisher = ReplyPublisher(
-            config[AMQP_URI_CONFIG_KEY],
-            ssl=config.get(AMQP_SSL_CONFIG_KEY),
-            login_method=config.get(LOGIN_METHOD_CONFIG_KEY),
-        )
-        publisher.publish(
-            {"result": result, "error": error},
-            serializer=serializer,
-            exchange=get_rpc_exchange(config),
-            routing_key=message.properties["reply_to"],
-            correlation_id=message.properties.get("correlation_id"),
-        )
+            content_type, encoding, body = kombu.serialization.dumps({"result": None, "error": error}, serializer)
+        self.replies.send(message.properties["reply_to"], message.properties.get("correlation_id"),
+                          body, content_type, encoding)
         self.queue_consumer.ack_message(message)
         return result, exc_info
 
@@ -65,18 +170,49 @@ class QueryRpcConsumer(RpcConsumer):
 class Rpc(NamekoRpc):
     rpc_consumer = QueryRpcConsumer()
 
+    def setup(self):
+        super().setup()
+        # Nameko re-inspects the method for every call (inspect.getcallargs).
+        self.signature = inspect.signature(getattr(self.container.service_cls, self.method_name))
+
+    def check_signature(self, args, kwargs):
+        try:
+            self.signature.bind(None, *args, **kwargs)
+        except TypeError as exc:
+            raise IncorrectSignature(str(exc))
+
 
 rpc = Rpc.decorator
 
 
+class _OwnOptionsPublisher(AmqpPublisher):
+    """Nameko's publisher keeps its transport options in one dict shared by
+    every publisher of the process and sets `confirm_publish` in it at each
+    publish; kombu reads that dict when a pooled connection (re)connects. A
+    notice published without confirms could then turn them off for work
+    events. Each publisher here has its own dict."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.transport_options = dict(DEFAULT_TRANSPORT_OPTIONS)
+
+
+class _Dispatcher(EventDispatcher):
+    publisher_cls = _OwnOptionsPublisher
+
+
 def work_dispatcher() -> EventDispatcher:
-    """For events that carry work a person is waiting for: persistent and confirmed."""
-    return EventDispatcher(delivery_mode=PERSISTENT, use_confirms=True)
+    """For events that carry work a person is waiting for: persistent and
+    confirmed, and `mandatory`: an event that no queue would keep (its handling
+    service has never started on this broker) raises
+    nameko.amqp.publish.UndeliverableMessage in the dispatching worker instead
+    of being dropped."""
+    return _Dispatcher(delivery_mode=PERSISTENT, use_confirms=True, mandatory=True)
 
 
 def notice_dispatcher() -> EventDispatcher:
     """For events whose loss only delays a refresh."""
-    return EventDispatcher(delivery_mode=TRANSIENT, use_confirms=False)
+    return _Dispatcher(delivery_mode=TRANSIENT, use_confirms=False)
 
 
 def work_handler(source_service: str, event_type: str):

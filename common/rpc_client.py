@@ -16,30 +16,19 @@ Per-call context (correlation id, viewer) travels in per-message headers, so
 one long-lived client serves every request.
 """
 import json
+import os
 import socket
+import threading
 import time
 import uuid
-from urllib.parse import unquote, urlparse
 
 import amqp
-from amqp.exceptions import AMQPError, RecoverableConnectionError
+from amqp.exceptions import MessageNacked
 from nameko.exceptions import deserialize
 
 from common.errors import NotDeployed, Unavailable
-from common.messaging import RPC_EXCHANGE, TRANSIENT
-
-_CONNECTION_ERRORS = (OSError, AMQPError, RecoverableConnectionError, socket.timeout)
-
-
-def connection_params(uri: str) -> dict:
-    parsed = urlparse(uri)
-    vhost = unquote(parsed.path[1:]) if parsed.path and parsed.path != "/" else "/"
-    return {
-        "host": f"{parsed.hostname or '127.0.0.1'}:{parsed.port or 5672}",
-        "userid": unquote(parsed.username or "guest"),
-        "password": unquote(parsed.password or "guest"),
-        "virtual_host": vhost,
-    }
+from common.messaging import CONNECTION_ERRORS as _CONNECTION_ERRORS
+from common.messaging import RPC_EXCHANGE, TRANSIENT, connection_params  # noqa: F401 (re-exported)
 
 
 class Pending:
@@ -73,9 +62,16 @@ class RpcClient:
 
     # -- connection -----------------------------------------------------
     def _connect(self):
-        conn = amqp.Connection(connect_timeout=5, heartbeat=0, **self.params)
+        # Named, so that `rabbitmqctl list_connections name client_properties`
+        # shows which process and thread holds each connection.
+        name = f"{self.client_name} pid {os.getpid()} {threading.current_thread().name}"
+        conn = amqp.Connection(connect_timeout=5, heartbeat=0, client_properties={"connection_name": name},
+                               **self.params)
         conn.connect()
         channel = conn.channel()
+        # Declared as Nameko declares it, so that a call on a broker where no
+        # service ever started fails as "not deployed", not as a channel error.
+        channel.exchange_declare(RPC_EXCHANGE, "topic", durable=True, auto_delete=False)
         channel.confirm_select()
         channel.events["basic_return"].add(self._on_return)
         self._reply_key = str(uuid.uuid4())
@@ -134,8 +130,16 @@ class RpcClient:
                     mandatory=True, confirm_timeout=timeout,
                 )
                 break
+            except MessageNacked:
+                # The broker could not take it (an internal error, a full queue).
+                self._pending.pop(cid, None)
+                pending.error = Unavailable(f"{service}: request refused by the broker")
+                return pending
             except _CONNECTION_ERRORS as exc:
-                # A broker restart kills the connection; one fresh try, then give up.
+                # A broker restart or a closed connection; one fresh try on a new
+                # connection, then give up. This call is not lost with the others.
+                self._pending.pop(cid, None)
+                self._returned.discard(cid)
                 self._drop_connection()
                 if attempt == 2:
                     pending.error = Unavailable(f"{service}: broker unreachable ({exc})")
@@ -151,7 +155,14 @@ class RpcClient:
             if not p.done:
                 p.error = Unavailable(f"{p.service}: connection lost")
         self._pending.clear()
-        self.close()
+        conn, self._conn, self._channel = self._conn, None, None
+        if conn is not None:
+            try:
+                # Not close(): it waits for the broker's answer, which a broken
+                # connection never brings.
+                conn.collect()
+            except Exception:  # already torn down
+                pass
 
     def wait(self, pendings: list[Pending]) -> None:
         """Wait until each call has an answer or passed its deadline."""
