@@ -56,8 +56,14 @@ def create_app(overrides: dict | None = None) -> Flask:
         WTF_CSRF_TIME_LIMIT=None,
         BABEL_DEFAULT_LOCALE="fr",
         BABEL_DEFAULT_TIMEZONE="Europe/Paris",
+        # memory:// counts per gunicorn worker; redis://host:6379 shares the counts (docs/security.md).
         RATELIMIT_STORAGE_URI=os.environ.get("SCOLARITE_RATELIMIT_STORAGE", "memory://"),
+        RATELIMIT_KEY_PREFIX=os.environ.get("SCOLARITE_RATELIMIT_PREFIX", "scolarite"),
         RATELIMIT_LOGIN=os.environ.get("SCOLARITE_RATELIMIT_LOGIN", "10 per minute"),
+        # Forgotten identifier or password, resending a confirmation link: each may send a mail.
+        RATELIMIT_RECOVERY=os.environ.get("SCOLARITE_RATELIMIT_RECOVERY", "5 per minute;20 per hour"),
+        # The portal's address as families type it (letters); the accounts service reads the same variable.
+        PUBLIC_URL=os.environ.get("SCOLARITE_PUBLIC_URL"),
         DSFR_DIST=Path(os.environ.get("SCOLARITE_DSFR_DIST",
                                       common_config.ROOT / "node_modules" / "@gouvfr" / "dsfr" / "dist")),
         CLOCK=Clock(),
@@ -96,6 +102,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(compte.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(admin.bp)
+    from gateway import admin_letters, admin_staff
+
+    app.register_blueprint(admin_letters.bp)
+    app.register_blueprint(admin_staff.bp)
     from gateway import admin_notes, notes
 
     app.register_blueprint(notes.bp)

@@ -30,7 +30,9 @@ def start_session(token: str) -> None:
 
 
 def login_required(view):
-    """The viewer must be logged in and past the first connection."""
+    """The viewer must be logged in, past the first connection, and (a
+    guardian) have confirmed their address: until then a guardian reaches no
+    service, only the "Vérification mail" page (guide § 2.2.1)."""
 
     @wraps(view)
     def wrapper(*args, **kwargs):
@@ -39,6 +41,8 @@ def login_required(view):
             return redirect(url_for("auth.login", suivant=request.full_path if request.method == "GET" else None))
         if viewer["must_change_password"]:
             return redirect(url_for("auth.first_connection"))
+        if viewer.get("must_confirm_email"):
+            return redirect(url_for("auth.verify_email"))
         return view(*args, **kwargs)
 
     return wrapper

@@ -125,7 +125,7 @@ class Platform:
     """The services and the gateway, each its own process, on a virtual host
     and databases of this run; started as `make run` starts them."""
 
-    def __init__(self, vhosts, databases, backend, tmp: Path, services: dict, extra_services=()):
+    def __init__(self, vhosts, databases, backend, tmp: Path, services: dict, extra_services=(), env=None):
         from tools.cluster import Cluster
 
         self.tmp = tmp
@@ -134,7 +134,9 @@ class Platform:
         self.clock.set_offset(0)
         deploy = tmp / "services.yml"
         deploy.write_text(yaml.safe_dump({"services": services}))
-        env = {
+        self.port = free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        overrides, env = env or {}, {
             "AMQP_URI": self.amqp_uri,
             "SCOLARITE_VAR_DIR": str(tmp / "var"),
             "SCOLARITE_CLOCK_FILE": str(tmp / "clock.json"),
@@ -143,6 +145,12 @@ class Platform:
             "SCOLARITE_MENU_TIMEOUT": "1.0",
             # Tests log in far more often than a person; the limits have tests of their own.
             "SCOLARITE_RATELIMIT_LOGIN": "10000 per minute",
+            "SCOLARITE_RATELIMIT_RECOVERY": "10000 per minute",
+            # The links in mails and the address on letters point at this gateway.
+            "SCOLARITE_PUBLIC_URL": self.base_url,
+            # The daily purge runs when a test asks (run_daily_jobs), not while
+            # another test has moved the clock.
+            "SCOLARITE_JOBS_CHECK_SECONDS": "86400",
             "SCOLARITE_LOG_LEVEL": "INFO",
         }
         for service in list(services) + list(extra_services):
@@ -150,10 +158,18 @@ class Platform:
                 url = databases.new(backend, service)
                 upgrade(service, url)
                 env[f"{service.upper()}_DATABASE_URL"] = url
+        self.mail_dir = None
+        if "mailer" in services:
+            # Every mail goes to the local catcher; tests read it back (`mailbox`).
+            self.mail_dir, smtp_port = tmp / "mail", free_port()
+            env.update({"SCOLARITE_SMTP_HOST": "127.0.0.1", "SCOLARITE_SMTP_PORT": str(smtp_port),
+                        "SCOLARITE_MAIL_CATCHER_DIR": str(self.mail_dir),
+                        "SCOLARITE_MAILER_POLL_SECONDS": "0.1"})
+        env.update(overrides)
         self.env = env
         self.cluster = Cluster(env, tmp / "logs")
-        self.port = free_port()
-        self.base_url = f"http://127.0.0.1:{self.port}"
+        if self.mail_dir is not None:
+            self.cluster.mailcatcher(self.mail_dir, int(env["SCOLARITE_SMTP_PORT"]))
 
     def start(self, services, gateway=True):
         for name in services:
@@ -182,6 +198,24 @@ class Platform:
     def stop(self):
         self.cluster.stop_all()
 
+    def mailbox(self, to: str | None = None) -> list[dict]:
+        """The mails the local catcher kept, oldest first (to one address if
+        given): {"to", "subject", "text", "html"} as a person would read them."""
+        from tools.mailcatcher import Mailbox
+
+        out = []
+        for message in Mailbox(self.mail_dir).messages():
+            recipients = [a.strip().lower() for a in (message.get_all("X-Envelope-To") or [""])[0]
+                          .replace("<", "").replace(">", "").split(",") if a.strip()]
+            if to is not None and to.lower() not in recipients:
+                continue
+            text = message.get_body(preferencelist=("plain",))
+            html = message.get_body(preferencelist=("html",))
+            out.append({"to": recipients, "subject": str(message["Subject"] or ""),
+                        "text": text.get_content() if text is not None else "",
+                        "html": html.get_content() if html is not None else ""})
+        return out
+
     def log(self, name) -> str:
         return (self.tmp / "logs" / f"{name}.log").read_text()
 
@@ -189,7 +223,8 @@ class Platform:
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def platform(request, vhosts, databases, tmp_path_factory):
     """accounts + gateway (+ the services later issues add), one per backend."""
-    services = {"accounts": {"required": True}, "notes": {"label": "Notes", "order": 20}}
+    services = {"accounts": {"required": True}, "mailer": {"required": True},
+                "notes": {"label": "Notes", "order": 20}}
     p = Platform(vhosts, databases, request.param, tmp_path_factory.mktemp(f"platform-{request.param}"), services)
     p.start(services)
     yield p

@@ -78,7 +78,7 @@ def send_confirmation(db, account: Account, now, outbox: Outbox, client=None) ->
     """A link to confirm the account's current address (3 months)."""
     raw = tokens.issue(db, account, tokens.EMAIL_CONFIRMATION, now, email=account.email)
     outbox.add(db, MAIL_EMAIL_CONFIRMATION, account.email, account, {
-        "identifiant": account.identifiant, "lien": link(f"/confirmation-courriel/{raw}"),
+        "identifiant": account.identifiant, "lien": link(f"/confirmation/{raw}"),
         "valide_jusqu_au": last_valid_day(tokens.expiry(tokens.EMAIL_CONFIRMATION, now)),
     })
     audit.record(db, account, "email_confirmation_sent", now, client, account.email)
@@ -230,7 +230,7 @@ def change_profile(db, account: Account, form: dict, now, outbox: Outbox, client
             raw = tokens.issue(db, account, tokens.EMAIL_CHANGE, now, email=new_email)
             outbox.add(db, MAIL_NEW_ADDRESS, new_email, account, {
                 "identifiant": account.identifiant, "nouvelle_adresse": new_email,
-                "lien": link(f"/confirmation-courriel/{raw}"),
+                "lien": link(f"/confirmation/{raw}"),
                 "valide_jusqu_au": last_valid_day(tokens.expiry(tokens.EMAIL_CHANGE, now)),
             })
             outbox.add(db, MAIL_OLD_ADDRESS_NOTICE, account.email, account, {

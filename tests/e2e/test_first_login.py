@@ -3,7 +3,14 @@ import uuid
 
 import pytest
 
+from tests.e2e.accounts_support import follow, link_in, wait_for_mail
 from tests.helpers import WebUser, family_payload, letters_by_name, text_of
+
+
+def confirm_address(platform, user, address, before):
+    """Follow, in this browser, the confirmation link of the first mail to
+    `address` after the `before` it had already received."""
+    follow(user, link_in(wait_for_mail(platform, address, before + 1), "/confirmation/"))
 
 
 @pytest.fixture(scope="module")
@@ -23,6 +30,7 @@ def test_guardian_changes_provisional_password_then_sees_one_menu_per_child(plat
     page = user.login(letter["identifiant"], letter["password"])
     assert page.url.endswith("/premiere-connexion")
     assert "Première connexion" in text_of(page.text)
+    before = len(platform.mailbox(to="philippe.martin@example.org"))
 
     # Nothing else is reachable before the password is changed.
     assert user.get("/").url.endswith("/premiere-connexion")
@@ -31,6 +39,10 @@ def test_guardian_changes_provisional_password_then_sees_one_menu_per_child(plat
         "date_naissance": "2014-01-02", "new_password": "soleil2026", "new_password_confirm": "soleil2026",
         "email": "philippe.martin@example.org", "email_confirm": "philippe.martin@example.org",
     })
+    # A guardian confirms the address through the mailed link before reaching the services (guide § 2.2.1).
+    assert "Un courriel contenant un lien de confirmation a été envoyé" in text_of(page.text)
+    confirm_address(platform, user, "philippe.martin@example.org", before)
+    page = user.get("/")
     text = text_of(page.text)
     assert "La scolarité de" in text
     assert "Hugo MARTIN" in text and "Léa MARTIN" in text  # the child switcher
@@ -50,10 +62,12 @@ def test_each_child_has_its_own_page_and_menu(platform, family):
     letter = family["letters"]["Claire MARTIN"]
     user = WebUser(platform.base_url)
     user.login(letter["identifiant"], letter["password"])
+    before = len(platform.mailbox(to="claire@example.org"))
     user.post_form("/premiere-connexion", {
         "date_naissance": "2012-04-04", "new_password": "lune2026ab", "new_password_confirm": "lune2026ab",
         "email": "claire@example.org", "email_confirm": "claire@example.org",
     })
+    confirm_address(platform, user, "claire@example.org", before)
     session = platform.rpc()
     ids = {}
     hugo_page = user.get("/")

@@ -11,10 +11,12 @@ import uuid
 import pytest
 
 from tests.fixtures import Platform
+from tests.e2e.accounts_support import follow, link_in, wait_for_mail
 from tests.helpers import WebUser, family_payload, letters_by_name, text_of
 
 SERVICES = {
     "accounts": {"required": True},
+    "mailer": {"required": True},
     "probe": {"label": "Sonde", "order": 30},
     "probe2": {"label": "Sonde ouverte", "order": 40},
 }
@@ -32,7 +34,7 @@ def site(vhosts, databases, tmp_path_factory):
     })
     p.cluster.service("tests.e2e.probe:ProbeService", service_name="probe")
     p.cluster.service("tests.e2e.probe:AlwaysOpenProbe", service_name="probe2")
-    p.start(["accounts"])
+    p.start(["accounts", "mailer"])
     rpc = p.rpc()
     uai_a, uai_b = (f"{uuid.uuid4().int % 10**7:07d}{letter}" for letter in "AB")
     rpc.call("accounts", "import_siecle", payload=family_payload(uai=uai_a, nom="COLLÈGE A"))
@@ -62,6 +64,10 @@ def activate(site, letter, birth=None, password="valide2026"):
         form.update(email=f"{letter['identifiant']}@example.org", email_confirm=f"{letter['identifiant']}@example.org")
     page = user.post_form("/premiere-connexion", form)
     assert "Première connexion" not in text_of(page.text), text_of(page.text)[:500]
+    if letter.get("role") == "responsable":
+        # A guardian reaches the services once the mailed link is followed (guide § 2.2.1).
+        mail = wait_for_mail(site["platform"], form["email"])
+        follow(user, link_in(mail, "/confirmation/"))
     return user
 
 
