@@ -1,17 +1,16 @@
 """The contract every feature service implements so the gateway can compose a
 child's menu and home page without knowing the service (ARCHITECTURE rule 4).
 
-One RPC method, `overview(children, since)`, answers for all the children of
-one page at once (one call per service, not per child and service): for each
-child, the service's menu entry for this viewer (or none: not open, not for
-this viewer) and its home tiles of what is new since `since`.
+Menu: a service implements `menu_entry(child)`: its entry in the child's menu
+for this viewer, or None (not open, not for this viewer). The mixin answers
+`menus(children)` for all the children of a page at once (one call per
+service); the gateway caches the answers per worker and drops them on the
+service's `opening_changed` and `menu_changed` notices (gateway/menus.py).
 
-A service implements `menu_entry(child)` and `tiles(child, since)`; the mixin
-validates what comes in and goes out.
-
-Menus alone: `menus(children)` answers the menu entries without the tiles;
-the gateway caches them per worker and drops the cache on `opening_changed`
-and `menu_changed` notices (gateway/menus.py).
+Home tiles: a service sends news items (`publish_news`, common/news.py) when
+something becomes, or will become, visible to a family; accounts keeps them and
+the home page reads them with the session, in one call whatever the number of
+services.
 
 Liveness: every instance sends an `alive` notice every HEARTBEAT_SECONDS; the
 gateway shows a service it has not heard from for a bounded time as
@@ -22,15 +21,14 @@ Openings: a service that establishments open (`opening_model` set) answers
 each change with a notice event `opening_changed` so caches refresh.
 """
 import os
-from datetime import datetime
 
 from marshmallow import Schema, fields, validate
 from nameko.timer import timer
 from sqlalchemy import select
 
+from common import news
 from common.clock import school_year
 from common.errors import Forbidden
-from common import news
 from common.messaging import notice_dispatcher, rpc, work_dispatcher
 
 ROLES = ("responsable", "eleve")
@@ -55,19 +53,8 @@ class MenuEntrySchema(Schema):
     order = fields.Integer(load_default=50)
 
 
-class TileSchema(Schema):
-    text = fields.String(required=True)
-    path = fields.String(required=True)
-
-
-class OverviewSchema(Schema):
-    eleve_id = fields.Integer(required=True)
-    menu = fields.Nested(MenuEntrySchema, allow_none=True)
-    tiles = fields.List(fields.Nested(TileSchema), required=True)
-
-
 child_context_schema = ChildContextSchema()
-overview_schema = OverviewSchema()
+menu_entry_schema = MenuEntrySchema()
 
 
 class FeatureContract:
@@ -102,7 +89,11 @@ class FeatureContract:
         """Gateway, on a menu cache miss: each child's menu entry for this viewer
         (None when not open or not for this viewer), in order."""
         contexts = child_context_schema.load(children, many=True)
-        return [{"eleve_id": c["eleve_id"], "menu": self.menu_entry(c)} for c in contexts]
+        out = []
+        for c in contexts:
+            entry = self.menu_entry(c)
+            out.append({"eleve_id": c["eleve_id"], "menu": menu_entry_schema.dump(entry) if entry else None})
+        return out
 
     def is_open(self, uai: str) -> bool:
         if self.opening_model is None:
@@ -142,23 +133,3 @@ class FeatureContract:
 
     def menu_entry(self, child: dict) -> dict | None:
         raise NotImplementedError
-
-    def tiles(self, child: dict, since: datetime | None) -> list[dict]:
-        raise NotImplementedError
-
-    @rpc
-    def overview(self, children, since=None):
-        """Called by the gateway for every page that shows a menu (and for the
-        home page with `since`, the viewer's previous connection). Answers one
-        item per child, in order."""
-        contexts = child_context_schema.load(children, many=True)
-        since_dt = datetime.fromisoformat(since) if since else None
-        out = []
-        for child in contexts:
-            entry = self.menu_entry(child)
-            out.append({
-                "eleve_id": child["eleve_id"],
-                "menu": entry,
-                "tiles": self.tiles(child, since_dt) if entry and since_dt else [],
-            })
-        return overview_schema.dump(out, many=True)

@@ -481,7 +481,4 @@ class AccountsService(FeatureContract):
     def menu_entry(self, child):
         return {"label": "Mon compte", "path": "/compte", "order": 90}
 
-    def tiles(self, child, since):
-        return []
-
 

@@ -67,11 +67,6 @@ def _teachers(grades: list[dict]) -> list[str]:
     return seen
 
 
-def count_new(db: Session, child: dict, mode: str, now: datetime, since: datetime) -> int:
-    """Home tile: grades published after `since` (and by now)."""
-    return sum(1 for g in visible_grades(db, child, mode, now) if g["published_at"] > since)
-
-
 def subjects_page(db: Session, child: dict, mode: str, now: datetime, since: datetime | None) -> dict:
     by_subject: dict[int, list[dict]] = {}
     for g in visible_grades(db, child, mode, now):

@@ -169,11 +169,3 @@ class NotesService(FeatureContract):
         if not self.is_open(child["etablissement_uai"]):
             return None
         return {"label": "Notes", "path": "/notes/", "order": 20}
-
-    def tiles(self, child, since):
-        count = pages.count_new(self.db, child, self.publication_mode(child["etablissement_uai"]),
-                                self.clock.now(), since)
-        if not count:
-            return []
-        text = "1 nouvelle note" if count == 1 else f"{count} nouvelles notes"
-        return [{"text": text, "path": "/notes/"}]

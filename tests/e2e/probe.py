@@ -37,9 +37,6 @@ class ProbeService(FeatureContract):
             return None
         return {"label": "Sonde", "path": "/sonde/", "order": 30}
 
-    def tiles(self, child, since):
-        return []
-
 
 class AlwaysOpenProbe(FeatureContract):
     """Open everywhere, for everyone."""
@@ -50,8 +47,5 @@ class AlwaysOpenProbe(FeatureContract):
 
     def menu_entry(self, child):
         return {"label": "Sonde ouverte", "path": "/sonde2/", "order": 40}
-
-    def tiles(self, child, since):
-        return []
 
 

@@ -3,7 +3,7 @@
 class figures; a bounded number of SQL statements whatever the number of
 grades; closed means absent."""
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import pytest
 from sqlalchemy import event
@@ -79,11 +79,9 @@ def test_tiles_show_teachers_and_turn_orange_only_for_grades_published_since(not
     previous = datetime(2026, 11, 8, 20, 0, tzinfo=PARIS).isoformat()
     tiles = {m["libelle"]: (m["enseignants"], m["nouvelles_notes"]) for m in notes.subjects(child(), previous)["matieres"]}
     assert tiles == {"Mathématiques": (["M. DUPONT", "Mme LEROY"], 1), "Français": (["Mme HUGO"], 0)}
-    assert notes.overview([child()], since=previous)[0]["tiles"] == [{"text": "1 nouvelle note", "path": "/notes/"}]
     # Came back after the publication: nothing new any more.
     later = datetime(2026, 11, 10, 8, 0, tzinfo=PARIS).isoformat()
     assert all(m["nouvelles_notes"] == 0 for m in notes.subjects(child(), later)["matieres"])
-    assert notes.overview([child()], since=later)[0]["tiles"] == []
     # Never connected before: everything is new.
     assert all(m["nouvelles_notes"] > 0 for m in notes.subjects(child(), None)["matieres"])
 
@@ -107,13 +105,11 @@ def test_a_child_sees_only_their_own_grades_and_their_school_subjects(notes, not
 def test_closed_service_has_no_menu_entry_and_no_pages(notes, notes_db, clock):
     clock.move_to(datetime(2026, 11, 10, 9, 0, tzinfo=PARIS))
     seed(notes_db, [row("M1", "1001", "12")], ENTERED)
-    since = (clock.now() - timedelta(days=30)).isoformat()
-    assert notes.overview([child()], since=since) == [{"eleve_id": 1, "menu": None, "tiles": []}]
+    assert notes.menus([child()]) == [{"eleve_id": 1, "menu": None}]
     with pytest.raises(NotesClosed):
         notes.subjects(child())
     notes.set_opening(UAI, True, account_id=1)
-    opened = notes.overview([child(), child(2, role="eleve")], since=since)
+    opened = notes.menus([child(), child(2, role="eleve")])
     assert [o["menu"] for o in opened] == [{"label": "Notes", "path": "/notes/", "order": 20}] * 2
-    assert opened[0]["tiles"] == [{"text": "1 nouvelle note", "path": "/notes/"}]
     notes.set_opening(UAI, False, account_id=1)
-    assert notes.overview([child()], since=since)[0]["menu"] is None
+    assert notes.menus([child()])[0]["menu"] is None

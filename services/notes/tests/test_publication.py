@@ -78,14 +78,13 @@ def test_fil_de_l_eau_page_tiles_and_averages_on_both_sides_of_midnight(notes, n
     clock.move_to(paris(2026, 11, 10, 23, 59, 59))
     titles, page = _visible_titles(notes)
     assert titles == [] and page["moyenne_generale"] is None
-    assert notes.overview([child()], since=previous_login.isoformat())[0]["tiles"] == []
+    assert notes.subjects(child(), previous_login.isoformat())["matieres"] == []
 
     clock.move_to(paris(2026, 11, 11, 0, 0))
     titles, page = _visible_titles(notes)
     assert titles == ["Contrôle E1"]
     assert page["moyenne_generale"] == 12.0
-    assert notes.overview([child()], since=previous_login.isoformat())[0]["tiles"] == [
-        {"text": "1 nouvelle note", "path": "/notes/"}]
+    assert [m["nouvelles_notes"] for m in notes.subjects(child(), previous_login.isoformat())["matieres"]] == [1]
 
 
 def test_echeance_page_on_both_sides_of_the_publication_date(notes, notes_db, clock):
