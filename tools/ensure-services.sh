@@ -34,6 +34,21 @@ postgres() {
   exit 1
 }
 
+redis() {
+  # Shared rate-limit counters (docs/security.md); the tests of several gateway workers use it.
+  if redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then return; fi
+  if ! command -v redis-server >/dev/null 2>&1; then
+    need_root "installer Redis"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
+  fi
+  echo "Démarrage de Redis..."
+  redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no >/dev/null
+  for _ in $(seq 1 30); do redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && return; sleep 0.5; done
+  echo "Redis ne répond pas sur 127.0.0.1:6379" >&2
+  exit 1
+}
+
 browser() {
   # The browser tests drive Debian's Chromium through Playwright (no browser download).
   if [ -x /usr/bin/chromium ]; then return; fi
