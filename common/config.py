@@ -60,6 +60,8 @@ def smtp_settings() -> dict:
         # A CA bundle for a server whose certificate is not in the system's store.
         "cafile": os.environ.get("SCOLARITE_SMTP_CAFILE") or None,
         "timeout": float(os.environ.get("SCOLARITE_SMTP_TIMEOUT", "20")),
+        # Connections each mailer instance keeps open in parallel.
+        "connections": int(os.environ.get("SCOLARITE_SMTP_CONNECTIONS", "4")),
         "from_address": os.environ.get("SCOLARITE_MAIL_FROM", "ne-pas-repondre@scolarite.localhost"),
         "from_name": os.environ.get("SCOLARITE_MAIL_FROM_NAME", "Scolarité services"),
         "reply_to": os.environ.get("SCOLARITE_MAIL_REPLY_TO") or None,

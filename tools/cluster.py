@@ -98,6 +98,16 @@ class Cluster:
                 "--access-logfile", "-", "--graceful-timeout", "10"]
         return self._add("gateway", argv, "Booting worker")
 
+    def mailcatcher(self, directory: Path | None = None, port: int | None = None) -> Process:
+        """The local SMTP server that keeps every message (tools/mailcatcher.py);
+        by default where SCOLARITE_MAIL_CATCHER_DIR and SCOLARITE_SMTP_PORT say."""
+        argv = [sys.executable, "-m", "tools.mailcatcher"]
+        if directory is not None:
+            argv += ["--dir", str(directory)]
+        if port is not None:
+            argv += ["--port", str(port)]
+        return self._add("mailcatcher", argv, "mailcatcher: ready")
+
     def start_all(self, timeout: float = 90) -> None:
         for proc in self.processes.values():
             if not proc.running:

@@ -1,21 +1,73 @@
-"""The mailer's own provider: one SMTP connection per process, reused by the
-sending loop (the Nameko timer runs one worker at a time, so it is never
-shared between two workers)."""
+"""The mailer's own providers: its SMTP connection, and the group commit of
+the requests it records."""
+import eventlet
+from eventlet.semaphore import Semaphore
 from nameko.extensions import DependencyProvider
 
 from common.config import smtp_settings
-from services.mailer.smtp import SmtpSender
+from services.mailer import outbox
+from services.mailer.smtp import SmtpPool
 
 
 class Smtp(DependencyProvider):
+    """The process's SMTP connections, reused by the sending loop (the Nameko
+    timer runs one worker at a time, so they are never shared between two)."""
+
     def setup(self):
-        self.sender = SmtpSender(smtp_settings())
+        self.pool = SmtpPool(smtp_settings())
 
     def get_dependency(self, worker_ctx):
-        return self.sender
+        return self.pool
 
     def stop(self):
-        self.sender.close()
+        self.pool.close()
 
     def kill(self):
-        self.sender.close()
+        self.pool.close()
+
+
+class GroupCommit(DependencyProvider):
+    """One durable commit for the work events that arrive together.
+
+    Each `mail_requested` event must be in the outbox before it is
+    acknowledged, and a durable commit is the costliest step of recording
+    one. Events come in up to max_workers at a time: each worker hands its
+    prepared rows here; the first to get the lock writes everyone's pending
+    rows in one transaction; every worker returns (and its event is
+    acknowledged) only once its own rows are committed. If that transaction
+    fails, every event in it fails and goes back to the queue."""
+
+    def setup(self):
+        self.pending: list[_Entry] = []
+        self.lock = Semaphore(1)
+
+    def get_dependency(self, worker_ctx):
+        return self
+
+    def write(self, session, rows: list[dict]) -> None:
+        entry = _Entry(rows)
+        self.pending.append(entry)
+        # Let the workers spawned with this one add their rows first.
+        eventlet.sleep(0)
+        with self.lock:
+            if not entry.done:
+                group, self.pending = self.pending, []
+                try:
+                    outbox.write(session, [row for e in group for row in e.rows])
+                    session.commit()
+                except Exception as exc:
+                    session.rollback()
+                    for e in group:
+                        e.done, e.error = True, exc
+                    raise
+                for e in group:
+                    e.done = True
+        if entry.error is not None:
+            raise entry.error
+
+
+class _Entry:
+    __slots__ = ("rows", "done", "error")
+
+    def __init__(self, rows):
+        self.rows, self.done, self.error = rows, False, None

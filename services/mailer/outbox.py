@@ -10,16 +10,18 @@ import hashlib
 import logging
 import time
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import and_, func, or_, select, update
+import eventlet
+from sqlalchemy import and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from common.mail import KINDS
 from services.mailer import rendering
 from services.mailer.models import DEFERRED, FAILED, QUEUED, SENT, OutboxEtablissement, OutboxMessage
-from services.mailer.smtp import PERMANENT, SENT as SMTP_SENT, SmtpSender, build_message
+from services.mailer.smtp import PERMANENT, SENT as SMTP_SENT, SmtpPool, SmtpSender, build_message
 
 log = logging.getLogger("scolarite.mailer")
 
@@ -49,34 +51,30 @@ def utc(instant: datetime | None) -> datetime | None:
     return instant.astimezone(timezone.utc) if instant is not None else None
 
 
-def find(session: Session, request_id: str) -> OutboxMessage | None:
-    return session.scalar(select(OutboxMessage).where(OutboxMessage.request_id == request_id))
+def find(session: Session, request_ids: list[str]) -> dict[str, OutboxMessage]:
+    """{request id: row} for those of these requests that are recorded."""
+    return {row.request_id: row for row in session.scalars(
+        select(OutboxMessage).where(OutboxMessage.request_id.in_(request_ids)))}
 
 
-def record(session: Session, request: dict, source: str, now: datetime, from_address: str) -> tuple[OutboxMessage, bool]:
-    """(the outbox row, whether it is new) for a checked request
-    (common.mail.load_request). A request already recorded is left as it is.
-    Raises rendering.RenderError if its templates cannot be rendered."""
-    existing = find(session, request["request_id"])
-    if existing is not None:
-        return existing, False
+def prepare(request: dict, source: str, now: datetime, from_address: str) -> dict:
+    """The outbox row (column values) for a checked request
+    (common.mail.load_request), its templates rendered. Raises
+    rendering.RenderError if they cannot be."""
     rendered = rendering.render(request["kind"], request["context"])
     not_before = utc(request.get("not_before"))
-    row = OutboxMessage(
-        request_id=request["request_id"], source=source, kind=request["kind"], recipient=request["to"],
-        recipient_name=request.get("to_name"), account_id=request.get("account_id"),
-        subject=rendered.subject, body_text=rendered.text, body_html=rendered.html,
-        message_id=message_id_for(request["request_id"], from_address), status=QUEUED,
-        not_before=not_before, next_attempt_at=max(now, not_before) if not_before else now,
-        attempts=0, created_at=now, updated_at=now,
-        etablissements=[OutboxEtablissement(uai=uai) for uai in request.get("etablissement_uais", [])],
-    )
-    session.add(row)
-    return row, True
+    return {
+        "request_id": request["request_id"], "source": source, "kind": request["kind"],
+        "recipient": request["to"], "recipient_name": request.get("to_name"), "account_id": request.get("account_id"),
+        "subject": rendered.subject, "body_text": rendered.text, "body_html": rendered.html,
+        "message_id": message_id_for(request["request_id"], from_address), "status": QUEUED,
+        "not_before": not_before, "next_attempt_at": max(now, not_before) if not_before else now,
+        "attempts": 0, "last_error": None, "created_at": now, "updated_at": now,
+        "etablissements": request.get("etablissement_uais", []),
+    }
 
 
-def record_refused(session: Session, payload: dict, source: str, now: datetime, reason: str,
-                   from_address: str) -> OutboxMessage | None:
+def prepare_refused(payload, source: str, now: datetime, reason: str, from_address: str) -> dict | None:
     """A request that reached the mailer by event although it is invalid (its
     sender skipped common.mail): kept as failed with the reason, so that it
     shows in the staff view instead of vanishing. None if it cannot even be
@@ -84,17 +82,38 @@ def record_refused(session: Session, payload: dict, source: str, now: datetime, 
     request_id = payload.get("request_id") if isinstance(payload, dict) else None
     if not isinstance(request_id, str) or not request_id or len(request_id) > 64:
         return None
-    if find(session, request_id) is not None:
-        return None
     kind = str(payload.get("kind") or "")[:60]
-    row = OutboxMessage(
-        request_id=request_id, source=source, kind=kind, recipient=str(payload.get("to") or "")[:254],
-        subject=KINDS[kind].label if kind in KINDS else "", message_id=message_id_for(request_id, from_address),
-        status=FAILED, attempts=0, last_error=reason[:2000], created_at=now, updated_at=now,
-        account_id=payload.get("account_id") if isinstance(payload.get("account_id"), int) else None,
-    )
-    session.add(row)
-    return row
+    return {
+        "request_id": request_id, "source": source, "kind": kind, "recipient": str(payload.get("to") or "")[:254],
+        "recipient_name": None, "subject": KINDS[kind].label if kind in KINDS else "", "body_text": None,
+        "body_html": None, "message_id": message_id_for(request_id, from_address), "status": FAILED,
+        "not_before": None, "next_attempt_at": None, "attempts": 0, "last_error": reason[:2000],
+        "created_at": now, "updated_at": now,
+        "account_id": payload.get("account_id") if isinstance(payload.get("account_id"), int) else None,
+        "etablissements": [],
+    }
+
+
+def write(session: Session, rows: list[dict]) -> int:
+    """Insert the prepared rows whose request is not recorded yet (a request
+    seen twice is recorded once), in one statement; the caller commits.
+    Returns how many were new."""
+    fresh = {}
+    for row in rows:
+        fresh.setdefault(row["request_id"], row)
+    known = set(session.scalars(select(OutboxMessage.request_id)
+                                .where(OutboxMessage.request_id.in_(list(fresh)))))
+    rows = [row for request_id, row in fresh.items() if request_id not in known]
+    if not rows:
+        return 0
+    ids = session.execute(
+        insert(OutboxMessage).returning(OutboxMessage.id, OutboxMessage.request_id, sort_by_parameter_order=True),
+        [{k: v for k, v in row.items() if k != "etablissements"} for row in rows]).all()
+    links = [{"outbox_id": outbox_id, "uai": uai}
+             for (outbox_id, _), row in zip(ids, rows) for uai in row["etablissements"]]
+    if links:
+        session.execute(insert(OutboxEtablissement), links)
+    return len(rows)
 
 
 def claim(session: Session, now: datetime, owner: str, limit: int = BATCH_SIZE,
@@ -136,29 +155,42 @@ def renew(session: Session, token: str, now: datetime, lease: timedelta = CLAIM_
     session.commit()
 
 
-def _final_bodies(row: OutboxMessage) -> dict:
-    """Once a message is over, a kind that carries an access link keeps no body."""
-    kind = KINDS.get(row.kind)
-    return {"body_text": None, "body_html": None} if kind is not None and kind.secret else {}
-
-
-def _settle(session: Session, row: OutboxMessage, token: str, **values) -> None:
+def _settle_statement(erase_bodies: bool):
+    """One prepared UPDATE per outcome (built once: a message's mark costs
+    less than its SMTP exchange). Only the claim's holder may settle a row."""
+    table = OutboxMessage.__table__
+    values = {name: bindparam(name) for name in
+              ("status", "sent_at", "updated_at", "attempts", "last_error", "next_attempt_at")}
     values.update(claimed_by=None, claim_expires_at=None)
-    session.execute(update(OutboxMessage)
-                    .where(OutboxMessage.id == row.id, OutboxMessage.claimed_by == token)
-                    .values(**values).execution_options(synchronize_session=False))
+    if erase_bodies:
+        # Once a message is over, a kind that carries an access link keeps no body.
+        values.update(body_text=None, body_html=None)
+    return update(table).where(table.c.id == bindparam("row_id"), table.c.claimed_by == bindparam("token")) \
+        .values(**values)
+
+
+_SETTLE = {erase: _settle_statement(erase) for erase in (False, True)}
+
+
+def _settle(session: Session, row: OutboxMessage, token: str, *, status: str, now: datetime, attempts: int,
+            last_error: str | None = None, sent_at: datetime | None = None,
+            next_attempt_at: datetime | None = None) -> None:
+    kind = KINDS.get(row.kind)
+    erase = status in (SENT, FAILED) and kind is not None and bool(kind.secret)
+    session.execute(_SETTLE[erase], {
+        "row_id": row.id, "token": token, "status": status, "sent_at": sent_at, "updated_at": now,
+        "attempts": attempts, "last_error": last_error, "next_attempt_at": next_attempt_at})
     session.commit()
 
 
 def mark_sent(session: Session, row: OutboxMessage, token: str, now: datetime) -> None:
-    _settle(session, row, token, status=SENT, sent_at=now, updated_at=now, attempts=row.attempts + 1,
-            last_error=None, next_attempt_at=None, **_final_bodies(row))
+    _settle(session, row, token, status=SENT, now=now, attempts=row.attempts + 1, sent_at=now)
 
 
 def mark_failed(session: Session, row: OutboxMessage, token: str, now: datetime, reason: str,
                 attempted: bool = True) -> None:
-    _settle(session, row, token, status=FAILED, updated_at=now, attempts=row.attempts + int(attempted),
-            last_error=reason[:2000], next_attempt_at=None, **_final_bodies(row))
+    _settle(session, row, token, status=FAILED, now=now, attempts=row.attempts + int(attempted),
+            last_error=reason[:2000])
 
 
 def mark_deferred(session: Session, row: OutboxMessage, token: str, now: datetime, reason: str) -> None:
@@ -167,7 +199,7 @@ def mark_deferred(session: Session, row: OutboxMessage, token: str, now: datetim
     if now - due_since >= GIVE_UP_AFTER:
         mark_failed(session, row, token, now, f"échec temporaire persistant depuis plus de 3 jours : {reason}")
         return
-    _settle(session, row, token, status=DEFERRED, updated_at=now, attempts=attempts, last_error=reason[:2000],
+    _settle(session, row, token, status=DEFERRED, now=now, attempts=attempts, last_error=reason[:2000],
             next_attempt_at=now + backoff(attempts))
 
 
@@ -182,12 +214,65 @@ class Tally:
     def __bool__(self):
         return bool(self.sent or self.deferred or self.failed)
 
+    def add(self, other: "Tally") -> None:
+        self.sent += other.sent
+        self.deferred += other.deferred
+        self.failed += other.failed
+        self.batches += other.batches
+        self.errors += other.errors
 
-def deliver_due(session: Session, sender: SmtpSender, clock, owner: str, *, batch_size: int = BATCH_SIZE,
+
+def deliver_due(session: Session, pool: SmtpPool, clock, owner: str, *, batch_size: int = BATCH_SIZE,
                 max_seconds: float = 2.0) -> Tally:
-    """Claim due messages and send them over one SMTP connection, batch after
-    batch, for at most about `max_seconds` (so that a stopping instance is not
-    held up). Each message is marked as soon as the server has answered."""
+    """Claim due messages and send them, batch after batch, for at most about
+    `max_seconds` (so that a stopping instance is not held up), over each of
+    the pool's connections in parallel. Each message is marked (and
+    committed) as soon as the server has answered, on a connection of the
+    database whose commits do not wait for the disk: see `_marking_session`."""
+
+    def one_connection(sender):
+        with _marking_session(session) as marks:
+            return _deliver(marks, sender, clock, owner, batch_size, max_seconds)
+
+    tally = Tally()
+    for part in eventlet.GreenPool(len(pool.senders)).imap(one_connection, pool.senders):
+        tally.add(part)
+    return tally
+
+
+@contextmanager
+def _marking_session(session: Session):
+    """A session on a connection of its own whose commits return before they
+    reach the disk (SQLite: synchronous NORMAL in WAL mode; PostgreSQL:
+    synchronous_commit off). Such a commit survives the death of the mailer
+    (the very case the claims are for) but not a power cut or a crash of the
+    database server, which could forget the last marks: those messages would
+    be sent again, never lost. Recording a request keeps the durable commits
+    of the service's own session."""
+    with session.get_bind().connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            durable = connection.exec_driver_sql("PRAGMA synchronous").scalar()
+            connection.exec_driver_sql("PRAGMA synchronous = NORMAL")
+        else:
+            connection.exec_driver_sql("SET synchronous_commit TO OFF")
+        connection.commit()
+        try:
+            with Session(bind=connection, expire_on_commit=False) as marks:
+                yield marks
+        finally:
+            if connection.in_transaction():
+                connection.rollback()
+            # Back in the pool, the connection commits durably again.
+            if sqlite:
+                connection.exec_driver_sql(f"PRAGMA synchronous = {int(durable)}")
+            else:
+                connection.exec_driver_sql("RESET synchronous_commit")
+            connection.commit()
+
+
+def _deliver(session: Session, sender: SmtpSender, clock, owner: str, batch_size: int, max_seconds: float) -> Tally:
+    """The sending loop of one connection."""
     settings = sender.settings
     tally = Tally()
     started = time.monotonic()

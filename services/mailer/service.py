@@ -19,7 +19,7 @@ from common.mail import MAIL_REQUESTED, load_request
 from common.messaging import rpc, work_handler
 from common.schemas import load_or_raise
 from services.mailer import outbox, rendering
-from services.mailer.dependencies import Smtp
+from services.mailer.dependencies import GroupCommit, Smtp
 from services.mailer.exceptions import TemplateMissing
 from services.mailer.schemas import OutboxEntrySchema, OutboxQuerySchema
 
@@ -39,6 +39,7 @@ class MailerService:
     db = Database()
     clock = ClockProvider()
     smtp = Smtp()
+    group_commit = GroupCommit()
 
     # -- requests -------------------------------------------------------
     @rpc
@@ -65,40 +66,48 @@ class MailerService:
         if missing:
             raise TemplateMissing(missing)
         now = self.clock.now()
+        from_address = self.smtp.settings["from_address"]
         rows = []
-        try:
-            for position, request in enumerate(requests):
-                rows.append(outbox.record(self.db, request, "rpc", now, self.smtp.settings["from_address"])[0])
-        except rendering.RenderError as exc:
-            self.db.rollback()
-            raise ValidationError({str(position): {"context": [str(exc)]}}) from None
+        for position, request in enumerate(requests):
+            try:
+                rows.append(outbox.prepare(request, "rpc", now, from_address))
+            except rendering.RenderError as exc:
+                raise ValidationError({str(position): {"context": [str(exc)]}}) from None
+        outbox.write(self.db, rows)
         self.db.commit()
-        return _entry.dump(rows, many=True)
+        return self._entries([r["request_id"] for r in rows])
+
+    def _entries(self, request_ids):
+        found = outbox.find(self.db, request_ids)
+        missing = [request_id for request_id in request_ids if request_id not in found]
+        if missing:
+            raise NotFound(missing[0])
+        return _entry.dump([found[request_id] for request_id in request_ids], many=True)
 
     def _record_event(self, source, payload):
         """Record the event's messages, then return: the event is acknowledged
-        only then (common.messaging.work_handler). An invalid message, which
-        its sender should have refused (common.mail), is kept as failed with the
-        reason rather than dropped."""
+        only then (common.messaging.work_handler), and the commit is shared
+        with the events that arrived with it (dependencies.GroupCommit). An
+        invalid message, which its sender should have refused (common.mail),
+        is kept as failed with the reason rather than dropped."""
         messages = payload.get("messages") if isinstance(payload, dict) else None
         if not isinstance(messages, list):
             log.error("mail_requested from %s without messages: ignored", source)
             return
         now = self.clock.now()
         from_address = self.smtp.settings["from_address"]
-        recorded = 0
+        rows = []
         for message in messages:
             try:
-                request = load_request(message)
-                recorded += outbox.record(self.db, request, source, now, from_address)[1]
+                rows.append(outbox.prepare(load_request(message), source, now, from_address))
             except (ValidationError, rendering.RenderError) as exc:
                 reason = f"demande refusée : {getattr(exc, 'errors', exc)}"
-                if outbox.record_refused(self.db, message, source, now, reason, from_address) is None:
+                refused = outbox.prepare_refused(message, source, now, reason, from_address)
+                if refused is None:
                     log.error("mail_requested from %s: unidentifiable message refused (%s)", source, reason)
-        self.db.commit()
-        if recorded < len(messages):
-            log.info("mail_requested from %s: %d of %d already recorded or refused",
-                     source, len(messages) - recorded, len(messages))
+                else:
+                    rows.append(refused)
+        self.group_commit.write(self.db, rows)
 
     @work_handler("accounts", MAIL_REQUESTED)
     def mail_requested_by_accounts(self, payload):
@@ -130,13 +139,7 @@ class MailerService:
     def status(self, request_ids):
         """Senders and tests: where these requests are, in the given order.
         Raises NotFound for an id never recorded."""
-        rows = []
-        for request_id in request_ids:
-            row = outbox.find(self.db, request_id)
-            if row is None:
-                raise NotFound(request_id)
-            rows.append(row)
-        return _entry.dump(rows, many=True)
+        return self._entries(list(request_ids))
 
     @rpc
     def outbox_page(self, query):

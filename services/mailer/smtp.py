@@ -11,16 +11,18 @@ sorted into what the outbox does with the message:
 | 5xx to MAIL, RCPT or DATA | permanent: failed at once, never retried |
 | refused, timed out, dropped, TLS or login refused | the connection failed: this message and the rest of the batch are deferred |
 """
+import binascii
+import re
 import smtplib
 import socket
 import ssl
 import time
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from email.headerregistry import Address
-from email.message import EmailMessage
-from email.policy import SMTP as SMTP_POLICY
-from email.utils import format_datetime
+from email.header import Header
+from email.utils import format_datetime, formataddr
+from functools import lru_cache
 
 from common.clock import PARIS
 
@@ -28,6 +30,7 @@ SENT, TEMPORARY, PERMANENT = "sent", "temporary", "permanent"
 # A connection idle for longer is checked (NOOP) before use: servers close idle
 # connections after a few minutes.
 IDLE_CHECK_SECONDS = 10
+_HEADER_BREAK = re.compile(r"[\r\n\x00\x85\u2028\u2029]")
 
 
 @dataclass(frozen=True)
@@ -38,27 +41,64 @@ class Outcome:
     connection_failed: bool = False
 
 
+def _quoted_printable(body: str) -> bytes:
+    """UTF-8, quoted-printable (7-bit safe through any relay, still readable
+    raw), CRLF line ends."""
+    body = body.replace("\r\n", "\n").replace("\r", "\n")
+    return binascii.b2a_qp(body.encode("utf-8"), istext=True).replace(b"\n", b"\r\n")
+
+
+# Most messages share their subject and sender: encoding them (RFC 2047) costs
+# more than the rest of the message, so it is done once for each.
+@lru_cache(maxsize=4096)
+def _subject(subject: str) -> str:
+    return Header(subject, "utf-8", header_name="Subject").encode(linesep="\r\n")
+
+
+@lru_cache(maxsize=64)
+def _address(name: str, address: str) -> str:
+    return formataddr((name, address), "utf-8")
+
+
 def build_message(*, from_address: str, from_name: str, reply_to: str | None, to: str, to_name: str | None,
                   subject: str, text: str, html: str, message_id: str, date: datetime) -> bytes:
     """The message as bytes on the wire: multipart/alternative (text then
-    HTML), UTF-8, names and subject encoded (RFC 2047) where needed. The email
-    package refuses any header value that holds a line break, so nothing a
-    requester sends can add a header."""
-    msg = EmailMessage(policy=SMTP_POLICY)
-    msg["Message-ID"] = message_id
-    msg["Date"] = format_datetime(date.astimezone(PARIS))
-    msg["From"] = Address(display_name=from_name, addr_spec=from_address)
-    msg["To"] = Address(display_name=to_name or "", addr_spec=to)
+    HTML), UTF-8, display names and subject encoded (RFC 2047) where needed.
+
+    Written here rather than through email.message.EmailMessage, which costs
+    more than the SMTP exchange itself (docs/mailer.md, the benchmark). Any
+    header value holding a line break is refused (ValueError), so nothing a
+    requester sends can add a header; addresses must be ASCII (common.mail
+    sends an internationalised domain in its ASCII form)."""
+    values = {"From": from_name, "From address": from_address, "To": to, "To name": to_name or "",
+              "Reply-To": reply_to or "", "Subject": subject, "Message-ID": message_id}
+    for name, value in values.items():
+        if _HEADER_BREAK.search(value):
+            raise ValueError(f"{name}: a header value may not hold a line break")
+    # The boundary cannot occur in a quoted-printable body, where "=" is "=3D".
+    boundary = f"=_{uuid.uuid4().hex}"
+    lines = [
+        f"Message-ID: {message_id}",
+        f"Date: {format_datetime(date.astimezone(PARIS))}",
+        f"From: {_address(from_name, from_address)}",
+        f"To: {formataddr((to_name, to), 'utf-8') if to_name else to}",
+    ]
     if reply_to:
-        msg["Reply-To"] = reply_to
-    msg["Subject"] = subject
-    # RFC 3834: an automatic message, so auto-responders stay quiet.
-    msg["Auto-Submitted"] = "auto-generated"
-    # Quoted-printable: 7-bit safe through any relay, still readable raw.
-    msg.set_content(text, charset="utf-8", cte="quoted-printable")
-    msg.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
-    msg["Content-Language"] = "fr"
-    return msg.as_bytes()
+        lines.append(f"Reply-To: {reply_to}")
+    lines += [
+        f"Subject: {_subject(subject)}",
+        # RFC 3834: an automatic message, so auto-responders stay quiet.
+        "Auto-Submitted: auto-generated",
+        "Content-Language: fr",
+        "MIME-Version: 1.0",
+        f'Content-Type: multipart/alternative; boundary="{boundary}"',
+    ]
+    head = "\r\n".join(lines).encode("ascii")
+    parts = b"".join(
+        f"--{boundary}\r\nContent-Type: text/{subtype}; charset=\"utf-8\"\r\n"
+        f"Content-Transfer-Encoding: quoted-printable\r\n\r\n".encode() + _quoted_printable(body) + b"\r\n"
+        for subtype, body in (("plain", text), ("html", html)))
+    return head + b"\r\n\r\n" + parts + f"--{boundary}--\r\n".encode()
 
 
 def _code_outcome(code: int, detail) -> Outcome:
@@ -143,3 +183,16 @@ class SmtpSender:
             smtp.quit()
         except (smtplib.SMTPException, OSError):
             smtp.close()
+
+
+class SmtpPool:
+    """Connections to the same server that the sending loop uses in parallel:
+    a message spends most of its time waiting for the server's answers."""
+
+    def __init__(self, settings: dict, size: int | None = None):
+        self.settings = settings
+        self.senders = [SmtpSender(settings) for _ in range(max(1, size or settings.get("connections", 1)))]
+
+    def close(self) -> None:
+        for sender in self.senders:
+            sender.close()

@@ -6,8 +6,9 @@ import pytest
 from nameko.testing.services import worker_factory
 
 from common.config import smtp_settings
+from services.mailer.dependencies import GroupCommit
 from services.mailer.service import MailerService
-from services.mailer.smtp import SmtpSender
+from services.mailer.smtp import SmtpPool, SmtpSender
 from tests.fixtures import free_port, migrated_session
 from tools import mailcatcher
 
@@ -46,6 +47,15 @@ def sender(smtp_config):
 
 
 @pytest.fixture
-def mailer(mailer_db, clock, sender):
+def pool(smtp_config):
+    pool = SmtpPool(smtp_config, 2)
+    yield pool
+    pool.close()
+
+
+@pytest.fixture
+def mailer(mailer_db, clock, pool):
     """A MailerService worker on the real database, clock and SMTP server."""
-    return worker_factory(MailerService, db=mailer_db, clock=clock, smtp=sender)
+    group_commit = GroupCommit()
+    group_commit.setup()
+    return worker_factory(MailerService, db=mailer_db, clock=clock, smtp=pool, group_commit=group_commit)

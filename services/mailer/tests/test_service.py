@@ -166,15 +166,17 @@ def test_a_permanent_failure_is_failed_at_once_and_never_retried(mailer, catcher
     assert [m["To"] for m in catcher.mailbox.messages()] == ["parent@example.org"]
 
 
-def test_an_unreachable_server_defers_the_whole_batch(mailer, catcher, clock, sender):
+def test_an_unreachable_server_defers_the_whole_batch(mailer, catcher, clock, pool):
     requests = [password_changed(f"parent{i}@example.org") for i in range(3)]
     mailer.send(requests)
-    sender.settings = {**sender.settings, "port": 1}  # nothing listens there
+    for sender in pool.senders:
+        sender.settings = {**sender.settings, "port": 1}  # nothing listens there
     mailer.deliver_due()
     entries = statuses(mailer, *requests)
     assert {e["status"] for e in entries.values()} == {"deferred"}
     assert all("serveur SMTP injoignable" in e["last_error"] for e in entries.values())
-    sender.settings = {**sender.settings, "port": catcher.port}
+    for sender in pool.senders:
+        sender.settings = {**sender.settings, "port": catcher.port}
     clock.advance(timedelta(minutes=1, seconds=1))
     mailer.deliver_due()
     assert catcher.mailbox.count() == 3
