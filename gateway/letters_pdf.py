@@ -87,7 +87,9 @@ def render(letters: list[dict], etablissement: dict, portal_url: str, today: dat
                 pdf.multi_cell(0, 5.5, step, new_x="LMARGIN", new_y="NEXT")
                 pdf.ln(1.5)
         pdf.ln(4)
-        pdf.multi_cell(0, 5.5, "Conservez ce document en lieu sûr : il donne accès aux informations "
-                               "scolaires de votre enfant. Le personnel de l'établissement ne vous demandera "
-                               "jamais votre mot de passe.", new_x="LMARGIN", new_y="NEXT")
+        whose = ("à vos informations scolaires" if letter["role"] == "eleve"
+                 else "aux informations scolaires de votre enfant")
+        pdf.multi_cell(0, 5.5, f"Conservez ce document en lieu sûr : il donne accès {whose}. Le personnel de "
+                               "l'établissement ne vous demandera jamais votre mot de passe.",
+                       new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())

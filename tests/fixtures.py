@@ -181,9 +181,10 @@ class Platform:
             deadline = time.monotonic() + 60
             while True:
                 try:
-                    if requests.get(self.base_url + "/connexion", timeout=2).status_code == 200:
+                    if requests.get(self.base_url + "/connexion", timeout=5).status_code == 200:
                         break
-                except requests.ConnectionError:
+                except (requests.ConnectionError, requests.Timeout):
+                    # Not listening yet, or a first answer slowed by a busy machine.
                     pass
                 if time.monotonic() > deadline:
                     raise RuntimeError("gateway not answering; see " + str(self.tmp / "logs"))
