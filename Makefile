@@ -35,6 +35,7 @@ bench: setup
 	@bash tools/ensure-services.sh broker
 	$(PY) -m bench.rpc_roundtrip
 	$(PY) -m bench.notes_pages
+	$(PY) -m bench.home_page
 
 # Extract the user-facing strings for translators (docs/ui.md).
 messages: setup
