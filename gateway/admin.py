@@ -52,7 +52,8 @@ def _openable_services() -> dict:
 def index():
     if g.viewer["role"] == "staff":
         return redirect(url_for("admin.etablissement", uai=g.viewer["etablissement_uai"]))
-    return render_template("admin/index.html", etablissements=rpc.call("accounts", "list_etablissements"))
+    return render_template("admin/index.html", etablissements=rpc.call("accounts", "list_etablissements"),
+                           staff_page="admin_staff.staff" in current_app.view_functions)
 
 
 @bp.get("/etablissement/<uai>/")

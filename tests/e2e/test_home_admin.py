@@ -133,6 +133,7 @@ def test_families_never_reach_administration(site, users):
 def test_operator_sees_every_establishment(site, users):
     text = text_of(users["operator"].get("/admin/").text)
     assert "COLLÈGE A" in text and "COLLÈGE B" in text
+    assert "Comptes des personnels des établissements" in text
     assert users["operator"].get(f"/admin/etablissement/{site['uai_b']}/").status_code == 200
 
 
@@ -201,3 +202,38 @@ def test_footer_pages_are_reachable(site):
                         ("/accessibilite", "Déclaration d'accessibilité")]:
         page = user.get(path)
         assert page.status_code == 200 and title in text_of(page.text)
+
+
+def test_siblings_in_two_establishments_see_two_menus(site, users):
+    """Philippe MARTIN also has a child at a third school; once he merges that
+    account ("regroupement"), each child's menu follows its own school."""
+    platform = site["platform"]
+    rpc = platform.rpc()
+    uai_c = f"{uuid.uuid4().int % 10**7:07d}C"
+    rpc.call("accounts", "import_siecle", payload={
+        "etablissement": {"uai": uai_c, "nom": "LYCÉE C", "type": "lycee", "commune": "LILLE"},
+        "eleves": [{"siecle_eleve_id": "9", "nom": "MARTIN", "prenom": "Sarah", "date_naissance": "2009-02-21",
+                    "classe": "2NDE 1"}],
+        "personnes": [{"siecle_personne_id": "9", "nom": "MARTIN", "prenom": "Philippe", "civilite": "M."}],
+        "liens": [{"siecle_eleve_id": "9", "siecle_personne_id": "9", "niveau_responsabilite": 1,
+                   "code_parente": "20"}]})
+    letter_c = next(l for l in rpc.call("accounts", "issue_letters", uai=uai_c) if l["role"] == "responsable")
+    rpc.close()
+    philippe = users["philippe_a"]
+    page = philippe.post_form("/compte/enfants/regrouper",
+                              {"identifiant": letter_c["identifiant"], "password": letter_c["password"]})
+    assert "Sarah MARTIN" in text_of(page.text)
+    ids = {}
+    home = philippe.get("/").text
+    for eleve_id in set(re.findall(r'/eleve/(\d+)/"', home)):
+        ids[text_of(philippe.get(f"/eleve/{eleve_id}/").text).split("La scolarité de ")[1].split(" Né")[0]] = eleve_id
+    assert set(ids) == {"Hugo MARTIN", "Léa MARTIN", "Sarah MARTIN"}
+
+    set_opening(users["staff_a"], site["uai_a"], "probe", True)
+    try:
+        assert "Sonde" in menu_of(philippe.get(f"/eleve/{ids['Hugo MARTIN']}/").text)
+        assert "Sonde" not in menu_of(philippe.get(f"/eleve/{ids['Sarah MARTIN']}/").text)
+        # Both children share the services open everywhere.
+        assert "Sonde ouverte" in menu_of(philippe.get(f"/eleve/{ids['Sarah MARTIN']}/").text)
+    finally:
+        set_opening(users["staff_a"], site["uai_a"], "probe", False)
