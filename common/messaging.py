@@ -24,7 +24,8 @@ from amqp.exceptions import AMQPError
 from eventlet.semaphore import Semaphore
 from nameko.amqp.publish import Publisher as AmqpPublisher
 from nameko.constants import (
-    AMQP_SSL_CONFIG_KEY, AMQP_URI_CONFIG_KEY, DEFAULT_TRANSPORT_OPTIONS, LOGIN_METHOD_CONFIG_KEY,
+    AMQP_SSL_CONFIG_KEY, AMQP_URI_CONFIG_KEY, DEFAULT_HEARTBEAT, DEFAULT_TRANSPORT_OPTIONS, HEARTBEAT_CONFIG_KEY,
+    LOGIN_METHOD_CONFIG_KEY,
 )
 from nameko.events import BROADCAST, SERVICE_POOL, EventDispatcher, event_handler
 from nameko.exceptions import IncorrectSignature, UnserializableValueError, serialize
@@ -68,8 +69,9 @@ class ReplyConnection(SharedExtension):
     of it: it is transient, and a caller that does not get it times out
     exactly as if the service were slow, which a confirm could not repair.
     Workers take turns on the one channel (a green lock: a frame must never be
-    interleaved with another). A green thread reads the connection so that a
-    close from the broker is noticed before the next reply, which then goes
+    interleaved with another). A green thread reads the connection and keeps
+    its heartbeats (the service's HEARTBEAT), so that a close from the broker
+    or a dead network path is noticed before the next reply, which then goes
     out on a new connection.
     """
 
@@ -78,23 +80,37 @@ class ReplyConnection(SharedExtension):
         self.params = connection_params(config[AMQP_URI_CONFIG_KEY], ssl=config.get(AMQP_SSL_CONFIG_KEY),
                                         login_method=config.get(LOGIN_METHOD_CONFIG_KEY))
         self.exchange = get_rpc_exchange(config).name
+        self.heartbeat = config.get(HEARTBEAT_CONFIG_KEY, DEFAULT_HEARTBEAT)
         self.lock = Semaphore(1)
         self.connection = self.channel = self.watcher = None
 
     def _connect(self):
         service = self.container.service_name
-        conn = amqp.Connection(connect_timeout=5, heartbeat=0,
+        conn = amqp.Connection(connect_timeout=5, heartbeat=self.heartbeat,
                                client_properties={"connection_name": f"{service} replies"}, **self.params)
-        conn.connect()
-        self.connection, self.channel = conn, conn.channel()
+        try:
+            conn.connect()
+            channel = conn.channel()
+        except Exception:
+            conn.collect()
+            raise
+        self.connection, self.channel = conn, channel
         self.watcher = self.container.spawn_managed_thread(partial(self._watch, conn),
                                                            identifier="reply connection watch")
 
     def _watch(self, conn):
-        """The broker only speaks on this connection to close it."""
+        """The broker only speaks on this connection for heartbeats and to close it."""
+        interval = conn.heartbeat / 2 if conn.heartbeat else None
         try:
             while True:
-                conn.drain_events()
+                try:
+                    conn.drain_events(timeout=interval)
+                except socket.timeout:
+                    pass
+                if interval:
+                    # Raises when the broker's heartbeats stopped; may send ours.
+                    with self.lock:
+                        conn.heartbeat_tick()
         except Exception as exc:  # closed by the broker, the network or stop(): forget it
             if self.connection is conn:
                 log.warning("%s: reply connection lost (%s)", self.container.service_name, exc)

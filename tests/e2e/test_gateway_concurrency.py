@@ -98,20 +98,21 @@ def test_concurrent_pages_each_show_their_own_child_over_a_bounded_number_of_con
     after = broker.connections()
     seen |= gateway_connections(before) | gateway_connections(after)
 
-    assert [r for r in results if r[1] != 200] == []
+    failed = [r for r in results if r[1] != 200]
+    assert failed == [], f"{len(failed)} failed pages; see {platform.tmp / 'logs'}"
     assert [r for r in results if not r[2]] == [], "a page without its user's child"
     assert [r for r in results if r[3]] == [], "a page showing another user's child"
 
     gateway_clients = [c for c in after if (c["name"] or "").startswith("gateway pid")]
     # One per worker thread that made a call, at most: never one per request.
-    assert 1 <= len(gateway_clients) <= GATEWAY_WORKERS * GATEWAY_THREADS
-    assert len(seen) <= GATEWAY_WORKERS * GATEWAY_THREADS
-    assert len({c["name"] for c in gateway_clients}) == len(gateway_clients)
+    assert 1 <= len(gateway_clients) <= GATEWAY_WORKERS * GATEWAY_THREADS, gateway_clients
+    assert len(seen) <= GATEWAY_WORKERS * GATEWAY_THREADS, seen
+    assert len({c["name"] for c in gateway_clients}) == len(gateway_clients), gateway_clients
     # Nothing else opened connections for these requests either.
-    assert len(after) <= len(before) + GATEWAY_WORKERS * GATEWAY_THREADS
+    assert len(after) <= len(before) + GATEWAY_WORKERS * GATEWAY_THREADS, (before, after)
     # One reply queue per live client, none left behind.
     reply_queues = [q for q in broker.queues() if q.startswith("rpc.reply-gateway-")]
-    assert len(reply_queues) == len(gateway_clients)
+    assert len(reply_queues) == len(gateway_clients), (reply_queues, gateway_clients)
 
 
 def test_one_rpc_queue_per_deployed_service(platform):
