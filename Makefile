@@ -7,7 +7,7 @@ export PYTHONPATH := $(CURDIR)
 # Eventlet announces its own deprecation at every import (docs/messaging.md).
 export PYTHONWARNINGS := ignore::DeprecationWarning
 
-.PHONY: run test setup bench messages clean-demo
+.PHONY: run test setup bench bench-mailer messages clean-demo
 
 run: setup
 	@bash tools/ensure-services.sh broker
@@ -36,6 +36,11 @@ bench: setup
 	$(PY) -m bench.rpc_roundtrip
 	$(PY) -m bench.notes_pages
 	$(PY) -m bench.home_page
+	$(PY) -m bench.mailer
+
+bench-mailer: setup
+	@bash tools/ensure-services.sh broker
+	$(PY) -m bench.mailer
 
 # Extract the user-facing strings for translators (docs/ui.md).
 messages: setup

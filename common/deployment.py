@@ -7,7 +7,7 @@ import yaml
 
 from common.config import ROOT
 
-REQUIRED = ("accounts",)
+REQUIRED = ("accounts", "mailer")
 
 
 def deploy_file() -> Path:

@@ -110,5 +110,12 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     app.register_blueprint(notes.bp)
     app.register_blueprint(admin_notes.bp)
+    from gateway import admin_mail
+
+    app.register_blueprint(admin_mail.bp)
+    if app.config["DEV_MODE"]:
+        from gateway import devmail
+
+        app.register_blueprint(devmail.bp)
     errors.register(app)
     return app

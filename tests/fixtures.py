@@ -16,6 +16,7 @@ import yaml
 from common.clock import Clock
 from common.config import ROOT
 from common.db import new_session, upgrade
+from common.deployment import REQUIRED
 
 RUN_ID = uuid.uuid4().hex[:8]
 PG_ADMIN_DSN = os.environ.get("SCOLARITE_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -133,7 +134,8 @@ class Platform:
         self.clock = Clock(str(tmp / "clock.json"))
         self.clock.set_offset(0)
         deploy = tmp / "services.yml"
-        deploy.write_text(yaml.safe_dump({"services": services}))
+        # A deployment always lists the required services, started or not.
+        deploy.write_text(yaml.safe_dump({"services": {**{name: {"required": True} for name in REQUIRED}, **services}}))
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         overrides, env = env or {}, {

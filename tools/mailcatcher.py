@@ -12,8 +12,9 @@ fault tests meet a real SMTP server that defers, refuses or is slow:
 
 `451` and `550` are answered to RCPT TO (per recipient, or for every one);
 `delay_seconds` holds the answer to the end of DATA. While it holds a message,
-the file `<directory>/holding` exists. A client that disconnects before the
-answer has not had its message accepted, and the message is not kept.
+the file `<directory>/holding` exists and holds that delay. A client that
+disconnects before the answer has not had its message accepted, and the
+message is not kept.
 
     python -m tools.mailcatcher [--dir var/mail] [--host 127.0.0.1] [--port 1025]
 """
@@ -73,7 +74,7 @@ class CatchingHandler:
         delay = float(self.control().get("delay_seconds") or 0)
         if delay:
             holding = self.directory / "holding"
-            holding.touch()
+            holding.write_text(str(delay))
             try:
                 # A client that goes away now cancels this coroutine: its
                 # message was never accepted and is not kept.
@@ -143,8 +144,12 @@ class Mailbox:
         tmp.write_text(json.dumps(control), encoding="utf-8")
         os.replace(tmp, self.directory / "control.json")
 
-    def holding(self) -> bool:
-        return (self.directory / "holding").exists()
+    def holding(self) -> float | None:
+        """The delay of the message the catcher is holding now, if any."""
+        try:
+            return float((self.directory / "holding").read_text() or 0)
+        except (FileNotFoundError, ValueError):
+            return None
 
 
 def start(directory: Path, host: str = "127.0.0.1", port: int = 1025, **smtp_kwargs) -> Controller:

@@ -32,6 +32,11 @@ def main() -> int:
         if (ROOT / "services" / name / "migrations").exists():
             upgrade(name, database_url(name))
     cluster = Cluster({}, var / "logs")
+    # Without an SMTP server of its own, the mailer sends to the local mail
+    # catcher, whose messages the gateway shows at /dev/courriels.
+    catching = "mailer" in services and "SCOLARITE_SMTP_HOST" not in os.environ
+    if catching:
+        cluster.mailcatcher()
     for name, settings in services.items():
         for instance in range(1, int(settings.get("instances", 1)) + 1):
             cluster.service(name, instance)
@@ -54,6 +59,8 @@ def main() -> int:
         print()
         print(f"  Scolarité services est prêt : http://127.0.0.1:{PORT}/")
         print(f"  Comptes de démonstration : {var / 'demo-comptes.txt'}")
+        if catching:
+            print(f"  Courriels envoyés (serveur local) : http://127.0.0.1:{PORT}/dev/courriels")
         print(f"  Journaux : {var / 'logs'}/")
         print("  Ctrl-C pour tout arrêter.")
         print(flush=True)

@@ -2,12 +2,11 @@
 two instances never take the same message, and what each SMTP answer does to
 a message (docs/mailer.md).
 
-Every function takes the service's session and the instant from the clock;
-the caller commits (except `deliver_due`, which commits after each message so
-that a message accepted by the server is marked sent at once).
+Recording functions leave the commit to their caller. Claiming and sending
+commit as they go: a claim must be visible to the other instances at once,
+and a message accepted by the server is marked sent at once.
 """
 import hashlib
-import logging
 import time
 import uuid
 from contextlib import contextmanager
@@ -15,15 +14,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 import eventlet
-from sqlalchemy import and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import Row, and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from common.mail import KINDS
 from services.mailer import rendering
 from services.mailer.models import DEFERRED, FAILED, QUEUED, SENT, OutboxEtablissement, OutboxMessage
 from services.mailer.smtp import PERMANENT, SENT as SMTP_SENT, SmtpPool, SmtpSender, build_message
-
-log = logging.getLogger("scolarite.mailer")
 
 # A claim lasts this long; an instance that dies leaves its messages to the
 # others once it has expired. The sending loop renews it while it works.
@@ -117,7 +114,7 @@ def write(session: Session, rows: list[dict]) -> int:
 
 
 def claim(session: Session, now: datetime, owner: str, limit: int = BATCH_SIZE,
-          lease: timedelta = CLAIM_LEASE) -> tuple[str, list[OutboxMessage]]:
+          lease: timedelta = CLAIM_LEASE) -> tuple[str, list]:
     """Take up to `limit` due messages for this instance: (claim token, rows).
 
     The candidates are read first (on PostgreSQL locked with SKIP LOCKED, so
@@ -143,10 +140,12 @@ def claim(session: Session, now: datetime, owner: str, limit: int = BATCH_SIZE,
         .values(claimed_by=token, claim_expires_at=now + lease)
         .execution_options(synchronize_session=False))
     session.commit()
-    rows = session.scalars(
-        select(OutboxMessage).where(OutboxMessage.claimed_by == token).order_by(OutboxMessage.id)).all()
+    # Plain rows (read-only, attributes named after the columns): a batch is
+    # read many times faster than as ORM objects.
+    table = OutboxMessage.__table__
+    rows = session.execute(select(table).where(table.c.claimed_by == token).order_by(table.c.id)).all()
     session.commit()
-    return token, list(rows)
+    return token, rows
 
 
 def renew(session: Session, token: str, now: datetime, lease: timedelta = CLAIM_LEASE) -> None:
@@ -172,7 +171,7 @@ def _settle_statement(erase_bodies: bool):
 _SETTLE = {erase: _settle_statement(erase) for erase in (False, True)}
 
 
-def _settle(session: Session, row: OutboxMessage, token: str, *, status: str, now: datetime, attempts: int,
+def _settle(session: Session, row: Row, token: str, *, status: str, now: datetime, attempts: int,
             last_error: str | None = None, sent_at: datetime | None = None,
             next_attempt_at: datetime | None = None) -> None:
     kind = KINDS.get(row.kind)
@@ -183,17 +182,17 @@ def _settle(session: Session, row: OutboxMessage, token: str, *, status: str, no
     session.commit()
 
 
-def mark_sent(session: Session, row: OutboxMessage, token: str, now: datetime) -> None:
+def mark_sent(session: Session, row: Row, token: str, now: datetime) -> None:
     _settle(session, row, token, status=SENT, now=now, attempts=row.attempts + 1, sent_at=now)
 
 
-def mark_failed(session: Session, row: OutboxMessage, token: str, now: datetime, reason: str,
+def mark_failed(session: Session, row: Row, token: str, now: datetime, reason: str,
                 attempted: bool = True) -> None:
     _settle(session, row, token, status=FAILED, now=now, attempts=row.attempts + int(attempted),
             last_error=reason[:2000])
 
 
-def mark_deferred(session: Session, row: OutboxMessage, token: str, now: datetime, reason: str) -> None:
+def mark_deferred(session: Session, row: Row, token: str, now: datetime, reason: str) -> None:
     attempts = row.attempts + 1
     due_since = max(row.created_at, row.not_before) if row.not_before else row.created_at
     if now - due_since >= GIVE_UP_AFTER:
@@ -234,9 +233,16 @@ def deliver_due(session: Session, pool: SmtpPool, clock, owner: str, *, batch_si
         with _marking_session(session) as marks:
             return _deliver(marks, sender, clock, owner, batch_size, max_seconds)
 
-    tally = Tally()
-    for part in eventlet.GreenPool(len(pool.senders)).imap(one_connection, pool.senders):
-        tally.add(part)
+    threads = [eventlet.spawn(one_connection, sender) for sender in pool.senders]
+    tally, failure = Tally(), None
+    for thread in threads:
+        # Every connection's loop is waited for, even when another one failed.
+        try:
+            tally.add(thread.wait())
+        except Exception as exc:
+            failure = failure or exc
+    if failure is not None:
+        raise failure
     return tally
 
 

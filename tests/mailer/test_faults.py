@@ -1,0 +1,197 @@
+"""The mailer's promises under faults, with real processes as `make run`
+starts them: two mailer instances, the real SMTP catcher, RabbitMQ and the
+database of each backend, and a stand-in service dispatching `mail_requested`
+work events as a real one does (tests/mailer/requester.py)."""
+import threading
+import time
+import uuid
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+
+from common.clock import Clock
+from common.db import upgrade
+from common.errors import NotFound
+from common.mail import mail_request
+from services.mailer.outbox import CLAIM_LEASE
+from tests.fixtures import free_port
+from tests.mailer.requester import SERVICE as REQUESTER
+from tools.cluster import Cluster
+from tools.mailcatcher import Mailbox
+
+
+class MailCluster:
+    def __init__(self, vhosts, databases, backend, tmp):
+        url = databases.new(backend, "mailer")
+        upgrade("mailer", url)
+        self.clock = Clock(str(tmp / "clock.json"))
+        self.clock.set_offset(0)
+        self.amqp_uri = vhosts.new(f"mailer-{backend}-{uuid.uuid4().hex[:4]}")
+        env = {"AMQP_URI": self.amqp_uri, "MAILER_DATABASE_URL": url, "SCOLARITE_VAR_DIR": str(tmp / "var"),
+               "SCOLARITE_CLOCK_FILE": str(tmp / "clock.json"), "SCOLARITE_SMTP_PORT": str(free_port()),
+               "SCOLARITE_MAIL_CATCHER_DIR": str(tmp / "mail"), "SCOLARITE_MAILER_POLL_SECONDS": "0.1",
+               "SCOLARITE_SMTP_TIMEOUT": "5", "SCOLARITE_SMTP_CONNECTIONS": "2"}
+        self.cluster = Cluster(env, tmp / "logs")
+        self.catcher = self.cluster.mailcatcher()
+        self.mailers = [self.cluster.service("mailer"), self.cluster.service("mailer", 2)]
+        self.cluster.service(REQUESTER, service_name="inscription")
+        self.mailbox = Mailbox(tmp / "mail")
+        self.logs = tmp / "logs"
+
+    def rpc(self):
+        from common.rpc_client import RpcClient
+
+        return RpcClient(self.amqp_uri, timeout=30, client_name="test")
+
+    def request(self, requests, per_event=1):
+        """Dispatched as durable work events by the stand-in service."""
+        rpc = self.rpc()
+        try:
+            rpc.call("inscription", "request", messages=requests, per_event=per_event)
+        finally:
+            rpc.close()
+
+    def statuses(self, requests) -> list[dict]:
+        rpc = self.rpc()
+        try:
+            return rpc.call("mailer", "status", request_ids=[r["request_id"] for r in requests])
+        finally:
+            rpc.close()
+
+    def all_in(self, requests, statuses) -> bool:
+        """Whether every one of these requests is recorded, in one of `statuses`."""
+        try:
+            return all(e["status"] in statuses for e in self.statuses(requests))
+        except NotFound:
+            return False
+
+    def received(self, label) -> Counter:
+        """How many times each address of this test received a message."""
+        return Counter(str(m["To"]) for m in self.mailbox.messages() if f".{label}@" in str(m["To"]))
+
+    def wait(self, condition, timeout=40, what="condition"):
+        deadline = time.monotonic() + timeout
+        while not condition():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{what} not met after {timeout} s; see {self.logs}")
+            time.sleep(0.1)
+
+    def wait_received(self, label, count, timeout=40):
+        self.wait(lambda: sum(self.received(label).values()) >= count, timeout, f"{count} messages for {label}")
+        time.sleep(0.5)  # a duplicate, if any, would arrive now
+        return self.received(label)
+
+
+def stop(processes):
+    """Stopped together: each takes a couple of seconds to stop gracefully."""
+    threads = [threading.Thread(target=proc.stop) for proc in processes]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
+def restart(processes):
+    for proc in processes:
+        proc.start()
+    for proc in processes:
+        proc.wait_ready()
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def mail_cluster(request, vhosts, databases, tmp_path_factory):
+    site = MailCluster(vhosts, databases, request.param, tmp_path_factory.mktemp(f"mailer-{request.param}"))
+    site.cluster.start_all()
+    yield site
+    stop(site.cluster.processes.values())
+
+
+def requests_for(label, count):
+    return [mail_request("inscription_accuse_reception", f"parent{i}.{label}@example.org", {
+        "prenom": "Nadia", "nom": "BERNARD", "eleve_prenom": "Inès", "eleve_nom": "BERNARD",
+        "lycee_nom": "LYCÉE MARGUERITE DE FLANDRE", "date_inscription": "2026-06-30T10:00:00+00:00"})
+        for i in range(count)]
+
+
+def expected(label, count):
+    return Counter({f"parent{i}.{label}@example.org": 1 for i in range(count)})
+
+
+def test_two_instances_share_the_work_and_never_send_a_message_twice(mail_cluster):
+    requests = requests_for("pair", 300)
+    mail_cluster.request(requests, per_event=5)
+    assert mail_cluster.wait_received("pair", 300) == expected("pair", 300)
+    senders = [proc for proc in mail_cluster.mailers if " sent, " in proc.log_path.read_text()]
+    assert len(senders) == 2, "both instances should have sent some of the messages"
+
+
+def test_a_redelivered_event_is_recorded_and_sent_once(mail_cluster):
+    requests = requests_for("again", 5)
+    mail_cluster.request(requests, per_event=5)
+    mail_cluster.request(requests, per_event=5)  # the same event, with the same ids, once more
+    assert mail_cluster.wait_received("again", 5) == expected("again", 5)
+
+
+def test_messages_requested_while_the_mailer_is_stopped_are_delivered_once_when_it_starts(mail_cluster):
+    stop(mail_cluster.mailers)
+    requests = requests_for("stopped", 40)
+    mail_cluster.request(requests)  # durable events wait in the mailer's queue
+    assert mail_cluster.received("stopped") == Counter()
+    restart(mail_cluster.mailers)
+    assert mail_cluster.wait_received("stopped", 40) == expected("stopped", 40)
+
+
+def test_a_mailer_killed_in_the_middle_of_a_batch_loses_nothing_and_sends_nothing_twice(mail_cluster):
+    mail_cluster.mailbox.answer(delay_seconds=0.2)  # a slow server: the batch takes a while
+    try:
+        requests = requests_for("killed", 12)
+        mail_cluster.request(requests, per_event=12)  # one batch, sent by one instance over one connection
+        mail_cluster.wait(lambda: sum(mail_cluster.received("killed").values()) >= 3, what="three messages stored")
+        # The next message the server receives is held long: it is handed over
+        # only once the previous one was answered and marked sent, so the kill
+        # falls while the server has not answered it.
+        mail_cluster.mailbox.answer(delay_seconds=30)
+        mail_cluster.wait(lambda: mail_cluster.mailbox.holding() == 30, what="a message held")
+        for proc in mail_cluster.mailers:
+            proc.kill()
+    finally:
+        mail_cluster.mailbox.answer()
+    assert 3 <= sum(mail_cluster.received("killed").values()) < 12
+    restart(mail_cluster.mailers)
+    # The dead instance's claim expires; an instance sends the rest.
+    mail_cluster.clock.advance(CLAIM_LEASE + timedelta(seconds=1))
+    assert mail_cluster.wait_received("killed", 12) == expected("killed", 12), mail_cluster.statuses(requests)
+
+
+def test_while_the_smtp_server_is_down_messages_are_deferred_then_delivered(mail_cluster):
+    mail_cluster.catcher.stop()
+    try:
+        requests = requests_for("down", 6)
+        mail_cluster.request(requests, per_event=3)
+        mail_cluster.wait(lambda: mail_cluster.all_in(requests, ("deferred",)), what="every message deferred")
+        entry = mail_cluster.statuses(requests)[0]
+        assert "serveur SMTP injoignable" in entry["last_error"] and entry["next_attempt_at"]
+    finally:
+        mail_cluster.catcher.start()
+        mail_cluster.catcher.wait_ready()
+    assert mail_cluster.received("down") == Counter()  # nothing before the next attempt is due
+    mail_cluster.clock.advance(timedelta(minutes=1, seconds=1))
+    assert mail_cluster.wait_received("down", 6) == expected("down", 6)
+    assert {e["status"] for e in mail_cluster.statuses(requests)} == {"sent"}
+
+
+def test_a_permanent_refusal_is_failed_with_the_reason_and_never_retried(mail_cluster):
+    requests = requests_for("refused", 2)
+    mail_cluster.mailbox.answer(recipients={requests[0]["to"]: "550"})
+    try:
+        mail_cluster.request(requests, per_event=2)
+        mail_cluster.wait(lambda: mail_cluster.all_in(requests, ("sent", "failed")), what="both messages settled")
+    finally:
+        mail_cluster.mailbox.answer()
+    refused, accepted = mail_cluster.statuses(requests)
+    assert (refused["status"], refused["last_error"]) == ("failed", "550 5.1.1 Mailbox unavailable (mail catcher)")
+    assert accepted["status"] == "sent"
+    mail_cluster.clock.advance(timedelta(hours=3))
+    time.sleep(0.5)
+    assert mail_cluster.received("refused") == Counter({requests[1]["to"]: 1})
