@@ -143,3 +143,10 @@ def test_the_demo_students_have_grades_when_notes_is_deployed(platform, academie
     finally:
         rpc.close()
     assert len(page["matieres"]) >= 5
+
+
+def test_each_establishment_has_a_welcome_message(academie, sessions):
+    (hugo,) = accounts_of(academie, sessions, "Hugo MARTIN", role="élève")
+    message = hugo["children"][0]["etablissement_message"]
+    assert message.startswith("Bienvenue sur les services en ligne de l'établissement COLLÈGE JEAN MOULIN !")
+    assert "\n" in message

@@ -23,6 +23,8 @@ PORT = int(os.environ.get("SCOLARITE_PORT", "8000"))
 def main() -> int:
     var = var_dir()
     os.environ.setdefault("SCOLARITE_DEV", "1")
+    # The address mailed links and letters point at.
+    os.environ.setdefault("SCOLARITE_PUBLIC_URL", f"http://127.0.0.1:{PORT}")
     os.environ.setdefault("SCOLARITE_CLOCK_FILE", str(var / "clock.json"))
     clock_file = os.environ["SCOLARITE_CLOCK_FILE"]
     if not os.path.exists(clock_file):

@@ -108,7 +108,7 @@ class AccountsService(FeatureContract):
         self.db.flush()
         audit.record(self.db, account, "created", now, detail=f"{data['role']} créé par un opérateur")
         self.db.commit()
-        return {"identifiant": account.identifiant, "password": password,
+        return {"account_id": account.id, "identifiant": account.identifiant, "password": password,
                 "valid_until": letters.last_valid_day(letter_valid_until(account))}
 
     @rpc
