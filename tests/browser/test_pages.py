@@ -8,6 +8,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect, sync_playwright
 
+from tests.e2e.accounts_support import link_in, wait_for_mail
 from tests.helpers import family_payload, letters_by_name
 
 pytestmark = pytest.mark.browser
@@ -70,6 +71,14 @@ def test_guardian_first_connection_and_home_page(platform, browser, letters, dev
     page.get_by_label("Confirmation de votre adresse électronique").fill(email)
     page.get_by_role("button", name="Valider").click()
 
+    # The guardian follows the mailed link, then logs in (guide § 2.2.1).
+    link = link_in(wait_for_mail(platform, email), "/confirmation/")
+    page.goto(link)
+    assert serious_violations(page) == []
+    page.get_by_role("link", name="Accéder aux services").click()
+    page.get_by_label("Votre identifiant").fill(letter["identifiant"])
+    page.get_by_label("Votre mot de passe").fill("soleil2026")
+    page.get_by_role("button", name="Valider").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("La scolarité de")
     assert serious_violations(page) == []
     menu_button = page.get_by_role("button", name=re.compile("^Menu de "))
