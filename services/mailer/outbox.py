@@ -98,6 +98,8 @@ def write(session: Session, rows: list[dict]) -> int:
     fresh = {}
     for row in rows:
         fresh.setdefault(row["request_id"], row)
+    if not fresh:
+        return 0
     known = set(session.scalars(select(OutboxMessage.request_id)
                                 .where(OutboxMessage.request_id.in_(list(fresh)))))
     rows = [row for request_id, row in fresh.items() if request_id not in known]
