@@ -1,6 +1,7 @@
-"""The mailer's own providers: its SMTP connection, and the group commit of
-the requests it records."""
+"""The mailer's own providers: its SMTP connections, the group commit of the
+requests it records, and the doorbell that tells its sending loop about them."""
 import eventlet
+from eventlet.event import Event
 from eventlet.semaphore import Semaphore
 from nameko.extensions import DependencyProvider
 
@@ -64,6 +65,35 @@ class GroupCommit(DependencyProvider):
                     e.done = True
         if entry.error is not None:
             raise entry.error
+
+
+class Doorbell(DependencyProvider):
+    """Rung when messages are recorded in this process, so that the sending
+    loop, waiting for work, sends them at once instead of at its next look
+    (messages recorded by another instance, or coming due with time, are
+    found by the timer)."""
+
+    def setup(self):
+        self._event = Event()
+
+    def get_dependency(self, worker_ctx):
+        return self
+
+    def ticket(self) -> Event:
+        """Taken before looking for work: a ring after this moment is not missed."""
+        return self._event
+
+    def ring(self) -> None:
+        event, self._event = self._event, Event()
+        event.send()
+
+    @staticmethod
+    def wait(ticket: Event, timeout: float) -> bool:
+        """Whether the bell rang (since the ticket was taken) within `timeout` seconds."""
+        with eventlet.Timeout(timeout, False):
+            ticket.wait()
+            return True
+        return False
 
 
 class _Entry:

@@ -223,17 +223,19 @@ class Tally:
         self.errors += other.errors
 
 
-def deliver_due(session: Session, pool: SmtpPool, clock, owner: str, *, batch_size: int = BATCH_SIZE,
-                max_seconds: float = 2.0) -> Tally:
+def deliver_due(session: Session, pool: SmtpPool, clock, owner: str, *, doorbell=None, idle_wait: float = 0,
+                batch_size: int = BATCH_SIZE, max_seconds: float = 2.0) -> Tally:
     """Claim due messages and send them, batch after batch, for at most about
     `max_seconds` (so that a stopping instance is not held up), over each of
-    the pool's connections in parallel. Each message is marked (and
-    committed) as soon as the server has answered, on a connection of the
-    database whose commits do not wait for the disk: see `_marking_session`."""
+    the pool's connections in parallel. A connection with nothing to send
+    waits up to `idle_wait` seconds for the doorbell (new messages recorded
+    in this process) before giving up. Each message is marked (and committed)
+    as soon as the server has answered, on a connection of the database whose
+    commits do not wait for the disk: see `_marking_session`."""
 
     def one_connection(sender):
         with _marking_session(session) as marks:
-            return _deliver(marks, sender, clock, owner, batch_size, max_seconds)
+            return _deliver(marks, sender, clock, owner, batch_size, max_seconds, doorbell, idle_wait)
 
     threads = [eventlet.spawn(one_connection, sender) for sender in pool.senders]
     tally, failure = Tally(), None
@@ -279,14 +281,18 @@ def _marking_session(session: Session):
             connection.commit()
 
 
-def _deliver(session: Session, sender: SmtpSender, clock, owner: str, batch_size: int, max_seconds: float) -> Tally:
+def _deliver(session: Session, sender: SmtpSender, clock, owner: str, batch_size: int, max_seconds: float,
+             doorbell, idle_wait: float) -> Tally:
     """The sending loop of one connection."""
     settings = sender.settings
     tally = Tally()
     started = time.monotonic()
     while time.monotonic() - started < max_seconds:
+        ticket = doorbell.ticket() if doorbell is not None else None
         token, batch = claim(session, clock.now(), owner, batch_size)
         if not batch:
+            if ticket is not None and doorbell.wait(ticket, min(idle_wait, max_seconds)):
+                continue
             break
         tally.batches += 1
         claimed_at = clock.now()

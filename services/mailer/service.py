@@ -19,7 +19,7 @@ from common.mail import MAIL_REQUESTED, load_request
 from common.messaging import rpc, work_handler
 from common.schemas import load_or_raise
 from services.mailer import outbox, rendering
-from services.mailer.dependencies import GroupCommit, Smtp
+from services.mailer.dependencies import Doorbell, GroupCommit, Smtp
 from services.mailer.exceptions import TemplateMissing
 from services.mailer.schemas import OutboxEntrySchema, OutboxQuerySchema
 
@@ -40,6 +40,7 @@ class MailerService:
     clock = ClockProvider()
     smtp = Smtp()
     group_commit = GroupCommit()
+    new_mail = Doorbell()
 
     # -- requests -------------------------------------------------------
     @rpc
@@ -75,6 +76,7 @@ class MailerService:
                 raise ValidationError({str(position): {"context": [str(exc)]}}) from None
         outbox.write(self.db, rows)
         self.db.commit()
+        self.new_mail.ring()
         return self._entries([r["request_id"] for r in rows])
 
     def _entries(self, request_ids):
@@ -108,6 +110,7 @@ class MailerService:
                 else:
                     rows.append(refused)
         self.group_commit.write(self.db, rows)
+        self.new_mail.ring()
 
     @work_handler("accounts", MAIL_REQUESTED)
     def mail_requested_by_accounts(self, payload):
@@ -127,8 +130,10 @@ class MailerService:
     # -- sending --------------------------------------------------------
     @timer(interval=POLL_SECONDS, eager=True)
     def deliver_due(self):
-        """Every instance, every POLL_SECONDS: send what is due."""
-        tally = outbox.deliver_due(self.db, self.smtp, self.clock, INSTANCE)
+        """Every instance, every POLL_SECONDS: send what is due, and what is
+        recorded meanwhile (for about two seconds, then the timer fires again)."""
+        tally = outbox.deliver_due(self.db, self.smtp, self.clock, INSTANCE, doorbell=self.new_mail,
+                                   idle_wait=POLL_SECONDS)
         if tally:
             log.info("mailer %s: %d sent, %d deferred, %d failed in %d batch(es)%s", INSTANCE, tally.sent,
                      tally.deferred, tally.failed, tally.batches,

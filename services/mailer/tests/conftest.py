@@ -6,7 +6,8 @@ import pytest
 from nameko.testing.services import worker_factory
 
 from common.config import smtp_settings
-from services.mailer.dependencies import GroupCommit
+from services.mailer.dependencies import Doorbell, GroupCommit
+from services.mailer import service
 from services.mailer.service import MailerService
 from services.mailer.smtp import SmtpPool, SmtpSender
 from tests.fixtures import free_port, migrated_session
@@ -54,8 +55,12 @@ def pool(smtp_config):
 
 
 @pytest.fixture
-def mailer(mailer_db, clock, pool):
-    """A MailerService worker on the real database, clock and SMTP server."""
-    group_commit = GroupCommit()
+def mailer(mailer_db, clock, pool, monkeypatch):
+    """A MailerService worker on the real database, clock and SMTP server.
+    Its sending loop returns as soon as nothing is due: a test calls it again."""
+    monkeypatch.setattr(service, "POLL_SECONDS", 0)
+    group_commit, new_mail = GroupCommit(), Doorbell()
     group_commit.setup()
-    return worker_factory(MailerService, db=mailer_db, clock=clock, smtp=pool, group_commit=group_commit)
+    new_mail.setup()
+    return worker_factory(MailerService, db=mailer_db, clock=clock, smtp=pool, group_commit=group_commit,
+                          new_mail=new_mail)
