@@ -1,9 +1,6 @@
-import json
 import os
-import shutil
 import socket
 import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path

@@ -22,7 +22,7 @@ from services.accounts import audit, throttle, tokens
 from services.accounts.exceptions import InvalidCredentials, MergeRefused, ProvisionalPasswordExpired
 from services.accounts.identifiers import looks_like_identifier
 from services.accounts.letters import last_valid_day, letter_valid_until
-from services.accounts.models import Account, Responsable, Session, Token
+from services.accounts.models import Account, Session, Token
 from services.accounts.passwords import hash_password, verify_password
 from services.accounts.schemas import EmailFormSchema, NewPasswordSchema, ProfileChangeSchema, email_problems
 

@@ -7,7 +7,7 @@ import pypdf
 import pytest
 
 from tests.e2e.accounts_support import first_connection, new_establishment
-from tests.helpers import WebUser, letters_by_name, text_of
+from tests.helpers import WebUser, text_of
 
 
 def pdf_pages(data: bytes) -> list[str]:

@@ -169,7 +169,6 @@ def test_stopped_service_shows_unavailable_and_the_page_still_renders(site, user
     try:
         deadline = time.monotonic() + 15
         while True:
-            started = time.monotonic()
             page = user.get("/")
             assert page.status_code == 200
             assert "La scolarité de" in text_of(page.text)
