@@ -10,9 +10,9 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, TextAreaField
 from wtforms.validators import AnyOf, Length
 
-from common.errors import Forbidden, NotFound, Unavailable, ValidationError
+from common.errors import Forbidden, Unavailable, ValidationError
 from gateway import rpc
-from gateway.session import may_administer, staff_required
+from gateway.session import administered_etablissement, staff_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -34,15 +34,6 @@ class MessageForm(FlaskForm):
         Length(max=2000, message=_l("2000 caractères au maximum."))])
 
 
-def _etablissement_or_404(uai: str) -> dict:
-    if not may_administer(uai):
-        abort(404)
-    try:
-        return rpc.call("accounts", "get_etablissement", uai=uai)
-    except NotFound:
-        abort(404)
-
-
 def _openable_services() -> dict:
     return {name: s for name, s in current_app.config["FEATURE_SERVICES"].items() if name != "accounts"}
 
@@ -59,7 +50,7 @@ def index():
 @bp.get("/etablissement/<uai>/")
 @staff_required
 def etablissement(uai):
-    etab = _etablissement_or_404(uai)
+    etab = administered_etablissement(uai)
     services = _openable_services()
     pendings = [rpc.call_async(name, "get_openings", timeout=current_app.config["MENU_TIMEOUT"], uais=[uai])
                 for name in services]
@@ -83,7 +74,7 @@ def etablissement(uai):
 @bp.post("/etablissement/<uai>/ouverture/<service>")
 @staff_required
 def set_opening(uai, service):
-    _etablissement_or_404(uai)
+    administered_etablissement(uai)
     if service not in _openable_services():
         abort(404)
     form = OpeningForm()
@@ -109,7 +100,7 @@ def set_opening(uai, service):
 @bp.post("/etablissement/<uai>/message")
 @staff_required
 def set_message(uai):
-    etab = _etablissement_or_404(uai)
+    etab = administered_etablissement(uai)
     form = MessageForm()
     if form.validate_on_submit():
         try:

@@ -2,7 +2,7 @@
 student, a class, or every account never notified, as one PDF; and an
 account's journal (logins, changes, merges, purge)."""
 from flask import (
-    Blueprint, abort, current_app, flash, g, make_response, redirect, render_template, request, url_for,
+    Blueprint, current_app, flash, g, make_response, redirect, render_template, request, url_for,
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -10,10 +10,9 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField
 from wtforms.validators import AnyOf, Length, Optional
 
-from common.errors import NotFound
 from gateway import letters_pdf, rpc
 from gateway.auth import client_address
-from gateway.session import may_administer, staff_required
+from gateway.session import administered_etablissement, staff_required
 
 bp = Blueprint("admin_letters", __name__, url_prefix="/admin/etablissement/<uai>")
 
@@ -27,15 +26,6 @@ class LettersForm(FlaskForm):
     classe = StringField(_l("Classe"), validators=[Optional(), Length(max=40)])
 
 
-def _etablissement_or_404(uai: str) -> dict:
-    if not may_administer(uai):
-        abort(404)
-    try:
-        return rpc.call("accounts", "get_etablissement", uai=uai)
-    except NotFound:
-        abort(404)
-
-
 def portal_url() -> str:
     return current_app.config.get("PUBLIC_URL") or request.url_root.rstrip("/")
 
@@ -43,7 +33,7 @@ def portal_url() -> str:
 @bp.route("/lettres", methods=["GET", "POST"])
 @staff_required
 def letters(uai):
-    etab = _etablissement_or_404(uai)
+    etab = administered_etablissement(uai)
     choices = rpc.call("accounts", "letter_choices", uai=uai)
     form = LettersForm()
     if form.validate_on_submit():
@@ -84,7 +74,7 @@ def letters(uai):
 @bp.get("/journal")
 @staff_required
 def journal(uai):
-    etab = _etablissement_or_404(uai)
+    etab = administered_etablissement(uai)
     identifiant = (request.args.get("identifiant") or "").strip().lower()[:40]
     events = rpc.call("accounts", "audit_log", identifiant=identifiant, uai=uai) if identifiant else None
     return render_template("admin/journal.html", etab=etab, identifiant=identifiant, events=events,

@@ -3,12 +3,11 @@ to whom, when, and where each message stands (sent, waiting, deferred,
 failed with the reason). Staff see their own establishment, académie
 operators every one. Never a message's content: some carry a link that opens
 an account (the mailer does not even hand it over)."""
-from flask import Blueprint, abort, g, redirect, render_template, request, url_for
+from flask import Blueprint, g, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 
-from common.errors import NotFound
 from gateway import rpc
-from gateway.session import may_administer, staff_required
+from gateway.session import administered_etablissement, staff_required
 
 bp = Blueprint("admin_mail", __name__)
 
@@ -62,12 +61,7 @@ def index():
 @bp.get("/admin/etablissement/<uai>/courriels")
 @staff_required
 def messages(uai):
-    if not may_administer(uai):
-        abort(404)
-    try:
-        etab = rpc.call("accounts", "get_etablissement", uai=uai)
-    except NotFound:
-        abort(404)
+    etab = administered_etablissement(uai)
     filters = _filters()
     return render_template("admin/courriels.html", etab=etab, filters=filters, statuses=STATUSES,
                            result=_page({"etablissement_uai": uai}, filters))

@@ -2,16 +2,16 @@
 grades are published (FAQ: "au fil de l'eau" or "à échéance"). Opening and
 closing the service is on the establishment's administration page
 (gateway/admin.py); the rule itself is the notes service's."""
-from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
+from flask import Blueprint, flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import RadioField
 from wtforms.validators import InputRequired
 
-from common.errors import NotFound, ValidationError
+from common.errors import ValidationError
 from gateway import rpc
-from gateway.session import may_administer, staff_required
+from gateway.session import administered_etablissement, staff_required
 
 bp = Blueprint("admin_notes", __name__, url_prefix="/admin/etablissement/<uai>/notes")
 
@@ -29,12 +29,7 @@ class PublicationModeForm(FlaskForm):
 @bp.route("", methods=["GET", "POST"])
 @staff_required
 def settings(uai):
-    if not may_administer(uai):
-        abort(404)
-    try:
-        etab = rpc.call("accounts", "get_etablissement", uai=uai)
-    except NotFound:
-        abort(404)
+    etab = administered_etablissement(uai)
     current = rpc.call("notes", "get_settings", uai=uai)
     form = PublicationModeForm(data={"mode": current["publication_mode"]})
     if form.validate_on_submit():

@@ -81,3 +81,16 @@ def staff_required(view):
 def may_administer(uai: str) -> bool:
     """Staff administer their own establishment only; operators every one."""
     return g.viewer["role"] == "operator" or (g.viewer["role"] == "staff" and g.viewer["etablissement_uai"] == uai)
+
+
+def administered_etablissement(uai: str) -> dict:
+    """The establishment `uai` if the viewer administers it; a 404 otherwise
+    (another establishment's pages answer as if they did not exist)."""
+    from common.errors import NotFound
+
+    if not may_administer(uai):
+        abort(404)
+    try:
+        return rpc.call("accounts", "get_etablissement", uai=uai)
+    except NotFound:
+        abort(404)
