@@ -34,7 +34,10 @@ def load_service_class(name: str):
 def main(argv: list[str]) -> int:
     setup_logging()
     cls = load_service_class(argv[0])
-    runner = ServiceRunner(nameko_config(cls.name))
+    config = nameko_config(cls.name)
+    # Nameko's container, without its per-call debug bookkeeping (common.messaging.Container).
+    config["SERVICE_CONTAINER_CLS"] = "common.messaging.Container"
+    runner = ServiceRunner(config)
     runner.add_service(cls)
     stopping = eventlet.event.Event()
 
