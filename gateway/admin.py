@@ -3,13 +3,14 @@ close each deployed service for their establishment and school year, edit
 the welcome message, and see which services the académie deployed. Operators
 see every establishment. Openings belong to the services (ARCHITECTURE rule 4):
 these pages only call them."""
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, TextAreaField
 from wtforms.validators import AnyOf, Length
 
+from common.clock import school_year
 from common.errors import Forbidden, Unavailable, ValidationError
 from gateway import rpc
 from gateway.session import administered_etablissement, staff_required
@@ -27,6 +28,25 @@ EXTRA_PAGES = [
 
 class OpeningForm(FlaskForm):
     ouvert = HiddenField(validators=[AnyOf(["0", "1"])])
+    annee = HiddenField()
+
+
+def _school_years() -> list[int]:
+    """The school year under way and the next one, which staff prepare before
+    the rentrée."""
+    current = school_year(current_app.config["CLOCK"].today())
+    return [current, current + 1]
+
+
+def _chosen_year(value) -> int:
+    years = _school_years()
+    try:
+        year = int(value)
+    except (TypeError, ValueError):
+        return years[0]
+    if year not in years:
+        abort(404)
+    return year
 
 
 class MessageForm(FlaskForm):
@@ -51,8 +71,10 @@ def index():
 @staff_required
 def etablissement(uai):
     etab = administered_etablissement(uai)
+    year = _chosen_year(request.args.get("annee"))
     services = _openable_services()
-    pendings = [rpc.call_async(name, "get_openings", timeout=current_app.config["MENU_TIMEOUT"], uais=[uai])
+    pendings = [rpc.call_async(name, "get_openings", timeout=current_app.config["MENU_TIMEOUT"], uais=[uai],
+                               annee_scolaire=year)
                 for name in services]
     rows = []
     for (name, settings), result in zip(services.items(), rpc.gather(pendings)):
@@ -68,7 +90,7 @@ def etablissement(uai):
     message_form = MessageForm(message=etab["message_accueil"])
     return render_template("admin/etablissement.html", etab=etab, rows=rows, extra=extra,
                            opening_form=OpeningForm(), message_form=message_form,
-                           deployed=list(deployed))
+                           deployed=list(deployed), year=year, years=_school_years())
 
 
 @bp.post("/etablissement/<uai>/ouverture/<service>")
@@ -80,10 +102,11 @@ def set_opening(uai, service):
     form = OpeningForm()
     if not form.validate_on_submit():
         abort(400)
+    year = _chosen_year(form.annee.data)
     label = current_app.config["FEATURE_SERVICES"][service].get("label", service)
     try:
         result = rpc.call(service, "set_opening", uai=uai, is_open=form.ouvert.data == "1",
-                          account_id=g.viewer["id"])
+                          account_id=g.viewer["id"], annee_scolaire=year)
     except Forbidden:
         flash(_("Ce service ne s'ouvre pas depuis l'établissement."), "error")
     except Unavailable:
@@ -94,7 +117,7 @@ def set_opening(uai, service):
             flash(_("Le service « %(label)s » est ouvert aux familles.", label=label), "success")
         else:
             flash(_("Le service « %(label)s » est fermé.", label=label), "success")
-    return redirect(url_for("admin.etablissement", uai=uai))
+    return redirect(url_for("admin.etablissement", uai=uai, annee=year))
 
 
 @bp.post("/etablissement/<uai>/message")
@@ -112,4 +135,5 @@ def set_message(uai):
             flash(_("Le message d'accueil est enregistré."), "success")
             return redirect(url_for("admin.etablissement", uai=uai))
     return render_template("admin/etablissement.html", etab=etab, rows=None, extra=[], opening_form=OpeningForm(),
-                           message_form=form, deployed=list(current_app.config["DEPLOYED_SERVICES"])), 400
+                           message_form=form, deployed=list(current_app.config["DEPLOYED_SERVICES"]),
+                           year=None, years=[]), 400

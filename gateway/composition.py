@@ -14,6 +14,7 @@ import threading
 
 from flask import current_app
 
+from common.clock import school_year
 from gateway import rpc
 from gateway.menus import ServiceWatch
 
@@ -48,9 +49,10 @@ def child_context(viewer: dict, child: dict) -> dict:
 
 
 def _cache_key(service: str, viewer: dict, child: dict) -> tuple:
-    # What a menu entry may depend on: the establishment's openings, the child,
-    # the viewer's role and whether the student is an adult.
-    return (service, child["eleve_id"], child["etablissement_uai"], viewer["role"], child["eleve_majeur"])
+    # What a menu entry may depend on: the establishment's openings for the
+    # school year, the child, the viewer's role and whether the student is an adult.
+    year = school_year(current_app.config["CLOCK"].today())
+    return (service, child["eleve_id"], child["etablissement_uai"], viewer["role"], child["eleve_majeur"], year)
 
 
 def _unavailable(name: str, settings: dict) -> dict:

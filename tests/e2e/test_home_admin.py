@@ -236,3 +236,36 @@ def test_siblings_in_two_establishments_see_two_menus(site, users):
         assert "Sonde ouverte" in menu_of(philippe.get(f"/eleve/{ids['Sarah MARTIN']}/").text)
     finally:
         set_opening(users["staff_a"], site["uai_a"], "probe", False)
+
+
+def test_staff_open_a_service_for_next_school_year_which_shows_from_the_rentree(site, users):
+    """Openings are per school year: staff prepare the next one before the
+    rentrée; families see it from 1 September. (Last in this module: it moves
+    the clock of the whole platform.)"""
+    platform = site["platform"]
+    staff, philippe = users["staff_a"], users["philippe_a"]
+    today = platform.clock.today()
+    current = today.year if today.month >= 9 else today.year - 1
+    page = staff.get(f"/admin/etablissement/{site['uai_a']}/?annee={current + 1}")
+    assert f"Année {current + 1}-{current + 2}" in text_of(page.text)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    page = staff.http.post(f"{staff.base_url}/admin/etablissement/{site['uai_a']}/ouverture/probe",
+                           data={"csrf_token": token, "ouvert": "1", "annee": str(current + 1)}, timeout=30)
+    assert "Le service « Sonde » est ouvert aux familles." in text_of(page.text)
+    hugo_page = next(f"/eleve/{i}/" for i in set(re.findall(r'/eleve/(\d+)/"', philippe.get("/").text))
+                     if "La scolarité de Hugo MARTIN" in text_of(philippe.get(f"/eleve/{i}/").text))
+    assert "Sonde" not in menu_of(philippe.get(hugo_page).text)
+    # A year further than the next one cannot be set.
+    assert staff.get(f"/admin/etablissement/{site['uai_a']}/?annee={current + 5}").status_code == 404
+
+    from datetime import datetime
+
+    from common.clock import PARIS
+
+    platform.clock.move_to(datetime(current + 1, 9, 1, 8, 0, tzinfo=PARIS))
+    try:
+        letter = site["letters_a"]["Philippe MARTIN"]
+        assert "La scolarité de" in text_of(philippe.login(letter["identifiant"], "valide2026").text)
+        assert "Sonde" in menu_of(philippe.get(hugo_page).text)
+    finally:
+        platform.clock.set_offset(0)
