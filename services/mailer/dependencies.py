@@ -11,8 +11,9 @@ from services.mailer.smtp import SmtpPool
 
 
 class Smtp(DependencyProvider):
-    """The process's SMTP connections, reused by the sending loop (the Nameko
-    timer runs one worker at a time, so they are never shared between two)."""
+    """The process's SMTP connections, reused from one tick of the sending
+    loop to the next. The Nameko timer runs one worker at a time, and within
+    it each connection has a green thread of its own: never two users at once."""
 
     def setup(self):
         self.pool = SmtpPool(smtp_settings())

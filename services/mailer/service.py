@@ -28,7 +28,7 @@ log = logging.getLogger("scolarite.mailer")
 # How often each instance looks for due messages (seconds of real time).
 POLL_SECONDS = float(os.environ.get("SCOLARITE_MAILER_POLL_SECONDS", "0.25"))
 # Names this process's claims in the outbox.
-INSTANCE = os.environ.get("SCOLARITE_INSTANCE_NAME") or f"{socket.gethostname()}-{os.getpid()}"
+INSTANCE = f"{socket.gethostname()}-{os.getpid()}"
 
 _entry = OutboxEntrySchema()
 
