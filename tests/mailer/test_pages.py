@@ -120,3 +120,20 @@ def test_the_development_page_exists_only_in_development_mode():
                                   "/dev/courriels/123-000001-zzzzzzzz"])
 def test_the_development_page_reads_only_caught_messages(platform, path):
     assert WebUser(platform.base_url).get(path).status_code == 404
+
+
+def test_an_invalid_address_is_refused_over_rpc_and_nothing_is_queued(platform):
+    from common.errors import ValidationError
+
+    uai = new_establishment(platform)["uai"]
+    request = mail_request("mot_de_passe_modifie", "parent@example.org", {
+        "prenom": "Paul", "nom": "DURAND", "identifiant": "pdurand9", "date_modification": "2026-11-27T09:00:00+00:00"},
+        etablissement_uai=uai)
+    rpc = platform.rpc()
+    try:
+        with pytest.raises(ValidationError) as refused:
+            rpc.call("mailer", "send", messages=[{**request, "to": "parent@example.org\r\nBcc: pirate@example.org"}])
+        assert refused.value.errors == {"0": {"to": ["Adresse électronique invalide."]}}
+        assert rpc.call("mailer", "outbox_page", query={"etablissement_uai": uai})["total"] == 0
+    finally:
+        rpc.close()
