@@ -14,7 +14,7 @@ from gateway import rpc
 from gateway.app import limiter
 from gateway.forms import (
     EmailVerificationForm, FirstConnectionForm, ForgottenIdentifierForm, ForgottenPasswordForm, LoginForm,
-    NewPasswordForm, too_many_attempts_message,
+    NewPasswordForm, keep_input_on_outage, too_many_attempts_message,
 )
 from gateway.session import TOKEN, load_viewer, start_session
 from services.accounts.exceptions import (
@@ -59,6 +59,7 @@ def _no_referrer(response):
 @limiter.limit(login_limit, methods=["POST"])
 def login():
     form = LoginForm()
+    keep_input_on_outage("login.html", form=form)
     if form.validate_on_submit():
         try:
             result = rpc.call("accounts", "login", identifiant=form.identifiant.data,
@@ -98,6 +99,7 @@ def first_connection():
     if not viewer["must_change_password"]:
         return redirect(url_for("home.index"))
     form = FirstConnectionForm()
+    keep_input_on_outage("first_connection.html", form=form, viewer=viewer)
     if form.validate_on_submit():
         try:
             result = rpc.call("accounts", "first_connection", token=session[TOKEN], client=client_address(), form={
@@ -143,6 +145,7 @@ def verify_email():
     if not viewer.get("must_confirm_email"):
         return redirect(url_for("home.index"))
     form = EmailVerificationForm(data={"email": viewer["email"], "email_confirm": viewer["email"]})
+    keep_input_on_outage("verify_email.html", form=form, viewer=viewer)
     if form.validate_on_submit():
         try:
             result = rpc.call("accounts", "resend_confirmation", token=session[TOKEN], email=form.email.data,
@@ -176,6 +179,7 @@ def confirm_email(token):
 @limiter.limit(recovery_limit, methods=["POST"])
 def forgotten_identifier():
     form = ForgottenIdentifierForm()
+    keep_input_on_outage("forgotten_identifier.html", form=form)
     if form.validate_on_submit():
         try:
             rpc.call("accounts", "forgotten_identifier", email=form.email.data, client=client_address())
@@ -192,6 +196,7 @@ def forgotten_identifier():
 @limiter.limit(recovery_limit, methods=["POST"])
 def forgotten_password():
     form = ForgottenPasswordForm()
+    keep_input_on_outage("forgotten_password.html", form=form)
     if form.validate_on_submit():
         try:
             rpc.call("accounts", "forgotten_password", identifiant=form.identifiant.data, client=client_address())
@@ -216,6 +221,7 @@ def reset_password(token):
         return _no_referrer((render_template(
             "link_invalid.html", expired=isinstance(exc, TokenExpired), what="reset"), 404))
     form = NewPasswordForm()
+    keep_input_on_outage("reset_password.html", form=form, identifiant=account["identifiant"])
     if form.validate_on_submit():
         try:
             rpc.call("accounts", "reset_password", token=token, client=client_address(), form={

@@ -1,5 +1,5 @@
 """Every error becomes a French page; never a stack trace."""
-from flask import render_template
+from flask import flash, g, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
@@ -34,6 +34,13 @@ def register(app):
     @app.errorhandler(Unavailable)
     def unavailable(exc):
         app.logger.warning("service unavailable: %s", exc)
+        form_page = g.get("form_page")
+        if form_page is not None and request.method == "POST":
+            # The same form again, with what was typed (gateway.forms.keep_input_on_outage).
+            template, context = form_page
+            flash(_("Le service est temporairement indisponible : rien n'a été enregistré. "
+                    "Vos saisies sont conservées ci-dessous ; réessayez dans quelques instants."), "error")
+            return render_template(template, **context), 503
         return _page(_("Service temporairement indisponible"),
                      _("Le service est temporairement indisponible. Réessayez dans quelques instants ; "
                        "ce que vous aviez saisi n'a pas été enregistré."), 503)

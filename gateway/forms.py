@@ -1,4 +1,5 @@
 """Forms (Flask-WTF: CSRF on every one), with messages in French."""
+from flask import g
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -104,3 +105,11 @@ def too_many_attempts_message(retry_after: int) -> str:
     else:
         wait = ngettext("%(num)d minute", "%(num)d minutes", minutes)
     return _("Trop de tentatives infructueuses. Par sécurité, réessayez dans %(wait)s.", wait=wait)
+
+
+def keep_input_on_outage(template: str, **context) -> None:
+    """Called by a view before it sends its form to a service: if the service
+    does not answer, the same page comes back with what the person typed
+    (passwords excepted) and a French message, instead of an error page
+    (gateway/errors.py)."""
+    g.form_page = (template, context)

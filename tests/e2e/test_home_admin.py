@@ -269,3 +269,25 @@ def test_staff_open_a_service_for_next_school_year_which_shows_from_the_rentree(
         assert "Sonde" in menu_of(philippe.get(hugo_page).text)
     finally:
         platform.clock.set_offset(0)
+
+
+def test_a_form_sent_while_accounts_is_down_comes_back_with_what_was_typed(site, users):
+    """A fault loses nothing a person typed and shows no stack trace: the
+    login and recovery forms come back filled in, with a French message."""
+    platform = site["platform"]
+    accounts = platform.cluster.processes["accounts"]
+    accounts.stop()
+    try:
+        user = WebUser(platform.base_url)
+        page = user.login("p.martin42", "soleil2026")
+        assert page.status_code == 503
+        text = text_of(page.text)
+        assert "Le service est temporairement indisponible : rien n'a été enregistré." in text
+        assert 'value="p.martin42"' in page.text
+        assert "soleil2026" not in page.text  # a password is never sent back
+        page = user.post_form("/identifiant-oublie", {"email": "philippe@example.org"})
+        assert page.status_code == 503 and 'value="philippe@example.org"' in page.text
+        assert "Traceback" not in page.text
+    finally:
+        accounts.start()
+        accounts.wait_ready()
