@@ -4,8 +4,6 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 export PYTHONPATH := $(CURDIR)
-# Eventlet announces its own deprecation at every import (docs/messaging.md).
-export PYTHONWARNINGS := ignore::DeprecationWarning
 
 .PHONY: run test setup bench bench-mailer messages clean-demo
 
