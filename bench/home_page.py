@@ -20,6 +20,7 @@ import uuid
 from datetime import timedelta
 from pathlib import Path
 
+from bench.pages import p95, server_ms
 from common.deployment import deployed_services
 from tests.fixtures import Databases, Platform, VirtualHosts
 from tests.e2e.accounts_support import confirmed_guardian, first_connection
@@ -28,9 +29,6 @@ from tests.helpers import WebUser, text_of
 TARGET = 2.0
 PASSWORD = "banc2026ab"
 
-
-def server_ms(response) -> float:
-    return float(re.search(r"app;dur=([\d.]+)", response.headers["Server-Timing"]).group(1))
 
 
 def family(uai: str, nom: str, type_: str, eleves: list[tuple]) -> dict:
@@ -116,9 +114,6 @@ def main(argv=None) -> int:
         platform.stop()
         databases.cleanup()
         vhosts.cleanup()
-
-    def p95(values):
-        return statistics.quantiles(values, n=20)[18]
 
     ratio = statistics.median(home_ms) / statistics.median(one_ms)
     print(f"home page, guardian with {len(children)} children in 2 establishments, "

@@ -24,6 +24,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from common.clock import PARIS
+from bench.pages import p95, server_ms
 from common.deployment import deployed_services
 from tests.fixtures import Databases, Platform, VirtualHosts
 from tests.helpers import WebUser
@@ -33,9 +34,6 @@ SUBJECTS = 12
 EVALUATIONS_PER_SUBJECT = 25
 CLASS_SIZE = 25
 
-
-def server_ms(response) -> float:
-    return float(re.search(r"app;dur=([\d.]+)", response.headers["Server-Timing"]).group(1))
 
 
 def school(uai: str) -> dict:
@@ -114,9 +112,6 @@ def main(argv=None) -> int:
         platform.stop()
         databases.cleanup()
         vhosts.cleanup()
-
-    def p95(values):
-        return statistics.quantiles(values, n=20)[18]
 
     one = statistics.median(timings["/compte/"])
     print(f"notes pages, one student with {SUBJECTS * EVALUATIONS_PER_SUBJECT} grades in {SUBJECTS} subjects "
