@@ -11,6 +11,7 @@ from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from common import config as common_config
 from common.clock import Clock
@@ -69,6 +70,13 @@ def create_app(overrides: dict | None = None) -> Flask:
         CLOCK=Clock(),
     )
     app.config.update(overrides or {})
+
+    # Behind N reverse proxies, the client's address and scheme come from their
+    # X-Forwarded-* headers, trusted for exactly that many hops: rate limits and
+    # the accounts' journal then see each family, not the proxy (docs/security.md).
+    proxies = int(os.environ.get("SCOLARITE_TRUSTED_PROXIES", "0"))
+    if proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
     csrf.init_app(app)
     limiter.init_app(app)

@@ -1,13 +1,17 @@
 """The accounts service's copy of what feature services say is new (common.news):
 stored as it arrives, counted for the home page's tiles."""
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from common.news import NewsEventSchema
 from common.schemas import load_or_raise
 from services.accounts.models import NewsItem, NewsKind
+
+# An account unused for 365 days is purged, so no previous connection is older:
+# news visible for longer than that can never be counted again.
+KEEP = timedelta(days=366)
 
 # The services whose news accounts listens to (one durable queue each).
 SOURCES = ("notes", "vie_scolaire", "lsl", "fiche", "inscription")
@@ -58,3 +62,10 @@ def tiles(db: Session, eleve_ids: list[int], since: datetime | None, now: dateti
             out.setdefault(eleve_id, []).append(
                 {"service": service, "kind": kind, "count": int(count), "text": text, "path": path})
     return out
+
+
+def forget_old(db: Session, now: datetime) -> int:
+    """Delete the items no tile can count any more (and withdrawn ones)."""
+    result = db.execute(delete(NewsItem).where(
+        (NewsItem.visible_from < now - KEEP) | NewsItem.visible_from.is_(None)))
+    return result.rowcount

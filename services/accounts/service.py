@@ -389,6 +389,7 @@ class AccountsService(FeatureContract):
             return None
         report = lifecycle.purge(self.db, now, client="purge quotidienne")
         report["limites_effacees"] = throttle.forget_old(self.db, now)
+        report["nouveautes_effacees"] = news.forget_old(self.db, now)
         if row is None:
             row = JobRun(name="purge")
             self.db.add(row)

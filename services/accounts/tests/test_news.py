@@ -60,3 +60,14 @@ def test_news_of_another_child_never_shows(service, family, clock):
     zoe_id = service.get_session(token=token)["children"][0]["eleve_id"]
     send(service, [news.item("other", zoe_id + 1, "note", clock.now() - timedelta(hours=1))])
     assert tiles_of(service, token, "Zoé") == []
+
+
+def test_the_daily_job_forgets_news_no_tile_can_count_any_more(service, family, clock):
+    token = activate(service, family["Zoé DURAND"], "2013-06-30")
+    zoe_id = service.get_session(token=token)["children"][0]["eleve_id"]
+    send(service, [news.item("old", zoe_id, "note", clock.now() - timedelta(hours=1)),
+                   news.item("gone", zoe_id, "note", None)])
+    clock.advance(timedelta(days=365))
+    assert service.run_daily_jobs()["nouveautes_effacees"] == 1  # the withdrawn one
+    clock.advance(timedelta(days=2))
+    assert service.run_daily_jobs()["nouveautes_effacees"] == 1  # visible 366 days ago
