@@ -2,6 +2,7 @@
 gateway under gunicorn, the local mail catcher. Used by `make run` and by the
 end-to-end tests, so that the tests run the services exactly as `make run` does.
 """
+import ctypes
 import os
 import signal
 import subprocess
@@ -17,6 +18,18 @@ class StartError(RuntimeError):
     pass
 
 
+PR_SET_PDEATHSIG = 1
+# Looked up here, not in the child: between fork and exec the child must not
+# load libraries (another thread may hold the loader's lock).
+_prctl = ctypes.CDLL(None, use_errno=True).prctl
+
+
+def _die_with_parent() -> None:
+    """In the child: be sent SIGTERM if the process that started it dies (a
+    `make run` or a test run killed outright leaves nothing running)."""
+    _prctl(PR_SET_PDEATHSIG, int(signal.SIGTERM))
+
+
 class Process:
     def __init__(self, name: str, argv: list[str], env: dict, ready_marker: str | None, log_path: Path):
         self.name, self.argv, self.env, self.ready_marker, self.log_path = name, argv, env, ready_marker, log_path
@@ -27,7 +40,8 @@ class Process:
         self._ready.clear()
         log = open(self.log_path, "a", encoding="utf-8")
         self.popen = subprocess.Popen(self.argv, cwd=ROOT, env=self.env, stdout=subprocess.PIPE,
-                                      stderr=subprocess.STDOUT, text=True, start_new_session=True)
+                                      stderr=subprocess.STDOUT, text=True, start_new_session=True,
+                                      preexec_fn=_die_with_parent)
         if self.ready_marker is None:
             self._ready.set()
 
