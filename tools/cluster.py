@@ -26,7 +26,8 @@ _prctl = ctypes.CDLL(None, use_errno=True).prctl
 
 def _die_with_parent() -> None:
     """In the child: be sent SIGTERM if the process that started it dies (a
-    `make run` or a test run killed outright leaves nothing running)."""
+    `make run` or a test run killed outright leaves nothing running). Linux
+    ties this to the starting *thread*: start processes from the main thread."""
     _prctl(PR_SET_PDEATHSIG, int(signal.SIGTERM))
 
 
