@@ -9,7 +9,7 @@ from marshmallow import ValidationError as SchemaError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.accounts.identifiers import identifier_stem
+from services.accounts.identifiers import ascii_fold, identifier_stem
 from services.accounts.models import Account, Eleve, Etablissement, Lien, Responsable
 from services.accounts.schemas import EleveImportSchema, LienImportSchema, PersonneImportSchema
 
@@ -155,6 +155,9 @@ def import_siecle(db: Session, data: dict, now: datetime, today: date) -> dict:
 
     student_accounts = set(db.scalars(select(Account.eleve_id).where(
         Account.eleve_id.in_([e.id for e in active.values()]))))
+    moved = follow_moved_students(db, uai, [e for e in active.values() if e.id not in student_accounts], today)
+    student_accounts |= set(moved)
+    updated["comptes_eleves_suivis"] += len(moved)
     for eleve in active.values():
         if eleve.id not in student_accounts:
             db.add(Account(identifiant=allocator.allocate(eleve.prenom, eleve.nom), role="eleve",
@@ -214,6 +217,15 @@ def import_siecle(db: Session, data: dict, now: datetime, today: date) -> dict:
                 db.add(lien)
                 created["liens"] += 1
             lien.niveau_responsabilite, lien.code_parente = row["niveau_responsabilite"], row["code_parente"]
+        # A guardian of a student who came from another establishment of the
+        # académie keeps the account they had there.
+        if resp.account_id is None:
+            resp.account_id = previous_guardian_account(
+                db, resp, [moved[active[r["siecle_eleve_id"]].id] for r in links
+                           if r["niveau_responsabilite"] == REPRESENTANT_LEGAL
+                           and active[r["siecle_eleve_id"]].id in moved])
+            if resp.account_id is not None:
+                updated["comptes_responsables_suivis"] += 1
         # One account per guardian and establishment: a guardian's children in
         # this establishment share it, since the school says they are one person.
         if resp.account_id is None and any(r["niveau_responsabilite"] == REPRESENTANT_LEGAL for r in links):
@@ -224,4 +236,52 @@ def import_siecle(db: Session, data: dict, now: datetime, today: date) -> dict:
             resp.account_id = account.id
             created["comptes_responsables"] += 1
     db.flush()
-    return {"created": dict(created), "updated": dict(updated), "skipped": skipped}
+    return {"created": dict(created), "updated": {k: v for k, v in updated.items() if v}, "skipped": skipped}
+
+
+def follow_moved_students(db: Session, uai: str, newcomers: list[Eleve], today: date) -> dict[int, Eleve]:
+    """Accounts persist across the académie's establishments (FAQ): a student
+    new here whose INE another establishment knows keeps their account, which
+    now points at this school's record; the old record stops counting as a
+    child. Returns {new record's id: old record}."""
+    by_ine = {e.ine: e for e in newcomers if e.ine}
+    if not by_ine:
+        return {}
+    before = {}
+    for old in db.scalars(select(Eleve).where(Eleve.ine.in_(list(by_ine)), Eleve.etablissement_uai != uai)
+                          .order_by(Eleve.id)):
+        before[old.ine] = old  # the most recent record wins
+    accounts = {a.eleve_id: a for a in db.scalars(
+        select(Account).where(Account.eleve_id.in_([e.id for e in before.values()])))}
+    moved = {}
+    for ine, eleve in by_ine.items():
+        old = before.get(ine)
+        account = accounts.get(old.id) if old is not None else None
+        if account is None:
+            continue
+        account.eleve_id, account.etablissement_uai = eleve.id, uai
+        old.active = False
+        old.date_sortie = old.date_sortie or today
+        moved[eleve.id] = old
+    db.flush()
+    return moved
+
+
+def _fold(text: str | None) -> str:
+    return "".join(ch for ch in ascii_fold(text or "").lower() if ch.isalnum())
+
+
+def previous_guardian_account(db: Session, resp: Responsable, previous_records: list[Eleve]) -> int | None:
+    """The account this guardian had at the establishment their child came
+    from: a legal guardian of the child's old record with the same surname and
+    first name (the rule of "regroupement", docs/security.md)."""
+    if not previous_records:
+        return None
+    name = (_fold(resp.nom), _fold(resp.prenom))
+    for old_resp in db.scalars(
+            select(Responsable).join(Lien).where(Lien.eleve_id.in_([e.id for e in previous_records]),
+                                                 Lien.niveau_responsabilite == REPRESENTANT_LEGAL,
+                                                 Responsable.account_id.is_not(None))):
+        if (_fold(old_resp.nom), _fold(old_resp.prenom)) == name:
+            return old_resp.account_id
+    return None
