@@ -38,6 +38,8 @@ COUNT_LABELS = {
     "responsables": "responsables",
     "comptes_responsables": "comptes responsables",
     "liens": "liens élève – responsable",
+    "comptes_eleves_suivis": "comptes élèves conservés (élèves venus d'un autre établissement de l'académie)",
+    "comptes_responsables_suivis": "comptes responsables conservés (enfant venu d'un autre établissement)",
 }
 
 
