@@ -345,7 +345,7 @@ def build(rpc: RpcClient, var: Path, clock: Clock, services=None) -> list[Compte
         # The welcome message families see on their home page (guide § 3.1).
         rpc.call("accounts", "set_message_accueil", uai=etab.uai, account_id=created["account_id"], message=(
             f"Bienvenue sur les services en ligne de l'établissement {etab.nom} !\n"
-            "Pour toute question, le secrétariat vous répond du lundi au vendredi de 8 h à 17 h.\n"
+            "Pour toute question, le secrétariat vous répond du lundi au vendredi de 8\u00a0h à 17\u00a0h.\n"
             f"{prenom} {nom.title()}, {title}"))
     created = rpc.call("accounts", "create_staff_account", payload={
         "role": "operator", "nom": OPERATOR[1], "prenom": OPERATOR[0], "email": "operateur@example.org"})
