@@ -90,7 +90,7 @@ def etablissement(uai):
     message_form = MessageForm(message=etab["message_accueil"])
     return render_template("admin/etablissement.html", etab=etab, rows=rows, extra=extra,
                            opening_form=OpeningForm(), message_form=message_form,
-                           deployed=list(deployed), year=year, years=_school_years())
+                           deployed=list(deployed.items()), year=year, years=_school_years())
 
 
 @bp.post("/etablissement/<uai>/ouverture/<service>")
@@ -135,5 +135,5 @@ def set_message(uai):
             flash(_("Le message d'accueil est enregistré."), "success")
             return redirect(url_for("admin.etablissement", uai=uai))
     return render_template("admin/etablissement.html", etab=etab, rows=None, extra=[], opening_form=OpeningForm(),
-                           message_form=form, deployed=list(current_app.config["DEPLOYED_SERVICES"]),
+                           message_form=form, deployed=list(current_app.config["DEPLOYED_SERVICES"].items()),
                            year=None, years=[]), 400

@@ -112,6 +112,13 @@ def test_opening_by_staff_changes_menus_of_that_establishment_only(site, users):
     assert "Sonde" not in menu_of(users["philippe_a"].get("/").text)
 
 
+def test_staff_see_which_services_the_academie_deployed(site, users):
+    text = text_of(users["staff_a"].get(f"/admin/etablissement/{site['uai_a']}/").text)
+    deployed = text.split("Services déployés par l'académie", 2)[2]
+    assert "Sonde (probe)" in deployed and "Sonde ouverte (probe2)" in deployed and "mailer" in deployed
+    assert "Notes" not in deployed
+
+
 def test_staff_cannot_administer_another_establishment(site, users):
     staff = users["staff_a"]
     assert staff.get(f"/admin/etablissement/{site['uai_b']}/").status_code == 404
