@@ -175,38 +175,36 @@ def confirm_email(token):
     return _no_referrer(render_template("email_confirmed.html", result=result))
 
 
-@bp.route("/identifiant-oublie", methods=["GET", "POST"])
-@limiter.limit(recovery_limit, methods=["POST"])
-def forgotten_identifier():
-    form = ForgottenIdentifierForm()
-    keep_input_on_outage("forgotten_identifier.html", form=form)
+def _recovery(form, what: str, **rpc_kwargs):
+    """Forgotten identifier or password: the same answer whatever was typed,
+    so nobody learns whether an account or an address exists (accounts does
+    nothing for an unconfirmed address)."""
+    keep_input_on_outage("recovery_request.html", form=form, what=what)
     if form.validate_on_submit():
+        method = "forgotten_identifier" if what == "identifiant" else "forgotten_password"
         try:
-            rpc.call("accounts", "forgotten_identifier", email=form.email.data, client=client_address())
+            rpc.call("accounts", method, client=client_address(), **{k: f.data for k, f in rpc_kwargs.items()})
         except ValidationError as exc:
             form.apply_remote_errors(exc.errors)
         except TooManyAttempts as exc:
             form.form_errors.append(too_many_attempts_message(exc.retry_after))
         else:
-            return render_template("recovery_sent.html", what="identifiant")
-    return render_template("forgotten_identifier.html", form=form)
+            return render_template("recovery_sent.html", what=what)
+    return render_template("recovery_request.html", form=form, what=what)
+
+
+@bp.route("/identifiant-oublie", methods=["GET", "POST"])
+@limiter.limit(recovery_limit, methods=["POST"])
+def forgotten_identifier():
+    form = ForgottenIdentifierForm()
+    return _recovery(form, "identifiant", email=form.email)
 
 
 @bp.route("/mot-de-passe-oublie", methods=["GET", "POST"])
 @limiter.limit(recovery_limit, methods=["POST"])
 def forgotten_password():
     form = ForgottenPasswordForm()
-    keep_input_on_outage("forgotten_password.html", form=form)
-    if form.validate_on_submit():
-        try:
-            rpc.call("accounts", "forgotten_password", identifiant=form.identifiant.data, client=client_address())
-        except ValidationError as exc:
-            form.apply_remote_errors(exc.errors)
-        except TooManyAttempts as exc:
-            form.form_errors.append(too_many_attempts_message(exc.retry_after))
-        else:
-            return render_template("recovery_sent.html", what="mot_de_passe")
-    return render_template("forgotten_password.html", form=form)
+    return _recovery(form, "mot_de_passe", identifiant=form.identifiant)
 
 
 @bp.route("/mot-de-passe-oublie/<token>", methods=["GET", "POST"])
