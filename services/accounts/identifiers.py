@@ -19,3 +19,14 @@ def identifier_stem(prenom: str, nom: str) -> str:
 def looks_like_identifier(text: str) -> bool:
     """A cheap filter before any database work: what a login form can carry."""
     return bool(re.fullmatch(r"[a-z0-9.\-]{1,40}", text))
+
+
+def person_key(nom: str | None, prenom: str | None) -> tuple[str, str]:
+    """Who a guardian is, as the schools' data name them: the same person is the
+    same surname and first name, ignoring case, accents, spaces and hyphens
+    (used by "regroupement" and by accounts that follow a child to another
+    school; docs/security.md)."""
+    def fold(text):
+        return "".join(ch for ch in ascii_fold(text or "").lower() if ch.isalnum())
+
+    return fold(nom), fold(prenom)

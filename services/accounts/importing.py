@@ -9,7 +9,7 @@ from marshmallow import ValidationError as SchemaError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.accounts.identifiers import ascii_fold, identifier_stem
+from services.accounts.identifiers import identifier_stem, person_key
 from services.accounts.models import Account, Eleve, Etablissement, Lien, Responsable
 from services.accounts.schemas import EleveImportSchema, LienImportSchema, PersonneImportSchema
 
@@ -267,21 +267,17 @@ def follow_moved_students(db: Session, uai: str, newcomers: list[Eleve], today: 
     return moved
 
 
-def _fold(text: str | None) -> str:
-    return "".join(ch for ch in ascii_fold(text or "").lower() if ch.isalnum())
-
-
 def previous_guardian_account(db: Session, resp: Responsable, previous_records: list[Eleve]) -> int | None:
     """The account this guardian had at the establishment their child came
     from: a legal guardian of the child's old record with the same surname and
     first name (the rule of "regroupement", docs/security.md)."""
     if not previous_records:
         return None
-    name = (_fold(resp.nom), _fold(resp.prenom))
+    name = person_key(resp.nom, resp.prenom)
     for old_resp in db.scalars(
             select(Responsable).join(Lien).where(Lien.eleve_id.in_([e.id for e in previous_records]),
                                                  Lien.niveau_responsabilite == REPRESENTANT_LEGAL,
                                                  Responsable.account_id.is_not(None))):
-        if (_fold(old_resp.nom), _fold(old_resp.prenom)) == name:
+        if person_key(old_resp.nom, old_resp.prenom) == name:
             return old_resp.account_id
     return None

@@ -10,7 +10,6 @@ keep a failure (a throttle count, a journal line) while refusing commits that
 itself before raising.
 """
 import os
-import unicodedata
 from datetime import timedelta
 
 from sqlalchemy import delete, func, or_, and_, select
@@ -20,7 +19,7 @@ from common.mail import mail_request
 from common.schemas import load_or_raise
 from services.accounts import audit, throttle, tokens
 from services.accounts.exceptions import InvalidCredentials, MergeRefused, ProvisionalPasswordExpired
-from services.accounts.identifiers import looks_like_identifier
+from services.accounts.identifiers import looks_like_identifier, person_key
 from services.accounts.letters import last_valid_day, letter_valid_until
 from services.accounts.models import Account, Session, Token
 from services.accounts.passwords import hash_password, verify_password
@@ -247,17 +246,10 @@ def change_profile(db, account: Account, form: dict, now, outbox: Outbox, client
 
 
 # -- children and merging (guide § 2.7.2) ----------------------------------
-def _fold(text: str | None) -> str:
-    ascii_text = unicodedata.normalize("NFKD", text or "").encode("ascii", "ignore").decode("ascii")
-    return "".join(ch for ch in ascii_text.lower() if ch.isalnum())
-
-
 def persons(account: Account) -> set[tuple[str, str]]:
     """Who an account belongs to, as the schools' data name them: a guardian
-    appears once per establishment (one SIECLE PERSONNE each), and the same
-    person is the same surname and first name, ignoring case, accents,
-    spaces and hyphens (docs/security.md, "Regroupement")."""
-    return {(_fold(r.nom), _fold(r.prenom)) for r in account.responsables}
+    appears once per establishment (one SIECLE PERSONNE each); see person_key."""
+    return {person_key(r.nom, r.prenom) for r in account.responsables}
 
 
 def merge(db, account: Account, identifiant: str | None, password: str | None, now, client=None) -> dict:
