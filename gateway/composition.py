@@ -48,10 +48,9 @@ def child_context(viewer: dict, child: dict) -> dict:
     }
 
 
-def _cache_key(service: str, viewer: dict, child: dict) -> tuple:
+def _cache_key(service: str, viewer: dict, child: dict, year: int) -> tuple:
     # What a menu entry may depend on: the establishment's openings for the
     # school year, the child, the viewer's role and whether the student is an adult.
-    year = school_year(current_app.config["CLOCK"].today())
     return (service, child["eleve_id"], child["etablissement_uai"], viewer["role"], child["eleve_majeur"], year)
 
 
@@ -66,6 +65,7 @@ def compose_menus(viewer: dict) -> dict[int, list[dict]]:
     children = viewer["children"]
     services = current_app.config["FEATURE_SERVICES"]
     w = watch()
+    year = school_year(current_app.config["CLOCK"].today())
     out = {c["eleve_id"]: [] for c in children}
     to_ask = {}
     for name, settings in services.items():
@@ -73,7 +73,7 @@ def compose_menus(viewer: dict) -> dict[int, list[dict]]:
             for entries in out.values():
                 entries.append(_unavailable(name, settings))
             continue
-        hits = {c["eleve_id"]: w.cached_menu(_cache_key(name, viewer, c)) for c in children}
+        hits = {c["eleve_id"]: w.cached_menu(_cache_key(name, viewer, c, year)) for c in children}
         if all(found for found, _ in hits.values()):
             for eleve_id, (_, entry) in hits.items():
                 if entry:
@@ -94,7 +94,7 @@ def compose_menus(viewer: dict) -> dict[int, list[dict]]:
             by_child = {item["eleve_id"]: item["menu"] for item in result}
             for c in children:
                 entry = by_child.get(c["eleve_id"])
-                w.store_menu(_cache_key(name, viewer, c), entry, generation)
+                w.store_menu(_cache_key(name, viewer, c, year), entry, generation)
                 if entry:
                     out[c["eleve_id"]].append({**entry, "service": name, "unavailable": False})
     for entries in out.values():
