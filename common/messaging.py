@@ -14,7 +14,6 @@ imports `rpc`, `work_dispatcher`, `notice_dispatcher`, `work_handler` and
 import inspect
 import logging
 import socket
-import struct
 import sys
 from functools import partial
 from urllib.parse import unquote, urlparse
@@ -28,12 +27,9 @@ from nameko.constants import (
     AMQP_SSL_CONFIG_KEY, AMQP_URI_CONFIG_KEY, DEFAULT_HEARTBEAT, DEFAULT_TRANSPORT_OPTIONS, HEARTBEAT_CONFIG_KEY,
     LOGIN_METHOD_CONFIG_KEY,
 )
-from nameko.containers import ServiceContainer
-from nameko.containers import _log as _container_log
 from nameko.events import BROADCAST, SERVICE_POOL, EventDispatcher, event_handler
 from nameko.exceptions import IncorrectSignature, UnserializableValueError, serialize
 from nameko.extensions import SharedExtension
-from nameko.messaging import QueueConsumer
 from nameko.rpc import Rpc as NamekoRpc
 from nameko.rpc import RpcConsumer, get_rpc_exchange
 
@@ -65,40 +61,6 @@ def connection_params(uri: str, ssl=None, login_method=None) -> dict:
     return params
 
 
-def _shortstr(value: str) -> bytes:
-    raw = value.encode()
-    return struct.pack(">B", len(raw)) + raw
-
-
-def _reply_frames(channel_id: int, exchange: bytes, routing_key: str, correlation_id: str | None, body: bytes,
-                  content_type: str, content_encoding: str | None) -> bytes:
-    """The three AMQP frames of a transient `basic.publish` (method, content
-    header, body), as py-amqp writes them, built in one go: py-amqp's generic
-    path (a Message, its property table, the argument format) cost about a
-    third of the reply's CPU. The body must fit in one frame."""
-    # basic.publish (60, 40): reserved short, exchange, routing key, mandatory/immediate bits.
-    method = b"\x00\x3c\x00\x28\x00\x00" + exchange + _shortstr(routing_key) + b"\x00"
-    flags = 0x8000 | 0x1000  # content-type, delivery-mode
-    props = _shortstr(content_type)
-    if content_encoding is not None:
-        flags |= 0x4000
-        props += _shortstr(content_encoding)
-    props += struct.pack(">B", TRANSIENT)
-    if correlation_id is not None:
-        flags |= 0x0400
-        props += _shortstr(correlation_id)
-    header = struct.pack(">HHQH", 60, 0, len(body), flags) + props
-    return b"".join((
-        struct.pack(">BHI", 1, channel_id, len(method)), method, b"\xce",
-        struct.pack(">BHI", 2, channel_id, len(header)), header, b"\xce",
-        struct.pack(">BHI", 3, channel_id, len(body)), body, b"\xce",
-    ))
-
-
-# Room for the method and header frames next to the body in one frame_max.
-_FRAMES_OVERHEAD = 1024
-
-
 class ReplyConnection(SharedExtension):
     """The connection every query reply of this service process goes out on.
 
@@ -118,7 +80,6 @@ class ReplyConnection(SharedExtension):
         self.params = connection_params(config[AMQP_URI_CONFIG_KEY], ssl=config.get(AMQP_SSL_CONFIG_KEY),
                                         login_method=config.get(LOGIN_METHOD_CONFIG_KEY))
         self.exchange = get_rpc_exchange(config).name
-        self.exchange_field = _shortstr(self.exchange)
         self.heartbeat = config.get(HEARTBEAT_CONFIG_KEY, DEFAULT_HEARTBEAT)
         self.lock = Semaphore(1)
         self.connection = self.channel = self.watcher = None
@@ -164,9 +125,8 @@ class ReplyConnection(SharedExtension):
             pass
 
     def send(self, reply_to: str, correlation_id: str | None, body, content_type: str, content_encoding: str):
-        if isinstance(body, str):
-            content_encoding = content_encoding or "utf-8"
-            body = body.encode(content_encoding)
+        message = amqp.Message(body, content_type=content_type, content_encoding=content_encoding,
+                               delivery_mode=TRANSIENT, correlation_id=correlation_id)
         with self.lock:
             for attempt in (1, 2):
                 conn = self.connection
@@ -174,14 +134,7 @@ class ReplyConnection(SharedExtension):
                     if conn is None:
                         self._connect()
                         conn = self.connection
-                    if len(body) + _FRAMES_OVERHEAD <= conn.frame_max:
-                        conn.transport.write(_reply_frames(self.channel.channel_id, self.exchange_field, reply_to,
-                                                           correlation_id, body, content_type, content_encoding))
-                        conn.bytes_sent += 1  # as py-amqp counts, for its heartbeats
-                    else:  # py-amqp splits a large body into several frames
-                        message = amqp.Message(body, content_type=content_type, content_encoding=content_encoding,
-                                               delivery_mode=TRANSIENT, correlation_id=correlation_id)
-                        self.channel.basic_publish(message, exchange=self.exchange, routing_key=reply_to)
+                    self.channel.basic_publish(message, exchange=self.exchange, routing_key=reply_to)
                     return
                 except CONNECTION_ERRORS as exc:
                     if conn is not None:
@@ -206,25 +159,9 @@ class ReplyConnection(SharedExtension):
         self.stop()
 
 
-class QueryQueueConsumer(QueueConsumer):
-    """Nameko's queue consumer for RPC queues (a connection of its own, as
-    Nameko's consumer of event queues has). Nameko starts a green thread for
-    each message only to start the worker's green thread from it, so that the
-    consumer never waits for a free worker. When a worker is free, starting it
-    cannot wait: it is started from here, one green thread per call instead of
-    two. When none is free, Nameko's way is kept."""
-
-    def handle_message(self, provider, body, message):
-        if self.container._worker_pool.free() > 0:
-            provider.handle_message(body, message)
-        else:
-            super().handle_message(provider, body, message)
-
-
 class QueryRpcConsumer(RpcConsumer):
     """Nameko's RPC consumer, answering through `ReplyConnection`."""
 
-    queue_consumer = QueryQueueConsumer()
     replies = ReplyConnection()
 
     def handle_result(self, message, result, exc_info):
@@ -262,36 +199,6 @@ class Rpc(NamekoRpc):
 
 
 rpc = Rpc.decorator
-
-
-class Container(ServiceContainer):
-    """Nameko's service container (`common.runner` runs every service in one).
-    Nameko's worker logs five debug lines and times four steps with as many
-    context managers on every call, and builds the call-id stack (a uuid4) only
-    to format one of those lines, even when debug logging is off: about a tenth
-    of a query's CPU in the service. Without debug logging the worker runs the
-    same steps in the same order without them; with it, Nameko's own."""
-
-    def _run_worker(self, worker_ctx, handle_result):
-        if _container_log.isEnabledFor(logging.DEBUG):
-            return super()._run_worker(worker_ctx, handle_result)
-        self._inject_dependencies(worker_ctx)
-        self._worker_setup(worker_ctx)
-        result = exc_info = None
-        method = getattr(worker_ctx.service, worker_ctx.entrypoint.method_name)
-        try:
-            result = method(*worker_ctx.args, **worker_ctx.kwargs)
-        except Exception as exc:
-            if isinstance(exc, worker_ctx.entrypoint.expected_exceptions):
-                _container_log.warning('(expected) error handling worker %s: %s', worker_ctx, exc, exc_info=True)
-            else:
-                _container_log.exception('error handling worker %s: %s', worker_ctx, exc)
-            exc_info = sys.exc_info()
-        if handle_result is not None:
-            result, exc_info = handle_result(worker_ctx, result, exc_info)
-        self._worker_result(worker_ctx, result, exc_info)
-        del exc_info
-        self._worker_teardown(worker_ctx)
 
 
 class _OwnOptionsPublisher(AmqpPublisher):

@@ -35,8 +35,6 @@ def main(argv: list[str]) -> int:
     setup_logging()
     cls = load_service_class(argv[0])
     config = nameko_config(cls.name)
-    # Nameko's container, without its per-call debug bookkeeping (common.messaging.Container).
-    config["SERVICE_CONTAINER_CLS"] = "common.messaging.Container"
     runner = ServiceRunner(config)
     runner.add_service(cls)
     stopping = eventlet.event.Event()
