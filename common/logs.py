@@ -1,12 +1,82 @@
+"""Logs an operator can follow: one correlation id on every line a request
+causes, in every process it touches, and no secret in any of them.
+
+- The gateway takes a request id (its `X-Request-Id`, or a new one) and sends
+  it with every RPC call as the `correlation_id` header; a service's worker
+  sets it for its own lines (common.messaging.CallContext), and Nameko copies
+  it into the headers of every event and call the worker makes, so the
+  mailer's lines for that request's mail carry it too. Lines outside any
+  request or call show `-`.
+- Expected refusals (a typed ServiceError: wrong password, invalid form,
+  expired link) are one line, without the traceback Nameko attaches.
+- Links that carry a secret token are masked wherever they are logged
+  (`mask_secrets`): the gateway's access log and any message.
+"""
 import logging
 import os
+import re
+from contextvars import ContextVar
+
+correlation_id: ContextVar[str | None] = ContextVar("correlation_id", default=None)
+
+# The gateway's paths whose last segment is a secret (confirmation and reset
+# links, first-login links): kept in one place for the access log and messages.
+_SECRET_PATH = re.compile(r"(/(?:confirmation|mot-de-passe-oublie)/)[^/?#\s\"']+")
+# Tokens as the services hand them out (secrets.token_urlsafe), after a key
+# that names them, in any message.
+_SECRET_FIELD = re.compile(r"(['\"]?(?:token|password|mot_de_passe|new_password|secret)['\"]?\s*[:=]\s*['\"]?)"
+                           r"[^'\"\s,}&]+", re.IGNORECASE)
+MASK = "[masqué]"
+
+
+def mask_secrets(text: str) -> str:
+    return _SECRET_FIELD.sub(lambda m: m.group(1) + MASK, _SECRET_PATH.sub(lambda m: m.group(1) + MASK, text))
+
+
+class ContextFilter(logging.Filter):
+    """Adds `correlation_id` to every record and masks secrets in its text."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.correlation_id = correlation_id.get() or "-"
+        message = record.getMessage()
+        masked = mask_secrets(message)
+        if masked != message:
+            record.msg, record.args = masked, None
+        return True
+
+
+class ExpectedRefusalFilter(logging.Filter):
+    """Nameko logs a typed error a caller handles ("(expected) error handling
+    worker") with its traceback: for a wrong password that is noise. One line
+    says which call refused what."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from common.errors import ServiceError
+
+        exc = record.exc_info[1] if record.exc_info else None
+        if isinstance(exc, ServiceError):
+            worker = record.args[0] if isinstance(record.args, tuple) and record.args else None
+            entrypoint = getattr(worker, "entrypoint", None)
+            where = (f"{entrypoint.container.service_name}.{entrypoint.method_name}" if entrypoint is not None
+                     else record.name)
+            record.msg, record.args = "refused: %s %s: %s", (where, type(exc).__name__, exc)
+            record.exc_info = record.exc_text = None
+            record.levelno, record.levelname = logging.INFO, "INFO"
+        return True
+
+
+FORMAT = "%(asctime)s %(levelname)s [%(correlation_id)s] %(name)s %(message)s"
 
 
 def setup_logging() -> None:
-    logging.basicConfig(
-        level=os.environ.get("SCOLARITE_LOG_LEVEL", "INFO"),
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-    )
+    logging.basicConfig(level=os.environ.get("SCOLARITE_LOG_LEVEL", "INFO"), format=FORMAT)
+    for handler in logging.getLogger().handlers:
+        if not any(isinstance(f, ContextFilter) for f in handler.filters):
+            handler.addFilter(ContextFilter())
     # Eventlet and kombu are chatty at INFO; their warnings still show.
     for noisy in ("kombu", "amqp", "nameko"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # Nameko logs a worker's errors on this logger (warning for expected ones).
+    containers = logging.getLogger("nameko.containers")
+    if not any(isinstance(f, ExpectedRefusalFilter) for f in containers.filters):
+        containers.addFilter(ExpectedRefusalFilter())

@@ -14,6 +14,7 @@ imports `rpc`, `work_dispatcher`, `notice_dispatcher`, `work_handler` and
 import inspect
 import logging
 import socket
+from contextvars import ContextVar
 import sys
 from functools import partial
 from urllib.parse import unquote, urlparse
@@ -29,9 +30,11 @@ from nameko.constants import (
 )
 from nameko.events import BROADCAST, SERVICE_POOL, EventDispatcher, event_handler
 from nameko.exceptions import IncorrectSignature, UnserializableValueError, serialize
-from nameko.extensions import SharedExtension
+from nameko.extensions import DependencyProvider, SharedExtension
 from nameko.rpc import Rpc as NamekoRpc
 from nameko.rpc import RpcConsumer, get_rpc_exchange
+
+from common.logs import correlation_id
 
 TRANSIENT = 1
 PERSISTENT = 2
@@ -41,6 +44,9 @@ RPC_EXCHANGE = "nameko-rpc"
 CONNECTION_ERRORS = (OSError, AMQPError, socket.timeout)
 
 log = logging.getLogger(__name__)
+
+# The idempotency key of the command a worker runs (common.idempotency).
+idempotency_key: ContextVar[str | None] = ContextVar("idempotency_key", default=None)
 
 
 def connection_params(uri: str, ssl=None, login_method=None) -> dict:
@@ -199,6 +205,23 @@ class Rpc(NamekoRpc):
 
 
 rpc = Rpc.decorator
+
+
+class CallContext(DependencyProvider):
+    """What a worker takes from its call's headers before it runs, in its own
+    green thread: the correlation id, for every line it logs (common.logs),
+    and the idempotency key of a command (common.idempotency). The key is
+    taken out of the context Nameko copies into the headers of the events and
+    calls the worker makes: it belongs to this call only. A worker that no
+    request started (a timer) gets its call id as correlation id, which the
+    events it dispatches then carry. `common.runner` gives every service one."""
+
+    def worker_setup(self, worker_ctx):
+        data = worker_ctx.data
+        idempotency_key.set(data.pop("idempotency_key", None))
+        if not data.get("correlation_id"):
+            data["correlation_id"] = worker_ctx.call_id
+        correlation_id.set(data["correlation_id"])
 
 
 class _OwnOptionsPublisher(AmqpPublisher):

@@ -13,7 +13,17 @@ threads does to AMQP frames): the gateway keeps one per worker thread
 which is how a page fans out to several services at once.
 
 Per-call context (correlation id, viewer) travels in per-message headers, so
-one long-lived client serves every request.
+one long-lived client serves every request. Every call also carries an
+idempotency key (a new one, or the caller's when it asks a command again):
+the resend after a lost confirm or a closed connection uses the same key, so
+a command never runs twice (common.idempotency).
+
+The connection keeps AMQP heartbeats (SCOLARITE_RPC_HEARTBEAT seconds): a
+call ticks them while it waits, and a call on a connection that sat idle
+first reads what the broker sent meanwhile; a connection whose broker went
+silent (a dropped network path) is replaced before the request goes out,
+instead of the request waiting out its timeout on it. py-amqp's TCP settings
+(TCP_USER_TIMEOUT of one second) fail a write on a dead path quickly too.
 """
 import json
 import os
@@ -21,12 +31,15 @@ import socket
 import threading
 import time
 import uuid
+from weakref import WeakKeyDictionary
 
 import amqp
-from amqp.exceptions import MessageNacked
+from amqp.exceptions import ChannelError, MessageNacked
+from nameko.constants import AMQP_URI_CONFIG_KEY
 from nameko.exceptions import deserialize
+from nameko.extensions import DependencyProvider
 
-from common.errors import NotDeployed, Unavailable
+from common.errors import ChannelRefused, MessageTooLarge, NoAnswer, NotDeployed, NotSent
 from common.messaging import CONNECTION_ERRORS as _CONNECTION_ERRORS
 from common.messaging import RPC_EXCHANGE, TRANSIENT, connection_params  # noqa: F401 (re-exported)
 
@@ -34,13 +47,14 @@ from common.messaging import RPC_EXCHANGE, TRANSIENT, connection_params  # noqa:
 class Pending:
     """A call in flight; `RpcClient.result(pending)` waits for it."""
 
-    __slots__ = ("service", "method", "correlation_id", "deadline", "body", "error")
+    __slots__ = ("service", "method", "correlation_id", "deadline", "body", "error", "idempotency_key")
 
-    def __init__(self, service, method, correlation_id, deadline):
+    def __init__(self, service, method, correlation_id, deadline, idempotency_key=None):
         self.service = service
         self.method = method
         self.correlation_id = correlation_id
         self.deadline = deadline
+        self.idempotency_key = idempotency_key
         self.body = None
         self.error = None
 
@@ -49,11 +63,21 @@ class Pending:
         return self.body is not None or self.error is not None
 
 
+# RabbitMQ refuses larger messages (its max_message_size, 128 MiB by default)
+# by closing the channel; a request this large is a mistake: refused before.
+MAX_BYTES = int(os.environ.get("SCOLARITE_RPC_MAX_BYTES", str(16 * 1024 * 1024)))
+HEARTBEAT = int(os.environ.get("SCOLARITE_RPC_HEARTBEAT", "30"))
+
+
 class RpcClient:
-    def __init__(self, amqp_uri: str, timeout: float = 5.0, client_name: str = "client"):
+    def __init__(self, amqp_uri: str, timeout: float = 5.0, client_name: str = "client",
+                 heartbeat: int = HEARTBEAT, max_bytes: int = MAX_BYTES):
         self.params = connection_params(amqp_uri)
         self.timeout = timeout
         self.client_name = client_name
+        self.heartbeat = heartbeat
+        self.max_bytes = max_bytes
+        self._last_io = 0.0
         self._conn = None
         self._channel = None
         self._reply_key = None
@@ -65,8 +89,8 @@ class RpcClient:
         # Named, so that `rabbitmqctl list_connections name client_properties`
         # shows which process and thread holds each connection.
         name = f"{self.client_name} pid {os.getpid()} {threading.current_thread().name}"
-        conn = amqp.Connection(connect_timeout=5, heartbeat=0, client_properties={"connection_name": name},
-                               **self.params)
+        conn = amqp.Connection(connect_timeout=5, heartbeat=self.heartbeat,
+                               client_properties={"connection_name": name}, **self.params)
         conn.connect()
         channel = conn.channel()
         # Declared as Nameko declares it, so that a call on a broker where no
@@ -82,6 +106,22 @@ class RpcClient:
         channel.queue_bind(queue=queue, exchange=RPC_EXCHANGE, routing_key=self._reply_key)
         channel.basic_consume(queue=queue, callback=self._on_reply, no_ack=True)
         self._conn, self._channel = conn, channel
+        self._last_io = time.monotonic()
+
+    def _check_idle_connection(self):
+        """Before a request on a connection idle for half a heartbeat: read
+        what the broker sent meanwhile (heartbeats, or its closing the
+        connection) and fail if it has been silent for two heartbeats."""
+        conn = self._conn
+        if conn is None or not conn.heartbeat or time.monotonic() - self._last_io < conn.heartbeat / 2:
+            return
+        try:
+            for _ in range(100):
+                conn.drain_events(timeout=0)
+        except socket.timeout:
+            pass
+        conn.heartbeat_tick()
+        self._last_io = time.monotonic()
 
     def close(self):
         conn, self._conn, self._channel = self._conn, None, None
@@ -104,16 +144,25 @@ class RpcClient:
 
     # -- calls ----------------------------------------------------------
     def call_async(self, service: str, method: str, *, timeout: float | None = None,
-                   context: dict | None = None, **kwargs) -> Pending:
+                   context: dict | None = None, idempotency_key: str | None = None, **kwargs) -> Pending:
+        """Sends the request. `idempotency_key`: the key of a command asked
+        again (a new one otherwise). Raises MessageTooLarge before sending."""
         timeout = self.timeout if timeout is None else timeout
         cid = str(uuid.uuid4())
-        pending = Pending(service, method, cid, time.monotonic() + timeout)
-        body = json.dumps({"args": [], "kwargs": kwargs}, default=str)
+        key = idempotency_key or uuid.uuid4().hex
+        pending = Pending(service, method, cid, time.monotonic() + timeout, key)
+        body = json.dumps({"args": [], "kwargs": kwargs}, default=str).encode()
+        if len(body) > self.max_bytes:
+            raise MessageTooLarge(service, method, len(body), self.max_bytes)
         headers = {f"nameko.{k}": v for k, v in (context or {}).items() if v is not None}
+        headers["nameko.idempotency_key"] = key
+        maybe_sent = False
         for attempt in (1, 2):
             try:
                 if self._conn is None:
                     self._connect()
+                else:
+                    self._check_idle_connection()
                 self._pending[cid] = pending
                 msg = amqp.Message(
                     body,
@@ -125,24 +174,36 @@ class RpcClient:
                     expiration=str(int(timeout * 1000)),
                     application_headers=headers,
                 )
+                maybe_sent = True
                 self._channel.basic_publish_confirm(
                     msg, exchange=RPC_EXCHANGE, routing_key=f"{service}.{method}",
                     mandatory=True, confirm_timeout=timeout,
                 )
+                self._last_io = time.monotonic()
                 break
             except MessageNacked:
                 # The broker could not take it (an internal error, a full queue).
                 self._pending.pop(cid, None)
-                pending.error = Unavailable(f"{service}: request refused by the broker")
+                pending.error = NotSent(f"{service}: request refused by the broker")
+                return pending
+            except ChannelError as exc:
+                # The broker is there and closed the channel on this request
+                # (e.g. access refused): not "unreachable", and not retried.
+                self._pending.pop(cid, None)
+                self._drop_connection()
+                pending.error = ChannelRefused(f"{service}.{method}: refused by the broker ({exc})")
                 return pending
             except _CONNECTION_ERRORS as exc:
-                # A broker restart or a closed connection; one fresh try on a new
-                # connection, then give up. This call is not lost with the others.
+                # A broker restart, a closed connection or a dead path; one fresh
+                # try on a new connection, with the same idempotency key: if the
+                # first publish did arrive, the command still runs once.
                 self._pending.pop(cid, None)
                 self._returned.discard(cid)
                 self._drop_connection()
                 if attempt == 2:
-                    pending.error = Unavailable(f"{service}: broker unreachable ({exc})")
+                    # A request that may have gone out may also have run.
+                    error = NoAnswer if maybe_sent else NotSent
+                    pending.error = error(f"{service}: broker unreachable ({exc})")
                     return pending
         if cid in self._returned:
             self._returned.discard(cid)
@@ -153,7 +214,7 @@ class RpcClient:
     def _drop_connection(self):
         for p in self._pending.values():
             if not p.done:
-                p.error = Unavailable(f"{p.service}: connection lost")
+                p.error = NoAnswer(f"{p.service}: connection lost")
         self._pending.clear()
         conn, self._conn, self._channel = self._conn, None, None
         if conn is not None:
@@ -174,18 +235,26 @@ class RpcClient:
             for p in waiting:
                 if p.deadline <= now:
                     self._pending.pop(p.correlation_id, None)
-                    p.error = Unavailable(f"{p.service}.{p.method}: no answer in time")
+                    p.error = NoAnswer(f"{p.service}.{p.method}: no answer in time")
             remaining = [p.deadline - now for p in waiting if not p.done]
             if not remaining:
                 return
             if self._conn is None:
                 for p in waiting:
-                    p.error = p.error or Unavailable(f"{p.service}: connection lost")
+                    p.error = p.error or NoAnswer(f"{p.service}: connection lost")
                 return
+            conn = self._conn
+            wait_for = min(remaining)
+            if conn.heartbeat:
+                wait_for = min(wait_for, conn.heartbeat / 2)
             try:
-                self._conn.drain_events(timeout=max(min(remaining), 0.001))
-            except socket.timeout:
-                continue
+                try:
+                    conn.drain_events(timeout=max(wait_for, 0.001))
+                except socket.timeout:
+                    pass
+                # Sends ours when due; raises when the broker's stopped.
+                conn.heartbeat_tick()
+                self._last_io = time.monotonic()
             except _CONNECTION_ERRORS:
                 self._drop_connection()
 
@@ -211,3 +280,53 @@ class RpcClient:
             except Exception as exc:  # handed to the caller as a value, by design
                 out.append(exc)
         return out
+
+
+class ServiceRpc(DependencyProvider):
+    """A service's calls to another service, through this client (with its
+    timeout, idempotency keys and correlation id) rather than Nameko's
+    RpcProxy, which waits forever for an answer that may never come:
+
+        accounts = ServiceRpc("accounts", timeout=30)
+        ...
+        self.accounts.list_eleves(uai=uai)
+
+    A client is not shared by two workers at once: each worker borrows one
+    from the process's idle clients (or opens one) and gives it back."""
+
+    def __init__(self, target: str, timeout: float = 5.0):
+        self.target = target
+        self.timeout = timeout
+
+    def setup(self):
+        self.amqp_uri = self.container.config[AMQP_URI_CONFIG_KEY]
+        self.idle: list[RpcClient] = []
+        self.borrowed: WeakKeyDictionary = WeakKeyDictionary()
+
+    def get_dependency(self, worker_ctx):
+        client = self.idle.pop() if self.idle else RpcClient(
+            self.amqp_uri, timeout=self.timeout, client_name=f"{self.container.service_name}-{self.target}")
+        self.borrowed[worker_ctx] = client
+        return _ServiceProxy(client, self.target, worker_ctx)
+
+    def worker_teardown(self, worker_ctx):
+        client = self.borrowed.pop(worker_ctx, None)
+        if client is not None:
+            self.idle.append(client)
+
+    def stop(self):
+        for client in [*self.idle, *self.borrowed.values()]:
+            client.close()
+        self.idle.clear()
+
+
+class _ServiceProxy:
+    def __init__(self, client: RpcClient, target: str, worker_ctx):
+        self._client, self._target, self._worker_ctx = client, target, worker_ctx
+
+    def __getattr__(self, method: str):
+        def call(**kwargs):
+            context = {"correlation_id": self._worker_ctx.data.get("correlation_id")}
+            return self._client.call(self._target, method, context=context, **kwargs)
+
+        return call

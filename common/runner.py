@@ -15,6 +15,7 @@ import sys  # noqa: E402
 from nameko.runners import ServiceRunner  # noqa: E402
 
 from common.config import nameko_config  # noqa: E402
+from common.messaging import CallContext  # noqa: E402
 from common.logs import setup_logging  # noqa: E402
 
 
@@ -34,6 +35,9 @@ def load_service_class(name: str):
 def main(argv: list[str]) -> int:
     setup_logging()
     cls = load_service_class(argv[0])
+    # Every worker of every service takes its correlation id and idempotency
+    # key from its call's headers (common.messaging.CallContext).
+    cls.call_context = CallContext()
     config = nameko_config(cls.name)
     runner = ServiceRunner(config)
     runner.add_service(cls)

@@ -17,6 +17,7 @@ from common.clock import ClockProvider, age_on
 from common.contract import FeatureContract
 from common.db import Database
 from common.errors import Forbidden, NotFound, ValidationError
+from common.idempotency import command
 from common.mail import dispatch_mail
 from common.messaging import rpc, work_dispatcher, work_handler
 from common.schemas import load_or_raise
@@ -59,6 +60,7 @@ class AccountsService(FeatureContract):
 
     # -- back office ----------------------------------------------------
     @rpc
+    @command
     def import_siecle(self, payload):
         """Import CLI and demo generator: upsert one establishment's students,
         guardians and links and create their accounts (without passwords: a
@@ -69,6 +71,7 @@ class AccountsService(FeatureContract):
         return report
 
     @rpc
+    @command
     def issue_letters(self, uai, eleve_ids=None, only_new=False, classe=None, client=None):
         """Staff (letters page, after the gateway checked they administer
         `uai`) and the demo generator: one letter per account of the chosen
@@ -89,6 +92,7 @@ class AccountsService(FeatureContract):
         return letters.choices(self.db, uai)
 
     @rpc
+    @command
     def create_staff_account(self, payload):
         """Académie operators (gateway admin pages, `python -m tools.staff`, the
         demo generator): a staff account of one establishment, or another
@@ -219,6 +223,7 @@ class AccountsService(FeatureContract):
         self.db.commit()
 
     @rpc
+    @command
     def first_connection(self, token, form, client=None):
         """Gateway, first-connection form. Checks the birth date (the student's
         own, or one of the guardian's children's), replaces the provisional
@@ -266,6 +271,7 @@ class AccountsService(FeatureContract):
 
     # -- the address, self-help, profile, merging (services/accounts/lifecycle.py)
     @rpc
+    @command
     def resend_confirmation(self, token, email=None, email_confirm=None, client=None):
         """Gateway: "Vérification mail" (a guardian whose address is not
         confirmed; the address may be corrected there) and the profile's
@@ -279,6 +285,7 @@ class AccountsService(FeatureContract):
         return {"email": sent_to}
 
     @rpc
+    @command
     def confirm_email(self, token, client=None):
         """Gateway, the link of a confirmation (or change of address) mail,
         followed by anyone holding it: confirms the address. Raises
@@ -288,6 +295,7 @@ class AccountsService(FeatureContract):
         return result
 
     @rpc
+    @command
     def forgotten_identifier(self, email, client=None):
         """Gateway, "identifiant oublié" (anyone): mails the identifiers of the
         accounts whose confirmed address this is. Returns nothing either way."""
@@ -297,6 +305,7 @@ class AccountsService(FeatureContract):
         self._send(outbox)
 
     @rpc
+    @command
     def forgotten_password(self, identifiant, client=None):
         """Gateway, "mot de passe oublié" (anyone): mails a reset link valid one
         week if the account has a confirmed address. Returns nothing either way."""
@@ -311,6 +320,7 @@ class AccountsService(FeatureContract):
         return lifecycle.check_reset(self.db, token, self.clock.now())
 
     @rpc
+    @command
     def reset_password(self, token, form, client=None):
         """Gateway, the reset link's form: sets the new password, uses the link
         up and ends every session of the account."""
@@ -321,6 +331,7 @@ class AccountsService(FeatureContract):
         return result
 
     @rpc
+    @command
     def change_profile(self, token, form, client=None):
         """Gateway, profile ("Modification de vos informations"), for the
         logged-in account. A new password ends every session and returns a new
@@ -352,6 +363,7 @@ class AccountsService(FeatureContract):
         return out
 
     @rpc
+    @command
     def merge_accounts(self, token, identifiant, password, client=None):
         """Gateway, "Regrouper des comptes" (a guardian): the other account's
         children join the logged-in account, the other account is deleted.
@@ -462,6 +474,7 @@ class AccountsService(FeatureContract):
                 for e in self.db.scalars(select(Etablissement).order_by(Etablissement.nom))]
 
     @rpc
+    @command
     def set_message_accueil(self, uai, message, account_id):
         """Gateway administration pages: the establishment's welcome message,
         plain text (shown with its line breaks, never as HTML). Only the

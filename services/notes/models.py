@@ -12,6 +12,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from common.db import UtcDateTime
 from common.openings import OpeningMixin
+from common.idempotency import define_table
 
 FIL_DE_L_EAU = "fil_de_l_eau"
 ECHEANCE = "echeance"
@@ -23,6 +24,10 @@ CODES = {"ABS": "Absent", "DISP": "Dispensé", "NN": "Non noté"}
 
 class Base(DeclarativeBase):
     pass
+
+
+# Which commands ran, by idempotency key, and what they answered.
+command_records = define_table(Base.metadata)
 
 
 class Opening(OpeningMixin, Base):

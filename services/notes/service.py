@@ -10,13 +10,14 @@ says who may call and what the method promises.
 from datetime import datetime, timezone
 
 from marshmallow import ValidationError as SchemaError
-from nameko.rpc import RpcProxy
 
 from common.clock import ClockProvider, school_year
 from common.contract import FeatureContract, child_context_schema
 from common.db import Database
 from common.errors import ValidationError
+from common.idempotency import command
 from common.messaging import rpc
+from common.rpc_client import ServiceRpc
 from common.schemas import load_or_raise
 from services.notes import importing, news, pages
 from services.notes.exceptions import NotesClosed
@@ -49,8 +50,9 @@ class NotesService(FeatureContract):
 
     db = Database()
     clock = ClockProvider()
-    # Only to check that imported students exist (accounts is always deployed).
-    accounts = RpcProxy("accounts")
+    # Only to check that imported students exist (accounts is always deployed);
+    # an import waits at most this long for the establishment's list.
+    accounts = ServiceRpc("accounts", timeout=30)
 
     # The head opens it (FAQ: opening the online services is the head's call).
     opening_model = Opening
@@ -64,6 +66,7 @@ class NotesService(FeatureContract):
 
     # -- back office ----------------------------------------------------
     @rpc
+    @command
     def import_matieres(self, uai, rows):
         """Import CLI and demo generator: create or rename the establishment's
         subjects, by code ({"code", "libelle"} per row, optional "ligne"). All
@@ -79,6 +82,7 @@ class NotesService(FeatureContract):
         return report
 
     @rpc
+    @command
     def import_evaluations(self, uai, rows):
         """Import CLI and demo generator: evaluations and their grades, one row
         per grade as in the documented file (docs/notes.md), students named by
@@ -102,6 +106,7 @@ class NotesService(FeatureContract):
         return report
 
     @rpc
+    @command
     def set_publication_mode(self, uai, mode, account_id=None):
         """Gateway administration pages (and the demo), after checking that the
         viewer administers `uai`: publish grades "fil_de_l_eau" (the day after
