@@ -66,6 +66,9 @@ class ExpectedRefusalFilter(logging.Filter):
 
 
 FORMAT = "%(asctime)s %(levelname)s [%(correlation_id)s] %(name)s %(message)s"
+# The gateway's access log (gunicorn's atoms): its default without the user
+# agent, then the request's correlation id (gateway/wsgi.py masks the tokens).
+ACCESS_LOG_FORMAT = '%(h)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" %(M)sms [%({x-request-id}o)s]'
 
 
 def setup_logging() -> None:

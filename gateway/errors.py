@@ -3,7 +3,7 @@ from flask import flash, g, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
-from common.errors import Forbidden, NotFound, NotOpen, Unavailable
+from common.errors import Forbidden, NotDeployed, NotFound, NotOpen, OutcomeUnknown, Unavailable
 
 
 def _page(title: str, message: str, status: int):
@@ -31,19 +31,44 @@ def register(app):
         return _page(_("Trop de tentatives"),
                      _("Vous avez fait trop de tentatives. Patientez quelques minutes avant de réessayer."), 429)
 
+    @app.errorhandler(NotDeployed)
+    def not_deployed(exc):
+        # Not offered by this académie: as if the page did not exist.
+        app.logger.info("service not deployed: %s", exc)
+        return not_found(None)
+
+    @app.errorhandler(OutcomeUnknown)
+    def outcome_unknown(exc):
+        # The request went out and may have been carried out: never say that
+        # nothing was saved. Sent again with the same input, the form re-asks
+        # with the same idempotency key (gateway/rpc.py) and learns the outcome.
+        app.logger.warning("outcome unknown: %s", exc)
+        message = _("Le service n'a pas répondu à temps : nous ne savons pas encore si votre demande a été "
+                    "enregistrée. Elle l'a peut-être été. Dans quelques minutes, vérifiez si elle a été prise en "
+                    "compte (un courriel reçu, un mot de passe déjà changé, une information déjà modifiée) ; "
+                    "sinon, envoyez à nouveau ce formulaire, avec les mêmes informations : il ne sera pas "
+                    "enregistré deux fois.")
+        form_page = g.get("form_page")
+        if form_page is not None and request.method == "POST":
+            template, context = form_page
+            flash(message, "warning")
+            return render_template(template, **context), 503
+        return _page(_("Réponse non reçue"), message, 503)
+
     @app.errorhandler(Unavailable)
     def unavailable(exc):
         app.logger.warning("service unavailable: %s", exc)
         form_page = g.get("form_page")
         if form_page is not None and request.method == "POST":
             # The same form again, with what was typed (gateway.forms.keep_input_on_outage).
+            # Only a request that never reached a service raises this on a
+            # form (one that went out and got no answer is OutcomeUnknown).
             template, context = form_page
             flash(_("Le service est temporairement indisponible : rien n'a été enregistré. "
                     "Vos saisies sont conservées ci-dessous ; réessayez dans quelques instants."), "error")
             return render_template(template, **context), 503
         return _page(_("Service temporairement indisponible"),
-                     _("Le service est temporairement indisponible. Réessayez dans quelques instants ; "
-                       "ce que vous aviez saisi n'a pas été enregistré."), 503)
+                     _("Le service est temporairement indisponible. Réessayez dans quelques instants."), 503)
 
     @app.errorhandler(NotFound)
     @app.errorhandler(Forbidden)

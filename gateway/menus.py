@@ -8,9 +8,13 @@ request) consumes the services' notices from a private queue:
 - `opening_changed`, `menu_changed`: that service's cached menu entries are
   dropped, so a change made by staff shows on the next page.
 A lost broker connection drops the whole cache (notices may have been missed).
+The connection keeps AMQP heartbeats, so a broker gone silent (a dropped
+network path) is noticed within two of them, the listener reconnects, and
+meanwhile no service is called down for want of notices.
 """
 import json
 import logging
+import os
 import threading
 import time
 
@@ -21,6 +25,7 @@ from common.rpc_client import connection_params
 log = logging.getLogger(__name__)
 
 INVALIDATING = ("opening_changed", "menu_changed")
+HEARTBEAT = int(os.environ.get("SCOLARITE_WATCH_HEARTBEAT", "10"))
 
 
 class ServiceWatch:
@@ -54,7 +59,9 @@ class ServiceWatch:
         while not self._stop.is_set():
             conn = None
             try:
-                conn = amqp.Connection(connect_timeout=5, heartbeat=0, **self.params)
+                conn = amqp.Connection(connect_timeout=5, heartbeat=HEARTBEAT,
+                                       client_properties={"connection_name": "gateway service watch"},
+                                       **self.params)
                 conn.connect()
                 channel = conn.channel()
                 queue, _, _ = channel.queue_declare(queue="", exclusive=True, auto_delete=True)
@@ -71,7 +78,9 @@ class ServiceWatch:
                     try:
                         conn.drain_events(timeout=1)
                     except TimeoutError:
-                        continue
+                        pass
+                    # Sends ours when due; raises when the broker's stopped.
+                    conn.heartbeat_tick()
             except Exception as exc:  # any broker trouble: forget, wait, reconnect
                 log.warning("service watch lost its broker connection: %s", exc)
             finally:

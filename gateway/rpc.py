@@ -5,15 +5,41 @@ shared across gunicorn's forks (never open connections at import time) and no
 two threads ever share a connection (the fact sheet shows what that does to
 AMQP frames). Per-request context (correlation id, viewer) travels in each
 call's headers.
+
+Faults, decided here so that views need not know (docs/messaging.md):
+- a service that is not deployed is never asked: NotDeployed at once;
+- a service the gateway knows is down (no `alive` notice within ALIVE_WITHIN,
+  gateway/menus.py) is not waited for: ServiceDown at once;
+- a call made for a form (POST) that got no answer in time may have been
+  carried out: it is asked again once with the same idempotency key (a reply
+  that was merely late, or lost, is then answered from the service's record);
+  still no answer raises OutcomeUnknown, and the page says the outcome is not
+  known yet (gateway/errors.py). The key is kept in the browser's session for
+  that form: sent again with the same input, the form re-asks with the same
+  key, and learns the outcome instead of running the command a second time.
 """
+import hashlib
+import hmac
+import json
 import os
 import threading
+import uuid
 
-from flask import current_app, g, has_request_context
+from flask import current_app, g, has_request_context, request, session
 
-from common.rpc_client import RpcClient
+from common.deployment import REQUIRED
+from common.errors import NoAnswer, NotDeployed, OutcomeUnknown, Unavailable
+from common.rpc_client import Pending, RpcClient
 
 _local = threading.local()
+
+# How long a form's call that got no answer is asked again, with its key.
+REASK_TIMEOUT = float(os.environ.get("SCOLARITE_REASK_TIMEOUT", "2"))
+PENDING = "pending_commands"
+
+
+class ServiceDown(Unavailable):
+    """The gateway knows the service is down: it was not asked."""
 
 
 def client() -> RpcClient:
@@ -37,11 +63,75 @@ def _context(extra=None) -> dict:
     return ctx
 
 
+def _check_reachable(service: str) -> None:
+    if service not in REQUIRED and service not in current_app.config["DEPLOYED_SERVICES"]:
+        raise NotDeployed(service)
+    from gateway.composition import watch
+
+    if service in current_app.config["FEATURE_SERVICES"] and watch().is_down(service):
+        raise ServiceDown(f"{service}: no sign of life within {current_app.config['ALIVE_WITHIN']} s")
+
+
+def _form_call() -> str | None:
+    """For a call made while handling a form: who typed what, where and for
+    which call, as a digest (the input itself, passwords included, never
+    leaves the request)."""
+    if not has_request_context() or request.method != "POST":
+        return None
+    fields = sorted((k, v) for k, v in request.form.items(multi=True) if k != "csrf_token")
+    text = json.dumps([request.endpoint, request.view_args, fields])
+    return hmac.new(current_app.secret_key.encode(), text.encode(), hashlib.sha256).hexdigest()
+
+
 def call(service: str, method: str, **kwargs):
-    return client().call(service, method, context=_context(), **kwargs)
+    _check_reachable(service)
+    rpc = client()
+    digest = _form_call()
+    if digest is None:
+        return rpc.call(service, method, context=_context(), **kwargs)
+    slot = f"{service}.{method}"
+    pending = session.get(PENDING, {}).get(slot)
+    key = pending["key"] if pending and pending["digest"] == digest else uuid.uuid4().hex
+    try:
+        result = rpc.call(service, method, context=_context(), idempotency_key=key, **kwargs)
+    except NoAnswer:
+        current_app.logger.warning("%s: no answer in time, asked again with its idempotency key", slot)
+        try:
+            result = rpc.call(service, method, context=_context(), idempotency_key=key,
+                              timeout=REASK_TIMEOUT, **kwargs)
+        except Unavailable as exc:
+            session[PENDING] = {**session.get(PENDING, {}), slot: {"digest": digest, "key": key}}
+            raise OutcomeUnknown(f"{slot}: {exc}") from exc
+        except Exception:
+            _forget(slot)
+            raise
+    except Unavailable:
+        # Not sent, or the service not reachable: an earlier attempt kept in
+        # the session may still have run; its key stays for the next one.
+        raise
+    except Exception:
+        # An answer (a typed refusal): the outcome is known.
+        _forget(slot)
+        raise
+    _forget(slot)
+    return result
 
 
-def call_async(service: str, method: str, *, timeout: float | None = None, **kwargs):
+def _forget(slot: str) -> None:
+    if slot in session.get(PENDING, {}):
+        session[PENDING] = {k: v for k, v in session[PENDING].items() if k != slot}
+
+
+def call_async(service: str, method: str, *, timeout: float | None = None, **kwargs) -> Pending:
+    """A call in flight; a service not deployed or known down gives a call
+    already failed (its error comes out of `gather`), so that a page asking
+    several services at once is never stopped by one."""
+    try:
+        _check_reachable(service)
+    except Unavailable as exc:
+        failed = Pending(service, method, None, 0)
+        failed.error = exc
+        return failed
     return client().call_async(service, method, timeout=timeout, context=_context(), **kwargs)
 
 

@@ -1,7 +1,50 @@
 """gunicorn entry point: `gunicorn gateway.wsgi:app` (without --preload: RPC
-clients are opened per thread after the fork)."""
-from common.logs import setup_logging
+clients are opened per thread after the fork).
+
+`--logger-class gateway.wsgi.AccessLogger` (tools/cluster.py passes it, with
+common.logs.ACCESS_LOG_FORMAT) keeps secret tokens out of the access log and ends each
+line with the request's correlation id, the one every process's lines for
+that request carry (common/logs.py)."""
+import re
+import uuid
+
+from gunicorn.glogging import Logger
+
+from common.logs import correlation_id, mask_secrets, setup_logging
 from gateway.app import create_app
+
+_REQUEST_ID = re.compile(r"[A-Za-z0-9-]{8,64}")
+
+
+class AccessLogger(Logger):
+    """Masks the tokens of confirmation and reset links wherever they appear in
+    an access line: the request line, the path, the referrer."""
+
+    def atoms(self, resp, req, environ, request_time):
+        return {k: mask_secrets(v) if isinstance(v, str) else v
+                for k, v in super().atoms(resp, req, environ, request_time).items()}
+
+
+class CorrelationMiddleware:
+    """The request's correlation id for every line the gateway logs while
+    handling it: a proxy's `X-Request-Id` if it looks like one (nothing
+    arbitrary goes into the logs), a new one otherwise, which the app then
+    sends with its RPC calls and returns in its `X-Request-Id` header."""
+
+    def __init__(self, wsgi_app):
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ, start_response):
+        given = environ.get("HTTP_X_REQUEST_ID", "")
+        request_id = given if _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+        environ["HTTP_X_REQUEST_ID"] = request_id
+        token = correlation_id.set(request_id)
+        try:
+            return self.wsgi_app(environ, start_response)
+        finally:
+            correlation_id.reset(token)
+
 
 setup_logging()
 app = create_app()
+app.wsgi_app = CorrelationMiddleware(app.wsgi_app)

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from common.config import ROOT
+from common.logs import ACCESS_LOG_FORMAT
 
 
 class StartError(RuntimeError):
@@ -110,7 +111,9 @@ class Cluster:
     def gateway(self, port: int, workers: int = 2, threads: int = 4) -> Process:
         argv = [sys.executable, "-m", "gunicorn", "gateway.wsgi:app", "--bind", f"127.0.0.1:{port}",
                 "--workers", str(workers), "--threads", str(threads), "--worker-class", "gthread",
-                "--access-logfile", "-", "--graceful-timeout", "10"]
+                "--access-logfile", "-", "--graceful-timeout", "10",
+                # Secret tokens masked, the correlation id at the end of each line (gateway/wsgi.py).
+                "--logger-class", "gateway.wsgi.AccessLogger", "--access-logformat", ACCESS_LOG_FORMAT]
         return self._add("gateway", argv, "Booting worker")
 
     def mailcatcher(self, directory: Path | None = None, port: int | None = None) -> Process:
