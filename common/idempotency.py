@@ -28,6 +28,7 @@ RETENTION. A service with commands needs `db` (common.db.Database) and
 import base64
 import functools
 import hashlib
+import logging
 from datetime import timedelta
 
 import kombu.utils.json
@@ -41,6 +42,8 @@ from common.errors import CommandInProgress, ServiceError
 from common.messaging import idempotency_key
 
 RETENTION = timedelta(days=1)
+
+log = logging.getLogger(__name__)
 
 TABLE = "command_records"
 
@@ -112,6 +115,7 @@ def _run_once(service, fn, key, args, kwargs):
     row = db.execute(select(records).where(records.c.key_hash == key_hash)).first()
     db.rollback()
     if row is not None:
+        log.info("command %s asked again: answered from its record (%s)", method, row.outcome or "in progress")
         return _replay(row, key)
     written = []
 
@@ -142,6 +146,7 @@ def _run_once(service, fn, key, args, kwargs):
         raise
     event.remove(db, "before_commit", _record)
     _store(db, key_hash, method, now, key, "result", result, exists=bool(written))
+    log.info("command %s done", method)
     return result
 
 

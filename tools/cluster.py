@@ -67,6 +67,10 @@ class Process:
                 raise StartError(f"{self.name} not ready after {timeout} s; see {self.log_path}")
 
     @property
+    def ready(self) -> bool:
+        return self.running and self._ready.is_set()
+
+    @property
     def running(self) -> bool:
         return self.popen is not None and self.popen.poll() is None
 
@@ -136,3 +140,46 @@ class Cluster:
     def stop_all(self) -> None:
         for proc in reversed(list(self.processes.values())):
             proc.stop()
+
+
+class Supervisor:
+    """Keeps the portal up when one of its processes dies (`make run`): the
+    dead process is started again after a pause that doubles at each death in
+    a row (BACKOFF), and is back to the shortest pause once it has stayed up
+    STABLE_AFTER seconds. Every step is said, in French, to the operator.
+    `check()` is called in a loop from the main thread (processes started from
+    another thread would die with it, see _die_with_parent)."""
+
+    BACKOFF = (1, 2, 4, 8, 16, 30, 60)
+    STABLE_AFTER = 60.0
+
+    def __init__(self, cluster: Cluster, say=print, now=time.monotonic):
+        self.cluster, self.say, self.now = cluster, say, now
+        self.deaths: dict[str, int] = {}
+        self.restart_at: dict[str, float] = {}
+        self.started_at: dict[str, float] = {}
+        self.announced_ready: set[str] = set()
+
+    def check(self) -> None:
+        now = self.now()
+        for name, proc in self.cluster.processes.items():
+            if proc.running:
+                if name in self.started_at and name not in self.announced_ready and proc.ready:
+                    self.announced_ready.add(name)
+                    self.say(f"{name} est de nouveau prêt.")
+                if now - self.started_at.get(name, now) >= self.STABLE_AFTER:
+                    self.deaths.pop(name, None)
+                continue
+            if name not in self.restart_at:
+                deaths = self.deaths.get(name, 0)
+                delay = self.BACKOFF[min(deaths, len(self.BACKOFF) - 1)]
+                self.deaths[name] = deaths + 1
+                self.restart_at[name] = now + delay
+                self.say(f"{name} s'est arrêté (code {proc.popen.returncode}) ; redémarrage dans {delay} s. "
+                         f"Journal : {proc.log_path}")
+            elif now >= self.restart_at[name]:
+                del self.restart_at[name]
+                self.announced_ready.discard(name)
+                proc.start()
+                self.started_at[name] = now
+                self.say(f"{name} redémarré (pid {proc.popen.pid}).")

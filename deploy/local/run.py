@@ -3,7 +3,8 @@
 Migrates each deployed service's SQLite database under var/, starts every
 deployed service as its own process and the gateway under gunicorn, creates
 the demo académie on first run, prints the address to open, and stops
-everything on Ctrl-C.
+everything on Ctrl-C. A process that dies meanwhile is started again, after a
+pause that grows if it keeps dying, and the rest of the portal keeps serving.
 """
 import os
 import signal
@@ -15,7 +16,7 @@ from common.config import ROOT, database_url, var_dir
 from common.db import upgrade
 from common.deployment import deployed_services
 from tools import demo
-from tools.cluster import Cluster, StartError
+from tools.cluster import Cluster, StartError, Supervisor
 
 PORT = int(os.environ.get("SCOLARITE_PORT", "8000"))
 
@@ -66,11 +67,11 @@ def main() -> int:
         print(f"  Journaux : {var / 'logs'}/")
         print("  Ctrl-C pour tout arrêter.")
         print(flush=True)
+        # A process that dies is started again (with a backoff); the others
+        # keep serving meanwhile (tools/cluster.Supervisor).
+        supervisor = Supervisor(cluster, say=lambda line: print(line, flush=True))
         while not stopping:
-            for name, proc in cluster.processes.items():
-                if not proc.running:
-                    print(f"{name} s'est arrêté (code {proc.popen.returncode}) ; voir {proc.log_path}")
-                    stopping = True
+            supervisor.check()
             time.sleep(0.5)
     except StartError as exc:
         print(f"Démarrage impossible : {exc}", file=sys.stderr)

@@ -110,6 +110,8 @@ class MailerService:
                 else:
                     rows.append(refused)
         self.group_commit.write(self.db, rows)
+        log.info("mail_requested from %s: %d message(s) recorded (%s)", source, len(rows),
+                 ", ".join(sorted({row["kind"] for row in rows})))
         self.new_mail.ring()
 
     @work_handler("accounts", MAIL_REQUESTED)
