@@ -16,6 +16,7 @@ from common import db as common_db
 from common.config import var_dir
 from common.db import Database
 from common.messaging import rpc, work_dispatcher, work_handler
+from common.rpc_client import ServiceRpc
 
 if os.environ.get("PROBE_BLOCKING_PSYCOPG2") == "1":
     # The tests' counter-proof: psycopg2 as it is without a green wait
@@ -67,6 +68,17 @@ class ProbeService:
 
 class ProbeWorker:
     name = "msg_worker"
+
+    # A service calling another through the platform's client (common.rpc_client.ServiceRpc).
+    probe = ServiceRpc("msg_probe", timeout=1)
+
+    @rpc
+    def ask_slow(self, seconds):
+        """Asks msg_probe.slow; says how it ended instead of raising."""
+        try:
+            return {"answer": self.probe.slow(seconds=seconds)}
+        except Exception as exc:  # reported to the test, by design
+            return {"error": type(exc).__name__}
 
     @work_handler("msg_probe", "job")
     def handle_job(self, payload):
