@@ -3,7 +3,7 @@ from flask import flash, g, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
-from common.errors import Forbidden, NotDeployed, NotFound, NotOpen, OutcomeUnknown, Unavailable
+from common.errors import CommandInProgress, Forbidden, NotDeployed, NotFound, NotOpen, OutcomeUnknown, Unavailable
 
 
 def _page(title: str, message: str, status: int):
@@ -37,6 +37,7 @@ def register(app):
         app.logger.info("service not deployed: %s", exc)
         return not_found(None)
 
+    @app.errorhandler(CommandInProgress)
     @app.errorhandler(OutcomeUnknown)
     def outcome_unknown(exc):
         # The request went out and may have been carried out: never say that

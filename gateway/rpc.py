@@ -28,7 +28,7 @@ import uuid
 from flask import current_app, g, has_request_context, request, session
 
 from common.deployment import REQUIRED
-from common.errors import NoAnswer, NotDeployed, OutcomeUnknown, Unavailable
+from common.errors import CommandInProgress, NoAnswer, NotDeployed, OutcomeUnknown, Unavailable
 from common.rpc_client import Pending, RpcClient
 
 _local = threading.local()
@@ -99,12 +99,16 @@ def call(service: str, method: str, **kwargs):
         try:
             result = rpc.call(service, method, context=_context(), idempotency_key=key,
                               timeout=REASK_TIMEOUT, **kwargs)
-        except Unavailable as exc:
-            session[PENDING] = {**session.get(PENDING, {}), slot: {"digest": digest, "key": key}}
+        except (Unavailable, CommandInProgress) as exc:
+            _remember(slot, digest, key)
             raise OutcomeUnknown(f"{slot}: {exc}") from exc
         except Exception:
             _forget(slot)
             raise
+    except CommandInProgress as exc:
+        # Asked again while the first call has not answered yet: still unknown.
+        _remember(slot, digest, key)
+        raise OutcomeUnknown(f"{slot}: {exc}") from exc
     except Unavailable:
         # Not sent, or the service not reachable: an earlier attempt kept in
         # the session may still have run; its key stays for the next one.
@@ -115,6 +119,12 @@ def call(service: str, method: str, **kwargs):
         raise
     _forget(slot)
     return result
+
+
+def _remember(slot: str, digest: str, key: str) -> None:
+    """The form's call whose outcome is unknown: sent again with the same
+    input, it re-asks with this key."""
+    session[PENDING] = {**session.get(PENDING, {}), slot: {"digest": digest, "key": key}}
 
 
 def _forget(slot: str) -> None:
