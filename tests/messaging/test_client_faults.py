@@ -1,7 +1,10 @@
 """The RPC client's own faults, with the probe services as real processes:
 a request too large, a channel error, heartbeats, and a service's call to
 another service bounded by a timeout (Nameko's RpcProxy waits forever)."""
+import socket
 import subprocess
+import threading
+import time
 import uuid
 
 import pytest
@@ -56,3 +59,61 @@ def test_a_services_call_to_another_service_gives_up_after_its_timeout(probes):
     assert client.call("msg_worker", "ask_slow", seconds=0) == {"answer": 0}
     # msg_probe takes 5 s; msg_worker's client waits 1 s, then the worker goes on.
     assert client.call("msg_worker", "ask_slow", seconds=5) == {"error": "NoAnswer"}
+
+
+class PathDropper:
+    """A TCP relay to the broker whose existing connections can be dropped the
+    way a dead network path drops them: what is sent vanishes, nothing is
+    closed, no error comes back. New connections are relayed normally."""
+
+    def __init__(self, target=("127.0.0.1", 5672)):
+        self.target = target
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.dropped: set[int] = set()
+        self.swallowed = 0  # bytes the client sent into a dropped connection
+        self.connections = 0
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            client, _ = self.listener.accept()
+            upstream = socket.create_connection(self.target)
+            self.connections += 1
+            number = self.connections
+            threading.Thread(target=self._relay, args=(client, upstream, number, True), daemon=True).start()
+            threading.Thread(target=self._relay, args=(upstream, client, number, False), daemon=True).start()
+
+    def _relay(self, source, sink, number, from_client):
+        try:
+            while data := source.recv(65536):
+                if number in self.dropped:
+                    if from_client:
+                        self.swallowed += len(data)
+                else:
+                    sink.sendall(data)
+        except OSError:
+            pass
+
+    def drop_existing(self):
+        self.dropped.update(range(1, self.connections + 1))
+        self.swallowed = 0
+
+
+def test_a_dropped_path_is_noticed_by_heartbeats_before_a_request_is_lost_in_it(broker, probes):
+    probes.start("msg_probe")
+    path = PathDropper()
+    uri = broker.amqp_uri.replace("127.0.0.1:5672", f"127.0.0.1:{path.port}")
+    client = RpcClient(uri, timeout=20, client_name="test", heartbeat=1)
+    try:
+        assert client.call("msg_probe", "echo", value="avant") == "avant"
+        path.drop_existing()
+        # The broker's heartbeats stop arriving; two heartbeats and a half pass.
+        time.sleep(3)
+        assert client.call("msg_probe", "echo", value="après") == "après"
+        # The request went out on a new connection: none of it into the dead path,
+        # only the client's own heartbeat frames (8 bytes each; a request is hundreds).
+        assert path.connections == 2
+        assert path.swallowed < 100
+    finally:
+        client.close()
