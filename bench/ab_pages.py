@@ -104,9 +104,12 @@ def main(argv=None) -> int:
             for label, (_proc, user, paths) in sides.items():
                 for path in paths.values():
                     user.get(path)
-        for _ in range(args.requests):
+        for round_ in range(args.requests):
+            # Each side goes first every other round: neither always follows the other.
+            order = ("A", "B") if round_ % 2 == 0 else ("B", "A")
             for page in ("home", "notes", "compte"):
-                for label, (_proc, user, paths) in sides.items():
+                for label in order:
+                    _proc, user, paths = sides[label]
                     times[label][page].append(server_ms(user.get(paths[page])))
     finally:
         for proc, *_ in sides.values():
