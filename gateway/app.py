@@ -3,23 +3,16 @@ import os
 import secrets
 import time
 import uuid
-from datetime import date
 from pathlib import Path
 
 from flask import Flask, g, request
-from flask_babel import Babel
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
-from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from common import config as common_config
 from common.clock import Clock
 from common.deployment import deployed_services, feature_services
-
-csrf = CSRFProtect()
-limiter = Limiter(key_func=get_remote_address, default_limits=[])
-babel = Babel()
+from gateway import areas, assets, errors, filters
+from gateway.extensions import babel, csrf, limiter
 
 
 def _secret_key() -> str:
@@ -82,12 +75,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     limiter.init_app(app)
     babel.init_app(app, locale_selector=lambda: "fr")
 
-    @app.template_filter("frdate")
-    def frdate(value):
-        """ISO date (as it crosses the wire) -> jj/mm/aaaa."""
-        if not value:
-            return ""
-        return date.fromisoformat(str(value)[:10]).strftime("%d/%m/%Y")
+    filters.register(app)
 
     @app.before_request
     def _request_id():
@@ -102,28 +90,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         response.headers["X-Request-Id"] = g.get("request_id", "")
         return response
 
-    from gateway import admin, assets, auth, compte, errors, home, pages
-
     app.register_blueprint(assets.bp)
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(home.bp)
-    app.register_blueprint(compte.bp)
-    app.register_blueprint(pages.bp)
-    app.register_blueprint(admin.bp)
-    from gateway import admin_letters, admin_staff
-
-    app.register_blueprint(admin_letters.bp)
-    app.register_blueprint(admin_staff.bp)
-    from gateway import admin_notes, notes
-
-    app.register_blueprint(notes.bp)
-    app.register_blueprint(admin_notes.bp)
-    from gateway import admin_mail
-
-    app.register_blueprint(admin_mail.bp)
-    if app.config["DEV_MODE"]:
-        from gateway import devmail
-
-        app.register_blueprint(devmail.bp)
+    areas.register(app)
     errors.register(app)
     return app
