@@ -70,6 +70,7 @@ def make_app(monkeypatch, tmp_path):
     """create_app with the deployed services given (default: the repository's
     deploy file), no broker, CSRF off (a test client posts forms)."""
     monkeypatch.setenv("SCOLARITE_VAR_DIR", str(tmp_path))
+    monkeypatch.setenv("SCOLARITE_SECRET_KEY", "cle-de-test")
 
     def make(services=None, **config):
         services = services if services is not None else deployed_services()

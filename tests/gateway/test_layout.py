@@ -1,6 +1,7 @@
 """The gateway knows the services only through the contract package: no module
 under gateway/ imports services/ or tools/, and the gateway process does not
-load them."""
+load them, nor the development mail catcher's SMTP server (a development
+requirement only)."""
 import ast
 import os
 import subprocess
@@ -29,7 +30,7 @@ def test_no_gateway_module_imports_a_service_or_a_tool():
 
 def test_the_gateway_process_loads_nothing_from_services_or_tools(tmp_path):
     code = ("import sys\nfrom gateway.app import create_app\ncreate_app()\n"
-            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('services', 'tools')))")
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('services', 'tools', 'aiosmtpd')))")
     env = {**os.environ, "PYTHONPATH": str(ROOT), "SCOLARITE_VAR_DIR": str(tmp_path), "SCOLARITE_DEV": "1"}
     out = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True,
                          timeout=60, check=True)

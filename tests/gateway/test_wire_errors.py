@@ -39,7 +39,8 @@ print(json.dumps(sorted(registry)))
 
 
 def run(code, tmp_path):
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "SCOLARITE_VAR_DIR": str(tmp_path)}
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "SCOLARITE_VAR_DIR": str(tmp_path),
+           "SCOLARITE_SECRET_KEY": "cle-de-test"}
     out = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True,
                          timeout=120, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
