@@ -38,7 +38,7 @@ from sqlalchemy import Column, Index, MetaData, String, Table, Text, delete, eve
 from sqlalchemy.exc import IntegrityError
 
 from common.db import UtcDateTime
-from common.errors import CommandInProgress, ServiceError
+from contract.errors import CommandInProgress, ServiceError
 from common.messaging import idempotency_key
 
 RETENTION = timedelta(days=1)

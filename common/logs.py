@@ -51,7 +51,7 @@ class ExpectedRefusalFilter(logging.Filter):
     says which call refused what."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        from common.errors import ServiceError
+        from contract.errors import ServiceError
 
         exc = record.exc_info[1] if record.exc_info else None
         if isinstance(exc, ServiceError):

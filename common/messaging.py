@@ -22,15 +22,17 @@ from urllib.parse import unquote, urlparse
 import amqp
 import kombu.serialization
 from amqp.exceptions import AMQPError
+from kombu import Exchange, Queue
 from eventlet.semaphore import Semaphore
 from nameko.amqp.publish import Publisher as AmqpPublisher
 from nameko.constants import (
     AMQP_SSL_CONFIG_KEY, AMQP_URI_CONFIG_KEY, DEFAULT_HEARTBEAT, DEFAULT_TRANSPORT_OPTIONS, HEARTBEAT_CONFIG_KEY,
     LOGIN_METHOD_CONFIG_KEY,
 )
-from nameko.events import BROADCAST, SERVICE_POOL, EventDispatcher, event_handler
-from nameko.exceptions import IncorrectSignature, UnserializableValueError, serialize
+from nameko.events import BROADCAST, SERVICE_POOL, EventDispatcher, EventHandler, event_handler
+from nameko.exceptions import ContainerBeingKilled, IncorrectSignature, UnserializableValueError, serialize
 from nameko.extensions import DependencyProvider, SharedExtension
+from nameko.messaging import Consumer
 from nameko.rpc import Rpc as NamekoRpc
 from nameko.rpc import RpcConsumer, get_rpc_exchange
 
@@ -239,6 +241,80 @@ class _OwnOptionsPublisher(AmqpPublisher):
 class _Dispatcher(EventDispatcher):
     publisher_cls = _OwnOptionsPublisher
 
+    def get_message_headers(self, worker_ctx):
+        """The worker's call context, as Nameko sends it with an event, less
+        the idempotency key (it belongs to the call, not to what the call
+        causes), and with a correlation id even for a worker no request
+        started (a timer: its call id, as common.messaging.CallContext logs)."""
+        headers = super().get_message_headers(worker_ctx)
+        headers.pop(f"{self.header_prefix}.idempotency_key", None)
+        headers.setdefault(f"{self.header_prefix}.correlation_id", worker_ctx.call_id)
+        return headers
+
+
+# Work events that one service consumes from every other, whoever sends them:
+# event type -> the route's exchange. Accounts keeps every service's news, the
+# mailer sends every service's mail, and neither names the senders: a sender
+# publishes to the route's exchange with the routing key "<sender>.<event
+# type>", and the consumer's one durable queue is bound to it for every key.
+ROUTES = {"news": "scolarite.news", "mail_requested": "scolarite.mail"}
+
+
+def route_exchange(event_type: str) -> Exchange:
+    return Exchange(ROUTES[event_type], type="topic", durable=True, auto_delete=False)
+
+
+class _RoutedDispatcher(_Dispatcher):
+    """A work dispatcher that sends the routes' event types to their route."""
+
+    def setup(self):
+        self.declare.extend(route_exchange(event_type) for event_type in ROUTES)
+        super().setup()
+
+    def get_dependency(self, worker_ctx):
+        extra_headers = self.get_message_headers(worker_ctx)
+        sender = self.container.service_name
+
+        def dispatch(event_type, event_data):
+            if event_type in ROUTES:
+                exchange, routing_key = route_exchange(event_type), f"{sender}.{event_type}"
+            else:
+                exchange, routing_key = self.exchange, event_type
+            self.publisher.publish(event_data, exchange=exchange, routing_key=routing_key,
+                                   extra_headers=extra_headers)
+
+        return dispatch
+
+
+class _RouteHandler(EventHandler):
+    """The consumer's end of a route: one durable queue per consuming service,
+    shared by its instances, bound to the route for every sender. The handler
+    gets the sender's name as `sender` (from the routing key, which only the
+    sender's dispatcher sets)."""
+
+    def __init__(self, event_type, **kwargs):
+        super().__init__("*", event_type, handler_type=SERVICE_POOL, reliable_delivery=True,
+                         requeue_on_error=True, **kwargs)
+
+    def setup(self):
+        self.queue = Queue(f"route-{self.event_type}--{self.container.service_name}.{self.method_name}",
+                           exchange=route_exchange(self.event_type), routing_key=f"*.{self.event_type}",
+                           durable=True, auto_delete=False, exclusive=False)
+        Consumer.setup(self)
+
+    def handle_message(self, body, message):
+        sender = message.delivery_info["routing_key"].rsplit(".", 1)[0]
+        handle_result = partial(self.handle_result, message)
+        try:
+            self.container.spawn_worker(self, (body,), {"sender": sender},
+                                        context_data=self.unpack_message_headers(message),
+                                        handle_result=handle_result)
+        except ContainerBeingKilled:
+            self.queue_consumer.requeue_message(message)
+
+
+route_handler = _RouteHandler.decorator
+
 
 def work_dispatcher() -> EventDispatcher:
     """For events that carry work a person is waiting for: persistent and
@@ -246,7 +322,7 @@ def work_dispatcher() -> EventDispatcher:
     service has never started on this broker) raises
     nameko.amqp.publish.UndeliverableMessage in the dispatching worker instead
     of being dropped."""
-    return _Dispatcher(delivery_mode=PERSISTENT, use_confirms=True, mandatory=True)
+    return _RoutedDispatcher(delivery_mode=PERSISTENT, use_confirms=True, mandatory=True)
 
 
 def notice_dispatcher() -> EventDispatcher:

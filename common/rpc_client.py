@@ -39,7 +39,7 @@ from nameko.constants import AMQP_URI_CONFIG_KEY
 from nameko.exceptions import deserialize
 from nameko.extensions import DependencyProvider
 
-from common.errors import ChannelRefused, MessageTooLarge, NoAnswer, NotDeployed, NotSent
+from contract.errors import ChannelRefused, MessageTooLarge, NoAnswer, NotDeployed, NotSent
 from common.messaging import CONNECTION_ERRORS as _CONNECTION_ERRORS
 from common.messaging import RPC_EXCHANGE, TRANSIENT, connection_params  # noqa: F401 (re-exported)
 

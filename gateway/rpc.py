@@ -28,7 +28,7 @@ import uuid
 from flask import current_app, g, has_request_context, request, session
 
 from common.deployment import REQUIRED
-from common.errors import CommandInProgress, NoAnswer, NotDeployed, OutcomeUnknown, Unavailable
+from contract.errors import CommandInProgress, NoAnswer, NotDeployed, OutcomeUnknown, Unavailable
 from common.rpc_client import Pending, RpcClient
 
 _local = threading.local()

@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 
-from common.errors import ChannelRefused, MessageTooLarge
+from contract.errors import ChannelRefused, MessageTooLarge
 from common.rpc_client import RpcClient
 from tests.messaging.support import Broker, rabbitmqctl_json
 

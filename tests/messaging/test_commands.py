@@ -9,7 +9,7 @@ import pytest
 from nameko.testing.services import worker_factory
 from sqlalchemy import func, insert, select
 
-from common.errors import CommandInProgress, ValidationError
+from contract.errors import CommandInProgress, ValidationError
 from common.idempotency import RETENTION, _hash, records
 from common.messaging import idempotency_key
 from services.accounts.models import Account
