@@ -18,6 +18,7 @@ class FakeRpc:
     def __init__(self):
         self.answers = {}
         self.calls = []
+        self.keys = []  # the idempotency key of each call that had one, in order
 
     def _answer(self, service, method, kwargs):
         self.calls.append((service, method, kwargs))
@@ -29,10 +30,12 @@ class FakeRpc:
             raise answer
         return answer(**kwargs) if callable(answer) else answer
 
-    def call(self, service, method, context=None, **kwargs):
+    def call(self, service, method, context=None, idempotency_key=None, timeout=None, **kwargs):
+        if idempotency_key is not None:
+            self.keys.append(idempotency_key)
         return self._answer(service, method, kwargs)
 
-    def call_async(self, service, method, timeout=None, context=None, **kwargs):
+    def call_async(self, service, method, timeout=None, context=None, idempotency_key=None, **kwargs):
         try:
             return ("value", self._answer(service, method, kwargs))
         except Exception as exc:
