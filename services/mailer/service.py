@@ -127,6 +127,11 @@ class MailerService:
         """Enrollment receipts; the collège told that a family declined its lycée."""
         self._record_event("inscription", payload)
 
+    @work_handler("vie_scolaire", MAIL_REQUESTED)
+    def mail_requested_by_vie_scolaire(self, payload):
+        """Online justifications of absences accepted or refused."""
+        self._record_event("vie_scolaire", payload)
+
     # -- sending --------------------------------------------------------
     @timer(interval=POLL_SECONDS, eager=True)
     def deliver_due(self):

@@ -1,0 +1,175 @@
+"""The data of the families' vie scolaire page and of the school's
+administration pages. A family's page runs a fixed number of SQL statements
+whatever the number of events (the child's events in one query, their
+justifications in one more); the publication rule filters them in Python
+(`publication.publication_instant`), so it is written once."""
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from common.clock import PARIS, school_year
+from services.vie_scolaire.counting import ALERT_THRESHOLD, DEFAULT_BOUNDARY, half_days
+from services.vie_scolaire.models import (ABSENCE, EN_ATTENTE, MESURE, PUNITION, REFUSEE, RETARD, SANCTION,
+                                          SANCTIONS, EleveClasse, EtablissementSettings, Evenement, Justification,
+                                          Motif, Periode, TypePunition)
+from services.vie_scolaire.publication import SHOWN, publication_instant
+
+KIND_ORDER = (ABSENCE, RETARD, PUNITION, SANCTION, MESURE)
+
+
+def boundary(db: Session, uai: str) -> time:
+    settings = db.get(EtablissementSettings, uai)
+    return settings.heure_demi_journee if settings else DEFAULT_BOUNDARY
+
+
+def periods_for(db: Session, uai: str, eleve_id: int, year: int) -> list[dict]:
+    """The periods of the student's class this school year: the class's own
+    calendar, else the establishment's default one, else the whole year."""
+    row = db.get(EleveClasse, eleve_id)
+    classe = row.classe if row is not None and row.etablissement_uai == uai else ""
+    rows = list(db.scalars(select(Periode).where(
+        Periode.etablissement_uai == uai, Periode.annee_scolaire == year, Periode.classe.in_({classe, ""}))
+        .order_by(Periode.numero)))
+    own = [p for p in rows if p.classe == classe] or [p for p in rows if p.classe == ""]
+    if not own:
+        return [{"numero": 1, "libelle": "Année scolaire", "debut": date(year, 9, 1), "fin": date(year + 1, 8, 31)}]
+    return [{"numero": p.numero, "libelle": p.libelle, "debut": p.debut, "fin": p.fin} for p in own]
+
+
+def period_index(periods: list[dict], day: date) -> int:
+    """The period a day belongs to; a day between two periods (holidays)
+    belongs to the one before, a day before the first to the first."""
+    index = 0
+    for i, period in enumerate(periods):
+        if period["debut"] <= day:
+            index = i
+    return index
+
+
+def justification_state(event: Evenement, latest: Justification | None) -> dict:
+    if event.justifiee:
+        return {"etat": "justifiee", "libelle": "Justifiée"}
+    if latest is not None and latest.etat == EN_ATTENTE:
+        return {"etat": "en_attente", "libelle": "Justification en attente"}
+    if latest is not None and latest.etat == REFUSEE:
+        return {"etat": "refusee", "libelle": "Justification refusée", "raison": latest.raison_refus}
+    return {"etat": "non_justifiee", "libelle": "Non justifiée"}
+
+
+def may_justify(child: dict) -> bool:
+    """A guardian, or an adult student; never a minor student (issue 15)."""
+    return child["viewer_role"] == "responsable" or bool(child["eleve_majeur"])
+
+
+def _latest_justifications(db: Session, event_ids: list[int]) -> dict[int, Justification]:
+    latest: dict[int, Justification] = {}
+    if event_ids:
+        for j in db.scalars(select(Justification).where(Justification.evenement_id.in_(event_ids))
+                            .order_by(Justification.id)):
+            latest[j.evenement_id] = j
+    return latest
+
+
+def _codes(db: Session, model, uai: str) -> dict:
+    return {row.code: row for row in db.scalars(select(model).where(model.etablissement_uai == uai))}
+
+
+def family_page(db: Session, child: dict, now: datetime, since: datetime | None) -> dict:
+    uai, today = child["etablissement_uai"], now.astimezone(PARIS).date()
+    year = school_year(today)
+    split = boundary(db, uai)
+    periods = periods_for(db, uai, child["eleve_id"], year)
+    for period in periods:
+        period.update(courante=False, evenements={kind: [] for kind in KIND_ORDER},
+                      totaux={"demi_journees": 0, "demi_journees_non_justifiees": 0, "retards": 0,
+                              "retards_non_justifies": 0})
+    periods[period_index(periods, today)]["courante"] = True
+    events = []
+    for event in db.scalars(select(Evenement).where(
+            Evenement.eleve_id == child["eleve_id"], Evenement.etablissement_uai == uai,
+            Evenement.annee_scolaire == year, Evenement.annule.is_(False), Evenement.nature.in_(SHOWN))):
+        instant = publication_instant(event.nature, event.saisie_le, event.publiable_en_ligne,
+                                      event.famille_avisee, event.drapeau_le, event.annule)
+        if instant is not None and instant <= now:
+            events.append((event, instant))
+    events.sort(key=lambda item: (item[0].debut, item[0].id), reverse=True)
+    latest = _latest_justifications(db, [e.id for e, _instant in events if e.nature == ABSENCE])
+    motifs = _codes(db, Motif, uai)
+    punitions = _codes(db, TypePunition, uai) if any(e.nature == PUNITION for e, _ in events) else {}
+    can_justify = may_justify(child)
+    for event, instant in events:
+        start = event.debut.astimezone(PARIS)
+        period = periods[period_index(periods, start.date())]
+        line = {"id": event.id, "nature": event.nature, "debut": start, "nouveau": since is None or instant > since,
+                "detail": event.detail}
+        if event.nature in (ABSENCE, RETARD):
+            motif = motifs.get(event.motif_code)
+            line["motif"] = motif.libelle if motif else None
+            line["justification"] = justification_state(event, latest.get(event.id))
+        if event.nature == ABSENCE:
+            touched = half_days(event.debut, event.fin, split)
+            line.update(fin=event.fin.astimezone(PARIS), demi_journees=len(touched),
+                        peut_justifier=can_justify and line["justification"]["etat"] in ("non_justifiee", "refusee"))
+            for day, _moment in touched:
+                totals = periods[period_index(periods, day)]["totaux"]
+                totals["demi_journees"] += 1
+                totals["demi_journees_non_justifiees"] += not event.justifiee
+        elif event.nature == RETARD:
+            line["minutes"] = event.minutes
+            period["totaux"]["retards"] += 1
+            period["totaux"]["retards_non_justifies"] += not event.justifiee
+        elif event.nature == PUNITION:
+            kind = punitions.get(event.type_code)
+            line["type"] = kind.libelle if kind else event.type_code
+        elif event.nature == SANCTION:
+            rule = SANCTIONS[event.type_code]
+            line.update(type=rule["libelle"], duree=event.duree, unite=rule.get("unite"), sursis=event.sursis)
+        period["evenements"][event.nature].append(line)
+    return {
+        "annee_scolaire": year,
+        "periodes": periods,
+        "peut_justifier": can_justify,
+        "motifs_parents": [{"code": m.code, "libelle": m.libelle}
+                           for m in sorted(motifs.values(), key=lambda m: m.libelle) if m.parents],
+    }
+
+
+def month_bounds(year: int, month: int) -> tuple[date, date]:
+    first = date(year, month, 1)
+    following = date(year + (month == 12), month % 12 + 1, 1)
+    return first, following - timedelta(days=1)
+
+
+def alerts(db: Session, uai: str, year: int, month: int) -> list[dict]:
+    """The students with ALERT_THRESHOLD unjustified half-days or more in the
+    month (art. L131-8), every absence the school entered counting, published
+    or not; most half-days first."""
+    first, last = month_bounds(year, month)
+    split = boundary(db, uai)
+    start = datetime.combine(first, time(0), tzinfo=PARIS)
+    end = datetime.combine(last + timedelta(days=1), time(0), tzinfo=PARIS)
+    counts: dict[int, int] = {}
+    for eleve_id, debut, fin in db.execute(select(Evenement.eleve_id, Evenement.debut, Evenement.fin).where(
+            Evenement.etablissement_uai == uai, Evenement.nature == ABSENCE, Evenement.annule.is_(False),
+            Evenement.justifiee.is_(False), Evenement.debut < end, Evenement.fin > start)):
+        n = sum(1 for day, _moment in half_days(debut, fin, split) if first <= day <= last)
+        counts[eleve_id] = counts.get(eleve_id, 0) + n
+    out = [{"eleve_id": eleve_id, "demi_journees": n} for eleve_id, n in counts.items() if n >= ALERT_THRESHOLD]
+    return sorted(out, key=lambda a: (-a["demi_journees"], a["eleve_id"]))
+
+
+def pending(db: Session, uai: str) -> list[dict]:
+    """The justifications waiting for the school's answer, oldest first."""
+    motifs = _codes(db, Motif, uai)
+    rows = db.execute(select(Justification, Evenement).join(Evenement, Justification.evenement_id == Evenement.id)
+                      .where(Justification.etablissement_uai == uai, Justification.etat == EN_ATTENTE)
+                      .order_by(Justification.deposee_le, Justification.id))
+    return [{
+        "id": j.id, "eleve_id": j.eleve_id, "eleve_prenom": j.auteur["eleve_prenom"],
+        "eleve_nom": j.auteur["eleve_nom"], "auteur": f"{j.auteur['prenom']} {j.auteur['nom']}",
+        "debut": e.debut.astimezone(PARIS), "fin": e.fin.astimezone(PARIS),
+        "motif": motifs[j.motif_code].libelle if j.motif_code in motifs else j.motif_code,
+        "commentaire": j.commentaire, "document_nom": j.document_nom, "deposee_le": j.deposee_le,
+    } for j, e in rows]
+
