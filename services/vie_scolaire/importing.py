@@ -161,7 +161,8 @@ def import_periodes(db: Session, uai: str, rows) -> dict:
             messages.add(line, "une période ne peut pas s'étendre sur deux années scolaires.", "fin")
         by_class.setdefault(data["classe"], []).append((line, data))
     for classe, periods in by_class.items():
-        name = f"la classe {classe}" if classe else "le calendrier par défaut"
+        name, of_name = (f"la classe {classe}", f"de la classe {classe}") if classe else (
+            "le calendrier par défaut", "du calendrier par défaut")
         periods.sort(key=lambda item: item[1]["numero"])
         numbers = [data["numero"] for _line_no, data in periods]
         if numbers not in ([1, 2], [1, 2, 3]):
@@ -169,10 +170,10 @@ def import_periodes(db: Session, uai: str, rows) -> dict:
                                         f"le fichier donne {', '.join(map(str, numbers))}.", "numero")
         years = {data["annee_scolaire"] for _line_no, data in periods}
         if len(years) > 1:
-            messages.add(periods[0][0], f"les périodes de {name} ne sont pas dans la même année scolaire.", "debut")
+            messages.add(periods[0][0], f"les périodes {of_name} ne sont pas dans la même année scolaire.", "debut")
         for (_l1, before), (line, after) in zip(periods, periods[1:]):
             if after["debut"] <= before["fin"]:
-                messages.add(line, f"la période {after['numero']} de {name} commence avant la fin de la "
+                messages.add(line, f"la période {after['numero']} {of_name} commence avant la fin de la "
                                    f"période {before['numero']}.", "debut")
     messages.raise_if_any()
     replaced = 0
@@ -255,8 +256,11 @@ def import_evenements(db: Session, uai: str, rows, eleves: dict[str, dict], now:
     for index, raw in enumerate(rows):
         row = _clean(raw)
         line = _line(row, index)
+        ref = str(row.get("ref", ""))
+        if ref and ref in seen:
+            messages.add(line, f"l'évènement {ref} figure déjà à la ligne {seen[ref]}.", "ref")
+        seen.setdefault(ref, line)
         if row.get("annulation") is not None:
-            ref = str(row.get("ref", ""))
             if str(row["annulation"]).strip().lower() != "erreur de saisie":
                 messages.add(line, "seule la valeur « erreur de saisie » est admise.", "annulation")
             elif not ref:
@@ -281,10 +285,6 @@ def import_evenements(db: Session, uai: str, rows, eleves: dict[str, dict], now:
             ok = False
         if ok:
             entries.append((line, data))
-    for line, ref in cancels + [(line, data["ref"]) for line, data in entries]:
-        if ref in seen:
-            messages.add(line, f"l'évènement {ref} figure déjà à la ligne {seen[ref]}.", "ref")
-        seen.setdefault(ref, line)
     refs = [ref for _line_no, ref in cancels] + [data["ref"] for _line_no, data in entries]
     existing = {e.ref: e for e in db.scalars(
         select(Evenement).where(Evenement.etablissement_uai == uai, Evenement.ref.in_(refs)))}
