@@ -185,7 +185,8 @@ class AuteurSchema(Schema):
     """Who justifies, as the gateway knows them from the session: the answer is
     mailed to this address."""
 
-    email = fields.String(required=True)
+    # An adult student may have given no address: the answer is then only on the page.
+    email = fields.String(required=True, allow_none=True)
     prenom = fields.String(required=True)
     nom = fields.String(required=True)
     eleve_prenom = fields.String(required=True)

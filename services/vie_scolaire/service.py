@@ -222,10 +222,11 @@ class VieScolaireService(FeatureContract):
                 document_type = documents.content_type(document)
             except documents.DocumentRefused as exc:
                 errors["document"] = [str(exc)]
-        try:
-            who["email"] = normalize_address(who["email"])
-        except ValueError as exc:
-            errors["email"] = [str(exc)]
+        if who["email"] is not None:
+            try:
+                who["email"] = normalize_address(who["email"])
+            except ValueError as exc:
+                errors["email"] = [str(exc)]
         if errors:
             raise ValidationError(errors)
         self.db.add(Justification(
@@ -280,6 +281,8 @@ class VieScolaireService(FeatureContract):
 
     def _decision_mail(self, j: Justification, event: Evenement, now: datetime) -> list[dict]:
         who = j.auteur
+        if not who["email"]:
+            return []
         context = {"prenom": who["prenom"], "nom": who["nom"], "eleve_prenom": who["eleve_prenom"],
                    "eleve_nom": who["eleve_nom"], "etablissement_nom": who["etablissement_nom"],
                    "absence": describe_absence(event), "date_demande": j.deposee_le.isoformat()}

@@ -177,3 +177,13 @@ def test_nothing_is_reachable_while_the_service_is_closed(school):
     assert school.menus([child()]) == [{"eleve_id": 1, "menu": None}]
     school.set_opening(UAI, True, account_id=1)
     assert school.menus([child()])[0]["menu"] == {"label": "Vie scolaire", "path": "/vie-scolaire/", "order": 30}
+
+
+def test_an_adult_student_without_an_address_reads_the_answer_on_the_page_only(school):
+    adult = child(role="eleve", majeur=True)
+    line_id = _line(school)["id"]
+    school.justify(adult, line_id, {"motif": "MAL"}, {**AUTEUR, "email": None})
+    [pending] = school.pending_justifications(UAI)
+    school.decide_justification(UAI, pending["id"], {"accepter": True}, 42)
+    assert _sent(school) == []
+    assert _line(school, role="eleve", majeur=True)["justification"]["etat"] == "justifiee"
