@@ -21,6 +21,8 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 # their blueprint is registered: (endpoint, label, service that must be deployed).
 EXTRA_PAGES = [
     ("admin_notes.settings", _l("Notes : mode de publication"), "notes"),
+    ("admin_vie_scolaire.justifications", _l("Vie scolaire : justifications en attente"), "vie_scolaire"),
+    ("admin_vie_scolaire.alerts", _l("Vie scolaire : absentéisme"), "vie_scolaire"),
     ("admin_letters.letters", _l("Notifications des comptes (lettres)"), "accounts"),
     ("admin_mail.messages", _l("Courriels envoyés"), "mailer"),
 ]

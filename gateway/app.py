@@ -118,6 +118,10 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     app.register_blueprint(notes.bp)
     app.register_blueprint(admin_notes.bp)
+    from gateway import admin_vie_scolaire, vie_scolaire
+
+    app.register_blueprint(vie_scolaire.bp)
+    app.register_blueprint(admin_vie_scolaire.bp)
     from gateway import admin_mail
 
     app.register_blueprint(admin_mail.bp)

@@ -25,7 +25,7 @@ def decode(contenu: str) -> bytes:
     except (binascii.Error, ValueError):
         raise DocumentRefused("Le document n'a pas pu être lu.") from None
     if len(data) > MAX_BYTES:
-        raise DocumentRefused(f"Le document dépasse la taille maximale de {MAX_BYTES // (1024 * 1024)} Mo.")
+        raise DocumentRefused(f"Le document dépasse la taille maximale de {MAX_BYTES // (1024 * 1024)}\u00a0Mo.")
     if not data:
         raise DocumentRefused("Le document est vide.")
     return data

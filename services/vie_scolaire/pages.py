@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from common.clock import PARIS, school_year
 from services.vie_scolaire.counting import ALERT_THRESHOLD, DEFAULT_BOUNDARY, half_days
+from services.vie_scolaire.documents import MAX_BYTES
 from services.vie_scolaire.models import (ABSENCE, EN_ATTENTE, MESURE, PUNITION, REFUSEE, RETARD, SANCTION,
                                           SANCTIONS, EleveClasse, EtablissementSettings, Evenement, Justification,
                                           Motif, Periode, TypePunition)
@@ -130,6 +131,7 @@ def family_page(db: Session, child: dict, now: datetime, since: datetime | None)
         "annee_scolaire": year,
         "periodes": periods,
         "peut_justifier": can_justify,
+        "document_max_octets": MAX_BYTES,
         "motifs_parents": [{"code": m.code, "libelle": m.libelle}
                            for m in sorted(motifs.values(), key=lambda m: m.libelle) if m.parents],
     }

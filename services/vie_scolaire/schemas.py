@@ -208,7 +208,7 @@ class DecisionSchema(Schema):
     @validates_schema
     def _reason_when_refused(self, data, **kwargs):
         if not data["accepter"] and not (data.get("raison") or "").strip():
-            raise ValidationError("Indiquez la raison du refus : la famille la lira.", "raison")
+            raise ValidationError("Indiquez la raison du refus\u00a0: la famille la lira.", "raison")
 
 
 # -- what the pages receive ----------------------------------------------------
@@ -262,6 +262,7 @@ class FamilyPageSchema(Schema):
     annee_scolaire = fields.Integer()
     periodes = fields.List(fields.Nested(PeriodSchema))
     peut_justifier = fields.Boolean()
+    document_max_octets = fields.Integer()
     motifs_parents = fields.List(fields.Nested(CodeLabelSchema))
 
 

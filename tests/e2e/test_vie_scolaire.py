@@ -1,21 +1,27 @@
-"""Issue 15 across real processes: the vie scolaire service, accounts and the
-mailer on RabbitMQ, each with its own database. Events come in through the
-documented files and the import CLI's code path, are shown at J+1 by their
-flags as the clock moves, a guardian's online justification is accepted and
-another refused and both mails are read back from the local catcher; the demo
-gives the stories their term."""
+"""Issue 15 across real processes: the vie scolaire service, accounts, the
+mailer and the gateway on RabbitMQ, each with its own database. Events come in
+through the documented files and the import CLI's code path, are shown at J+1
+by their flags as the clock moves, a guardian's online justification is
+accepted and another refused and both mails are read back from the local
+catcher; over HTTP, a guardian reads the page and justifies with a document,
+staff answer it, nobody reaches another family's pages; the demo gives the
+stories their term."""
+import io
+import re
 import subprocess
 import sys
 import time
 import uuid
 from datetime import datetime
+from html import unescape
 
 import pytest
 
 from common.clock import PARIS
 from common.config import ROOT
 from tests.fixtures import Platform
-from tests.helpers import family_payload
+from tests.e2e.test_notes import activate
+from tests.helpers import family_payload, letters_by_name, text_of
 from tools import demo
 from tools.import_vie_scolaire import import_files
 
@@ -31,7 +37,7 @@ EVENTS_HEADER = "ref;eleve;nature;debut;fin;minutes;motif;type;duree;sursis;deta
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def cluster(request, vhosts, databases, tmp_path_factory):
     p = Platform(vhosts, databases, request.param, tmp_path_factory.mktemp(f"viesco-{request.param}"), SERVICES)
-    p.start(SERVICES, gateway=False)
+    p.start(SERVICES)
     p.clock.move_to(TUESDAY)
     yield p
     p.stop()
@@ -84,8 +90,11 @@ def school(cluster, tmp_path_factory):
     report = import_files(rpc, uai, files, demi_journee="12:00")
     assert report["evenements"] == {"crees": 5, "corriges": 0, "inchanges": 0, "annules": 0}
     rpc.call("vie_scolaire", "set_opening", uai=uai, is_open=True, account_id=None)
+    letters = letters_by_name(rpc.call("accounts", "issue_letters", uai=uai))
+    staff = rpc.call("accounts", "create_staff_account", payload={
+        "role": "staff", "etablissement_uai": uai, "fonction": "secretariat", "nom": "CPE", "prenom": "Anne"})
     rpc.close()
-    return {"uai": uai, "ids": ids, "tmp": tmp}
+    return {"uai": uai, "ids": ids, "tmp": tmp, "letters": letters, "staff": staff}
 
 
 def test_a_refused_file_lists_its_lines_and_imports_nothing(cluster, school):
@@ -167,3 +176,109 @@ def test_the_demo_gives_the_stories_their_term(cluster, tmp_path_factory):
     assert [p["libelle"] for p in lucas["periodes"]] == ["1er semestre", "2e semestre"]
     assert lucas["peut_justifier"] is True
     assert {"eleve_id": lycee["3002"], "demi_journees": 4} in alerts["eleves"]
+
+
+def _csrf(html: str) -> dict:
+    """Every CSRF field of the page's forms, by name (a page may hold several forms)."""
+    return {name: unescape(value) for name, value in re.findall(r'name="([\w-]*csrf_token)"[^>]*value="([^"]+)"', html)}
+
+
+def _pdf() -> bytes:
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("helvetica", size=12)
+    pdf.cell(text="Certificat medical")
+    return bytes(pdf.output())
+
+
+def test_over_http_a_guardian_justifies_with_a_document_and_staff_accept(cluster, school):
+    uai, lea = school["uai"], school["ids"]["102"]
+    rpc = cluster.rpc()
+    try:
+        rpc.call("vie_scolaire", "import_evenements", uai=uai, rows=[
+            {"ref": "L1", "eleve": "102", "nature": "absence", "debut": "03/11/2026 14:00", "fin": "03/11/2026 17:00",
+             "publiable_en_ligne": "oui", "saisie_le": "03/11/2026 18:00"},
+            {"ref": "L2", "eleve": "102", "nature": "retard", "debut": "04/11/2026 08:10", "minutes": "10",
+             "publiable_en_ligne": "oui", "saisie_le": "04/11/2026 18:00"}])
+    finally:
+        rpc.close()
+    claire = activate(cluster, school["letters"]["Claire MARTIN"], "2014-01-02")
+    home = claire.get(f"/eleve/{lea}/")
+    assert "Vie scolaire" in text_of(home.text)
+    assert "1 nouvelle demi-journée d'absence" in text_of(home.text)
+    page = claire.get(f"/eleve/{lea}/vie-scolaire/")
+    assert page.status_code == 200
+    text = text_of(page.text)
+    assert "Vie scolaire de Léa MARTIN" in text
+    assert "1 demi-journée d'absence, dont 1 non justifiée" in text and "1 retard, dont 1 non justifié" in text
+    assert "le 03/11/2026 de 14 h 00 à 17 h 00" in text
+    assert "14\u00a0h\u00a000" in page.text  # never broken across two lines
+    link = re.search(r'href="(/eleve/\d+/vie-scolaire/absence/(\d+)/justifier)"', page.text)
+    path, absence_id = link.group(1), int(link.group(2))
+
+    # A text file is refused beside its field; the comment typed is still there.
+    form = claire.get(path)
+    refused = claire.http.post(cluster.base_url + path, timeout=30, data={
+        "csrf_token": _csrf(form.text)["csrf_token"], "motif": "MAL", "commentaire": "Fièvre et toux"},
+        files={"document": ("mot.txt", b"Elle etait malade.", "text/plain")})
+    assert refused.status_code == 200
+    assert "Le document doit être un PDF ou une image (JPEG ou PNG)." in text_of(refused.text)
+    assert "Fièvre et toux" in refused.text
+    sent = claire.http.post(cluster.base_url + path, timeout=30, data={
+        "csrf_token": _csrf(refused.text)["csrf_token"], "motif": "MAL", "commentaire": "Fièvre et toux"},
+        files={"document": ("certificat.pdf", _pdf(), "application/pdf")})
+    assert "Votre justification est transmise à l'établissement." in text_of(sent.text)
+    assert "Justification en attente" in text_of(sent.text)
+
+    staff = activate(cluster, school["staff"])
+    admin = staff.get(f"/admin/etablissement/{uai}/vie-scolaire/justifications")
+    assert admin.status_code == 200
+    text = text_of(admin.text)
+    assert "Léa MARTIN" in text and "Fièvre et toux" in text and "Transmise par Claire MARTIN" in text
+    jid = int(re.search(r'id="justification-(\d+)"', admin.text).group(1))
+    doc = staff.get(f"/admin/etablissement/{uai}/vie-scolaire/justifications/{jid}/document")
+    assert doc.headers["Content-Type"] == "application/pdf" and doc.content.startswith(b"%PDF-")
+    # A refusal needs a reason: the form comes back with the message beside the field.
+    tokens = _csrf(admin.text)
+    no_reason = staff.http.post(admin.url, timeout=30, data={
+        "justification": jid, f"j{jid}-csrf_token": tokens[f"j{jid}-csrf_token"], f"j{jid}-decision": "refuser"})
+    assert "Indiquez la raison du refus : la famille la lira." in text_of(no_reason.text)
+    accepted = staff.http.post(admin.url, timeout=30, data={
+        "justification": jid, f"j{jid}-csrf_token": _csrf(no_reason.text)[f"j{jid}-csrf_token"],
+        f"j{jid}-decision": "accepter"})
+    assert "Justification acceptée" in text_of(accepted.text)
+    mail = wait_for_mail(cluster, school["letters"]["Claire MARTIN"]["identifiant"] + "@example.org",
+                         "justification d'absence acceptée")
+    assert "Léa MARTIN" in mail["subject"] and "le 03/11/2026 de 14 h 00 à 17 h 00" in mail["text"]
+    page = claire.get(f"/eleve/{lea}/vie-scolaire/")
+    assert "1 demi-journée d'absence, dont 0 non justifiée" in text_of(page.text)
+    assert f'data-evenement="{absence_id}"' in page.text and 'data-etat="justifiee"' in page.text
+
+
+def test_over_http_nobody_reaches_another_familys_pages_and_a_minor_cannot_justify(cluster, school):
+    uai, hugo = school["uai"], school["ids"]["101"]
+    paul = activate(cluster, school["letters"]["Paul DURAND"], "2013-06-30")
+    hugo_user = activate(cluster, school["letters"]["Hugo MARTIN"], "2012-04-04")
+    page = hugo_user.get(f"/eleve/{hugo}/vie-scolaire/")
+    assert page.status_code == 200 and "Les absences sont justifiées par les responsables" in text_of(page.text)
+    absence_id = int(re.search(r'data-evenement="(\d+)"', page.text).group(1))
+    justify = f"/eleve/{hugo}/vie-scolaire/absence/{absence_id}/justifier"
+    minor = hugo_user.get(justify)
+    assert minor.status_code == 403 and "justifiées par ses responsables" in text_of(minor.text)
+    assert hugo_user.http.post(cluster.base_url + justify, timeout=30, data={
+        "csrf_token": _csrf(page.text)["csrf_token"], "motif": "MAL"}).status_code == 403
+
+    own_page = paul.get("/")
+    token = _csrf(own_page.text)["csrf_token"]
+    for path in (f"/eleve/{hugo}/vie-scolaire/", f"/eleve/{hugo}/vie-scolaire/?periode=2", justify):
+        assert paul.get(path).status_code == 404
+    assert paul.http.post(cluster.base_url + justify, timeout=30,
+                          data={"csrf_token": token, "motif": "MAL"}).status_code == 404
+    # Families never reach the school's pages; nor does a family reach a document.
+    for path in (f"/admin/etablissement/{uai}/vie-scolaire/justifications",
+                 f"/admin/etablissement/{uai}/vie-scolaire/alertes",
+                 f"/admin/etablissement/{uai}/vie-scolaire/justifications/1/document"):
+        assert paul.get(path).status_code == 404
+        assert hugo_user.get(path).status_code == 404

@@ -100,7 +100,7 @@ def test_the_school_refuses_with_a_reason_the_family_reads_and_may_try_again(sch
     [pending] = school.pending_justifications(UAI)
     with pytest.raises(ValidationError) as exc:
         school.decide_justification(UAI, pending["id"], {"accepter": False, "raison": "  "}, 42)
-    assert exc.value.errors == {"raison": ["Indiquez la raison du refus : la famille la lira."]}
+    assert exc.value.errors == {"raison": ["Indiquez la raison du refus\u00a0: la famille la lira."]}
     school.decide_justification(UAI, pending["id"], {"accepter": False, "raison": "Certificat illisible"}, 42)
     line = _line(school)
     assert line["justification"] == {"etat": "refusee", "libelle": "Justification refusée",
@@ -146,7 +146,7 @@ def test_nobody_reaches_another_familys_or_an_unpublished_event(school, vs_db):
     ({"nom": "faux.pdf", "contenu": b64(b"%PDF-1.4\nrien de plus")}, "Ce PDF est illisible ou endommagé."),
     ({"nom": "anim.gif", "contenu": b64(gif_bytes())}, documents.REFUSED),
     ({"nom": "gros.pdf", "contenu": b64(b"%PDF-" + b"0" * documents.MAX_BYTES)},
-     "Le document dépasse la taille maximale de 5 Mo."),
+     "Le document dépasse la taille maximale de 5\u00a0Mo."),
     ({"nom": "x.pdf", "contenu": "pas du base64 !"}, "Le document n'a pas pu être lu."),
 ])
 def test_a_bad_document_is_refused_and_nothing_is_recorded(school, vs_db, document, message):
