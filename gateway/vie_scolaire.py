@@ -10,7 +10,6 @@ from flask import Blueprint, abort, current_app, flash, g, redirect, render_temp
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
-from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms import SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
@@ -24,10 +23,6 @@ from gateway.session import child_or_404, login_required
 from services.vie_scolaire import exceptions as _vie_scolaire_exceptions  # noqa: F401
 
 bp = Blueprint("vie_scolaire", __name__, url_prefix="/eleve/<int:eleve_id>/vie-scolaire")
-
-# A body larger than this is not read at all (the service's own limit on the
-# document is smaller, and says so beside the field).
-MAX_BODY = 20 * 1024 * 1024
 
 
 @bp.app_template_filter("jour_fr")
@@ -100,7 +95,8 @@ def _absence(data: dict, evenement_id: int) -> dict | None:
 
 def _read_document(form: JustificationForm, limit: int):
     """{"nom", "contenu"} for the service, or None; at most `limit` + 1 bytes
-    read (the service refuses anything larger, with its message)."""
+    read (the service refuses anything larger, with its message; the size of
+    a whole request is bounded by the gateway's own settings)."""
     upload = form.document.data
     if upload is None or not getattr(upload, "filename", ""):
         return None
@@ -118,20 +114,9 @@ def justify(eleve_id, evenement_id):
     line = _absence(data, evenement_id)
     if line is None:
         abort(404)
-    too_large = False
-    if request.method == "POST":
-        request.max_content_length = MAX_BODY
-        try:
-            request.form
-        except RequestEntityTooLarge:
-            too_large = True
-    form = JustificationForm() if not too_large else JustificationForm(formdata=None)
+    form = JustificationForm()
     form.motif.choices = [("", _("Choisissez un motif"))] + [(m["code"], m["libelle"]) for m in data["motifs_parents"]]
     context = {**common, "data": data, "line": line, "form": form}
-    if too_large:
-        form.document.errors = [_("Le document dépasse la taille maximale de %(mo)d\u00a0Mo.",
-                                  mo=data["document_max_octets"] // (1024 * 1024))]
-        return render_template("vie_scolaire/justifier.html", **context), 413
     if not (data["peut_justifier"] and line["peut_justifier"]):
         return render_template("vie_scolaire/justifier.html", **context), 403 if not data["peut_justifier"] else 200
     if form.validate_on_submit():

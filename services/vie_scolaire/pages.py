@@ -48,13 +48,15 @@ def period_index(periods: list[dict], day: date) -> int:
     return index
 
 
-def justification_state(event: Evenement, latest: Justification | None) -> dict:
-    if event.justifiee:
+def justification_state(justifiee: bool, latest: tuple | None) -> dict:
+    """An absence's state for its family; `latest`: (etat, raison_refus) of
+    its latest online justification, if any."""
+    if justifiee:
         return {"etat": "justifiee", "libelle": "Justifiée"}
-    if latest is not None and latest.etat == EN_ATTENTE:
+    if latest is not None and latest[0] == EN_ATTENTE:
         return {"etat": "en_attente", "libelle": "Justification en attente"}
-    if latest is not None and latest.etat == REFUSEE:
-        return {"etat": "refusee", "libelle": "Justification refusée", "raison": latest.raison_refus}
+    if latest is not None and latest[0] == REFUSEE:
+        return {"etat": "refusee", "libelle": "Justification refusée", "raison": latest[1]}
     return {"etat": "non_justifiee", "libelle": "Non justifiée"}
 
 
@@ -63,20 +65,38 @@ def may_justify(child: dict) -> bool:
     return child["viewer_role"] == "responsable" or bool(child["eleve_majeur"])
 
 
-def _latest_justifications(db: Session, event_ids: list[int]) -> dict[int, Justification]:
-    latest: dict[int, Justification] = {}
+def latest_justifications(db: Session, event_ids: list[int]) -> dict[int, tuple]:
+    """{evenement_id: (etat, raison_refus)} of each event's latest justification."""
+    latest: dict[int, tuple] = {}
     if event_ids:
-        for j in db.scalars(select(Justification).where(Justification.evenement_id.in_(event_ids))
-                            .order_by(Justification.id)):
-            latest[j.evenement_id] = j
+        for evenement_id, etat, raison in db.connection().execute(
+                select(Justification.evenement_id, Justification.etat, Justification.raison_refus)
+                .where(Justification.evenement_id.in_(event_ids)).order_by(Justification.id)):
+            latest[evenement_id] = (etat, raison)
     return latest
 
 
-def _codes(db: Session, model, uai: str) -> dict:
-    return {row.code: row for row in db.scalars(select(model).where(model.etablissement_uai == uai))}
+def _codes(db: Session, model, uai: str) -> dict[str, tuple]:
+    """{code: (libelle, parents or None)} of the school's motifs or punishments."""
+    parents = model.parents if model is Motif else None
+    return {code: (libelle, flag) for code, libelle, flag in db.connection().execute(
+        select(model.code, model.libelle, parents if parents is not None else model.id)
+        .where(model.etablissement_uai == uai))}
+
+
+def _iso(instant: datetime) -> str:
+    return instant.astimezone(PARIS).isoformat()
+
+
+EVENT_COLUMNS = (Evenement.id, Evenement.nature, Evenement.debut, Evenement.fin, Evenement.minutes,
+                 Evenement.motif_code, Evenement.type_code, Evenement.duree, Evenement.sursis, Evenement.detail,
+                 Evenement.justifiee, Evenement.publiable_en_ligne, Evenement.famille_avisee, Evenement.drapeau_le,
+                 Evenement.saisie_le)
 
 
 def family_page(db: Session, child: dict, now: datetime, since: datetime | None) -> dict:
+    """What the family page shows, JSON-ready (instants as ISO strings in
+    French time, dates as aaaa-mm-jj)."""
     uai, today = child["etablissement_uai"], now.astimezone(PARIS).date()
     year = school_year(today)
     split = boundary(db, uai)
@@ -87,30 +107,29 @@ def family_page(db: Session, child: dict, now: datetime, since: datetime | None)
                               "retards_non_justifies": 0})
     periods[period_index(periods, today)]["courante"] = True
     events = []
-    for event in db.scalars(select(Evenement).where(
+    for row in db.connection().execute(select(*EVENT_COLUMNS).where(
             Evenement.eleve_id == child["eleve_id"], Evenement.etablissement_uai == uai,
             Evenement.annee_scolaire == year, Evenement.annule.is_(False), Evenement.nature.in_(SHOWN))):
-        instant = publication_instant(event.nature, event.saisie_le, event.publiable_en_ligne,
-                                      event.famille_avisee, event.drapeau_le, event.annule)
+        instant = publication_instant(row.nature, row.saisie_le, row.publiable_en_ligne, row.famille_avisee,
+                                      row.drapeau_le, False)
         if instant is not None and instant <= now:
-            events.append((event, instant))
+            events.append((row, instant))
     events.sort(key=lambda item: (item[0].debut, item[0].id), reverse=True)
-    latest = _latest_justifications(db, [e.id for e, _instant in events if e.nature == ABSENCE])
+    latest = latest_justifications(db, [e.id for e, _instant in events if e.nature == ABSENCE])
     motifs = _codes(db, Motif, uai)
-    punitions = _codes(db, TypePunition, uai) if any(e.nature == PUNITION for e, _ in events) else {}
+    punitions = _codes(db, TypePunition, uai)
     can_justify = may_justify(child)
     for event, instant in events:
         start = event.debut.astimezone(PARIS)
         period = periods[period_index(periods, start.date())]
-        line = {"id": event.id, "nature": event.nature, "debut": start, "nouveau": since is None or instant > since,
-                "detail": event.detail}
+        line = {"id": event.id, "nature": event.nature, "debut": start.isoformat(),
+                "nouveau": since is None or instant > since, "detail": event.detail}
         if event.nature in (ABSENCE, RETARD):
-            motif = motifs.get(event.motif_code)
-            line["motif"] = motif.libelle if motif else None
-            line["justification"] = justification_state(event, latest.get(event.id))
+            line["motif"] = motifs[event.motif_code][0] if event.motif_code in motifs else None
+            line["justification"] = justification_state(event.justifiee, latest.get(event.id))
         if event.nature == ABSENCE:
             touched = half_days(event.debut, event.fin, split)
-            line.update(fin=event.fin.astimezone(PARIS), demi_journees=len(touched),
+            line.update(fin=_iso(event.fin), demi_journees=len(touched),
                         peut_justifier=can_justify and line["justification"]["etat"] in ("non_justifiee", "refusee"))
             for day, _moment in touched:
                 totals = periods[period_index(periods, day)]["totaux"]
@@ -121,19 +140,20 @@ def family_page(db: Session, child: dict, now: datetime, since: datetime | None)
             period["totaux"]["retards"] += 1
             period["totaux"]["retards_non_justifies"] += not event.justifiee
         elif event.nature == PUNITION:
-            kind = punitions.get(event.type_code)
-            line["type"] = kind.libelle if kind else event.type_code
+            line["type"] = punitions[event.type_code][0] if event.type_code in punitions else event.type_code
         elif event.nature == SANCTION:
             rule = SANCTIONS[event.type_code]
             line.update(type=rule["libelle"], duree=event.duree, unite=rule.get("unite"), sursis=event.sursis)
         period["evenements"][event.nature].append(line)
+    for period in periods:
+        period["debut"], period["fin"] = period["debut"].isoformat(), period["fin"].isoformat()
     return {
         "annee_scolaire": year,
         "periodes": periods,
         "peut_justifier": can_justify,
         "document_max_octets": MAX_BYTES,
-        "motifs_parents": [{"code": m.code, "libelle": m.libelle}
-                           for m in sorted(motifs.values(), key=lambda m: m.libelle) if m.parents],
+        "motifs_parents": [{"code": code, "libelle": libelle}
+                           for code, (libelle, parents) in sorted(motifs.items(), key=lambda m: m[1][0]) if parents],
     }
 
 
@@ -163,15 +183,14 @@ def alerts(db: Session, uai: str, year: int, month: int) -> list[dict]:
 
 def pending(db: Session, uai: str) -> list[dict]:
     """The justifications waiting for the school's answer, oldest first."""
-    motifs = _codes(db, Motif, uai)
+    motifs = {code: libelle for code, (libelle, _parents) in _codes(db, Motif, uai).items()}
     rows = db.execute(select(Justification, Evenement).join(Evenement, Justification.evenement_id == Evenement.id)
                       .where(Justification.etablissement_uai == uai, Justification.etat == EN_ATTENTE)
                       .order_by(Justification.deposee_le, Justification.id))
     return [{
         "id": j.id, "eleve_id": j.eleve_id, "eleve_prenom": j.auteur["eleve_prenom"],
         "eleve_nom": j.auteur["eleve_nom"], "auteur": f"{j.auteur['prenom']} {j.auteur['nom']}",
-        "debut": e.debut.astimezone(PARIS), "fin": e.fin.astimezone(PARIS),
-        "motif": motifs[j.motif_code].libelle if j.motif_code in motifs else j.motif_code,
-        "commentaire": j.commentaire, "document_nom": j.document_nom, "deposee_le": j.deposee_le,
+        "debut": _iso(e.debut), "fin": _iso(e.fin), "motif": motifs.get(j.motif_code, j.motif_code),
+        "commentaire": j.commentaire, "document_nom": j.document_nom, "deposee_le": _iso(j.deposee_le),
     } for j, e in rows]
 

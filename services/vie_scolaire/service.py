@@ -29,8 +29,8 @@ from services.vie_scolaire.exceptions import VieScolaireClosed
 from services.vie_scolaire.models import (ABSENCE, ACCEPTEE, EN_ATTENTE, REFUSEE, EtablissementSettings,
                                           Evenement, Justification, Motif, Opening, TypePunition)
 from services.vie_scolaire.publication import is_visible
-from services.vie_scolaire.schemas import (UAI, AuteurSchema, DecisionSchema, FamilyPageSchema,
-                                           JustificationSchema, PendingSchema, SettingsSchema)
+from services.vie_scolaire.schemas import (UAI, AuteurSchema, DecisionSchema, JustificationSchema,
+                                           SettingsSchema)
 
 
 def _since(value) -> datetime | None:
@@ -182,7 +182,7 @@ class VieScolaireService(FeatureContract):
         this viewer may justify, and the motifs a family may pick. Raises
         VieScolaireClosed when the establishment has not opened the service."""
         context = self._open_child(child)
-        return FamilyPageSchema().dump(pages.family_page(self.db, context, self.clock.now(), _since(since)))
+        return pages.family_page(self.db, context, self.clock.now(), _since(since))
 
     @rpc
     def justify(self, child, evenement_id, form, auteur):
@@ -206,8 +206,8 @@ class VieScolaireService(FeatureContract):
         data = load_or_raise(JustificationSchema(), form if isinstance(form, dict) else {})
         who = load_or_raise(AuteurSchema(), auteur if isinstance(auteur, dict) else {})
         errors = {}
-        latest = pages._latest_justifications(self.db, [event.id]).get(event.id)
-        state = pages.justification_state(event, latest)["etat"]
+        latest = pages.latest_justifications(self.db, [event.id]).get(event.id)
+        state = pages.justification_state(event.justifiee, latest)["etat"]
         if state not in ("non_justifiee", "refusee"):
             errors["_"] = ["Cette absence est déjà justifiée ou sa justification attend la réponse de "
                            "l'établissement."]
@@ -242,7 +242,7 @@ class VieScolaireService(FeatureContract):
     def pending_justifications(self, uai):
         """Administration pages, after checking the viewer administers `uai`:
         the justifications waiting for an answer, oldest first."""
-        return PendingSchema(many=True).dump(pages.pending(self.db, _check_uai(uai)))
+        return pages.pending(self.db, _check_uai(uai))
 
     @rpc
     def justification_document(self, uai, justification_id):

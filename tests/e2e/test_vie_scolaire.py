@@ -6,7 +6,6 @@ accepted and another refused and both mails are read back from the local
 catcher; over HTTP, a guardian reads the page and justifies with a document,
 staff answer it, nobody reaches another family's pages; the demo gives the
 stories their term."""
-import io
 import re
 import subprocess
 import sys
