@@ -1,10 +1,6 @@
-"""Errors of the vie scolaire service, each saying what the caller can do."""
-from nameko.exceptions import deserialize_to_instance
+"""The vie scolaire service's wire errors live in contract/vie_scolaire.py,
+where the gateway reads them too; this module keeps the service's usual import
+path."""
+from contract.vie_scolaire import VieScolaireClosed
 
-from common.errors import NotOpen
-
-
-@deserialize_to_instance
-class VieScolaireClosed(NotOpen):
-    """The establishment has not opened the vie scolaire service for this
-    school year: families get a page saying so, never data."""
+__all__ = ["VieScolaireClosed"]
