@@ -252,7 +252,7 @@ def test_over_http_a_guardian_justifies_with_a_document_and_staff_accept(cluster
                          "justification d'absence acceptée")
     assert "Léa MARTIN" in mail["subject"] and "le 03/11/2026 de 14 h 00 à 17 h 00" in mail["text"]
     page = claire.get(f"/eleve/{lea}/vie-scolaire/")
-    assert "1 demi-journée d'absence, dont 0 non justifiée" in text_of(page.text)
+    assert "1 demi-journée d'absence, justifiée" in text_of(page.text)
     assert f'data-evenement="{absence_id}"' in page.text and 'data-etat="justifiee"' in page.text
 
 
