@@ -94,9 +94,12 @@ EVENT_COLUMNS = (Evenement.id, Evenement.nature, Evenement.debut, Evenement.fin,
                  Evenement.saisie_le)
 
 
-def family_page(db: Session, child: dict, now: datetime, since: datetime | None) -> dict:
+def family_page(db: Session, child: dict, now: datetime, since: datetime | None,
+                periode: int | str | None = None) -> dict:
     """What the family page shows, JSON-ready (instants as ISO strings in
-    French time, dates as aaaa-mm-jj)."""
+    French time, dates as aaaa-mm-jj). `periode`: the number of the one period
+    whose lines are wanted, or "courante"; None: every period's. The totals
+    are always every period's."""
     uai, today = child["etablissement_uai"], now.astimezone(PARIS).date()
     year = school_year(today)
     split = boundary(db, uai)
@@ -105,7 +108,13 @@ def family_page(db: Session, child: dict, now: datetime, since: datetime | None)
         period.update(courante=False, evenements={kind: [] for kind in KIND_ORDER},
                       totaux={"demi_journees": 0, "demi_journees_non_justifiees": 0, "retards": 0,
                               "retards_non_justifies": 0})
-    periods[period_index(periods, today)]["courante"] = True
+    current = period_index(periods, today)
+    periods[current]["courante"] = True
+    shown = None
+    if periode == "courante":
+        shown = current
+    elif periode is not None:
+        shown = next((i for i, p in enumerate(periods) if p["numero"] == periode), current)
     events = []
     for row in db.connection().execute(select(*EVENT_COLUMNS).where(
             Evenement.eleve_id == child["eleve_id"], Evenement.etablissement_uai == uai,
@@ -121,24 +130,29 @@ def family_page(db: Session, child: dict, now: datetime, since: datetime | None)
     can_justify = may_justify(child)
     for event, instant in events:
         start = event.debut.astimezone(PARIS)
-        period = periods[period_index(periods, start.date())]
+        index = period_index(periods, start.date())
+        period = periods[index]
+        # Every period's totals; a long absence's half-days go to the period of each day.
+        touched = half_days(event.debut, event.fin, split) if event.nature == ABSENCE else []
+        for day, _moment in touched:
+            totals = periods[period_index(periods, day)]["totaux"]
+            totals["demi_journees"] += 1
+            totals["demi_journees_non_justifiees"] += not event.justifiee
+        if event.nature == RETARD:
+            period["totaux"]["retards"] += 1
+            period["totaux"]["retards_non_justifies"] += not event.justifiee
+        if shown is not None and index != shown:
+            continue
         line = {"id": event.id, "nature": event.nature, "debut": start.isoformat(),
                 "nouveau": since is None or instant > since, "detail": event.detail}
         if event.nature in (ABSENCE, RETARD):
             line["motif"] = motifs[event.motif_code][0] if event.motif_code in motifs else None
             line["justification"] = justification_state(event.justifiee, latest.get(event.id))
         if event.nature == ABSENCE:
-            touched = half_days(event.debut, event.fin, split)
             line.update(fin=_iso(event.fin), demi_journees=len(touched),
                         peut_justifier=can_justify and line["justification"]["etat"] in ("non_justifiee", "refusee"))
-            for day, _moment in touched:
-                totals = periods[period_index(periods, day)]["totaux"]
-                totals["demi_journees"] += 1
-                totals["demi_journees_non_justifiees"] += not event.justifiee
         elif event.nature == RETARD:
             line["minutes"] = event.minutes
-            period["totaux"]["retards"] += 1
-            period["totaux"]["retards_non_justifies"] += not event.justifiee
         elif event.nature == PUNITION:
             line["type"] = punitions[event.type_code][0] if event.type_code in punitions else event.type_code
         elif event.nature == SANCTION:
@@ -150,6 +164,7 @@ def family_page(db: Session, child: dict, now: datetime, since: datetime | None)
     return {
         "annee_scolaire": year,
         "periodes": periods,
+        "periode_affichee": periods[shown]["numero"] if shown is not None else None,
         "peut_justifier": can_justify,
         "document_max_octets": MAX_BYTES,
         "motifs_parents": [{"code": code, "libelle": libelle}

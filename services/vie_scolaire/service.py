@@ -172,17 +172,21 @@ class VieScolaireService(FeatureContract):
         return context
 
     @rpc
-    def page(self, child, since=None):
+    def page(self, child, since=None, periode=None):
         """Gateway, the vie scolaire page of a child: this school year by
         period of the child's class (trimesters or semesters), each with its
         published events by kind, most recent first (date, duration or
         half-days, motif, justification state; `nouveau` when published after
         `since`, the viewer's previous connection), and its totals (half-days
         absent, of which unjustified; retards, of which unjustified); whether
-        this viewer may justify, and the motifs a family may pick. Raises
+        this viewer may justify, and the motifs a family may pick. With
+        `periode` (a period's number, or "courante"), only that period's
+        events are listed (`periode_affichee`), the totals still all. Raises
         VieScolaireClosed when the establishment has not opened the service."""
         context = self._open_child(child)
-        return pages.family_page(self.db, context, self.clock.now(), _since(since))
+        if not (periode is None or periode == "courante" or (isinstance(periode, int) and not isinstance(periode, bool))):
+            raise ValidationError({"periode": ["Numéro de période ou « courante » attendu."]})
+        return pages.family_page(self.db, context, self.clock.now(), _since(since), periode)
 
     @rpc
     def justify(self, child, evenement_id, form, auteur):

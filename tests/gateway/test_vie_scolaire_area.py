@@ -23,7 +23,7 @@ def page_data(**overrides):
                   "fin": "2026-11-09T17:00:00+01:00", "nouveau": True, "detail": None, "motif": None,
                   "justification": {"etat": "non_justifiee", "libelle": "Non justifiée"}, "demi_journees": 2,
                   "peut_justifier": True}], "retard": [], "punition": [], "sanction": [], "mesure": []}}
-    return {"annee_scolaire": 2026, "periodes": [period], "peut_justifier": True,
+    return {"annee_scolaire": 2026, "periodes": [period], "periode_affichee": 1, "peut_justifier": True,
             "document_max_octets": 5 * 1024 * 1024, "motifs_parents": [{"code": "MAL", "libelle": "Maladie"}],
             **overrides}
 
@@ -42,13 +42,14 @@ def client(make_app, fake_rpc, watch):
 
 def test_the_childs_page_lays_out_the_services_answer(client, fake_rpc):
     log_in(client, fake_rpc, responsable(child(HUGO, "Hugo")))
-    fake_rpc.answers[("vie_scolaire", "page")] = lambda child, since: page_data()
+    fake_rpc.answers[("vie_scolaire", "page")] = lambda child, since, periode: page_data()
     page = client.get(f"/eleve/{HUGO}/vie-scolaire/")
     assert page.status_code == 200
     assert "2 demi-journées d'absence, dont 2 non justifiées" in text_of(page.text)
-    assert f"/eleve/{HUGO}/vie-scolaire/absence/41/justifier" in page.text
+    assert f"/eleve/{HUGO}/vie-scolaire/absence/41/justifier?periode=1" in page.text
     [asked] = fake_rpc.called("vie_scolaire", "page")
     assert asked["child"]["eleve_id"] == HUGO and asked["child"]["viewer_role"] == "responsable"
+    assert asked["periode"] == "courante"
 
 
 @pytest.mark.parametrize("method, url", [

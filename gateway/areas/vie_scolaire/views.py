@@ -29,9 +29,11 @@ class JustificationForm(Form):
 
 
 def _page_data(current):
-    """The service's page for this child, or a French page saying why not."""
+    """The service's page for this child, listing the period asked for in the
+    address (the current one by default), or a French page saying why not."""
     pending = rpc.call_async("vie_scolaire", "page", child=child_context(g.viewer, current),
-                             since=g.viewer.get("previous_login_at"))
+                             since=g.viewer.get("previous_login_at"),
+                             periode=request.args.get("periode", type=int) or "courante")
     menu = compose_menus(g.viewer)[current["eleve_id"]]
     common = {"child": current, "menu": menu}
     try:
@@ -56,9 +58,7 @@ def page(eleve_id):
     common, data, refusal = _page_data(current)
     if refusal is not None:
         return refusal
-    periods = data["periodes"]
-    chosen = request.args.get("periode", type=int)
-    shown = next((p for p in periods if p["numero"] == chosen), None) or next(p for p in periods if p["courante"])
+    shown = next(p for p in data["periodes"] if p["numero"] == data["periode_affichee"])
     return render_template("vie_scolaire/page.html", **common, data=data, period=shown)
 
 
@@ -113,5 +113,5 @@ def justify(eleve_id, evenement_id):
         else:
             flash(_("Votre justification est transmise à l'établissement. Vous recevrez sa réponse par courriel."),
                   "success")
-            return redirect(url_for("vie_scolaire.page", eleve_id=eleve_id))
+            return redirect(url_for("vie_scolaire.page", eleve_id=eleve_id, periode=data["periode_affichee"]))
     return render_template("vie_scolaire/justifier.html", **context)

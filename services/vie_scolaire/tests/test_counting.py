@@ -114,3 +114,23 @@ def test_the_boundary_setting_changes_the_count(vs, clock):
     assert _periods(vs)[0]["totaux"]["demi_journees"] == 1
     (_name, payload), _ = vs.news_events.call_args
     assert [i["weight"] for i in payload["items"]] == [1]
+
+
+def test_one_period_listed_with_every_periods_totals(vs, clock):
+    clock.move_to(paris(2026, 12, 10, 9, 0))
+    setup_school(vs)
+    vs.import_evenements(UAI, [
+        absence("A1", debut="27/11/2026 08:00", fin="01/12/2026 17:00", saisie_le="26/11/2026 18:00"),
+        event("R1", "retard", debut="02/12/2026 08:10", minutes="10", publiable_en_ligne="oui",
+              saisie_le="02/12/2026 18:00")])
+    everything = vs.page(child())
+    current = vs.page(child(), periode="courante")
+    first = vs.page(child(), periode=1)
+    assert (everything["periode_affichee"], current["periode_affichee"], first["periode_affichee"]) == (None, 2, 1)
+    for page in (everything, current, first):
+        assert [p["totaux"]["demi_journees"] for p in page["periodes"]] == [4, 2, 0]
+        assert [p["totaux"]["retards"] for p in page["periodes"]] == [0, 1, 0]
+    assert [len(p["evenements"]["absence"]) + len(p["evenements"]["retard"]) for p in current["periodes"]] == [0, 1, 0]
+    assert [len(p["evenements"]["absence"]) + len(p["evenements"]["retard"]) for p in first["periodes"]] == [1, 0, 0]
+    # A number that is no period of the class: the current one.
+    assert vs.page(child(), periode=7)["periode_affichee"] == 2
