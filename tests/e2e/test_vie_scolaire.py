@@ -214,7 +214,8 @@ def test_over_http_a_guardian_justifies_with_a_document_and_staff_accept(cluster
     assert "1 demi-journée d'absence, dont 1 non justifiée" in text and "1 retard, dont 1 non justifié" in text
     assert "le 03/11/2026 de 14 h 00 à 17 h 00" in text
     assert "14\u00a0h\u00a000" in page.text  # never broken across two lines
-    link = re.search(r'href="(/eleve/\d+/vie-scolaire/absence/(\d+)/justifier)"', page.text)
+    # The link keeps the period shown (?periode=1), so the form comes back to it.
+    link = re.search(r'href="(/eleve/\d+/vie-scolaire/absence/(\d+)/justifier\?periode=1)"', page.text)
     path, absence_id = link.group(1), int(link.group(2))
 
     # A text file is refused beside its field; the comment typed is still there.
