@@ -97,6 +97,15 @@ KINDS: dict[str, Kind] = {
         "Fiche de renseignements : modifications refusées",
         {**_PERSON, **_CHILD, "etablissement_nom": TEXT, "date_demande": DATETIME},
         {"modifications": TEXT_LIST, "motif": TEXT}),
+    # Issue 15: the school accepted or refused a family's online justification
+    # of an absence (services/vie_scolaire).
+    "justification_absence_acceptee": Kind(
+        "Vie scolaire : justification d'absence acceptée",
+        {**_PERSON, **_CHILD, "etablissement_nom": TEXT, "absence": TEXT, "date_demande": DATETIME}),
+    "justification_absence_refusee": Kind(
+        "Vie scolaire : justification d'absence refusée",
+        {**_PERSON, **_CHILD, "etablissement_nom": TEXT, "absence": TEXT, "date_demande": DATETIME,
+         "raison": TEXT}),
     # Guide § 3.7: the receipt of an enrollment in the assigned lycée.
     "inscription_accuse_reception": Kind(
         "Inscription au lycée : accusé de réception",

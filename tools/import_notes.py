@@ -43,8 +43,9 @@ ALIASES = {"date_de_publication": "date_publication", "professeurs": "enseignant
            "saisie": "saisie_le", "date_de_saisie": "saisie_le", "coef": "coefficient", "libelle_matiere": "libelle"}
 
 
-def read_csv(path: Path, columns: tuple, required: tuple) -> list[dict]:
-    """Rows as dicts of strings, each with its line number in the file ("ligne")."""
+def read_csv(path: Path, columns: tuple, required: tuple, aliases: dict = ALIASES) -> list[dict]:
+    """Rows as dicts of strings, each with its line number in the file ("ligne").
+    Other imports (tools.import_vie_scolaire) read their files with it too."""
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -58,7 +59,7 @@ def read_csv(path: Path, columns: tuple, required: tuple) -> list[dict]:
         raise ImportRefused(f"{path.name} : le fichier est vide (la ligne 1 doit donner les noms des colonnes).")
     delimiter = max(";,\t", key=lines[0].count)
     reader = csv.reader(lines, delimiter=delimiter)
-    header = [ALIASES.get(column_name(h), column_name(h)) for h in next(reader)]
+    header = [aliases.get(column_name(h), column_name(h)) for h in next(reader)]
     unknown = [h for h in header if h and h not in columns]
     missing = [c for c in required if c not in header]
     if unknown or missing:
