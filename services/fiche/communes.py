@@ -23,7 +23,7 @@ from pathlib import Path
 DATA = Path(__file__).parent / "data" / "communes.tsv.gz"
 POSTAL_CODE = re.compile(r"^\d{5}$")
 INSEE_CODE = re.compile(r"^(\d{2}|2[AB])\d{3}$")
-DEPARTEMENT = re.compile(r"^(\d{2}|2[AB]|97\d)$")
+DEPARTEMENT = re.compile(r"^(0[1-9]|1\d|2[1-9AB]|[3-8]\d|9[0-5]|97[1-8]|98[6-8])$")
 
 
 @dataclass(frozen=True)
