@@ -16,6 +16,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from common.clock import PARIS
 from common.errors import Forbidden, ValidationError
 from services.fiche import records, validation
 from services.fiche.exceptions import ModificationsEnAttente
@@ -58,7 +59,9 @@ def submit(db: Session, viewer: Viewer, cible: str, changes, now: datetime) -> d
     """Record the viewer's edits of one tab. Returns which fields are now
     pending ("enregistrees"), withdrawn ("retirees") or unchanged. Raises
     ValidationError (nothing stored), Forbidden, ModificationsEnAttente."""
-    cleaned = validation.clean_changes(cible, changes, now.date())
+    record = viewer.eleve if cible == ELEVE else viewer.responsable
+    cleaned = validation.clean_changes(cible, changes, now.astimezone(PARIS).date(),
+                                       (lambda champ: records.current_value(record, champ)) if record else None)
     if cible == ELEVE:
         # Serialises two guardians sending at the same instant (PostgreSQL;
         # SQLite has one writer at a time anyway).

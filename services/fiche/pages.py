@@ -36,6 +36,15 @@ def _champs(cible: str, record, pending: dict, viewer: Viewer, rl1: Responsable 
     return out
 
 
+def choices() -> dict:
+    """The code lists the edit forms offer, in order: [[code, label], ...]."""
+    def listed(values: dict) -> list:
+        return [[code, label] for code, label in values.items()]
+
+    return {"sexe": listed(codes.SEXES), "civilite": listed(codes.CIVILITES), "pays": listed(codes.PAYS),
+            "situation_emploi": listed(codes.SITUATIONS_EMPLOI), "code_profession": listed(codes.PROFESSIONS)}
+
+
 def rl1(db: Session, eleve: Eleve) -> Responsable | None:
     return db.scalars(select(Responsable).join(Lien).where(Lien.eleve_id == eleve.id, Lien.rang == 1)).first()
 
@@ -58,6 +67,7 @@ def family_page(db: Session, viewer: Viewer) -> dict:
         },
         "responsable": None,
         "decisions": [],
+        "choix": choices(),
     }
     if viewer.responsable is not None:
         person = viewer.responsable

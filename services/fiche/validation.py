@@ -93,11 +93,14 @@ class _Refused(Exception):
         self.message, self.where = message, where
 
 
-def clean_changes(cible: str, changes, today: date) -> dict:
+def clean_changes(cible: str, changes, today: date, current=None) -> dict:
     """The cleaned values of the fields in `changes` ({field: raw value}) for
     `cible` ("eleve" or "responsable"). Raises ValidationError with a French
     message per field (a composite field's messages under "adresse.code_postal"
-    and so on); nothing is cleaned half-way."""
+    and so on); nothing is cleaned half-way. `current(field)`, when given, is
+    the record's value: a required field the record does not have either may
+    stay empty (SIECLE may lack it; the person is not made to fill it to
+    change another field)."""
     if cible not in CIBLES:
         raise ValidationError({"cible": ["Onglet inconnu."]})
     if not isinstance(changes, dict):
@@ -109,7 +112,9 @@ def clean_changes(cible: str, changes, today: date) -> dict:
             errors.setdefault(key, []).append(NOT_EDITABLE.get(key, "Ce champ n'existe pas dans la fiche."))
             continue
         try:
-            cleaned[name] = clean_value(cible, champs[name], raw, today)
+            cleaned[name] = clean_value(cible, champs[name], raw, today,
+                                        required=champs[name].required and (current is None or
+                                                                            current(name) is not None))
         except _Refused as exc:
             errors.setdefault(f"{name}.{exc.where}" if exc.where else name, []).append(exc.message)
     if errors:
@@ -117,7 +122,7 @@ def clean_changes(cible: str, changes, today: date) -> dict:
     return cleaned
 
 
-def clean_value(cible: str, champ: Champ, raw, today: date):
+def clean_value(cible: str, champ: Champ, raw, today: date, required: bool = True):
     if champ.kind == "adresse":
         value = _clean_adresse(champ, raw, cible)
     elif champ.kind == "date":
@@ -126,7 +131,7 @@ def clean_value(cible: str, champ: Champ, raw, today: date):
         cleaner = {"text": _clean_text, "name": _clean_name, "code": _clean_code, "phone": _clean_phone,
                    "email": _clean_email, "bool": _clean_bool, "naissance": _clean_naissance}[champ.kind]
         value = cleaner(champ, raw)
-    if value is None and champ.required:
+    if value is None and champ.required and required:
         raise _Refused(REQUIRED)
     return value
 
@@ -299,6 +304,9 @@ def _clean_adresse(champ, raw, cible=RESPONSABLE):
     if cible != ELEVE and parts.get("identique_rl1") is not None:
         raise _Refused("Ce champ n'existe pas dans la fiche.", "identique_rl1")
     lignes = [_text(parts.get(f"ligne{n}"), 38, f"ligne{n}") for n in range(1, 5)]
+    if not any(lignes) and not _text(parts.get("code_postal"), 5, "code_postal") and not _text(
+            parts.get("commune"), 32, "commune"):
+        return None
     if not any(lignes):
         raise _Refused("Indiquez au moins une ligne d'adresse.", "ligne1")
     pays = _pays(parts.get("pays"))

@@ -179,3 +179,20 @@ def test_validate_changes_answers_the_rules_without_storing(fiche, fiche_db):
     with pytest.raises(ValidationError):
         fiche.validate_changes("inconnu", {})
     assert nothing_stored(fiche_db)
+
+
+def test_a_required_field_siecle_lacks_may_stay_empty_when_another_changes(fiche):
+    from services.fiche.tests.conftest import LUCAS, LUCAS_ACCOUNT, payload
+
+    # Lucas without any legal representative in the files: no address at all.
+    data = payload()
+    data["liens"] = [link for link in data["liens"] if link["siecle_eleve_id"] != "1002"]
+    fiche.import_siecle(data)
+    lucas = child(eleve_id=LUCAS, account_id=LUCAS_ACCOUNT, role="eleve", majeur=True)
+    empty_address = {"ligne1": "", "code_postal": "", "commune": "", "pays": "100"}
+    fiche.submit_changes(lucas, "eleve", {"adresse": empty_address, "email": "lucas@example.org"})
+    assert champs(fiche.fiche(lucas)["eleve"])["email"][1] == "lucas@example.org"
+    # The student who has an address cannot empty it.
+    with pytest.raises(ValidationError) as exc:
+        fiche.submit_changes(child(account_id=501), "responsable", {"adresse": empty_address})
+    assert exc.value.errors == {"adresse": ["Ce champ est obligatoire."]}
