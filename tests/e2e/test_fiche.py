@@ -56,7 +56,7 @@ def school(platform, tmp_path_factory):
 
 def champ(html: str, name: str) -> str:
     """The text of one field of a tab: its value and its pending value."""
-    found = re.search(rf'<div class="fiche-champ" data-champ="{name}">\s*<dt>.*?</dt>(.*?)</dd>', html, re.S)
+    found = re.search(rf'<div class="fiche-champ" data-champ="{name}">\s*<dt[^>]*>.*?</dt>(.*?)</dd>', html, re.S)
     assert found, f"no field {name}"
     return text_of(found.group(1))
 
