@@ -10,7 +10,7 @@ sends four changes (two on the student's data, two on their own). Then loads,
 alternately, the ÉLÈVE tab, the RESPONSABLE tab, the school's dossier page and
 `/compte/` (whose only call is `get_session`), reading the gateway's own
 `Server-Timing`. A fiche page makes one RPC call to the fiche service, which
-asks accounts who the viewer is (one nested RPC): about two round trips.
+asks accounts who the viewer is (one nested RPC, kept 60 s per process).
 Prints the median and 95th percentile of each, the ratios of the medians,
 and the SQL statements of each page's RPC (counted in this process on a
 SQLite copy of the same record).
@@ -74,6 +74,7 @@ def sql_statements(paths: list[Path], uai: str, tmp: Path) -> dict:
     from nameko.testing.services import worker_factory
 
     from services.fiche import siecle
+    from services.fiche.dependencies import TtlCache
     from services.fiche.service import FicheService
 
     url = f"sqlite:///{tmp / 'statements.db'}"
@@ -81,7 +82,7 @@ def sql_statements(paths: list[Path], uai: str, tmp: Path) -> dict:
     session = new_session(url)
     clock = Clock(str(tmp / "statements-clock.json"))
     clock.move_to(MONDAY)
-    service = worker_factory(FicheService, db=session, clock=clock, accounts=MagicMock())
+    service = worker_factory(FicheService, db=session, clock=clock, accounts=MagicMock(), identities=TtlCache(0))
     service.accounts.siecle_identity.return_value = {
         "etablissement_uai": uai, "siecle_eleve_id": "1001", "siecle_personne_ids": ["5001"],
         "email": "philippe@example.org", "prenom": "Philippe", "nom": "MARTIN"}

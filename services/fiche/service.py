@@ -22,6 +22,7 @@ from common.mail import dispatch_mail
 from common.messaging import rpc, work_dispatcher
 from common.schemas import load_or_raise
 from services.fiche import demandes, export, importing, mails, news, pages, validation
+from services.fiche.dependencies import IdentityCache
 from services.fiche.demandes import Viewer
 from services.fiche.exceptions import FicheClosed
 from services.fiche.models import Eleve, Etablissement, Opening, Responsable
@@ -43,6 +44,7 @@ class FicheService(FeatureContract):
     clock = ClockProvider()
     # Who the viewer is in SIECLE's identifiers (accounts is always deployed).
     accounts = RpcProxy("accounts")
+    identities = IdentityCache()
     mail_events = work_dispatcher()
 
     # FAQ: "Le module Fiche de renseignements est également ouvert par défaut."
@@ -78,8 +80,10 @@ class FicheService(FeatureContract):
             raise FicheClosed("La fiche de renseignements n'est pas ouverte dans cet établissement.")
         if context["viewer_role"] == "eleve" and not context["eleve_majeur"]:
             raise FicheClosed("La fiche de renseignements est mise à jour par vos responsables légaux.")
-        identity = self.accounts.siecle_identity(account_id=context["viewer_account_id"],
-                                                 eleve_id=context["eleve_id"])
+        identity = self.identities.get(
+            (context["viewer_account_id"], context["eleve_id"]),
+            lambda: self.accounts.siecle_identity(account_id=context["viewer_account_id"],
+                                                  eleve_id=context["eleve_id"]))
         uai = identity["etablissement_uai"]
         eleve = self.db.scalars(select(Eleve).where(Eleve.etablissement_uai == uai, Eleve.active.is_(True),
                                                     Eleve.siecle_eleve_id == identity["siecle_eleve_id"])).first()

@@ -9,6 +9,7 @@ from nameko.testing.services import worker_factory
 
 from common.clock import PARIS
 from common.errors import NotFound
+from services.fiche.dependencies import TtlCache
 from services.fiche.service import FicheService
 from tests.fixtures import migrated_session
 
@@ -86,7 +87,8 @@ def fiche_db(databases, backend):
 @pytest.fixture
 def fiche(fiche_db, clock):
     clock.move_to(MONDAY)
-    service = worker_factory(FicheService, db=fiche_db, clock=clock)
+    # No caching of accounts' answers: each test sees them as they are.
+    service = worker_factory(FicheService, db=fiche_db, clock=clock, identities=TtlCache(0))
     service.accounts.siecle_identity.side_effect = siecle_identity
     service.import_siecle(payload())
     return service
