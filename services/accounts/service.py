@@ -272,22 +272,7 @@ class AccountsService(FeatureContract):
         none for the student's own account), and the account's "email",
         "prenom", "nom"}). NotFound unless the account is the active student's
         own or one of their legal guardians'."""
-        account = self.db.get(Account, account_id) if isinstance(account_id, int) else None
-        eleve = self.db.get(Eleve, eleve_id) if isinstance(eleve_id, int) else None
-        if account is None or eleve is None or not eleve.active:
-            raise NotFound("Élève introuvable.")
-        personnes = []
-        if account.role == "responsable":
-            personnes = sorted(self.db.scalars(
-                select(Responsable.siecle_personne_id).join(Lien)
-                .where(Responsable.account_id == account.id, Lien.eleve_id == eleve.id,
-                       Lien.niveau_responsabilite == importing.REPRESENTANT_LEGAL)))
-        if not personnes and not (account.role == "eleve" and account.eleve_id == eleve.id):
-            raise NotFound("Élève introuvable.")
-        person = eleve if account.role == "eleve" else account.responsables[0]
-        return {"etablissement_uai": eleve.etablissement_uai, "siecle_eleve_id": eleve.siecle_eleve_id,
-                "siecle_personne_ids": personnes, "email": account.email, "prenom": person.prenom,
-                "nom": person.nom}
+        return family.siecle_identity(self.db, account_id, eleve_id)
 
     @rpc
     def list_etablissements(self):
