@@ -49,8 +49,11 @@ def new_establishment(platform, tmp_path) -> dict:
     returns the UAI and the letters by person."""
     uai = f"{uuid.uuid4().int % 10**7:07d}B"
     now = datetime.now(timezone.utc)
+    # INEs of this establishment only: the same INE elsewhere would be the
+    # same student moving school, keeping their accounts (accounts' rule).
+    eleves = [{**e, "ine": f"{uai[:7]}{n:02d}AB"} for n, e in enumerate(ELEVES)]
     paths = [siecle_writer.write(tmp_path / uai / "ElevesSansAdresses.xml",
-                                 siecle_writer.eleves_xml(uai, 2026, now, ELEVES)),
+                                 siecle_writer.eleves_xml(uai, 2026, now, eleves)),
              siecle_writer.write(tmp_path / uai / "ResponsablesAvecAdresses.xml",
                                  siecle_writer.responsables_xml(uai, 2026, now, PERSONNES, LIENS, ADRESSES))]
     rpc = platform.rpc(timeout=60)
