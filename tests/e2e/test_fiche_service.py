@@ -7,10 +7,9 @@ from datetime import datetime
 
 import pytest
 
-import services.fiche.exceptions  # noqa: F401  (the fiche's errors arrive typed)
 from common.clock import PARIS
-from common.errors import NotFound
-from services.fiche.exceptions import ModificationsEnAttente
+from contract.errors import NotFound
+from contract.fiche import ModificationsEnAttente
 from tests.e2e.fiche_support import SERVICES, new_establishment
 from tests.fixtures import Platform
 
