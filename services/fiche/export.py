@@ -7,7 +7,7 @@ import re
 from datetime import date, datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from common.clock import PARIS
 from services.fiche import codes
@@ -67,7 +67,7 @@ def accepted_csv(db: Session, uai: str, depuis: datetime | None, jusqu_a: dateti
         query = query.where(Demande.decidee_le < jusqu_a)
     rows = list(db.scalars(query))
     eleves = {e.id: e for e in db.scalars(select(Eleve).where(Eleve.id.in_({d.eleve_id for d in rows if d.eleve_id})))}
-    personnes = {p.id: p for p in db.scalars(select(Responsable).options(selectinload(Responsable.liens)).where(
+    personnes = {p.id: p for p in db.scalars(select(Responsable).where(
         Responsable.id.in_({d.responsable_id for d in rows if d.responsable_id})))}
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")

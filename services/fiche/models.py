@@ -16,7 +16,6 @@ from common.db import UtcDateTime
 from common.openings import OpeningMixin
 
 EN_ATTENTE, ACCEPTEE, REFUSEE = "en_attente", "acceptee", "refusee"
-ETATS = (EN_ATTENTE, ACCEPTEE, REFUSEE)
 
 
 class Base(DeclarativeBase):

@@ -40,7 +40,7 @@ class Champ:
     name: str
     label: str
     siecle: tuple[str, ...]
-    kind: str  # text, name, code, date, phone, email, bool, naissance, adresse
+    kind: str  # name, code, date, phone, email, bool, naissance, adresse
     max_length: int | None = None
     required: bool = False
     choices: dict = field(default_factory=dict)
@@ -128,7 +128,7 @@ def clean_value(cible: str, champ: Champ, raw, today: date, required: bool = Tru
     elif champ.kind == "date":
         value = _clean_date(champ, raw, today)
     else:
-        cleaner = {"text": _clean_text, "name": _clean_name, "code": _clean_code, "phone": _clean_phone,
+        cleaner = {"name": _clean_name, "code": _clean_code, "phone": _clean_phone,
                    "email": _clean_email, "bool": _clean_bool, "naissance": _clean_naissance}[champ.kind]
         value = cleaner(champ, raw)
     if value is None and champ.required and required:
@@ -155,10 +155,6 @@ def _text(raw, max_length: int | None, where: str | None = None) -> str | None:
     if max_length is not None and len(value) > max_length:
         raise _Refused(f"{max_length} caractères au maximum.", where)
     return value or None
-
-
-def _clean_text(champ, raw):
-    return _text(raw, champ.max_length)
 
 
 def _clean_name(champ, raw):
