@@ -14,7 +14,6 @@ from tests.e2e.accounts_support import confirmed_guardian, first_connection
 from tests.e2e.fiche_support import SERVICES, new_establishment
 from tests.e2e.test_fiche_service import MONDAY
 from tests.fixtures import Platform
-from tests.helpers import CSRF, text_of
 
 pytestmark = pytest.mark.browser
 # Screenshots for a person to look at, when asked (SCOLARITE_SCREENSHOTS=dir).
@@ -48,7 +47,7 @@ def test_guardian_edits_school_accepts_guardian_sees(platform, browser, tmp_path
             "prenom": "Anne"})
     finally:
         rpc.close()
-    staff, _page = first_connection(platform, staff_letter, None)
+    first_connection(platform, staff_letter, None)
 
     context = browser.new_context(base_url=platform.base_url, locale="fr-FR", **(PC if device == "pc" else PHONE))
     page = context.new_page()
@@ -76,14 +75,24 @@ def test_guardian_edits_school_accepts_guardian_sees(platform, browser, tmp_path
     expect(page.locator('[data-champ="tel_portable"]')).to_contain_text("En attente 06 98 76 54 32")
     shot(page, f"fiche-en-attente-{device}")
 
-    dossiers = staff.get(f"/admin/etablissement/{etab['uai']}/fiche").text
-    path = re.search(r'href="(/admin/etablissement/[^"]+/fiche/\d+)"', dossiers).group(1)
-    dossier = staff.get(path).text
-    demande = re.search(r'data-demande="(\d+)"', dossier).group(1)
-    token = CSRF.search(dossier).group(1)
-    done = staff.http.post(staff.base_url + path, data={"csrf_token": token, f"decision-{demande}": "accepter"},
-                           timeout=30)
-    assert "1 modification acceptée" in text_of(done.text)
+    # The school's secretary, on a PC, decides in the administration pages.
+    desk = browser.new_context(base_url=platform.base_url, locale="fr-FR", **PC)
+    office = desk.new_page()
+    office.goto("/connexion")
+    office.get_by_label("Votre identifiant").fill(staff_letter["identifiant"])
+    office.get_by_label("Votre mot de passe").fill("soleil2026")
+    office.get_by_role("button", name="Valider").click()
+    office.goto(f"/admin/etablissement/{etab['uai']}/fiche")
+    assert serious_violations(office) == []
+    office.get_by_role("link", name="MARTIN Hugo").click()
+    row = office.locator("#demandes tbody tr")
+    expect(row).to_contain_text("06 98 76 54 32")
+    assert serious_violations(office) == []
+    shot(office, f"fiche-dossier-{device}")
+    row.locator("label", has_text="Accepter").click()
+    office.get_by_role("button", name="Enregistrer les décisions").click()
+    expect(office.get_by_text("1 modification acceptée")).to_be_visible()
+    desk.close()
 
     page.reload()
     field = page.locator('[data-champ="tel_portable"]')
