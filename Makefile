@@ -34,6 +34,7 @@ bench: setup
 	$(PY) -m bench.rpc_roundtrip
 	$(PY) -m bench.notes_pages
 	$(PY) -m bench.vie_scolaire_pages
+	$(PY) -m bench.fiche_pages
 	$(PY) -m bench.home_page
 	$(PY) -m bench.mailer
 

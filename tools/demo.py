@@ -33,7 +33,7 @@ from common.config import amqp_uri, var_dir
 from common.deployment import deployed_services
 from common.rpc_client import RpcClient
 from services.accounts.identifiers import ascii_fold
-from tools import demo_notes, demo_vie_scolaire, siecle_writer
+from tools import demo_notes, demo_vie_scolaire, import_fiche, siecle_writer
 from tools.import_siecle import format_report, import_files
 
 
@@ -132,12 +132,13 @@ def story_cast(annee: int, today: date) -> tuple[list[Eleve], list[Personne]]:
         Eleve("0599002B", "2003", "PETIT", "Jérôme", 1, born(14, 6, 8), "3C", date_sortie=today - timedelta(days=40)),
     ]
     personnes = [
-        Personne("0599001A", "5001", "M.", "MARTIN", "Philippe", [("1001", 1, "20"), ("1002", 1, "20")]),
+        Personne("0599001A", "5001", "M.", "MARTIN", "Philippe", [("1001", 1, "20"), ("1002", 1, "20")],
+                 adresse_id="A5001"),
         Personne("0599001A", "5002", "MME", "MARTIN", "Odette", [("1001", 3, "38")]),
-        Personne("0599003C", "7001", "M.", "MARTIN", "Philippe", [("3001", 1, "20")]),
-        Personne("0599003C", "7002", "MME", "LEFEBVRE", "Sophie", [("3002", 1, "10")]),
-        Personne("0599002B", "6001", "MME", "BERNARD", "Nadia", [("2001", 1, "10")]),
-        Personne("0599002B", "6002", "M.", "BERNARD", "Karim", [("2001", 1, "20")]),
+        Personne("0599003C", "7001", "M.", "MARTIN", "Philippe", [("3001", 1, "20")], adresse_id="A7001"),
+        Personne("0599003C", "7002", "MME", "LEFEBVRE", "Sophie", [("3002", 1, "10")], adresse_id="A7002"),
+        Personne("0599002B", "6001", "MME", "BERNARD", "Nadia", [("2001", 1, "10")], adresse_id="A6001"),
+        Personne("0599002B", "6002", "M.", "BERNARD", "Karim", [("2001", 1, "20")], adresse_id="A6002"),
         Personne("0599002B", "6003", "MME", "NGUYEN", "Anh", [("2002", 1, "10")]),
         Personne("0599002B", "6004", "MME", "PETIT", "Nathalie", [("2003", 1, "10")]),
     ]
@@ -229,6 +230,51 @@ def ine(eleve_id: str) -> str:
     return f"{n * 7919 % 10**9:09d}{'ABCDEFGHJK'[n % 10]}{'LMNPRSTUVW'[n // 10 % 10]}"
 
 
+# What the fiche de renseignements shows beyond the accounts' needs (birth
+# place, régime, phones, consents), drawn from a generator of each person's own
+# so the rest of the académie stays as it was.
+COMMUNES_INSEE = {"WATTIGNIES": "59648", "SECLIN": "59560", "GONDECOURT": "59266"}
+BIRTH_COMMUNES = ["59350", "59648", "59560", "59266", "59512", "59599", "62041", "93007", "2A004", "97411",
+                  "75115"]
+BIRTH_ABROAD = [("131", "BRUXELLES"), ("352", "ORAN"), ("109", "COLOGNE")]
+REGIMES = ["0", "29", "24", "24", "24", "3"]
+# The guide's screen (§ 3.3): Hugo's father at 1 RUE DU MOULIN, 59580
+# EMERCHICOURT; Inès's father lives in Belgium (an address abroad).
+STORY_ADDRESSES = {
+    "A5001": {"ligne1": "1 RUE DU MOULIN", "code_postal": "59580", "commune": "EMERCHICOURT",
+              "code_commune_insee": "59192"},
+    "A6002": {"ligne1": "RUE DE LA LOI 16", "commune": "1000 BRUXELLES", "code_pays": "131", "pays": "BELGIQUE"},
+}
+STORY_BIRTHS = {"1001": {"commune_naissance": "93007", "regime": "29"}}
+STORY_PERSONS = {"5001": {"tel_personnel": "+33361169666", "accepte_sms": False, "communication_adresse": True,
+                          "code_profession": "52"}}
+
+
+def fiche_eleve(e: Eleve) -> dict:
+    rng = random.Random(f"fiche-eleve-{e.uai}-{e.eleve_id}")
+    if rng.random() < 0.1:
+        pays, ville = rng.choice(BIRTH_ABROAD)
+        out = {"code_pays": pays, "ville_naissance": ville}
+    else:
+        out = {"commune_naissance": rng.choice(BIRTH_COMMUNES)}
+    out["regime"] = rng.choice(REGIMES)
+    if AGE[level(e.classe)] >= 15:
+        out["telephone"] = f"+3375{rng.randrange(10**7):07d}"
+    out.update(STORY_BIRTHS.get(e.eleve_id, {}))
+    return out
+
+
+def fiche_personne(p: "Personne") -> dict:
+    rng = random.Random(f"fiche-personne-{p.uai}-{p.personne_id}")
+    out = {"accepte_sms": rng.random() < 0.7, "communication_adresse": rng.random() < 0.5}
+    if rng.random() < 0.4:
+        out["tel_personnel"] = f"+3332{rng.randrange(10**7):07d}"
+    if rng.random() < 0.3:
+        out["tel_professionnel"] = f"+3339{rng.randrange(10**7):07d}"
+    out.update(STORY_PERSONS.get(p.personne_id, {}))
+    return out
+
+
 def write_exports(etab: Etab, annee: int, exported_at: datetime, eleves: list[Eleve],
                   personnes: list[Personne], out: Path, rng: random.Random) -> list[Path]:
     """The establishment's two SIECLE exports, zipped for the one that says so."""
@@ -240,18 +286,21 @@ def write_exports(etab: Etab, annee: int, exported_at: datetime, eleves: list[El
         "eleve_id": e.eleve_id, "elenoet": str(4000 + int(e.eleve_id) % 1000), "nom": e.nom, "prenom": e.prenom,
         "ine": ine(e.eleve_id),
         "sexe": e.sexe, "date_naissance": e.date_naissance, "classe": e.classe, "groupes": e.groupes,
-        "date_entree": date(annee, 9, 1), "date_sortie": e.date_sortie,
+        "date_entree": date(annee, 9, 1), "date_sortie": e.date_sortie, **fiche_eleve(e),
     } for e in ours]
     personne_rows, lien_rows, adresses = [], [], {}
     for p in adults:
         if p.adresse_id and p.adresse_id not in adresses:
             adresses[p.adresse_id] = {"adresse_id": p.adresse_id, "code_postal": etab.code_postal,
                                       "commune": etab.commune,
-                                      "ligne1": f"{rng.randrange(1, 120)} {rng.choice(STREETS)}"}
+                                      "ligne1": f"{rng.randrange(1, 120)} {rng.choice(STREETS)}",
+                                      "code_commune_insee": COMMUNES_INSEE.get(etab.commune)}
+            adresses[p.adresse_id].update(STORY_ADDRESSES.get(p.adresse_id, {}))
         personne_rows.append({
             "personne_id": p.personne_id, "civilite": p.civilite, "nom": p.nom, "prenom": p.prenom,
             "email": email(p), "telephone": f"+336{rng.randrange(10**8):08d}", "adresse_id": p.adresse_id,
             "code_profession": rng.choice(["23", "34", "37", "43", "46", "47", "52", "54", "56", "62", "85"]),
+            **fiche_personne(p),
         })
         for eleve_id, niveau, parente in p.liens:
             lien_rows.append({"eleve_id": eleve_id, "personne_id": p.personne_id, "niveau": niveau,
@@ -301,12 +350,18 @@ def build(rpc: RpcClient, var: Path, clock: Clock, services=None) -> list[Compte
     for etab in ETABLISSEMENTS:
         generate(etab, annee, rng, eleves, personnes)
     by_id = {(e.uai, e.eleve_id): e for e in eleves}
+    deployed = deployed_services() if services is None else services
     comptes: list[Compte] = []
     for etab in ETABLISSEMENTS:
         out = var / "demo" / "siecle" / etab.uai
         paths = write_exports(etab, annee, now, eleves, personnes, out, rng)
         report = import_files(rpc, paths, etab.uai, nom=etab.nom, type_=etab.type, commune=etab.commune)
         (out / "rapport-import.txt").write_text(format_report(report) + "\n", encoding="utf-8")
+        if "fiche" in deployed:
+            # The fiche keeps its own copy of the same files (docs/fiche.md).
+            fiche_report = import_fiche.import_files(rpc, paths, etab.uai, nom=etab.nom)
+            (out / "rapport-import-fiche.txt").write_text(
+                import_fiche.format_report(etab.uai, fiche_report) + "\n", encoding="utf-8")
         created = report["created"]
         print(f"{etab.nom} ({etab.uai}) : {created.get('eleves', 0)} élèves et "
               f"{created.get('responsables', 0)} responsables créés, {len(report['skipped'])} enregistrement(s) "
@@ -331,10 +386,10 @@ def build(rpc: RpcClient, var: Path, clock: Clock, services=None) -> list[Compte
             comptes.append(Compte(letter["identifiant"], letter["password"], letter["role"], who, etab.nom,
                                   remark, rank))
 
-    if "notes" in (deployed_services() if services is None else services):
+    if "notes" in deployed:
         # One collège publishes at a date ("à échéance"), the others the next day.
         demo_notes.fill(rpc, [etab.uai for etab in ETABLISSEMENTS], modes={"0599002B": "echeance"}, clock=clock)
-    if "vie_scolaire" in (deployed_services() if services is None else services):
+    if "vie_scolaire" in deployed:
         demo_vie_scolaire.fill(rpc, [etab.uai for etab in ETABLISSEMENTS], clock=clock)
 
     for etab in ETABLISSEMENTS:

@@ -45,7 +45,9 @@ def _bytes(root: ET.Element) -> bytes:
 
 def eleves_xml(uai: str, annee: int, exported_at: datetime, eleves: list[dict]) -> bytes:
     """`eleves`: eleve_id, elenoet, ine, nom, prenom, sexe (1/2), date_naissance,
-    date_entree, date_sortie (or None), classe (division code), groupes (codes)."""
+    date_entree, date_sortie (or None), classe (division code), groupes (codes);
+    optionally commune_naissance (INSEE code) or ville_naissance with
+    code_pays, regime (CODE_REGIME), telephone, email, accepte_sms."""
     root, donnees = _document("BEE_ELEVES", "3.0", uai, annee, exported_at)
     section = _add(donnees, "ELEVES")
     for e in eleves:
@@ -60,17 +62,21 @@ def eleves_xml(uai: str, annee: int, exported_at: datetime, eleves: list[dict]) 
         _add(node, "DATE_NAISS", _fr(e["date_naissance"]))
         _add(node, "DOUBLEMENT", "0")
         _add(node, "CODE_SEXE", e["sexe"])
-        _add(node, "CODE_PAYS", "100")
-        _add(node, "VILLE_NAISS")
+        _add(node, "CODE_PAYS", e.get("code_pays", "100"))
+        commune = e.get("commune_naissance")
+        if commune:
+            _add(node, "CODE_DEPARTEMENT_NAISS", commune[:3] if commune.startswith("97") else f"0{commune[:2]}")
+            _add(node, "CODE_COMMUNE_INSEE_NAISS", commune)
+        _add(node, "VILLE_NAISS", e.get("ville_naissance"))
         _add(node, "CODE_REGIME", e.get("regime", "24"))
         _add(node, "DATE_ENTREE", _fr(e["date_entree"]))
         if e.get("date_sortie"):
             _add(node, "DATE_SORTIE", _fr(e["date_sortie"]))
             _add(node, "CODE_MOTIF_SORTIE", "DEM")
         _add(node, "CODE_STATUT", "ST")
-        _add(node, "ACCEPTE_SMS", "0")
-        _add(node, "MEL")
-        _add(node, "TEL_PORTABLE")
+        _add(node, "ACCEPTE_SMS", "1" if e.get("accepte_sms") else "0")
+        _add(node, "MEL", e.get("email"))
+        _add(node, "TEL_PORTABLE", e.get("telephone"))
     structures = _add(donnees, "STRUCTURES")
     for e in eleves:
         entry = _add(structures, "STRUCTURES_ELEVE", ELEVE_ID=e["eleve_id"], ELENOET=e["elenoet"])
@@ -86,9 +92,12 @@ def eleves_xml(uai: str, annee: int, exported_at: datetime, eleves: list[dict]) 
 def responsables_xml(uai: str, annee: int, exported_at: datetime, personnes: list[dict],
                      liens: list[dict], adresses: list[dict]) -> bytes:
     """`personnes`: personne_id, civilite (M./MME), nom, prenom, email,
-    telephone, adresse_id (or None), code_profession. `liens`: eleve_id,
+    telephone, adresse_id (or None), code_profession, optionally tel_personnel,
+    tel_professionnel, accepte_sms, communication_adresse. `liens`: eleve_id,
     personne_id, niveau (1/2/3), code_parente, paie_frais, heberge, prioritaire.
-    `adresses`: adresse_id, ligne1, code_postal, commune."""
+    `adresses`: adresse_id, ligne1, code_postal, commune, optionally ligne2,
+    code_commune_insee, and for an address abroad code_pays and pays (no
+    code_postal; commune is then COMMUNE_ETRANGERE)."""
     root, donnees = _document("BEE_RESPONSABLES", "2.1", uai, annee, exported_at)
     section = _add(donnees, "PERSONNES")
     for p in personnes:
@@ -98,15 +107,15 @@ def responsables_xml(uai: str, annee: int, exported_at: datetime, personnes: lis
         _add(node, "NOM_DE_FAMILLE", p["nom"])
         _add(node, "NOM_USAGE", p["nom"])
         _add(node, "PRENOM", p["prenom"])
-        _add(node, "TEL_PERSONNEL")
+        _add(node, "TEL_PERSONNEL", p.get("tel_personnel"))
         _add(node, "TEL_PORTABLE", p.get("telephone") or None)
-        _add(node, "TEL_PROFESSIONNEL")
+        _add(node, "TEL_PROFESSIONNEL", p.get("tel_professionnel"))
         _add(node, "MEL", p.get("email") or None)
-        _add(node, "ACCEPTE_SMS", "1" if p.get("telephone") else "0")
+        _add(node, "ACCEPTE_SMS", "1" if p.get("accepte_sms", bool(p.get("telephone"))) else "0")
         if p.get("adresse_id"):
             _add(node, "ADRESSE_ID", p["adresse_id"])
         _add(node, "CODE_PROFESSION", p.get("code_profession", "99"))
-        _add(node, "COMMUNICATION_ADRESSE", "0")
+        _add(node, "COMMUNICATION_ADRESSE", "1" if p.get("communication_adresse") else "0")
     section = _add(donnees, "RESPONSABLES")
     for link in liens:
         node = _add(section, "RESPONSABLE_ELEVE")
@@ -122,11 +131,19 @@ def responsables_xml(uai: str, annee: int, exported_at: datetime, personnes: lis
     for a in adresses:
         node = _add(section, "ADRESSE", ADRESSE_ID=a["adresse_id"])
         _add(node, "LIGNE1_ADRESSE", a["ligne1"])
-        _add(node, "LIGNE2_ADRESSE")
-        _add(node, "CODE_POSTAL", a["code_postal"])
-        _add(node, "LIBELLE_POSTAL", a["commune"])
-        _add(node, "CODE_PAYS", "100")
-        _add(node, "LL_PAYS", "FRANCE")
+        _add(node, "LIGNE2_ADRESSE", a.get("ligne2"))
+        if a.get("code_pays", "100") == "100":
+            _add(node, "CODE_POSTAL", a["code_postal"])
+            _add(node, "LIBELLE_POSTAL", a["commune"])
+            if a.get("code_commune_insee"):
+                _add(node, "CODE_COMMUNE_INSEE", a["code_commune_insee"])
+            _add(node, "CODE_PAYS", "100")
+            _add(node, "LL_PAYS", "FRANCE")
+        else:
+            _add(node, "CODE_POSTAL")
+            _add(node, "COMMUNE_ETRANGERE", a["commune"])
+            _add(node, "CODE_PAYS", a["code_pays"])
+            _add(node, "LL_PAYS", a["pays"])
     return _bytes(root)
 
 

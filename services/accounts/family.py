@@ -5,6 +5,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from common.clock import age_on
+from common.errors import NotFound
 from services.accounts import importing
 from services.accounts.models import Account, Eleve, Lien, Responsable
 from services.accounts.sessions import must_confirm_email
@@ -62,3 +63,24 @@ def children_page(db, account: Account) -> list[dict]:
                     "date_naissance": eleve.date_naissance.isoformat(), "classe": eleve.classe,
                     "etablissement_nom": eleve.etablissement.nom, "responsable": responsable})
     return out
+
+
+def siecle_identity(db, account_id, eleve_id) -> dict:
+    """Who `account_id` is for the student `eleve_id`, in SIECLE's identifiers;
+    NotFound unless it is the active student's own account or one of their
+    legal guardians'."""
+    account = db.get(Account, account_id) if isinstance(account_id, int) else None
+    eleve = db.get(Eleve, eleve_id) if isinstance(eleve_id, int) else None
+    if account is None or eleve is None or not eleve.active:
+        raise NotFound("Élève introuvable.")
+    personnes = []
+    if account.role == "responsable":
+        personnes = sorted(db.scalars(
+            select(Responsable.siecle_personne_id).join(Lien)
+            .where(Responsable.account_id == account.id, Lien.eleve_id == eleve.id,
+                   Lien.niveau_responsabilite == importing.REPRESENTANT_LEGAL)))
+    if not personnes and not (account.role == "eleve" and account.eleve_id == eleve.id):
+        raise NotFound("Élève introuvable.")
+    person = eleve if account.role == "eleve" else account.responsables[0]
+    return {"etablissement_uai": eleve.etablissement_uai, "siecle_eleve_id": eleve.siecle_eleve_id,
+            "siecle_personne_ids": personnes, "email": account.email, "prenom": person.prenom, "nom": person.nom}

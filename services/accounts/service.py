@@ -274,6 +274,17 @@ class AccountsService(FeatureContract):
         return etablissements.eleves(self.db, uai)
 
     @rpc
+    def siecle_identity(self, account_id, eleve_id):
+        """Feature services that keep their own copy of the SIECLE record (the
+        fiche): who this account is for this student, in SIECLE's identifiers
+        ({"etablissement_uai", "siecle_eleve_id", "siecle_personne_ids" (the
+        guardian's persons linked to the student as legal representative,
+        none for the student's own account), and the account's "email",
+        "prenom", "nom"}). NotFound unless the account is the active student's
+        own or one of their legal guardians'."""
+        return family.siecle_identity(self.db, account_id, eleve_id)
+
+    @rpc
     def list_etablissements(self):
         """Gateway administration pages (operators): every establishment."""
         return etablissements.listing(self.db)
