@@ -20,11 +20,6 @@ class SessionExpired(ServiceError):
 
 
 @deserialize_to_instance
-class FirstConnectionRequired(ServiceError):
-    """The provisional password must be replaced before anything else."""
-
-
-@deserialize_to_instance
 class TooManyAttempts(ServiceError):
     """Too many failed attempts for this identifier (or address): the next one
     is accepted after `retry_after` seconds. The delay grows with each failure."""
@@ -43,11 +38,6 @@ class TokenInvalid(ServiceError):
 @deserialize_to_instance
 class TokenExpired(ServiceError):
     """A link past its validity (3 months to confirm an address, 1 week to reset a password)."""
-
-
-@deserialize_to_instance
-class EmailNotConfirmed(ServiceError):
-    """A guardian must confirm their address before reaching any service."""
 
 
 @deserialize_to_instance

@@ -229,3 +229,14 @@ def platform(request, vhosts, databases, tmp_path_factory):
     p.start(services)
     yield p
     p.stop()
+
+
+def pytest_addoption(parser):
+    parser.addoption("--reverse", action="store_true",
+                     help="run the collected tests in reverse order: a test that needs another to run first fails")
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    if config.getoption("--reverse"):
+        items.reverse()

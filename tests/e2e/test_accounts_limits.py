@@ -1,15 +1,13 @@
-"""Rate limits as a person meets them, and the daily purge, on a platform of
-their own: low per-address limits shared by the gateway's workers through
-Redis, and the purge's timer ticking every second (the shared platform keeps
-generous limits and runs the purge only when asked)."""
+"""Rate limits as a person meets them, on a platform of their own: low
+per-address limits shared by the gateway's workers through Redis (the shared
+platform keeps generous limits)."""
 import socket
-import time
 import uuid
 from datetime import timedelta
 
 import pytest
 
-from tests.e2e.accounts_support import first_connection, new_establishment
+from tests.e2e.accounts_support import new_establishment
 from tests.helpers import WebUser, text_of
 
 REDIS = ("127.0.0.1", 6379)
@@ -35,7 +33,6 @@ def site(vhosts, databases, tmp_path_factory):
         "SCOLARITE_RATELIMIT_RECOVERY": "3 per minute",
         "SCOLARITE_RATELIMIT_STORAGE": f"redis://{REDIS[0]}:{REDIS[1]}",
         "SCOLARITE_RATELIMIT_PREFIX": f"test-{uuid.uuid4().hex[:8]}",
-        "SCOLARITE_JOBS_CHECK_SECONDS": "1",
     })
     platform.start(services)
     yield platform
@@ -65,33 +62,3 @@ def test_one_client_address_is_limited_across_the_gateway_workers(site):
     assert [a.status_code for a in answers] == [200, 200, 200, 429]
     assert "Trop de tentatives" in text_of(answers[-1].text)
     assert "Patientez quelques minutes avant de réessayer." in text_of(answers[-1].text)
-
-
-def test_purge_runs_by_itself_each_day_and_a_new_letter_brings_the_account_back(site):
-    school = new_establishment(site)
-    zoe, paul = school["letters"]["Zoé DURAND"], school["letters"]["Paul DURAND"]
-    first_connection(site, zoe, "2013-06-30")
-    try:
-        site.clock.advance(timedelta(days=91))
-        rpc = site.rpc()
-        try:
-            # Nobody calls the purge: the service's timer notices a new day has come.
-            deadline = time.monotonic() + 30
-            while not (journal := rpc.call("accounts", "audit_log", identifiant=paul["identifiant"])) \
-                    or journal[0]["kind"] != "purged":
-                assert time.monotonic() < deadline, "the daily purge did not run"
-                time.sleep(0.5)
-            assert journal[0]["detail"] == "non activé dans les 90 jours"
-            page = WebUser(site.base_url).login(paul["identifiant"], paul["password"])
-            assert "Identifiant ou mot de passe incorrect." in text_of(page.text)
-            # Zoé activated her account: it stays (unused for 91 days only).
-            assert "La scolarité de" in text_of(WebUser(site.base_url).login(zoe["identifiant"], "soleil2026").text)
-            fresh = {f"{l['prenom']} {l['nom']}": l for l in rpc.call(
-                "accounts", "issue_letters", uai=school["uai"], only_new=True)}
-        finally:
-            rpc.close()
-        assert "Zoé DURAND" not in fresh
-        again = fresh["Paul DURAND"]
-        assert WebUser(site.base_url).login(again["identifiant"], again["password"]).url.endswith("/premiere-connexion")
-    finally:
-        site.clock.set_offset(0)

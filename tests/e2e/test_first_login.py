@@ -1,10 +1,27 @@
 """Issue 2's "done when", as a family would do it in a browser without JavaScript."""
+import re
 import uuid
 
 import pytest
 
 from tests.e2e.accounts_support import follow, link_in, wait_for_mail
 from tests.helpers import WebUser, family_payload, letters_by_name, text_of
+
+
+def child_menus(user, home_html: str) -> dict:
+    """{child's name: (eleve_id, menu title, [(label, link)])}, each read on
+    that child's own page, reached through the child switcher."""
+    switcher = home_html.split('class="child-switcher"', 1)[1].split("</ul>", 1)[0]
+    menus = {}
+    for eleve_id, name in re.findall(r'href="/eleve/(\d+)/"[^>]*>([^<]+)</a>', switcher):
+        page = user.get(f"/eleve/{eleve_id}/")
+        assert page.status_code == 200
+        nav = page.text.split('id="menu-eleve"', 1)[1].split("</nav>", 1)[0]
+        title = text_of(re.search(r'<button class="fr-sidemenu__btn"[^>]*>(.*?)</button>', nav, re.S).group(1))
+        links = [(text_of(label), href) for href, label in
+                 re.findall(r'<a class="fr-sidemenu__link" href="([^"]+)"[^>]*>(.*?)</a>', nav, re.S)]
+        menus[text_of(name)] = (int(eleve_id), title, links)
+    return menus
 
 
 def confirm_address(platform, user, address, before):
@@ -47,10 +64,12 @@ def test_guardian_changes_provisional_password_then_sees_one_menu_per_child(plat
     assert "La scolarité de" in text
     assert "Hugo MARTIN" in text and "Léa MARTIN" in text  # the child switcher
     assert "Zoé" not in text
-    # One menu per child: each child's page has its own menu.
-    for prenom in ("Hugo", "Léa"):
-        link = [c for c in ("Hugo", "Léa") if c == prenom][0]
-        assert f"Menu de {link}" in text or prenom in text
+    # One menu per child: each child's page has its own menu, whose links stay on that child.
+    menus = child_menus(user, page.text)
+    assert sorted(menus) == ["Hugo MARTIN", "Léa MARTIN"]
+    for name, (eleve_id, title, links) in menus.items():
+        assert title == f"Menu de {name.split()[0]}"
+        assert links == [("Accueil", f"/eleve/{eleve_id}/"), ("Mon compte", "/compte")]
 
     # The provisional password no longer opens the account; the new one does.
     other = WebUser(platform.base_url)
@@ -68,23 +87,13 @@ def test_each_child_has_its_own_page_and_menu(platform, family):
         "email": "claire@example.org", "email_confirm": "claire@example.org",
     })
     confirm_address(platform, user, "claire@example.org", before)
-    session = platform.rpc()
-    ids = {}
-    hugo_page = user.get("/")
-    for child_id_text in ("Hugo", "Léa"):
-        assert child_id_text in text_of(hugo_page.text)
-    pages = {}
-    import re
-    for eleve_id in set(int(i) for i in re.findall(r'/eleve/(\d+)/', hugo_page.text)):
+    menus = child_menus(user, user.get("/").text)
+    assert sorted(menus) == ["Hugo MARTIN", "Léa MARTIN"]
+    assert menus["Hugo MARTIN"][0] != menus["Léa MARTIN"][0]
+    for name, (eleve_id, title, links) in menus.items():
         page = user.get(f"/eleve/{eleve_id}/")
-        assert page.status_code == 200
-        pages[eleve_id] = text_of(page.text)
-    session.close()
-    assert len(pages) == 2
-    titles = sorted(p.split("La scolarité de ")[1].split(" Né")[0] for p in pages.values())
-    assert titles == ["Hugo MARTIN", "Léa MARTIN"]
-    assert all("Mon compte" in p for p in pages.values())
-    del ids
+        assert f"La scolarité de {name}" in text_of(page.text)
+        assert title == f"Menu de {name.split()[0]}" and ("Mon compte", "/compte") in links
 
 
 def test_student_sees_only_themself(platform, family):
@@ -101,7 +110,6 @@ def test_student_sees_only_themself(platform, family):
     assert "La scolarité de Zoé DURAND" in text
     assert "MARTIN" not in text
     # Another child's page answers like a page that does not exist.
-    import re
     own = int(re.search(r'/eleve/(\d+)/', page.text).group(1))
     other = user.get(f"/eleve/{own + 1}/")
     assert other.status_code == 404

@@ -82,20 +82,15 @@ def write_csv(tmp_path, name, lines):
     return path
 
 
-@pytest.fixture(scope="module")
-def school(platform, tmp_path_factory):
-    """An establishment of its own with notes open and grades published three
-    days ago, and one with notes closed. The clock is put back afterwards."""
-    tmp = tmp_path_factory.mktemp("notes")
-    uai, closed_uai = (f"{uuid.uuid4().int % 10**7:07d}{letter}" for letter in "NC")
+@pytest.fixture
+def school(platform, tmp_path):
+    """An establishment of this test's own with notes open and grades
+    published three days ago, so that each test starts from the same state
+    whatever ran before it. The clock is put back afterwards."""
+    uai = f"{uuid.uuid4().int % 10**7:07d}N"
     rpc = platform.rpc()
     rpc.call("accounts", "import_siecle", payload=family_payload(uai=uai, nom="COLLÈGE DES NOTES"))
-    closed_payload = family_payload(uai=closed_uai, nom="COLLÈGE FERMÉ")
-    for person in closed_payload["personnes"]:
-        person["prenom"] += "-F"
-    rpc.call("accounts", "import_siecle", payload=closed_payload)
     letters = letters_by_name(rpc.call("accounts", "issue_letters", uai=uai))
-    closed_letters = letters_by_name(rpc.call("accounts", "issue_letters", uai=closed_uai))
     ids = {f"{e['prenom']} {e['nom']}": e["eleve_id"] for e in rpc.call("accounts", "list_eleves", uai=uai)}
     staff = rpc.call("accounts", "create_staff_account", payload={
         "role": "staff", "etablissement_uai": uai, "fonction": "direction", "nom": "PRINCIPAL", "prenom": "Paul"})
@@ -104,8 +99,8 @@ def school(platform, tmp_path_factory):
     now = platform.clock.now().astimezone(PARIS)
     three_days_ago = (now - timedelta(days=3)).strftime("%d/%m/%Y %H:%M")
     day = (now - timedelta(days=4)).strftime("%d/%m/%Y")
-    matieres = write_csv(tmp, "matieres.csv", ["code;libelle", "MATHS;Mathématiques", "FRANC;Français"])
-    notes = write_csv(tmp, "notes.csv", [
+    matieres = write_csv(tmp_path, "matieres.csv", ["code;libelle", "MATHS;Mathématiques", "FRANC;Français"])
+    notes = write_csv(tmp_path, "notes.csv", [
         HEADER,
         f"M1;MATHS;5A;M. DUPONT, Mme LEROY;{day};Fractions;2;20;;101;15,5;{three_days_ago}",
         f"M1;MATHS;5A;M. DUPONT, Mme LEROY;{day};Fractions;2;20;;103;9;{three_days_ago}",
@@ -117,9 +112,22 @@ def school(platform, tmp_path_factory):
     report = import_files(rpc, uai, notes=notes, matieres=matieres)
     assert report["notes"]["creees"] == 6
     rpc.close()
-    yield {"uai": uai, "closed_uai": closed_uai, "letters": letters, "closed_letters": closed_letters,
-           "ids": ids, "staff": staff, "tmp": tmp}
+    yield {"uai": uai, "letters": letters, "ids": ids, "staff": staff, "tmp": tmp_path}
     platform.clock.set_offset(0)
+
+
+@pytest.fixture
+def closed_school(platform):
+    """An establishment that has not opened notes."""
+    uai = f"{uuid.uuid4().int % 10**7:07d}C"
+    payload = family_payload(uai=uai, nom="COLLÈGE FERMÉ")
+    for person in payload["personnes"]:
+        person["prenom"] += "-F"
+    rpc = platform.rpc()
+    rpc.call("accounts", "import_siecle", payload=payload)
+    letters = letters_by_name(rpc.call("accounts", "issue_letters", uai=uai))
+    rpc.close()
+    return {"uai": uai, "letters": letters}
 
 
 def test_student_sees_subject_tiles_with_teachers_and_details_with_class_figures(platform, school):
@@ -156,6 +164,7 @@ def test_student_sees_subject_tiles_with_teachers_and_details_with_class_figures
 def test_tiles_turn_orange_for_grades_published_since_the_previous_connection(platform, school):
     hugo_id = school["ids"]["Hugo MARTIN"]
     identifiant = school["letters"]["Hugo MARTIN"]["identifiant"]
+    activate(platform, school["letters"]["Hugo MARTIN"], "2012-04-04")
     # He came back after the grades were published: nothing new.
     hugo = login_again(platform, identifiant)
     assert {k: v[0] for k, v in tiles(hugo.get(f"/eleve/{hugo_id}/notes/").text).items()} == {
@@ -208,8 +217,8 @@ def test_guardian_sees_their_children_only_and_a_student_only_themself(platform,
         assert zoe.get(path).status_code == 404
 
 
-def test_closed_service_is_absent_from_menus_and_its_page_says_so_in_french(platform, school):
-    letter = school["closed_letters"]["Zoé DURAND"]
+def test_closed_service_is_absent_from_menus_and_its_page_says_so_in_french(platform, closed_school):
+    letter = closed_school["letters"]["Zoé DURAND"]
     zoe = activate(platform, letter, "2013-06-30")
     home = zoe.get("/")
     eleve_id = int(re.search(r"/eleve/(\d+)/", home.url + home.text).group(1))
@@ -221,15 +230,15 @@ def test_closed_service_is_absent_from_menus_and_its_page_says_so_in_french(plat
     assert "Notes" not in menu_of(page.text)
 
 
-def test_staff_switch_to_echeance_and_grades_follow_their_publication_date(platform, school):
+def test_staff_switch_to_echeance_and_grades_follow_their_publication_date(platform, school, closed_school):
     uai = school["uai"]
     staff = activate(platform, school["staff"])
     page = staff.get(f"/admin/etablissement/{uai}/notes")
     assert page.status_code == 200 and "Au fil de l'eau" in text_of(page.text)
     # Another establishment's settings are not theirs.
-    assert staff.get(f"/admin/etablissement/{school['closed_uai']}/notes").status_code == 404
+    assert staff.get(f"/admin/etablissement/{closed_school['uai']}/notes").status_code == 404
     # A family never reaches the administration.
-    hugo = login_again(platform, school["letters"]["Hugo MARTIN"]["identifiant"])
+    hugo = activate(platform, school["letters"]["Hugo MARTIN"], "2012-04-04")
     assert hugo.get(f"/admin/etablissement/{uai}/notes").status_code == 404
 
     in_two_days = (platform.clock.now().astimezone(PARIS) + timedelta(days=2)).strftime("%d/%m/%Y")
@@ -241,17 +250,13 @@ def test_staff_switch_to_echeance_and_grades_follow_their_publication_date(platf
     rpc.close()
     page = staff.post_form(f"/admin/etablissement/{uai}/notes", {"mode": "echeance"})
     assert "Le mode de publication des notes est enregistré." in text_of(page.text)
-    try:
-        hugo_id = school["ids"]["Hugo MARTIN"]
-        # À échéance, grades without a publication date are not shown.
-        assert "Aucune note n'est encore publiée" in text_of(hugo.get(f"/eleve/{hugo_id}/notes/").text)
-        platform.clock.advance(timedelta(days=2))
-        hugo = login_again(platform, school["letters"]["Hugo MARTIN"]["identifiant"])
-        page = hugo.get(f"/eleve/{hugo_id}/notes/")
-        assert tiles(page.text) == {"Français": ("orange", "1 nouvelle note – moyenne 16/20")}
-    finally:
-        staff = login_again(platform, school["staff"]["identifiant"])
-        staff.post_form(f"/admin/etablissement/{uai}/notes", {"mode": "fil_de_l_eau"})
+    hugo_id = school["ids"]["Hugo MARTIN"]
+    # À échéance, grades without a publication date are not shown.
+    assert "Aucune note n'est encore publiée" in text_of(hugo.get(f"/eleve/{hugo_id}/notes/").text)
+    platform.clock.advance(timedelta(days=2))
+    hugo = login_again(platform, school["letters"]["Hugo MARTIN"]["identifiant"])
+    page = hugo.get(f"/eleve/{hugo_id}/notes/")
+    assert tiles(page.text) == {"Français": ("orange", "1 nouvelle note – moyenne 16/20")}
 
 
 def test_a_refused_import_names_the_line_and_writes_nothing(platform, school):

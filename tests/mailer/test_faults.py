@@ -82,9 +82,22 @@ class MailCluster:
                 raise AssertionError(f"{what} not met after {timeout} s; see {self.logs}")
             time.sleep(0.1)
 
+    def waiting(self, label) -> int:
+        """How many messages of this test the outbox still has to try (queued
+        or deferred): only those can be claimed, so only those can be sent."""
+        rpc = self.rpc()
+        try:
+            return sum(rpc.call("mailer", "outbox_page", query={
+                "all_etablissements": True, "recipient": f".{label}@", "status": status, "per_page": 1})["total"]
+                for status in ("queued", "deferred"))
+        finally:
+            rpc.close()
+
     def wait_received(self, label, count, timeout=40):
+        """What arrived once `count` messages did and the outbox has none of
+        this test left to try: a duplicate sent by then is counted."""
         self.wait(lambda: sum(self.received(label).values()) >= count, timeout, f"{count} messages for {label}")
-        time.sleep(0.5)  # a duplicate, if any, would arrive now
+        self.wait(lambda: self.waiting(label) == 0, timeout, f"every message for {label} settled")
         return self.received(label)
 
 
@@ -199,5 +212,11 @@ def test_a_permanent_refusal_is_failed_with_the_reason_and_never_retried(mail_cl
     assert (refused["status"], refused["last_error"]) == ("failed", "550 5.1.1 Mailbox unavailable (mail catcher)")
     assert accepted["status"] == "sent"
     mail_cluster.clock.advance(timedelta(hours=3))
-    time.sleep(0.5)
+    # A message requested now is sent by a delivery pass that sees the new
+    # time; the refused one stays failed, tried once, received by nobody.
+    later = requests_for("after-refusal", 1)
+    mail_cluster.request(later)
+    mail_cluster.wait(lambda: mail_cluster.all_in(later, ("sent",)), what="a later message sent")
+    refused = mail_cluster.statuses(requests)[0]
+    assert (refused["status"], refused["attempts"]) == ("failed", 1)
     assert mail_cluster.received("refused") == Counter({requests[1]["to"]: 1})
