@@ -21,7 +21,6 @@ PROVISIONAL_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1
 
 MIN_LENGTH = 8
 MAX_LENGTH = 14
-RULE = "8 caractères minimum, 14 caractères maximum, chiffres ET lettres obligatoires"
 
 # No look-alikes (0/O, 1/l/I) on a printed letter.
 _LETTERS = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ"

@@ -20,13 +20,14 @@ from common.errors import Forbidden, NotFound, ValidationError
 from common.mail import dispatch_mail
 from common.messaging import route_handler, rpc, work_dispatcher
 from common.schemas import load_or_raise
-from services.accounts import audit, importing, letters, lifecycle, news, throttle
+from services.accounts import audit, importing, letters, lifecycle, news, rules, throttle
 from services.accounts.exceptions import (
     InvalidCredentials, ProvisionalPasswordExpired, SessionExpired, TooManyAttempts,
 )
 from services.accounts.letters import letter_valid_until
 from services.accounts.models import Account, Eleve, Etablissement, JobRun, Lien, Responsable, Session
 from services.accounts.passwords import generate_provisional_password, hash_password, verify_password
+from services.accounts.rules import administers
 from services.accounts.schemas import (
     AccountViewSchema, FirstConnectionSchema, MessageAccueilSchema, SiecleImportSchema, StaffAccountSchema,
 )
@@ -454,6 +455,20 @@ class AccountsService(FeatureContract):
                  "prenom": e.prenom, "classe": e.classe} for e in eleves]
 
     @rpc
+    def rules(self):
+        """Gateway (cached per worker): the account rules as pages show them,
+        password length and classes, how long links and letters stay valid
+        (services/accounts/rules.py). Promises the words the rules apply."""
+        return rules.describe()
+
+    @rpc
+    def administers(self, account_id, uai):
+        """Feature services, before they let a person change an establishment's
+        settings (FeatureContract.set_opening): True when the account is that
+        establishment's staff or an académie operator, the only rule for it."""
+        return administers(self.db.get(Account, account_id), uai)
+
+    @rpc
     def list_etablissements(self):
         """Gateway administration pages (operators): every establishment."""
         return [{"uai": e.uai, "nom": e.nom, "type": e.type, "commune": e.commune}
@@ -464,9 +479,7 @@ class AccountsService(FeatureContract):
         """Gateway administration pages: the establishment's welcome message,
         plain text (shown with its line breaks, never as HTML). Only the
         establishment's staff or an operator may set it."""
-        account = self.db.get(Account, account_id)
-        if account is None or not (account.role == "operator"
-                                   or (account.role == "staff" and account.etablissement_uai == uai)):
+        if not administers(self.db.get(Account, account_id), uai):
             raise Forbidden("Vous n'administrez pas cet établissement.")
         data = load_or_raise(MessageAccueilSchema(), {"message": message})
         etab = self.db.get(Etablissement, uai)
