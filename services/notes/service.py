@@ -49,7 +49,8 @@ class NotesService(FeatureContract):
 
     db = Database()
     clock = ClockProvider()
-    # Only to check that imported students exist (accounts is always deployed).
+    # To check that imported students exist, and (FeatureContract.set_opening)
+    # who administers an establishment; accounts is always deployed.
     accounts = RpcProxy("accounts")
 
     # The head opens it (FAQ: opening the online services is the head's call).
