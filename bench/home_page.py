@@ -90,7 +90,7 @@ def main(argv=None) -> int:
                 except Exception:
                     continue
                 if state["staff_can_change"] and not state["open"]:
-                    rpc.call(name, "set_opening", uai=uai, is_open=True, account_id=0)
+                    rpc.call(name, "set_opening", uai=uai, is_open=True, account_id=None)
         rpc.close()
 
         user.login(letter_a["identifiant"], PASSWORD)

@@ -82,7 +82,7 @@ def main(argv=None) -> int:
         subjects, rows = grades(platform)
         rpc.call("notes", "import_matieres", uai=uai, rows=subjects)
         report = rpc.call("notes", "import_evaluations", uai=uai, rows=rows)
-        rpc.call("notes", "set_opening", uai=uai, is_open=True, account_id=0)
+        rpc.call("notes", "set_opening", uai=uai, is_open=True, account_id=None)
         rpc.close()
 
         user = WebUser(platform.base_url)

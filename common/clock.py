@@ -88,3 +88,11 @@ def school_year(day: date) -> int:
     """The school year a day belongs to, named by its first calendar year as
     SIECLE does (`2026` is 2026-2027); a year starts on 1 September."""
     return day.year if day.month >= 9 else day.year - 1
+
+
+def staff_school_years(day: date) -> list[int]:
+    """The school years staff may act on: the one under way and the next one,
+    which they prepare before the rentrée. Enforced by the services
+    (FeatureContract.set_opening), offered by the administration pages."""
+    current = school_year(day)
+    return [current, current + 1]

@@ -26,9 +26,10 @@ from nameko.timer import timer
 from sqlalchemy import select
 
 from common import news
-from common.clock import school_year
-from common.errors import Forbidden
+from common.clock import school_year, staff_school_years
+from common.errors import Forbidden, ValidationError
 from common.messaging import notice_dispatcher, rpc, work_dispatcher
+from common.rpc_client import ServiceRpc
 # Re-exported: services import the schemas from here.
 from contract.feature import (  # noqa: F401
     ROLES, ChildContextSchema, MenuEntrySchema, child_context_schema, menu_entry_schema)
@@ -50,6 +51,8 @@ class FeatureContract:
 
     notices = notice_dispatcher()
     news_events = work_dispatcher()
+    # Who administers an establishment is the accounts service's rule.
+    accounts = ServiceRpc("accounts", timeout=10)
     # {kind: {"one": "1 nouvelle note", "many": "{n} nouvelles notes", "path": "/notes/"}}
     news_kinds: dict = {}
 
@@ -96,11 +99,21 @@ class FeatureContract:
 
     @rpc
     def set_opening(self, uai, is_open, account_id, annee_scolaire=None):
-        """Gateway administration pages, after checking the viewer administers
-        `uai`: open or close this service there for a school year."""
+        """Gateway administration pages (the viewer's account), or a back-office
+        tool of the académie (`account_id=None`: demo data, tests): open or
+        close this service at `uai` for a school year. Refuses (Forbidden) a
+        service staff do not open, and an account that does not administer
+        `uai` (accounts' `administers`); refuses (ValidationError) a year other
+        than the current or the next one."""
         if self.opening_model is None or not self.staff_can_change_opening:
             raise Forbidden("Ce service ne s'ouvre pas depuis l'établissement.")
-        year = annee_scolaire or school_year(self.clock.today())
+        years = staff_school_years(self.clock.today())
+        year = annee_scolaire or years[0]
+        if year not in years:
+            raise ValidationError({"annee_scolaire": [
+                "Un service ne s'ouvre ou ne se ferme que pour l'année scolaire en cours ou la suivante."]})
+        if account_id is not None and not self.accounts.administers(account_id=account_id, uai=uai):
+            raise Forbidden("Vous n'administrez pas cet établissement.")
         row = self.db.get(self.opening_model, (uai, year))
         if row is None:
             row = self.opening_model(etablissement_uai=uai, annee_scolaire=year)

@@ -30,6 +30,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError as SchemaError, validat
 from common.clock import PARIS
 from common.errors import ValidationError
 from common.schemas import fields, validate
+from contract.etablissement import UAI
 
 # Every service's `mail_requested` work events reach the mailer by one route
 # (common.messaging.ROUTES): no list of senders to keep.
@@ -218,7 +219,7 @@ class MailRequestSchema(Schema):
     # The establishments whose staff see this message in their view (a
     # guardian's children may be in several).
     etablissement_uais = fields.List(
-        fields.String(validate=validate.Regexp(r"^\d{7}[A-Z]$", error="Code UAI invalide.")),
+        fields.String(validate=UAI),
         load_default=list)
     account_id = fields.Integer(load_default=None, allow_none=True)
 

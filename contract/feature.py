@@ -3,6 +3,8 @@ pages (ARCHITECTURE rules 3 and 4): who is looking at which child, and a menu
 entry. The RPC methods that carry them are common.contract.FeatureContract's."""
 from marshmallow import Schema, fields, validate
 
+from contract.etablissement import UAI
+
 ROLES = ("responsable", "eleve")
 
 
@@ -11,7 +13,7 @@ class ChildContextSchema(Schema):
     link with accounts; a service answers only for this child."""
 
     eleve_id = fields.Integer(required=True)
-    etablissement_uai = fields.String(required=True)
+    etablissement_uai = fields.String(required=True, validate=UAI)
     viewer_account_id = fields.Integer(required=True)
     viewer_role = fields.String(required=True, validate=validate.OneOf(ROLES))
     # An adult student acts for themself (LSL, fiche) where a minor's guardians would.

@@ -7,7 +7,7 @@ from flask import Flask, g, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from common.clock import Clock
-from gateway import areas, assets, errors, filters
+from gateway import areas, assets, errors, filters, rules
 from gateway.extensions import babel, csrf, limiter
 from gateway.settings import Settings
 
@@ -30,6 +30,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=lambda: "fr")
 
     filters.register(app)
+    rules.register(app)
 
     @app.before_request
     def _request_id():

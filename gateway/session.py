@@ -6,6 +6,7 @@ from flask import abort, g, redirect, request, session, url_for
 
 from contract.accounts import SessionExpired
 from contract.errors import NotFound
+from contract.etablissement import is_uai
 from gateway import rpc
 
 TOKEN = "t"
@@ -87,7 +88,7 @@ def may_administer(uai: str) -> bool:
 def administered_etablissement(uai: str) -> dict:
     """The establishment `uai` if the viewer administers it; a 404 otherwise
     (another establishment's pages answer as if they did not exist)."""
-    if not may_administer(uai):
+    if not is_uai(uai) or not may_administer(uai):
         abort(404)
     try:
         return rpc.call("accounts", "get_etablissement", uai=uai)

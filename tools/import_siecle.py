@@ -16,18 +16,17 @@ service already knows afterwards. docs/operations.md has the procedure.
 The demo generator (`tools/demo.py`) imports through `import_files` too.
 """
 import argparse
-import re
 import sys
 from pathlib import Path
 
 from common.config import amqp_uri
 from common.errors import NotDeployed, NotFound, Unavailable, ValidationError
 from common.rpc_client import RpcClient
+from contract.etablissement import is_uai
 from services.accounts.siecle import SUPPORTED, SiecleFileError, read_paths
 
 # An import creates thousands of accounts; it must not be cut short like a page's query.
 DEFAULT_TIMEOUT = 600
-UAI = re.compile(r"^\d{7}[A-Z]$")
 TYPES = {"college": "collège", "lycee": "lycée"}
 
 COUNT_LABELS = {
@@ -55,7 +54,7 @@ def import_files(rpc: RpcClient, paths: list[Path], uai: str, nom: str | None = 
     `annee_scolaire` and `fichiers`. Raises ImportRefused before sending
     anything when a file does not fit."""
     uai = uai.strip().upper()
-    if not UAI.match(uai):
+    if not is_uai(uai):
         raise ImportRefused(f"Code UAI invalide : {uai} (7 chiffres et une lettre).")
     try:
         lecture = read_paths(paths, uai)

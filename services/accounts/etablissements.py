@@ -5,6 +5,7 @@ from sqlalchemy import select
 from common.errors import Forbidden, NotFound
 from common.schemas import load_or_raise
 from services.accounts.models import Account, Eleve, Etablissement
+from services.accounts.rules import administers
 from services.accounts.schemas import MessageAccueilSchema
 
 
@@ -29,10 +30,8 @@ def eleves(db, uai) -> list[dict]:
 
 
 def set_message_accueil(db, uai, message, account_id) -> dict:
-    """Only the establishment's staff or an operator may set it."""
-    account = db.get(Account, account_id)
-    if account is None or not (account.role == "operator"
-                               or (account.role == "staff" and account.etablissement_uai == uai)):
+    """Only the establishment's staff or an operator may set it (rules.administers)."""
+    if not administers(db.get(Account, account_id), uai):
         raise Forbidden("Vous n'administrez pas cet établissement.")
     data = load_or_raise(MessageAccueilSchema(), {"message": message})
     etab = db.get(Etablissement, uai)

@@ -2,8 +2,7 @@
 from marshmallow import Schema, post_load, validates_schema
 
 from common.schemas import ValidationError, fields, validate
-
-UAI = validate.Regexp(r"^\d{7}[A-Z]$", error="Code UAI invalide (7 chiffres et une lettre).")
+from contract.etablissement import UAI
 
 
 class EtablissementSchema(Schema):

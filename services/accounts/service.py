@@ -15,8 +15,11 @@ from common.mail import dispatch_mail
 from common.messaging import route_handler, rpc, work_dispatcher
 from common.schemas import load_or_raise
 from services.accounts import (
-    audit, etablissements, family, first_connection, importing, jobs, letters, lifecycle, news, sessions, staff,
+    audit, etablissements, family, first_connection, importing, jobs, letters, lifecycle, news, rules, sessions,
+    staff,
 )
+from services.accounts.models import Account
+from services.accounts.rules import administers
 from services.accounts.schemas import AccountViewSchema, SiecleImportSchema
 
 # How often the daily jobs (the purge) look whether today's run is done.
@@ -283,6 +286,20 @@ class AccountsService(FeatureContract):
         "prenom", "nom"}). NotFound unless the account is the active student's
         own or one of their legal guardians'."""
         return family.siecle_identity(self.db, account_id, eleve_id)
+
+    @rpc
+    def rules(self):
+        """Gateway (cached per worker): the account rules as pages show them,
+        password length and classes, how long links and letters stay valid
+        (services/accounts/rules.py). Promises the words the rules apply."""
+        return rules.describe()
+
+    @rpc
+    def administers(self, account_id, uai):
+        """Feature services, before they let a person change an establishment's
+        settings (FeatureContract.set_opening): True when the account is that
+        establishment's staff or an académie operator, the only rule for it."""
+        return administers(self.db.get(Account, account_id), uai)
 
     @rpc
     def list_etablissements(self):

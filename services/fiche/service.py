@@ -11,7 +11,6 @@ comes from accounts (`siecle_identity`), never from the request. Each
 docstring says who may call and what the method promises.
 """
 from marshmallow import ValidationError as SchemaError
-from nameko.rpc import RpcProxy
 from sqlalchemy import select
 
 from common.clock import ClockProvider
@@ -20,6 +19,7 @@ from common.db import Database
 from common.errors import NotFound, ValidationError
 from common.mail import dispatch_mail
 from common.messaging import rpc, work_dispatcher
+from common.rpc_client import ServiceRpc
 from common.schemas import load_or_raise
 from services.fiche import demandes, export, importing, mails, news, pages, validation
 from services.fiche.dependencies import IdentityCache
@@ -43,7 +43,7 @@ class FicheService(FeatureContract):
     db = Database()
     clock = ClockProvider()
     # Who the viewer is in SIECLE's identifiers (accounts is always deployed).
-    accounts = RpcProxy("accounts")
+    accounts = ServiceRpc("accounts", timeout=10)
     identities = IdentityCache()
     mail_events = work_dispatcher()
 

@@ -5,6 +5,7 @@ from marshmallow import Schema, validates_schema
 
 from common.mail import KINDS
 from common.schemas import ValidationError, fields, validate
+from contract.etablissement import UAI
 from services.mailer.models import STATUSES
 
 
@@ -33,7 +34,7 @@ class OutboxQuerySchema(Schema):
     académie operator asks for every establishment."""
 
     etablissement_uai = fields.String(load_default=None, allow_none=True,
-                                      validate=validate.Regexp(r"^\d{7}[A-Z]$", error="Code UAI invalide."))
+                                      validate=UAI)
     all_etablissements = fields.Boolean(load_default=False)
     status = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(STATUSES))
     recipient = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=254))

@@ -8,9 +8,8 @@ from marshmallow import RAISE, Schema, validates_schema
 
 from common.clock import PARIS
 from common.schemas import ValidationError, fields, validate
+from contract.etablissement import UAI
 from services.notes.models import CODES, PUBLICATION_MODES
-
-UAI = validate.Regexp(r"^\d{7}[A-Z]$", error="Code UAI invalide (7 chiffres et une lettre).")
 
 # What a back office may write for each code (compared without case or accents' variants).
 CODE_SPELLINGS = {

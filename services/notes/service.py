@@ -50,8 +50,9 @@ class NotesService(FeatureContract):
 
     db = Database()
     clock = ClockProvider()
-    # Only to check that imported students exist (accounts is always deployed);
-    # an import waits at most this long for the establishment's list.
+    # To check that imported students exist, and (FeatureContract.set_opening)
+    # who administers an establishment; accounts is always deployed. An import
+    # waits at most this long for the establishment's list.
     accounts = ServiceRpc("accounts", timeout=30)
 
     # The head opens it (FAQ: opening the online services is the head's call).

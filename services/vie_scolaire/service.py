@@ -14,7 +14,6 @@ import base64
 from datetime import datetime, timezone
 
 from marshmallow import ValidationError as SchemaError
-from nameko.rpc import RpcProxy
 from sqlalchemy import select
 
 from common.clock import PARIS, ClockProvider, school_year
@@ -23,6 +22,7 @@ from common.db import Database
 from common.errors import Forbidden, NotFound, ValidationError
 from common.mail import dispatch_mail, mail_request, normalize_address, right_to_disconnect_not_before
 from common.messaging import rpc, work_dispatcher
+from common.rpc_client import ServiceRpc
 from common.schemas import load_or_raise
 from services.vie_scolaire import documents, importing, news, pages
 from services.vie_scolaire.exceptions import VieScolaireClosed
@@ -75,7 +75,7 @@ class VieScolaireService(FeatureContract):
     db = Database()
     clock = ClockProvider()
     # Only to match imported students with accounts (always deployed).
-    accounts = RpcProxy("accounts")
+    accounts = ServiceRpc("accounts", timeout=30)
     # The answer to a justification goes to the family through the mailer, as
     # a durable work event sent after the commit (common/mail.py).
     mail_events = work_dispatcher()

@@ -10,7 +10,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, TextAreaField
 from wtforms.validators import AnyOf, Length
 
-from common.clock import school_year
+from common.clock import staff_school_years
 from contract.errors import Forbidden, OutcomeUnknown, Unavailable, ValidationError
 from gateway import rpc
 from gateway.session import administered_etablissement, staff_required
@@ -23,10 +23,8 @@ class OpeningForm(FlaskForm):
 
 
 def _school_years() -> list[int]:
-    """The school year under way and the next one, which staff prepare before
-    the rentrée."""
-    current = school_year(current_app.config["CLOCK"].today())
-    return [current, current + 1]
+    # The window is the services' rule (they refuse another year); shown here.
+    return staff_school_years(current_app.config["CLOCK"].today())
 
 
 def _chosen_year(value) -> int:

@@ -7,25 +7,29 @@ from flask import (
     Blueprint, current_app, flash, g, make_response, redirect, render_template, request, session, url_for,
 )
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
-from contract.errors import ValidationError
 from contract.accounts import (
     InvalidCredentials, ProvisionalPasswordExpired, SessionExpired, TokenExpired, TokenInvalid, TooManyAttempts,
 )
+from contract.errors import ValidationError
 from gateway import rpc
-from gateway.extensions import limiter
 from gateway.areas.auth.forms import (
     EmailVerificationForm, FirstConnectionForm, ForgottenIdentifierForm, ForgottenPasswordForm, LoginForm,
     NewPasswordForm,
 )
+from gateway.extensions import limiter
 from gateway.forms import keep_input_on_outage, too_many_attempts_message
+from gateway.rules import account_rules
 from gateway.session import TOKEN, load_viewer, start_session
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 
-EXPIRED_LETTER = _l("Votre mot de passe provisoire n'est plus valable (plus de 3 mois). "
-                   "Contactez le secrétariat de l'établissement pour obtenir une nouvelle notification.")
+def expired_letter_message() -> str:
+    """A provisional password past its letter's validity (accounts' rule and words)."""
+    rules = account_rules()
+    validity = _(" (plus de %(duree)s)", duree=rules["letter_validity"]) if rules else ""
+    return _("Votre mot de passe provisoire n'est plus valable%(validite)s. Contactez le secrétariat de "
+             "l'établissement pour obtenir une nouvelle notification.", validite=validity)
 
 
 def login_limit():
@@ -68,7 +72,7 @@ def login():
         except InvalidCredentials:
             form.form_errors.append(_("Identifiant ou mot de passe incorrect."))
         except ProvisionalPasswordExpired:
-            form.form_errors.append(EXPIRED_LETTER)
+            form.form_errors.append(expired_letter_message())
         except TooManyAttempts as exc:
             form.form_errors.append(too_many_attempts_message(exc.retry_after))
         else:

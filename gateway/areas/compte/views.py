@@ -4,14 +4,14 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, session
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from contract.errors import ValidationError
 from contract.accounts import (
     InvalidCredentials, MergeRefused, ProvisionalPasswordExpired, TooManyAttempts,
 )
+from contract.errors import ValidationError
 from gateway import rpc
-from gateway.extensions import limiter
-from gateway.areas.auth.views import EXPIRED_LETTER, client_address, login_limit, recovery_limit
+from gateway.areas.auth.views import client_address, expired_letter_message, login_limit, recovery_limit
 from gateway.areas.compte.forms import MergeForm, ProfileForm
+from gateway.extensions import limiter
 from gateway.forms import too_many_attempts_message
 from gateway.session import TOKEN, login_required, start_session
 
@@ -97,7 +97,7 @@ def merge():
         except InvalidCredentials:
             form.form_errors.append(_("Identifiant ou mot de passe incorrect pour le compte à regrouper."))
         except ProvisionalPasswordExpired:
-            form.form_errors.append(EXPIRED_LETTER)
+            form.form_errors.append(expired_letter_message())
         except TooManyAttempts as exc:
             form.form_errors.append(too_many_attempts_message(exc.retry_after))
         except MergeRefused as exc:

@@ -23,7 +23,8 @@ class _LetterPDF(FPDF):
         self.set_margins(20, 20, 20)
 
 
-def render(letters: list[dict], etablissement: dict, portal_url: str, today: date) -> bytes:
+def render(letters: list[dict], etablissement: dict, portal_url: str, today: date, rules: dict) -> bytes:
+    """`rules`: accounts' `rules()` (the password rule and the letter's validity, in words)."""
     pdf = _LetterPDF()
     pdf.set_title(f"Notifications – {etablissement['nom']}")
     pdf.set_author(etablissement["nom"])
@@ -74,12 +75,12 @@ def render(letters: list[dict], etablissement: dict, portal_url: str, today: dat
                 "2. Lors de cette première connexion, indiquez " + (
                     "votre date de naissance" if letter["role"] == "eleve"
                     else "la date de naissance de votre enfant et votre adresse électronique (obligatoire)")
-                + ", puis choisissez votre mot de passe (8 à 14 caractères, chiffres ET lettres).",
+                + f", puis choisissez votre mot de passe ({rules['password']['short']}).",
             ]
             if letter["role"] != "eleve":
                 steps.append("3. Cliquez sur le lien du courriel de confirmation qui vous est envoyé : cette "
                              "étape est nécessaire pour accéder aux services en ligne.")
-            steps.append("Ce document n'est valable que 3 mois pour la création du compte. Passé ce délai, "
+            steps.append(f"Ce document n'est valable que {rules['letter_validity']} pour la création du compte. Passé ce délai, "
                          "contactez le secrétariat de l'établissement pour obtenir une nouvelle notification.")
             for step in steps:
                 pdf.multi_cell(0, 5.5, step, new_x="LMARGIN", new_y="NEXT")

@@ -10,9 +10,11 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField
 from wtforms.validators import AnyOf, Length, Optional
 
+from contract.errors import Unavailable
 from gateway import rpc
-from gateway.areas.lettres import letters_pdf
 from gateway.areas.auth.views import client_address
+from gateway.areas.lettres import letters_pdf
+from gateway.rules import account_rules
 from gateway.session import administered_etablissement, staff_required
 
 bp = Blueprint("admin_letters", __name__, url_prefix="/admin/etablissement/<uai>", template_folder="templates")
@@ -55,13 +57,18 @@ def letters(uai):
             label = _("classe %(classe)s", classe=form.classe.data)
         else:
             selection = {"only_new": True}
+        # Asked before the letters are issued (which replaces provisional
+        # passwords): without the rules' words no letter could be printed.
+        rules = account_rules()
+        if rules is None:
+            raise Unavailable("accounts: rules")
         issued = rpc.call("accounts", "issue_letters", timeout=LETTERS_TIMEOUT, uai=uai, client=client_address(),
                           **selection)
         if not issued:
             flash(_("Aucune notification à éditer (%(label)s).", label=label), "info")
             return redirect(url_for("admin_letters.letters", uai=uai))
         today = current_app.config["CLOCK"].today()
-        pdf = letters_pdf.render(issued, etab, portal_url(), today)
+        pdf = letters_pdf.render(issued, etab, portal_url(), today, rules)
         response = make_response(pdf)
         response.headers["Content-Type"] = "application/pdf"
         response.headers["Content-Disposition"] = (

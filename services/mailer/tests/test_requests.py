@@ -56,7 +56,7 @@ def test_a_missing_or_badly_typed_value_is_refused_before_anything_is_queued():
 def test_a_bad_establishment_code_or_date_is_refused():
     with pytest.raises(ValidationError) as refused:
         mail_request("reinitialisation_mot_de_passe", "p@example.org", RESET, etablissement_uai="59")
-    assert refused.value.errors == {"etablissement_uais": {0: ["Code UAI invalide."]}}
+    assert refused.value.errors == {"etablissement_uais": {0: ["Code UAI invalide (7 chiffres et une lettre)."]}}
 
 
 def test_dispatch_hands_one_work_event_to_the_mailer():
