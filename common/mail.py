@@ -34,7 +34,7 @@ from common.schemas import fields, validate
 MAIL_REQUESTED = "mail_requested"
 # The services whose `mail_requested` work events the mailer consumes (one
 # durable queue each, shared by every mailer instance).
-MAIL_SOURCES = ("accounts", "fiche", "inscription")
+MAIL_SOURCES = ("accounts", "fiche", "inscription", "lsl")
 
 # Types of context values, checked when the send is requested.
 TEXT = "texte"
@@ -109,6 +109,16 @@ KINDS: dict[str, Kind] = {
         {"college_nom": TEXT, **_CHILD, "lycee_nom": TEXT, "responsable_prenom": TEXT,
          "responsable_nom": TEXT, "date_refus": DATETIME},
         {"eleve_classe": TEXT, "formation": TEXT}),
+    # FAQ "LSL": the head decided on a family's request (rectification, or
+    # opposition to the transmission of the livret to the bac jury).
+    "lsl_demande_acceptee": Kind(
+        "Livret scolaire du lycée : demande acceptée",
+        {**_PERSON, **_CHILD, "etablissement_nom": TEXT, "demande": TEXT, "date_demande": DATETIME},
+        {"reponse": TEXT}),
+    "lsl_demande_refusee": Kind(
+        "Livret scolaire du lycée : demande refusée",
+        {**_PERSON, **_CHILD, "etablissement_nom": TEXT, "demande": TEXT, "date_demande": DATETIME},
+        {"reponse": TEXT}),
 }
 
 # Deliberately strict: an ASCII local part (dot-atom), a domain of at least two

@@ -127,6 +127,11 @@ class MailerService:
         """Enrollment receipts; the collège told that a family declined its lycée."""
         self._record_event("inscription", payload)
 
+    @work_handler("lsl", MAIL_REQUESTED)
+    def mail_requested_by_lsl(self, payload):
+        """The school's decision on a family's LSL request."""
+        self._record_event("lsl", payload)
+
     # -- sending --------------------------------------------------------
     @timer(interval=POLL_SECONDS, eager=True)
     def deliver_due(self):
