@@ -144,11 +144,12 @@ def parse(data: bytes | str, uai: str, known_matieres: set, known_competences: s
     """The file as a dict ready for `apply`, or ValidationError({"fichier": [...]}).
 
     `known_*`: the nomenclature's codes already stored; the file may add more."""
-    raw = data.encode("utf-8") if isinstance(data, str) else data
-    if not isinstance(raw, bytes) or not raw.strip():
+    if not isinstance(data, (bytes, str)) or not data.strip():
         raise refused(["Le fichier est vide."])
-    if len(raw) > MAX_BYTES:
-        raise refused([f"Le fichier est trop volumineux ({len(raw) // (1024 * 1024)} Mo, "
+    # Text (over RPC) is parsed as text, whatever encoding its declaration names.
+    raw = data
+    if len(data) > MAX_BYTES or (isinstance(data, str) and len(data.encode("utf-8")) > MAX_BYTES):
+        raise refused([f"Le fichier est trop volumineux ({len(data) // (1024 * 1024)} Mo, "
                        f"{MAX_BYTES // (1024 * 1024)} Mo au maximum)."])
     try:
         root = fromstring(raw, forbid_dtd=True, forbid_entities=True, forbid_external=True)
