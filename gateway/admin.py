@@ -21,6 +21,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 # their blueprint is registered: (endpoint, label, service that must be deployed).
 EXTRA_PAGES = [
     ("admin_notes.settings", _l("Notes : mode de publication"), "notes"),
+    ("admin_lsl.requests", _l("Livret scolaire : demandes des familles, réplications, livret définitif"), "lsl"),
     ("admin_letters.letters", _l("Notifications des comptes (lettres)"), "accounts"),
     ("admin_mail.messages", _l("Courriels envoyés"), "mailer"),
 ]

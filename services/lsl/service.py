@@ -22,7 +22,7 @@ from common.errors import Forbidden, NotFound, ValidationError
 from common.mail import dispatch_mail
 from common.messaging import rpc, work_dispatcher
 from common.schemas import load_or_raise
-from services.lsl import demandes, news, pages, pdf, replication, rules
+from services.lsl import codes, demandes, news, pages, pdf, replication, rules
 from services.lsl.exceptions import AccessEnded, LslClosed
 from services.lsl.models import Demande, Etablissement, LivretEleve, Nomenclature, Opening, Replication
 from services.lsl.schemas import ETATS, UAI, AuteurSchema, DecisionSchema, DemandeSchema, plain
@@ -170,6 +170,8 @@ class LslService(FeatureContract):
             "qui_demande": demandes.NOT_THEIRS_TO_ASK[context["eleve_majeur"]],
             "demandes": [demandes.view(d) for d in demandes.for_eleve(self.db, livret.eleve_id)],
             "definitif_disponible": livret.definitif_publie_le is not None,
+            # What a rectification can name, for the request form.
+            "parties": [{"code": code, "libelle": label} for code, label in codes.PARTIES.items()],
         })
 
     @rpc
