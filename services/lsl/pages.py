@@ -6,19 +6,11 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from common.clock import school_year
 from services.lsl import codes, rules
 from services.lsl.models import AnneeLivret, EvaluationLsl, LivretEleve, Nomenclature
-
-
-def load(db: Session, eleve_id: int, evaluations: bool = False) -> LivretEleve | None:
-    options = [selectinload(LivretEleve.annees), selectinload(LivretEleve.historique)]
-    if evaluations:
-        options = [selectinload(LivretEleve.annees).selectinload(AnneeLivret.evaluations),
-                   selectinload(LivretEleve.historique)]
-    return db.scalars(select(LivretEleve).where(LivretEleve.eleve_id == eleve_id).options(*options)).one_or_none()
 
 
 def annee_label(year: int) -> str:
@@ -42,18 +34,15 @@ def home(db: Session, livret: LivretEleve, today: date) -> dict:
     }
 
 
-def _average(periodes: list[dict]) -> Decimal | None:
+def _average(periodes: list[dict]) -> float | None:
     values = [Decimal(p["moyenne"]) for p in periodes if p["moyenne"] is not None]
     if not values:
         return None
-    return (sum(values) / len(values)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return float((sum(values) / len(values)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
 
 
-def _labels(db: Session, kind: str, wanted: set) -> dict:
-    if not wanted:
-        return {}
-    return {n.code: n for n in db.scalars(select(Nomenclature).where(Nomenclature.kind == kind,
-                                                                     Nomenclature.code.in_(wanted)))}
+def _number(value) -> float | None:
+    return None if value is None else float(value)
 
 
 def _group_order(name: str) -> tuple:
@@ -61,44 +50,53 @@ def _group_order(name: str) -> tuple:
     return (0 if name == codes.OBLIGATOIRES else 2 if name == codes.FACULTATIFS else 1, name)
 
 
-def enseignements(db: Session, livret: LivretEleve) -> list[dict]:
+def enseignements(db: Session, eleve_id: int) -> list[dict]:
     """Per school year from première, only years with evaluations; subjects
-    grouped as on the paper livret."""
-    annees = [a for a in livret.annees if a.evaluations]
-    matieres = _labels(db, "matiere", {e.code_matiere for a in annees for e in a.evaluations})
-    competences = _labels(db, "competence", {c["code"] for a in annees for e in a.evaluations
-                                             for c in e.competences})
-    out = []
-    for annee in annees:
-        groups: dict[str, list] = {}
-        for e in annee.evaluations:
-            nomenclature = matieres.get(e.code_matiere)
-            group = (nomenclature.regroupement if nomenclature and nomenclature.regroupement
-                     else codes.DEFAULT_REGROUPEMENT[e.modalite_election])
-            groups.setdefault(group, []).append((nomenclature.ordre if nomenclature else 999, {
-                "code": e.code_matiere,
-                "libelle": nomenclature.libelle if nomenclature else e.code_matiere,
-                "modalite": codes.MODALITES[e.modalite_election],
-                "appreciation": e.appreciation,
-                "enseignants": e.enseignants,
-                "moyenne_eleve": _average(e.periodes),
-                "periodes": e.periodes,
-                "moyenne_groupe": e.moyenne_groupe,
-                "effectif": e.effectif,
-                "repartition": {"moins_huit": e.repar_moins_huit, "huit_douze": e.repar_huit_douze,
-                                "plus_douze": e.repar_plus_douze},
-                "competences": [{"code": c["code"],
-                                 "libelle": competences[c["code"]].libelle if c["code"] in competences else c["code"],
-                                 "niveau": c["niveau"], "niveau_libelle": codes.NIVEAUX[c["niveau"]]}
-                                for c in e.competences],
-            }))
-        out.append({
-            "annee_scolaire": annee.annee_scolaire, "annee": annee_label(annee.annee_scolaire),
-            "classe": annee.classe, "code_periode": annee.code_periode,
-            "regroupements": [{"libelle": name, "matieres": [m for _, m in sorted(items, key=lambda x: x[0])]}
-                              for name, items in sorted(groups.items(), key=lambda g: _group_order(g[0]))],
-        })
-    return out
+    grouped as on the paper livret. Read as plain rows (two statements
+    whatever the number of subjects): the page a terminale student opens most."""
+    rows = db.execute(
+        select(AnneeLivret.annee_scolaire, AnneeLivret.classe, AnneeLivret.code_periode,
+               EvaluationLsl.code_matiere, EvaluationLsl.modalite_election, EvaluationLsl.appreciation,
+               EvaluationLsl.enseignants, EvaluationLsl.periodes, EvaluationLsl.moyenne_groupe,
+               EvaluationLsl.effectif, EvaluationLsl.repar_moins_huit, EvaluationLsl.repar_huit_douze,
+               EvaluationLsl.repar_plus_douze, EvaluationLsl.competences)
+        .join(EvaluationLsl, EvaluationLsl.annee_id == AnneeLivret.id)
+        .where(AnneeLivret.eleve_id == eleve_id)
+        .order_by(AnneeLivret.annee_scolaire, EvaluationLsl.id)).all()
+    wanted = {r.code_matiere for r in rows} | {c["code"] for r in rows for c in r.competences}
+    labels = {(n.kind, n.code): n for n in db.execute(
+        select(Nomenclature.kind, Nomenclature.code, Nomenclature.libelle, Nomenclature.regroupement,
+               Nomenclature.ordre).where(Nomenclature.code.in_(wanted)))} if wanted else {}
+    years: dict[int, dict] = {}
+    for r in rows:
+        year = years.setdefault(r.annee_scolaire, {
+            "annee_scolaire": r.annee_scolaire, "annee": annee_label(r.annee_scolaire), "classe": r.classe,
+            "code_periode": r.code_periode, "groups": {}})
+        subject = labels.get(("matiere", r.code_matiere))
+        group = (subject.regroupement if subject and subject.regroupement
+                 else codes.DEFAULT_REGROUPEMENT[r.modalite_election])
+        year["groups"].setdefault(group, []).append((subject.ordre if subject else 999, {
+            "code": r.code_matiere,
+            "libelle": subject.libelle if subject else r.code_matiere,
+            "modalite": codes.MODALITES[r.modalite_election],
+            "appreciation": r.appreciation,
+            "enseignants": r.enseignants,
+            "moyenne_eleve": _average(r.periodes),
+            "periodes": r.periodes,
+            "moyenne_groupe": _number(r.moyenne_groupe),
+            "effectif": r.effectif,
+            "repartition": {"moins_huit": _number(r.repar_moins_huit), "huit_douze": _number(r.repar_huit_douze),
+                            "plus_douze": _number(r.repar_plus_douze)},
+            "competences": [{"code": c["code"],
+                             "libelle": labels[("competence", c["code"])].libelle
+                             if ("competence", c["code"]) in labels else c["code"],
+                             "niveau": c["niveau"], "niveau_libelle": codes.NIVEAUX[c["niveau"]]}
+                            for c in r.competences],
+        }))
+    return [{**{k: v for k, v in year.items() if k != "groups"},
+             "regroupements": [{"libelle": name, "matieres": [m for _, m in sorted(items, key=lambda x: x[0])]}
+                               for name, items in sorted(year["groups"].items(), key=lambda g: _group_order(g[0]))]}
+            for year in years.values()]
 
 
 def engagements(livret: LivretEleve) -> list[dict]:

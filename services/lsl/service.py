@@ -137,9 +137,9 @@ class LslService(FeatureContract):
         return {"publies": len(published), "par": account_id}
 
     # -- family pages -------------------------------------------------------
-    def _livret(self, child, evaluations=False) -> tuple[dict, LivretEleve]:
+    def _livret(self, child) -> tuple[dict, LivretEleve]:
         context = load_or_raise(child_context_schema, child)
-        livret = pages.load(self.db, context["eleve_id"], evaluations=evaluations)
+        livret = self.db.get(LivretEleve, context["eleve_id"])
         if livret is None or livret.etablissement_uai != context["etablissement_uai"]:
             raise LslClosed(context["etablissement_uai"])
         today = self.clock.today()
@@ -180,8 +180,9 @@ class LslService(FeatureContract):
         with evaluations), subjects grouped as on the paper livret, each with
         its annual appreciation, the student's and the group's averages, the
         group's distribution and the competences with their level."""
-        _context, livret = self._livret(child, evaluations=True)
-        return plain({"annees": pages.enseignements(self.db, livret)})
+        _context, livret = self._livret(child)
+        # Already plain JSON: the page families open most is built without a second pass.
+        return {"annees": pages.enseignements(self.db, livret.eleve_id)}
 
     @rpc
     def engagements(self, child):
@@ -210,7 +211,7 @@ class LslService(FeatureContract):
     def final_livret(self, child):
         """Gateway, download of the final livret once the school published it:
         {"filename", "pdf" (base64)}. NotFound before publication."""
-        _context, livret = self._livret(child, evaluations=True)
+        _context, livret = self._livret(child)
         if livret.definitif_publie_le is None:
             raise NotFound("livret_definitif")
         content = self._render(livret)
@@ -223,7 +224,7 @@ class LslService(FeatureContract):
         return pdf.render({
             "eleve": {"prenom": livret.prenom, "nom": livret.nom},
             "etablissement": {"nom": etab.nom, "commune": etab.commune},
-            "enseignements": pages.enseignements(self.db, livret), "engagements": pages.engagements(livret),
+            "enseignements": pages.enseignements(self.db, livret.eleve_id), "engagements": pages.engagements(livret),
             "avis_examen": pages.avis_examen(self.db, livret, today), "scolarite": pages.scolarite(livret),
         }, self.clock.now())
 

@@ -211,6 +211,6 @@ def test_enseignements_page_runs_a_bounded_number_of_statements(opened, lsl_db, 
     with counting_statements(lsl_db) as statements:
         page = opened.enseignements(child(11))
     assert sum(len(g["matieres"]) for y in page["annees"] for g in y["regroupements"]) == 2 * subjects
-    # The livret, its years, their evaluations, the history, the opening, the
-    # subjects' and competences' labels: the same for 4 subjects or 24.
-    assert len(statements) == 7, statements
+    # The livret, the opening, the evaluations of every year, the labels:
+    # the same for 4 subjects or 24.
+    assert len(statements) == 4, statements
