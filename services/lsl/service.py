@@ -289,6 +289,20 @@ class LslService(FeatureContract):
         self._lycee(uai)
         return super().set_opening(uai, is_open, account_id, annee_scolaire)
 
+    @rpc
+    def get_openings(self, uais, annee_scolaire=None):
+        """Gateway administration pages: the common contract's openings, with
+        `applicable` False for an establishment that is not a lycée (the
+        livret is shown, and opened, only in lycées)."""
+        openings = super().get_openings(uais, annee_scolaire)
+        types = {uai: self._etablissement(uai).type for uai in uais}
+        self.db.commit()
+        for uai, opening in openings.items():
+            opening["applicable"] = types[uai] == "lycee"
+            if not opening["applicable"]:
+                opening.update(open=False, staff_can_change=False)
+        return openings
+
     def menu_entry(self, child):
         livret = self.db.get(LivretEleve, child["eleve_id"])
         if livret is None or livret.etablissement_uai != child["etablissement_uai"]:

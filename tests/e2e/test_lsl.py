@@ -199,3 +199,22 @@ def test_on_the_18th_birthday_the_guardian_stops_acting_and_the_student_acts(pla
         assert "Hugo MARTIN" in text_of(made.text)
     finally:
         platform.clock.advance(timedelta(days=-6))
+
+
+def test_the_opening_is_offered_only_in_lycees(platform, lycee):
+    college = f"{uuid.uuid4().int % 10**7:07d}K"
+    payload = family_payload(uai=college, nom="COLLÈGE SANS LIVRET")
+    for person in payload["personnes"]:
+        person["prenom"] += "-K"
+    rpc = platform.rpc()
+    try:
+        rpc.call("accounts", "import_siecle", payload=payload)
+        operator = rpc.call("accounts", "create_staff_account", payload={
+            "role": "operator", "nom": "OPERATEUR", "prenom": f"Lsl{college}", "email": f"op{college}@example.org"})
+    finally:
+        rpc.close()
+    user = activate(platform, operator)
+    assert 'data-service="lsl"' in user.get(f"/admin/etablissement/{lycee['uai']}/").text
+    page = user.get(f"/admin/etablissement/{college}/")
+    assert page.status_code == 200 and 'data-service="notes"' in page.text
+    assert 'data-service="lsl"' not in page.text

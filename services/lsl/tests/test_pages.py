@@ -214,3 +214,12 @@ def test_enseignements_page_runs_a_bounded_number_of_statements(opened, lsl_db, 
     # The livret, the opening, the evaluations of every year, the labels:
     # the same for 4 subjects or 24.
     assert len(statements) == 4, statements
+
+
+def test_openings_are_shown_only_for_lycees(lsl, clock):
+    from services.lsl.tests.conftest import COLLEGE
+    clock.move_to(NOW)
+    openings = lsl.get_openings([LYCEE, COLLEGE])
+    assert openings[LYCEE]["applicable"] is True and openings[LYCEE]["staff_can_change"] is True
+    assert openings[COLLEGE] == {"open": False, "staff_can_change": False, "applicable": False,
+                                 "annee_scolaire": 2026}
