@@ -5,7 +5,7 @@ who may ask; these views only ask it for the child they checked
 (child_or_404), lay out the answer and carry the forms."""
 import base64
 
-from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, SelectField, TextAreaField
@@ -158,10 +158,17 @@ def final_livret(eleve_id):
 
 def _request(eleve_id, kind, form_class, template):
     current = _common(eleve_id)
+    form = form_class()
     home_data, frame, page = _call(current, "home")
+    if page is not None and page[1] == 503 and request.method == "POST":
+        # The service is down: the form comes back with what was typed, nothing claimed.
+        if kind == "rectification":
+            form.partie.choices = [(form.partie.data or "", form.partie.data or _("Choisissez une partie"))]
+        return render_template(template, **frame, form=form, data={"peut_demander": True}, kind=kind, alert=_(
+            "Le livret scolaire est temporairement indisponible : votre demande n'a pas été envoyée. "
+            "Votre saisie est conservée ci-dessous ; réessayez dans quelques instants.")), 503
     if page is not None:
         return page
-    form = form_class()
     if kind == "rectification":
         form.partie.choices = [("", _("Choisissez une partie"))] + [(p["code"], p["libelle"])
                                                                    for p in home_data["parties"]]
@@ -185,10 +192,9 @@ def _request(eleve_id, kind, form_class, template):
         except Unavailable:
             # The service may have recorded it before the answer was lost: say so,
             # and keep what was typed.
-            flash(_("Le livret scolaire n'a pas répondu : nous ne savons pas si votre demande a été enregistrée. "
-                    "Vérifiez la liste de vos demandes avant de la renvoyer ; votre saisie est conservée "
-                    "ci-dessous."), "error")
-            return render_template(template, **context), 503
+            return render_template(template, **context, alert=_(
+                "Le livret scolaire n'a pas répondu : nous ne savons pas si votre demande a été enregistrée. "
+                "Vérifiez la liste de vos demandes avant de la renvoyer ; votre saisie est conservée ci-dessous.")), 503
         else:
             flash(_("Votre demande est enregistrée et transmise au chef d'établissement. Vous recevrez un "
                     "courriel lorsqu'elle aura été traitée."), "success")

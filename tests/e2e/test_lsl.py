@@ -218,3 +218,41 @@ def test_the_opening_is_offered_only_in_lycees(platform, lycee):
     page = user.get(f"/admin/etablissement/{college}/")
     assert page.status_code == 200 and 'data-service="notes"' in page.text
     assert 'data-service="lsl"' not in page.text
+
+
+def test_lsl_stopped_while_a_request_is_sent_keeps_what_was_typed(vhosts, databases, tmp_path_factory):
+    """ARCHITECTURE rule 2 and the standards: the service stops between the
+    form and its sending; the form comes back with the text typed and says
+    the request was not sent; no stack trace, no 500."""
+    from tests.fixtures import Platform
+
+    services = {"accounts": {"required": True}, "mailer": {"required": True},
+                "lsl": {"label": "Livret scolaire", "order": 40}}
+    site = Platform(vhosts, databases, "sqlite", tmp_path_factory.mktemp("lsl-down"), services)
+    site.start(list(services))
+    try:
+        uai = f"{uuid.uuid4().int % 10**7:07d}D"
+        payload = family_payload(uai=uai, nom="LYCÉE EN PANNE", type_="lycee")
+        rpc = site.rpc()
+        rpc.call("accounts", "import_siecle", payload=payload)
+        letters = letters_by_name(rpc.call("accounts", "issue_letters", uai=uai))
+        rpc.call("lsl", "replicate", uai=uai, xml=lsl_xml(_record(uai, ["103"])).decode())
+        rpc.call("lsl", "set_opening", uai=uai, is_open=True, account_id=None)
+        rpc.close()
+        paul = activate(site, letters["Paul DURAND"], "2013-06-30")
+        zoe = int(re.search(r"/eleve/(\d+)/", paul.get("/").text).group(1))
+        form = f"/eleve/{zoe}/lsl/demande/rectification"
+        page = paul.get(form)
+        assert page.status_code == 200
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.text).group(1)
+        site.cluster.processes["lsl"].stop()
+        sent = paul.http.post(site.base_url + form, data={
+            "csrf_token": unescape(token), "partie": "scolarite", "objet": "La classe de 2nde est mal nommée.",
+            "commentaire": "Elle était en 2nde 3."}, timeout=60)
+        assert sent.status_code == 503
+        text = text_of(sent.text)
+        assert "votre demande n'a pas été envoyée" in text, text[:1500]
+        assert "La classe de 2nde est mal nommée." in sent.text and "Elle était en 2nde 3." in sent.text
+        assert "Traceback" not in sent.text
+    finally:
+        site.stop()
