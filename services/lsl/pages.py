@@ -50,10 +50,20 @@ def _group_order(name: str) -> tuple:
     return (0 if name == codes.OBLIGATOIRES else 2 if name == codes.FACULTATIFS else 1, name)
 
 
-def enseignements(db: Session, eleve_id: int) -> list[dict]:
-    """Per school year from première, only years with evaluations; subjects
-    grouped as on the paper livret. Read as plain rows (two statements
-    whatever the number of subjects): the page a terminale student opens most."""
+def evaluated_years(db: Session, eleve_id: int) -> list[dict]:
+    """The school years with evaluations, from première on, oldest first."""
+    rows = db.execute(select(AnneeLivret.annee_scolaire, AnneeLivret.classe)
+                      .where(AnneeLivret.eleve_id == eleve_id,
+                             AnneeLivret.id.in_(select(EvaluationLsl.annee_id)))
+                      .order_by(AnneeLivret.annee_scolaire))
+    return [{"annee_scolaire": year, "annee": annee_label(year), "classe": classe} for year, classe in rows]
+
+
+def enseignements(db: Session, eleve_id: int, annee: int | None = None) -> list[dict]:
+    """Per school year from première (only `annee` if given), only years with
+    evaluations; subjects grouped as on the paper livret. Read as plain rows
+    (two statements whatever the number of subjects)."""
+    where = [AnneeLivret.eleve_id == eleve_id] + ([AnneeLivret.annee_scolaire == annee] if annee else [])
     rows = db.execute(
         select(AnneeLivret.annee_scolaire, AnneeLivret.classe, AnneeLivret.code_periode,
                EvaluationLsl.code_matiere, EvaluationLsl.modalite_election, EvaluationLsl.appreciation,
@@ -61,7 +71,7 @@ def enseignements(db: Session, eleve_id: int) -> list[dict]:
                EvaluationLsl.effectif, EvaluationLsl.repar_moins_huit, EvaluationLsl.repar_huit_douze,
                EvaluationLsl.repar_plus_douze, EvaluationLsl.competences)
         .join(EvaluationLsl, EvaluationLsl.annee_id == AnneeLivret.id)
-        .where(AnneeLivret.eleve_id == eleve_id)
+        .where(*where)
         .order_by(AnneeLivret.annee_scolaire, EvaluationLsl.id)).all()
     wanted = {r.code_matiere for r in rows} | {c["code"] for r in rows for c in r.competences}
     labels = {(n.kind, n.code): n for n in db.execute(

@@ -175,14 +175,23 @@ class LslService(FeatureContract):
         })
 
     @rpc
-    def enseignements(self, child):
-        """Gateway, Enseignements: per school year from première (only years
-        with evaluations), subjects grouped as on the paper livret, each with
-        its annual appreciation, the student's and the group's averages, the
-        group's distribution and the competences with their level."""
+    def enseignements(self, child, annee=None):
+        """Gateway, Enseignements: the school years from première with
+        evaluations ("annees"), and one of them ("annee": the one asked, by
+        default the latest; None when there is none) with its subjects grouped
+        as on the paper livret, each with its annual appreciation, the
+        student's and the group's averages, the group's distribution and the
+        competences with their level. NotFound for a year without evaluations."""
         _context, livret = self._livret(child)
+        if annee is not None and (not isinstance(annee, int) or isinstance(annee, bool)):
+            raise ValidationError({"annee": ["Nombre entier attendu."]})
+        years = pages.evaluated_years(self.db, livret.eleve_id)
+        chosen = annee if annee is not None else (years[-1]["annee_scolaire"] if years else None)
+        if chosen is not None and chosen not in {y["annee_scolaire"] for y in years}:
+            raise NotFound("annee")
         # Already plain JSON: the page families open most is built without a second pass.
-        return {"annees": pages.enseignements(self.db, livret.eleve_id)}
+        shown = pages.enseignements(self.db, livret.eleve_id, chosen) if chosen is not None else []
+        return {"annees": years, "annee": shown[0] if shown else None}
 
     @rpc
     def engagements(self, child):

@@ -110,15 +110,23 @@ def test_tiles_for_the_parts_with_data_and_the_parts_laid_out(platform, lycee):
     text = text_of(page.text)
     assert "Livret scolaire du lycée de Hugo MARTIN" in text and "Demander une rectification" in text
 
-    html = user.get(f"/eleve/{hugo}/lsl/enseignements").text
+    # The latest year by default, première a link away.
+    latest = user.get(f"/eleve/{hugo}/lsl/enseignements").text
+    years_nav = latest.split('id="annees"', 1)[1].split("</ul>", 1)[0]
+    assert re.findall(r'<a class="fr-tag" href="([^"]+)"', years_nav) == [
+        f"/eleve/{hugo}/lsl/enseignements?annee=2025", f"/eleve/{hugo}/lsl/enseignements?annee=2026"]
+    assert "Année scolaire 2026-2027 – TERM 2" in text_of(latest) and "Excellent début d'année." in text_of(latest)
+    html = user.get(f"/eleve/{hugo}/lsl/enseignements?annee=2025").text
     # French typography: a non-breaking space before % and :.
     assert f"14,29{NBSP}%" in html and f"Raisonner, démontrer{NBSP}:" in html
     lessons = text_of(html)
     for expected in ("Année scolaire 2025-2026 – 1RE 2", "Enseignements obligatoires", "Enseignements facultatifs",
                      "Travail régulier, des progrès réels.", "Très bon latiniste.", "Moyenne de Hugo 13,00",
                      "Moyenne du groupe (28 élèves) 11,40", "moins de 8 : 14,29 %", "Raisonner, démontrer",
-                     "Compétences maîtrisées", "Excellent début d'année."):
+                     "Compétences maîtrisées"):
         assert expected in lessons, expected
+    assert "Excellent début d'année." not in lessons
+    assert user.get(f"/eleve/{hugo}/lsl/enseignements?annee=2019").status_code == 404
 
     avis = text_of(user.get(f"/eleve/{hugo}/lsl/avis-examen").text)
     assert "Avis de l'équipe pédagogique Très favorable" in avis and "Élève sérieux." in avis

@@ -94,7 +94,14 @@ def home(eleve_id):
 @bp.get("/enseignements")
 @login_required
 def enseignements(eleve_id):
-    return _part(eleve_id, "enseignements", "lsl/enseignements.html", "enseignements")
+    current = _common(eleve_id)
+    try:
+        data, frame, page = _call(current, "enseignements", annee=request.args.get("annee", type=int))
+    except (NotFound, ValidationError):
+        abort(404)
+    if page is not None:
+        return page
+    return render_template("lsl/enseignements.html", **frame, data=data, part="enseignements")
 
 
 @bp.get("/engagements")

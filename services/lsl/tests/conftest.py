@@ -70,6 +70,12 @@ def child(eleve_id=11, uai=LYCEE, role="responsable", majeur=False, viewer=None)
             "viewer_role": role, "eleve_majeur": majeur}
 
 
+def all_years(lsl, viewer) -> list[dict]:
+    """Every evaluated year of the Enseignements page, as a family goes through them."""
+    return [lsl.enseignements(viewer, annee=y["annee_scolaire"])["annee"]
+            for y in lsl.enseignements(viewer)["annees"]]
+
+
 def evaluation(code="061300", appreciation="Travail régulier, des progrès réels.", **overrides):
     return {"code": code, "modalite": "S", "structure": (28, "11.40", "14.29", "42.86", "42.85"),
             "appreciation": appreciation, "periodes": ["12.00", "13.50", "14.00"],

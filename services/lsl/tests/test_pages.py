@@ -13,7 +13,7 @@ from sqlalchemy import event
 from common.clock import PARIS
 from common.errors import NotFound
 from services.lsl.exceptions import AccessEnded, LslClosed
-from services.lsl.tests.conftest import LYCEE, OTHER_LYCEE, annee, child, eleve, evaluation, xml
+from services.lsl.tests.conftest import LYCEE, OTHER_LYCEE, all_years, annee, child, eleve, evaluation, xml
 
 NOW = datetime(2026, 12, 10, 9, 0, tzinfo=PARIS)
 ENTRY = {"label": "Livret scolaire", "path": "/lsl/", "order": 40}
@@ -49,8 +49,10 @@ def test_enseignements_per_year_from_premiere_grouped_with_averages_distribution
         annee(2025, "1RE 2", [latin, evaluation(code="020100", appreciation="Écrit soigné.")]),
         annee(2026, "TERM 2", []),  # nothing evaluated yet this year: not shown
     ])).decode())
-    years = opened.enseignements(child(11))["annees"]
-    assert [(y["annee"], y["classe"]) for y in years] == [("2025-2026", "1RE 2")]
+    page = opened.enseignements(child(11))
+    assert [(y["annee"], y["classe"]) for y in page["annees"]] == [("2025-2026", "1RE 2")]
+    years = all_years(opened, child(11))
+    assert years == [page["annee"]]
     groups = years[0]["regroupements"]
     assert [(g["libelle"], [m["libelle"] for m in g["matieres"]]) for g in groups] == [
         ("Enseignements obligatoires", ["Français"]), ("Enseignements facultatifs", ["Latin"])]
@@ -210,10 +212,20 @@ def test_enseignements_page_runs_a_bounded_number_of_statements(opened, lsl_db, 
     lsl_db.expunge_all()
     with counting_statements(lsl_db) as statements:
         page = opened.enseignements(child(11))
-    assert sum(len(g["matieres"]) for y in page["annees"] for g in y["regroupements"]) == 2 * subjects
-    # The livret, the opening, the evaluations of every year, the labels:
-    # the same for 4 subjects or 24.
-    assert len(statements) == 4, statements
+    # The latest year by default, the other one a link away.
+    assert [y["annee"] for y in page["annees"]] == ["2025-2026", "2026-2027"]
+    assert page["annee"]["annee"] == "2026-2027"
+    assert sum(len(g["matieres"]) for g in page["annee"]["regroupements"]) == subjects
+    # The livret, the opening, the evaluated years, the year's evaluations,
+    # the labels: the same for 2 subjects or 12.
+    assert len(statements) == 5, statements
+
+
+def test_a_year_without_evaluations_is_not_a_page(opened):
+    opened.replicate(LYCEE, xml(eleve("3001", annees=[annee(2025, "1RE 2"), annee(2026, "TERM 2", [])])).decode())
+    with pytest.raises(NotFound):
+        opened.enseignements(child(11), annee=2026)
+    assert opened.enseignements(child(11))["annee"]["annee"] == "2025-2026"
 
 
 def test_openings_are_shown_only_for_lycees(lsl, clock):

@@ -10,7 +10,7 @@ from common.clock import PARIS
 from common.errors import Forbidden, ValidationError
 from services.lsl import replication
 from services.lsl.models import Replication
-from services.lsl.tests.conftest import COLLEGE, LYCEE, annee, child, eleve, evaluation, xml
+from services.lsl.tests.conftest import COLLEGE, LYCEE, all_years, annee, child, eleve, evaluation, xml
 
 NOW = datetime(2026, 12, 10, 9, 0, tzinfo=PARIS)
 
@@ -24,7 +24,7 @@ def opened(lsl, clock):
 
 def everything(lsl, eleve_id=11) -> dict:
     c = child(eleve_id)
-    return {"home": lsl.home(c), "enseignements": lsl.enseignements(c), "engagements": lsl.engagements(c),
+    return {"home": lsl.home(c), "enseignements": all_years(lsl, c), "engagements": lsl.engagements(c),
             "scolarite": lsl.scolarite(c)}
 
 
@@ -44,7 +44,7 @@ def test_a_newer_replication_replaces_the_years_it_covers_for_the_students_it_na
     newer = eleve("3001", annees=[annee(2026, "TERM 2", [evaluation(appreciation="Excellent trimestre, bravo.")])])
     report = opened.replicate(LYCEE, xml(newer).decode())
     assert report["eleves"] == {"crees": 0, "modifies": 1, "inchanges": 0}
-    years = opened.enseignements(child(11))["annees"]
+    years = all_years(opened, child(11))
     appreciations = {y["annee"]: y["regroupements"][0]["matieres"][0]["appreciation"] for y in years}
     # Première is not in the newer file: it stays as it was.
     assert appreciations == {"2025-2026": "Travail régulier, des progrès réels.",
