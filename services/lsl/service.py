@@ -10,10 +10,11 @@ administration pages, after the gateway checked they administer the
 establishment. Each docstring says who may call and what the method promises.
 """
 import base64
+from collections import OrderedDict
 
 from marshmallow import ValidationError as SchemaError
 from nameko.rpc import RpcProxy
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from common.clock import ClockProvider
 from common.contract import FeatureContract, child_context_schema
@@ -28,6 +29,9 @@ from services.lsl.models import Demande, Etablissement, LivretEleve, Nomenclatur
 from services.lsl.schemas import ETATS, UAI, AuteurSchema, DecisionSchema, DemandeSchema, plain
 
 NOT_A_LYCEE = "Le livret scolaire du lycée ne concerne que les lycées."
+# Enseignements pages kept per process (about 15 KB each for a terminale year).
+ENSEIGNEMENTS_CACHED = 500
+_ENSEIGNEMENTS: OrderedDict = OrderedDict()
 
 
 def _check_uai(uai) -> str:
@@ -185,13 +189,26 @@ class LslService(FeatureContract):
         _context, livret = self._livret(child)
         if annee is not None and (not isinstance(annee, int) or isinstance(annee, bool)):
             raise ValidationError({"annee": ["Nombre entier attendu."]})
-        years = pages.evaluated_years(self.db, livret.eleve_id)
-        chosen = annee if annee is not None else (years[-1]["annee_scolaire"] if years else None)
-        if chosen is not None and chosen not in {y["annee_scolaire"] for y in years}:
-            raise NotFound("annee")
-        # Already plain JSON: the page families open most is built without a second pass.
-        shown = pages.enseignements(self.db, livret.eleve_id, chosen) if chosen is not None else []
-        return {"annees": years, "annee": shown[0] if shown else None}
+        # The page families open most changes only with a replication: kept
+        # per process, keyed by what it is built from (the database, the
+        # student's data, the latest replication, which may have renamed a subject).
+        key = (str(self.db.get_bind().url), livret.eleve_id, annee, livret.digest,
+               self.db.scalar(select(func.max(Replication.id))))
+        page = _ENSEIGNEMENTS.get(key)
+        if page is None:
+            years = pages.evaluated_years(self.db, livret.eleve_id)
+            chosen = annee if annee is not None else (years[-1]["annee_scolaire"] if years else None)
+            if chosen is not None and chosen not in {y["annee_scolaire"] for y in years}:
+                raise NotFound("annee")
+            shown = pages.enseignements(self.db, livret.eleve_id, chosen) if chosen is not None else []
+            # Already plain JSON, built without a second pass.
+            page = {"annees": years, "annee": shown[0] if shown else None}
+            _ENSEIGNEMENTS[key] = page
+            while len(_ENSEIGNEMENTS) > ENSEIGNEMENTS_CACHED:
+                _ENSEIGNEMENTS.popitem(last=False)
+        else:
+            _ENSEIGNEMENTS.move_to_end(key)
+        return page
 
     @rpc
     def engagements(self, child):

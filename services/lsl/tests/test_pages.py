@@ -216,9 +216,13 @@ def test_enseignements_page_runs_a_bounded_number_of_statements(opened, lsl_db, 
     assert [y["annee"] for y in page["annees"]] == ["2025-2026", "2026-2027"]
     assert page["annee"]["annee"] == "2026-2027"
     assert sum(len(g["matieres"]) for g in page["annee"]["regroupements"]) == subjects
-    # The livret, the opening, the evaluated years, the year's evaluations,
-    # the labels: the same for 2 subjects or 12.
-    assert len(statements) == 5, statements
+    # The livret, the opening, the latest replication, the evaluated years,
+    # the year's evaluations, the labels: the same for 2 subjects or 12; and
+    # then only the first three while nothing is replicated.
+    assert len(statements) == 6, statements
+    with counting_statements(lsl_db) as again:
+        assert opened.enseignements(child(11)) == page
+    assert len(again) == 3, again
 
 
 def test_a_year_without_evaluations_is_not_a_page(opened):
@@ -235,3 +239,22 @@ def test_openings_are_shown_only_for_lycees(lsl, clock):
     assert openings[LYCEE]["applicable"] is True and openings[LYCEE]["staff_can_change"] is True
     assert openings[COLLEGE] == {"open": False, "staff_can_change": False, "applicable": False,
                                  "annee_scolaire": 2026}
+
+
+def test_the_enseignements_page_follows_every_replication(opened):
+    opened.replicate(LYCEE, xml(eleve("3001"), eleve("3002")).decode())
+    first = opened.enseignements(child(11))["annee"]["regroupements"][0]["matieres"][0]
+    assert (first["libelle"], first["appreciation"]) == ("Mathématiques", "Travail régulier, des progrès réels.")
+    # Sarah's own data changes.
+    opened.replicate(LYCEE, xml(eleve("3001", annees=[annee(2026, "TERM 2", [evaluation(
+        appreciation="Trimestre remarquable.")])])).decode())
+    assert opened.enseignements(child(11))["annee"]["regroupements"][0]["matieres"][0]["appreciation"] == \
+        "Trimestre remarquable."
+    # A file about another student renames the subject.
+    from tools.lsl_writer import lsl_xml
+    opened.replicate(LYCEE, lsl_xml({"uai": LYCEE, "matieres": [("061300", "Mathématiques (spécialité)",
+                                                                 "Enseignements de spécialité")],
+                                     "eleves": [eleve("3002")]}).decode())
+    group = opened.enseignements(child(11))["annee"]["regroupements"][0]
+    assert (group["libelle"], group["matieres"][0]["libelle"]) == ("Enseignements de spécialité",
+                                                                   "Mathématiques (spécialité)")
