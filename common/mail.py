@@ -118,6 +118,16 @@ KINDS: dict[str, Kind] = {
         {"college_nom": TEXT, **_CHILD, "lycee_nom": TEXT, "responsable_prenom": TEXT,
          "responsable_nom": TEXT, "date_refus": DATETIME},
         {"eleve_classe": TEXT, "formation": TEXT}),
+    # FAQ "LSL": the head decided on a family's request (rectification, or
+    # opposition to the transmission of the livret to the bac jury).
+    "lsl_demande_acceptee": Kind(
+        "Livret scolaire du lycée : demande acceptée",
+        {**_PERSON, **_CHILD, "etablissement_nom": TEXT, "demande": TEXT, "date_demande": DATETIME},
+        {"reponse": TEXT}),
+    "lsl_demande_refusee": Kind(
+        "Livret scolaire du lycée : demande refusée",
+        {**_PERSON, **_CHILD, "etablissement_nom": TEXT, "demande": TEXT, "date_demande": DATETIME},
+        {"reponse": TEXT}),
 }
 
 # Deliberately strict: an ASCII local part (dot-atom), a domain of at least two

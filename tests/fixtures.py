@@ -224,7 +224,7 @@ class Platform:
 def platform(request, vhosts, databases, tmp_path_factory):
     """accounts + gateway (+ the services later issues add), one per backend."""
     services = {"accounts": {"required": True}, "mailer": {"required": True},
-                "notes": {"label": "Notes", "order": 20}}
+                "notes": {"label": "Notes", "order": 20}, "lsl": {"label": "Livret scolaire", "order": 40}}
     p = Platform(vhosts, databases, request.param, tmp_path_factory.mktemp(f"platform-{request.param}"), services)
     p.start(services)
     yield p

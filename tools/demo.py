@@ -33,7 +33,7 @@ from common.config import amqp_uri, var_dir
 from common.deployment import deployed_services
 from common.rpc_client import RpcClient
 from services.accounts.identifiers import ascii_fold
-from tools import demo_notes, demo_vie_scolaire, import_fiche, siecle_writer
+from tools import demo_lsl, demo_notes, demo_vie_scolaire, import_fiche, siecle_writer
 from tools.import_siecle import format_report, import_files
 
 
@@ -391,6 +391,14 @@ def build(rpc: RpcClient, var: Path, clock: Clock, services=None) -> list[Compte
         demo_notes.fill(rpc, [etab.uai for etab in ETABLISSEMENTS], modes={"0599002B": "echeance"}, clock=clock)
     if "vie_scolaire" in deployed:
         demo_vie_scolaire.fill(rpc, [etab.uai for etab in ETABLISSEMENTS], clock=clock)
+    if "lsl" in deployed:
+        # The lycée's livrets: première and terminale, one repeating terminale,
+        # one turning 18 during terminale.
+        lycee = next(etab for etab in ETABLISSEMENTS if etab.type == "lycee")
+        lsl = demo_lsl.fill(rpc, lycee.uai, clock, naissances={
+            e.eleve_id: e.date_naissance for e in eleves if e.uai == lycee.uai})
+        print(f"Livret scolaire du lycée ({lycee.uai}) : redoublant de terminale {lsl['redoublant']}, "
+              f"majeur en cours de terminale {lsl['majeur_en_terminale']}")
 
     for etab in ETABLISSEMENTS:
         prenom, nom, title = etab.direction

@@ -70,6 +70,9 @@ def etablissement(uai):
         row = {"service": name, "label": settings.get("label", name)}
         if isinstance(result, Exception):
             row["unavailable"] = True
+        elif result[uai].get("applicable") is False:
+            # Not a service for this kind of establishment (the LSL in a collège).
+            continue
         else:
             row.update(result[uai], unavailable=False)
         rows.append(row)

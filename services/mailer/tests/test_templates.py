@@ -25,7 +25,8 @@ def test_the_seeds_messages_are_all_there():
         "confirmation_adresse", "rappel_identifiant", "reinitialisation_mot_de_passe",
         "confirmation_nouvelle_adresse", "information_ancienne_adresse", "mot_de_passe_modifie",
         "fiche_modifications_acceptees", "fiche_modifications_refusees", "inscription_accuse_reception",
-        "inscription_refus_college", "justification_absence_acceptee", "justification_absence_refusee"}
+        "inscription_refus_college", "justification_absence_acceptee", "justification_absence_refusee",
+        "lsl_demande_acceptee", "lsl_demande_refusee"}
 
 
 @pytest.mark.parametrize("kind", sorted(KINDS))

@@ -1,0 +1,175 @@
+"""The LSL's Enseignements page of a terminale student with two years of data,
+against a page that makes exactly one RPC call, measured in the same run; and
+the final livret's PDF generation time.
+
+Starts every service of deploy/services.yml and the gateway as `make run`
+does (on a RabbitMQ virtual host and databases of its own, removed at the
+end); replicates, through the LSL service's RPC, a terminale class of 25
+students with première and terminale (12 subjects a year, 3 periods, 4
+competences each); then loads, alternately, one student's Enseignements page
+(the latest year, terminale; première is one link away) and `/compte/`
+(whose only call is `get_session`), reading the gateway's own
+`Server-Timing`. Prints the median and 95th percentile of each and the ratio
+of the medians (target: at most 2x), the SQL statements the service runs for
+that page (counted by running the same entry point on the same database in
+this process), and the time to render the final livret: the PDF alone, and
+the download through the gateway.
+
+Usage: python -m bench.lsl_pages [--requests 300] [--backend sqlite|postgresql]
+"""
+import argparse
+import re
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+from bench.pages import p95, server_ms
+from common.clock import Clock, school_year
+from common.deployment import deployed_services
+from tests.fixtures import Databases, Platform, VirtualHosts
+from tests.helpers import WebUser
+from tools.lsl_writer import lsl_xml
+
+PASSWORD = "banc2026ab"
+CLASS_SIZE = 25
+SUBJECTS = 12
+
+
+def school(uai: str) -> dict:
+    eleves = [{"siecle_eleve_id": str(1000 + i), "nom": "BANC", "prenom": f"Élève{i:02d}",
+               "date_naissance": "2009-03-01", "classe": "TERM 1"} for i in range(CLASS_SIZE)]
+    return {"etablissement": {"uai": uai, "nom": "LYCÉE DU BANC", "type": "lycee", "commune": "LILLE"},
+            "eleves": eleves, "personnes": [], "liens": []}
+
+
+def record(uai: str, annee: int) -> dict:
+    codes = [f"{61300 + s:06d}" for s in range(SUBJECTS)]
+    competences = [(f"{s:04d}", f"Compétence n° {s} de la discipline") for s in range(SUBJECTS * 4)]
+
+    def year(y, classe, level):
+        return {"annee": y, "periode": "T", "classe": classe, "serie": "GENERALE",
+                "avis_engagement": ("Élève impliqué dans la vie du lycée.", "CPE", "Anne"),
+                "evaluations": [{
+                    "code": code, "modalite": "F" if s == SUBJECTS - 1 else "S",
+                    "structure": (CLASS_SIZE, "11.40", "14.29", "42.86", "42.85"),
+                    "appreciation": "Travail régulier, participation active ; des progrès nets au fil de l'année.",
+                    "periodes": [f"{(level + s + p) % 20:.2f}" for p in range(3)],
+                    "competences": [(f"{s * 4 + k:04d}", str(1 + (level + k) % 4)) for k in range(4)],
+                    "enseignants": [("PROFESSEUR", f"Discipline{s:02d}")]} for s, code in enumerate(codes)]}
+    eleves = [{"id": str(1000 + i), "avis_examen": "TFD"[i % 3], "engagements": ["C"] if i % 5 == 0 else [],
+               "annees": [year(annee - 1, "1RE 1", i), year(annee, "TERM 1", i)],
+               "historique": [(f"{n}EME", annee - 7 + k, "COLLÈGE DU BANC", "LILLE")
+                              for k, n in enumerate((6, 5, 4, 3))]} for i in range(CLASS_SIZE)]
+    return {"uai": uai, "matieres": [(c, f"Discipline {s:02d}", None) for s, c in enumerate(codes)],
+            "competences": competences, "eleves": eleves}
+
+
+def statements(platform, uai: str, eleve_id: int) -> tuple[int, int]:
+    """SQL statements the service runs for the Enseignements page (same entry
+    point, same database, in this process): the first time, and the next
+    (the page kept until the next replication)."""
+    from nameko.testing.services import worker_factory
+    from sqlalchemy import event
+
+    from common.db import new_session
+    from services.lsl.service import LslService
+
+    session = new_session(platform.env["LSL_DATABASE_URL"])
+    seen = []
+    event.listen(session.get_bind(), "before_cursor_execute", lambda *args: seen.append(args[2]))
+    service = worker_factory(LslService, db=session, clock=Clock(platform.env["SCOLARITE_CLOCK_FILE"]))
+    counts = []
+    for _ in range(2):
+        before = len(seen)
+        service.enseignements({"eleve_id": eleve_id, "etablissement_uai": uai, "viewer_account_id": 0,
+                               "viewer_role": "eleve", "eleve_majeur": False})
+        counts.append(len(seen) - before)
+    session.close()
+    session.get_bind().dispose()
+    return counts[0], counts[1]
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--requests", type=int, default=300, help="loads of each page")
+    parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
+    args = parser.parse_args(argv)
+
+    services = deployed_services()
+    if "lsl" not in services:
+        print("the lsl service is not in deploy/services.yml", file=sys.stderr)
+        return 1
+    tmp = Path(tempfile.mkdtemp(prefix="bench-lsl-"))
+    vhosts, databases = VirtualHosts(), Databases(tmp)
+    platform = Platform(vhosts, databases, args.backend, tmp, services)
+    try:
+        platform.start(list(services))
+        rpc = platform.rpc(timeout=300)
+        uai = f"{uuid.uuid4().int % 10**7:07d}B"
+        rpc.call("accounts", "import_siecle", payload=school(uai))
+        letter = next(x for x in rpc.call("accounts", "issue_letters", uai=uai) if x["prenom"] == "Élève00")
+        data = lsl_xml(record(uai, school_year(platform.clock.today()))).decode()
+        rpc.call("lsl", "replicate", uai=uai, xml=data)
+        rpc.call("lsl", "set_opening", uai=uai, is_open=True, account_id=0)
+        rpc.call("lsl", "publish_final", uai=uai, account_id=0)
+
+        user = WebUser(platform.base_url)
+        user.login(letter["identifiant"], letter["password"])
+        page = user.post_form("/premiere-connexion", {
+            "date_naissance": "2009-03-01", "new_password": PASSWORD, "new_password_confirm": PASSWORD})
+        eleve_id = int(re.search(r"/eleve/(\d+)/", page.url + page.text).group(1))
+        path = f"/eleve/{eleve_id}/lsl/enseignements"
+        listing = user.get(path)
+        shown = len(re.findall(r'class="fr-card fr-card--no-arrow fr-mb-3w matiere"', listing.text))
+        if shown != SUBJECTS:  # the latest year; première is one link away
+            print(f"the page shows {shown} subjects instead of {SUBJECTS}", file=sys.stderr)
+            return 1
+        for _ in range(30):  # warm-up: connections, caches, database pages
+            for p in (path, "/compte/"):
+                user.get(p)
+        timings = {path: [], "/compte/": []}
+        for _ in range(args.requests):
+            for p, values in timings.items():
+                response = user.get(p)
+                if response.status_code != 200:
+                    print(f"{p} answered {response.status_code}", file=sys.stderr)
+                    return 1
+                values.append(server_ms(response))
+        sql = statements(platform, uai, eleve_id)
+
+        livret = rpc.call("lsl", "final_livret", child={
+            "eleve_id": eleve_id, "etablissement_uai": uai, "viewer_account_id": 0, "viewer_role": "eleve",
+            "eleve_majeur": False})
+        pdf_bytes = len(livret["pdf"]) * 3 // 4
+        render_ms = []
+        for _ in range(20):
+            started = time.perf_counter()
+            rpc.call("lsl", "final_livret", child={
+                "eleve_id": eleve_id, "etablissement_uai": uai, "viewer_account_id": 0, "viewer_role": "eleve",
+                "eleve_majeur": False})
+            render_ms.append((time.perf_counter() - started) * 1000)
+        download_ms = [server_ms(user.get(f"/eleve/{eleve_id}/lsl/livret-definitif.pdf")) for _ in range(20)]
+        rpc.close()
+    finally:
+        platform.stop()
+        databases.cleanup()
+        vhosts.cleanup()
+
+    one = statistics.median(timings["/compte/"])
+    print(f"LSL Enseignements page, a terminale student with two years of {SUBJECTS} subjects "
+          f"({CLASS_SIZE} students replicated), {args.backend}, services deployed: {', '.join(services)}")
+    for label, p in (("Enseignements (/lsl/enseignements)", path), ("one-RPC page (/compte/)", "/compte/")):
+        values = timings[p]
+        print(f"  {label:36s} median {statistics.median(values):6.2f} ms   p95 {p95(values):6.2f} ms"
+              + (f"   {statistics.median(values) / one:.2f}x the one-RPC page" if p != "/compte/" else ""))
+    print(f"  SQL statements for the Enseignements page: {sql[0]} the first time, {sql[1]} until the next replication")
+    print(f"  final livret PDF ({pdf_bytes // 1024} KiB): RPC final_livret median {statistics.median(render_ms):.1f} ms "
+          f"(p95 {p95(render_ms):.1f}); download through the gateway median {statistics.median(download_ms):.1f} ms")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
