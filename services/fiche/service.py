@@ -196,4 +196,4 @@ class FicheService(FeatureContract):
             return None
         if child["viewer_role"] == "eleve" and not child["eleve_majeur"]:
             return None
-        return {"label": "Fiche de renseignements", "path": "/fiche/", "order": 40}
+        return {"label": "Fiche de renseignements", "path": "/fiche/", "order": 50}
