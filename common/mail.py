@@ -34,7 +34,7 @@ from common.schemas import fields, validate
 MAIL_REQUESTED = "mail_requested"
 # The services whose `mail_requested` work events the mailer consumes (one
 # durable queue each, shared by every mailer instance).
-MAIL_SOURCES = ("accounts", "fiche", "inscription")
+MAIL_SOURCES = ("accounts", "fiche", "inscription", "bourses")
 
 # Types of context values, checked when the send is requested.
 TEXT = "texte"
@@ -109,6 +109,18 @@ KINDS: dict[str, Kind] = {
         {"college_nom": TEXT, **_CHILD, "lycee_nom": TEXT, "responsable_prenom": TEXT,
          "responsable_nom": TEXT, "date_refus": DATETIME},
         {"eleve_classe": TEXT, "formation": TEXT}),
+    # Issue 18: the acknowledgement of a scholarship application, with its
+    # number and the estimate given at the end of the entry.
+    "bourse_accuse_reception": Kind(
+        "Bourse : accusé de réception de la demande",
+        {**_PERSON, **_CHILD, "etablissement_nom": TEXT, "bourse": TEXT, "annee_scolaire": TEXT,
+         "numero": TEXT, "date_depot": DATETIME, "estimation": TEXT}),
+    # Issue 18: each change the school makes (complete, missing piece, decision).
+    "bourse_suivi": Kind(
+        "Bourse : suivi de la demande",
+        {**_PERSON, **_CHILD, "etablissement_nom": TEXT, "bourse": TEXT, "numero": TEXT, "statut": TEXT,
+         "date_changement": DATETIME},
+        {"piece": TEXT, "decision": TEXT, "motif": TEXT}),
 }
 
 # Deliberately strict: an ASCII local part (dot-atom), a domain of at least two

@@ -207,6 +207,7 @@ class AccountsService(FeatureContract):
     @work_handler("lsl", "news")
     @work_handler("fiche", "news")
     @work_handler("inscription", "news")
+    @work_handler("bourses", "news")
     def on_news(self, payload):
         """Feature services' news (common.news), kept for the home page's tiles."""
         news.store(self.db, payload)

@@ -127,6 +127,11 @@ class MailerService:
         """Enrollment receipts; the collège told that a family declined its lycée."""
         self._record_event("inscription", payload)
 
+    @work_handler("bourses", MAIL_REQUESTED)
+    def mail_requested_by_bourses(self, payload):
+        """Scholarship applications: acknowledgements and each review step."""
+        self._record_event("bourses", payload)
+
     # -- sending --------------------------------------------------------
     @timer(interval=POLL_SECONDS, eager=True)
     def deliver_due(self):
