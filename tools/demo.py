@@ -33,7 +33,7 @@ from common.config import amqp_uri, var_dir
 from common.deployment import deployed_services
 from common.rpc_client import RpcClient
 from services.accounts.identifiers import ascii_fold
-from tools import demo_notes, siecle_writer
+from tools import demo_bourses, demo_notes, siecle_writer
 from tools.import_siecle import format_report, import_files
 
 
@@ -334,6 +334,8 @@ def build(rpc: RpcClient, var: Path, clock: Clock, services=None) -> list[Compte
     if "notes" in (deployed_services() if services is None else services):
         # One collège publishes at a date ("à échéance"), the others the next day.
         demo_notes.fill(rpc, [etab.uai for etab in ETABLISSEMENTS], modes={"0599002B": "echeance"}, clock=clock)
+    if "bourses" in (deployed_services() if services is None else services):
+        demo_bourses.fill(rpc, clock)
 
     for etab in ETABLISSEMENTS:
         prenom, nom, title = etab.direction
