@@ -35,6 +35,12 @@ def filed_by_viewer(db, context: dict) -> list[Demande]:
         Demande.statut != BROUILLON).order_by(Demande.id.desc())))
 
 
+def has_current(db, eleve_id: int, annee: int) -> bool:
+    """Whether the child has a filed application of this school year or a later one."""
+    return db.scalar(select(Demande.id).where(Demande.eleve_id == eleve_id, Demande.statut != BROUILLON,
+                                              Demande.annee_scolaire >= annee).limit(1)) is not None
+
+
 def draft(db, context: dict, campagne: Campagne) -> Demande | None:
     return db.scalar(select(Demande).where(
         Demande.eleve_id == context["eleve_id"], Demande.demandeur_account_id == context["viewer_account_id"],

@@ -17,7 +17,7 @@ from nameko.rpc import RpcProxy
 from nameko.timer import timer
 from sqlalchemy.exc import IntegrityError
 
-from common.clock import ClockProvider
+from common.clock import ClockProvider, school_year
 from common.contract import FeatureContract, child_context_schema
 from common.db import Database
 from common.errors import Forbidden, NotFound, ValidationError
@@ -346,16 +346,16 @@ class BoursesService(FeatureContract):
 
     # -- the menu contract --------------------------------------------------------
     def menu_entry(self, child):
-        """Shown while a campaign of the child's kind is open to this viewer,
-        and afterwards to whoever filed an application (to follow it)."""
+        """Shown to those who may apply while a campaign of the child's kind
+        is open, and afterwards while the child has an application of the
+        current school year, so that it can be followed. Gateways cache it per
+        child and viewer role, not per account (gateway/composition.py): it
+        depends on nothing more."""
         niveau = self._niveau(child["etablissement_uai"])
-        if niveau is None:
+        if niveau is None or demandes.refusal_to_apply(child, niveau) is not None:
             return None
-        entry = {"label": "Bourses", "path": "/bourses/", "order": 60}
-        if demandes.filed_by_viewer(self.db, child):
-            return entry
-        if demandes.refusal_to_apply(child, niveau) is None and campagnes.open_on(
-                self.db, niveau, self.clock.today()) is not None:
-            return entry
+        today = self.clock.today()
+        if (campagnes.open_on(self.db, niveau, today) is not None
+                or demandes.has_current(self.db, child["eleve_id"], school_year(today))):
+            return {"label": "Bourses", "path": "/bourses/", "order": 60}
         return None
-

@@ -88,13 +88,19 @@ def test_who_sees_the_menu_entry_during_a_campaign(loaded, clock):
     assert _menu(loaded, child(uai=ECOLE_UAI)) is None
 
 
-def test_whoever_filed_still_sees_the_entry_after_the_deadline_to_follow_it(loaded, clock):
+def test_after_the_deadline_the_entry_stays_while_the_child_has_an_application_of_the_year(loaded, clock):
     clock.move_to(IN_CAMPAIGN)
     loaded.submit(child(1), form(), {}, {})
     clock.move_to(_at(1, 12, 2024, 10))
     assert _menu(loaded, child(1)) == ENTRY
-    assert _menu(loaded, child(1, viewer=999)) is None
+    # The other guardian sees the entry too (menus are cached per child and role), and no application of theirs.
+    assert _menu(loaded, child(1, viewer=999)) == ENTRY
+    assert loaded.page(child(1, viewer=999))["demandes"] == []
     assert len(loaded.page(child(1))["demandes"]) == 1
+    assert _menu(loaded, child(2)) is None
+    # The next school year, before its campaign, the entry goes.
+    clock.move_to(_at(1, 9, 2025, 10))
+    assert _menu(loaded, child(1)) is None
 
 
 def test_a_window_opening_by_the_clock_tells_the_gateways_menus(loaded, clock):
