@@ -1,6 +1,6 @@
 """What the bourses service tells the family outside its pages: a mail at
 the filing (the acknowledgement) and at each change the school makes, and a
-news item for the home page's tile (common.news) at each of those moments."""
+news item for the home page's tile (common.news) at each step of the review."""
 from common import news
 from common.mail import mail_request, right_to_disconnect_not_before
 from services.bourses.models import ACCORDEE, PIECE_MANQUANTE, REFUSEE, STATUTS, Demande
@@ -50,6 +50,7 @@ def review_step(demande: Demande, now, step: int) -> list[dict]:
 
 
 def news_item(demande: Demande, now) -> dict:
-    """One item per application, sent again at each step: the tile counts the
+    """One item per application, sent again at each step of the school's
+    review (the filing is not news to whoever filed): the tile counts the
     application once, from its latest change."""
     return news.item(f"demande:{demande.id}", demande.eleve_id, NEWS_KIND, now)

@@ -260,7 +260,6 @@ class BoursesService(FeatureContract):
                 raise
         view = demandes.view(demande)
         dispatch_mail(self.mail_events, *messages.acknowledgement(demande, view["estimation_texte"]))
-        self.publish_news([messages.news_item(demande, now)])
         return view
 
     @rpc

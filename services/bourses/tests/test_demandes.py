@@ -65,8 +65,8 @@ def test_filing_gives_a_number_an_estimate_and_sends_the_acknowledgement(campaig
     assert mail["context"]["numero"] == filed["numero"]
     assert mail["context"]["estimation"] == f"Échelon 2, soit 315{NB}€ par an, versés en trois fois (un versement " \
                                             "par trimestre)."
-    [news_payload] = [c.args[1] for c in campaign.news_events.call_args_list]
-    assert news_payload["items"][0]["eleve_id"] == 1
+    # Filing is not news to whoever filed; the school's steps are (test_review).
+    assert not campaign.news_events.called
 
 
 @pytest.mark.parametrize("changes, field, message", [

@@ -57,6 +57,8 @@ def test_a_missing_piece_then_complete_then_granted_mails_the_family_each_time(l
     assert mails[2]["context"]["decision"] == "Échelon 3, soit 495\u00a0€ par an, versés en trois fois."
     assert all(m["to"] == DEMANDEUR["email"] for m in mails)
     assert len({m["request_id"] for m in mails}) == 3
+    items = [i for c in loaded.news_events.call_args_list for i in c.args[1]["items"]]
+    assert [(i["key"], i["eleve_id"], i["kind"]) for i in items] == [(f"demande:{filed['id']}", 1, "bourse")] * 3
     seen = loaded.page(child())["demandes"][0]
     assert (seen["statut_texte"], seen["decision_montant_texte"]) == ("Bourse accordée", "495\u00a0€")
     text = _text(loaded.document(child(), filed["id"], "notification"))
