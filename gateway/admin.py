@@ -21,6 +21,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 # their blueprint is registered: (endpoint, label, service that must be deployed).
 EXTRA_PAGES = [
     ("admin_notes.settings", _l("Notes : mode de publication"), "notes"),
+    ("admin_bourses.demandes", _l("Bourses : demandes des familles"), "bourses"),
     ("admin_letters.letters", _l("Notifications des comptes (lettres)"), "accounts"),
     ("admin_mail.messages", _l("Courriels envoyés"), "mailer"),
 ]
@@ -64,7 +65,8 @@ def index():
     if g.viewer["role"] == "staff":
         return redirect(url_for("admin.etablissement", uai=g.viewer["etablissement_uai"]))
     return render_template("admin/index.html", etablissements=rpc.call("accounts", "list_etablissements"),
-                           staff_page="admin_staff.staff" in current_app.view_functions)
+                           staff_page="admin_staff.staff" in current_app.view_functions,
+                           bourses_page="bourses" in current_app.config["DEPLOYED_SERVICES"])
 
 
 @bp.get("/etablissement/<uai>/")

@@ -118,6 +118,10 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     app.register_blueprint(notes.bp)
     app.register_blueprint(admin_notes.bp)
+    from gateway import admin_bourses, bourses
+
+    app.register_blueprint(bourses.bp)
+    app.register_blueprint(admin_bourses.bp)
     from gateway import admin_mail
 
     app.register_blueprint(admin_mail.bp)

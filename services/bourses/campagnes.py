@@ -68,5 +68,6 @@ def view(campagne: Campagne | None) -> dict | None:
             "ouverture_texte": fr_date(campagne.ouverture), "cloture_texte": fr_date(campagne.cloture)}
 
 
-def all_views(db) -> list[dict]:
-    return [view(c) for c in db.scalars(select(Campagne).order_by(Campagne.ouverture.desc()))]
+def all_views(db, today: date) -> list[dict]:
+    return [{**view(c), "ouverte": c.ouverture <= today <= c.cloture}
+            for c in db.scalars(select(Campagne).order_by(Campagne.ouverture.desc()))]

@@ -135,7 +135,8 @@ def ressources(demande: Demande) -> int:
 ALLOWED_FROM = {
     "complete": (DEPOSEE, PIECE_MANQUANTE),
     "piece_manquante": (DEPOSEE, COMPLETE, PIECE_MANQUANTE),
-    "accorder": (DEPOSEE, COMPLETE),
+    # The school grants on a file it declared complete.
+    "accorder": (COMPLETE,),
     "refuser": (DEPOSEE, COMPLETE, PIECE_MANQUANTE),
 }
 

@@ -158,11 +158,9 @@ class BoursesService(FeatureContract):
 
     @rpc
     def list_campagnes(self):
-        """Administration pages: every window, newest first, and which kinds
-        are open today."""
-        today = self.clock.today()
-        return {"campagnes": campagnes.all_views(self.db),
-                "ouvertes": sorted(n for n in NIVEAUX if campagnes.open_on(self.db, n, today))}
+        """Administration pages: every window, newest first, each saying
+        whether it is open today."""
+        return {"campagnes": campagnes.all_views(self.db, self.clock.today())}
 
     # -- the family ----------------------------------------------------------
     def _context(self, child) -> tuple[dict, str]:
