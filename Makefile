@@ -33,6 +33,7 @@ bench: setup
 	@bash tools/ensure-services.sh broker
 	$(PY) -m bench.rpc_roundtrip
 	$(PY) -m bench.notes_pages
+	$(PY) -m bench.bourses_pages
 	$(PY) -m bench.home_page
 	$(PY) -m bench.mailer
 

@@ -51,10 +51,11 @@ class CampagneForm(Form):
 def demandes(uai):
     etab = administered_etablissement(uai)
     statut = request.args.get("statut") or None
-    if statut not in {value for value, _label in STATUTS if value} | {None}:
+    page = request.args.get("page", "1")
+    if statut not in {value for value, _label in STATUTS if value} | {None} or not page.isdigit() or page == "0":
         abort(404)
-    found = rpc.call(SERVICE, "list_demandes", uai=uai, statut=statut)
-    return render_template("admin/bourses_demandes.html", etab=etab, demandes=found, statut=statut or "",
+    found = rpc.call(SERVICE, "list_demandes", uai=uai, statut=statut, page=int(page))
+    return render_template("admin/bourses_demandes.html", etab=etab, listing=found, statut=statut or "",
                            statuts=STATUTS)
 
 

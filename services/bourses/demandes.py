@@ -1,7 +1,7 @@
 """The application: who may file it, the draft kept between visits, the one
 application per student per year (collège) or per lycée course, the estimate
 given at the end, and the school's review."""
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from common.errors import Forbidden, NotFound, ValidationError
 from services.bourses import bareme
@@ -181,11 +181,27 @@ def review(db, demande: Demande, data: dict, now) -> None:
                                         detail=detail))
 
 
-def list_for_school(db, uai: str, statut: str | None = None) -> list[Demande]:
-    query = select(Demande).where(Demande.etablissement_uai == uai, Demande.statut != BROUILLON)
+PAGE_SIZE = 100
+
+
+def list_for_school(db, uai: str, statut: str | None, page: int) -> tuple[list[Demande], int]:
+    """One page of the establishment's filed applications, newest first, and
+    how many there are in all."""
+    where = [Demande.etablissement_uai == uai, Demande.statut != BROUILLON]
     if statut:
-        query = query.where(Demande.statut == statut)
-    return list(db.scalars(query.order_by(Demande.deposee_le.desc(), Demande.id.desc())))
+        where.append(Demande.statut == statut)
+    total = db.scalar(select(func.count()).select_from(Demande).where(*where))
+    rows = db.scalars(select(Demande).where(*where).order_by(Demande.deposee_le.desc(), Demande.id.desc())
+                      .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE))
+    return list(rows), total
+
+
+def row(demande: Demande) -> dict:
+    """What the school's list shows of an application."""
+    return {"id": demande.id, "numero": demande.numero, "statut": demande.statut,
+            "statut_texte": STATUTS[demande.statut], "eleve_prenom": demande.eleve_prenom,
+            "eleve_nom": demande.eleve_nom, "eleve_classe": demande.eleve_classe,
+            "deposee_le_texte": fr_date(demande.deposee_le), "estimation_echelon": demande.estimation_echelon}
 
 
 def owned(db, context: dict, demande_id) -> Demande:

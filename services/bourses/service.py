@@ -295,14 +295,19 @@ class BoursesService(FeatureContract):
             load_or_raise(UaiSchema(), {"uai": uai})
 
     @rpc
-    def list_demandes(self, uai, statut=None):
+    def list_demandes(self, uai, statut=None, page=1):
         """Gateway administration pages, after checking the viewer is staff of
         `uai`: the establishment's filed applications, newest first,
-        optionally of one status."""
+        optionally of one status, by pages of 100: {"demandes", "total",
+        "page", "pages"}."""
         self._check_uai(uai)
         if statut is not None and statut not in STATUTS:
             raise ValidationError({"statut": ["Statut inconnu."]})
-        return [demandes.view(d) for d in demandes.list_for_school(self.db, uai, statut)]
+        if not isinstance(page, int) or isinstance(page, bool) or page < 1:
+            raise ValidationError({"page": ["Numéro de page invalide."]})
+        rows, total = demandes.list_for_school(self.db, uai, statut, page)
+        return {"demandes": [demandes.row(d) for d in rows], "total": total, "page": page,
+                "pages": max(1, -(-total // demandes.PAGE_SIZE))}
 
     @rpc
     def get_demande(self, uai, demande_id):

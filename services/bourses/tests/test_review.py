@@ -104,13 +104,16 @@ def test_a_decision_is_final_and_the_steps_keep_their_order(loaded, filed):
 
 
 def test_another_establishment_sees_nothing_of_the_application(loaded, filed):
-    assert loaded.list_demandes(LYCEE_UAI) == []
+    assert loaded.list_demandes(LYCEE_UAI)["demandes"] == []
     with pytest.raises(NotFound):
         loaded.get_demande(LYCEE_UAI, filed["id"])
     with pytest.raises(NotFound):
         loaded.review(LYCEE_UAI, filed["id"], {"action": "complete"}, 9)
-    assert [d["numero"] for d in loaded.list_demandes(COLLEGE_UAI)] == [filed["numero"]]
-    assert loaded.list_demandes(COLLEGE_UAI, statut="accordee") == []
+    listing = loaded.list_demandes(COLLEGE_UAI)
+    assert [(d["numero"], d["eleve_prenom"], d["statut_texte"]) for d in listing["demandes"]] == [
+        (filed["numero"], "Léo", "Déposée, en attente d'examen")]
+    assert (listing["total"], listing["pages"]) == (1, 1)
+    assert loaded.list_demandes(COLLEGE_UAI, statut="accordee")["demandes"] == []
 
 
 def test_a_review_in_the_evening_is_mailed_the_next_working_morning(loaded, filed, clock):
@@ -123,4 +126,16 @@ def test_a_review_in_the_evening_is_mailed_the_next_working_morning(loaded, file
 def test_drafts_are_not_shown_to_the_school(loaded, clock):
     clock.move_to(IN_CAMPAIGN)
     loaded.save_draft(child(2), {"enfants_a_charge": "2"}, DEMANDEUR, ELEVE)
-    assert loaded.list_demandes(COLLEGE_UAI) == []
+    assert loaded.list_demandes(COLLEGE_UAI)["total"] == 0
+
+
+def test_the_school_list_comes_by_pages_of_a_hundred_newest_first(loaded, clock):
+    clock.move_to(IN_CAMPAIGN)
+    for eleve_id in range(1, 103):
+        loaded.submit(child(eleve_id), form(), {}, {"prenom": f"É{eleve_id}", "nom": "X"})
+    first, second = loaded.list_demandes(COLLEGE_UAI), loaded.list_demandes(COLLEGE_UAI, page=2)
+    assert (first["total"], first["pages"], len(first["demandes"]), len(second["demandes"])) == (102, 2, 100, 2)
+    assert first["demandes"][0]["eleve_prenom"] == "É102"
+    assert [d["eleve_prenom"] for d in second["demandes"]] == ["É2", "É1"]
+    with pytest.raises(ValidationError):
+        loaded.list_demandes(COLLEGE_UAI, page=0)
