@@ -6,7 +6,10 @@ reviews and the family reads each step's mail and the decision letter; after
 the deadline, the page says the campaign closed and what to do. (text_of
 folds the non-breaking spaces: the unit tests check those.)"""
 import io
+import os
 import re
+import subprocess
+import sys
 import uuid
 from datetime import datetime
 
@@ -14,6 +17,7 @@ import pypdf
 import pytest
 
 from common.clock import PARIS
+from common.config import ROOT
 from tests.e2e.accounts_support import confirmed_guardian, wait_for_mail
 from tests.e2e.test_accounts_staff import staff_user
 from tests.fixtures import Platform
@@ -253,3 +257,41 @@ def test_the_operator_sets_a_campaign_and_a_bad_date_is_refused_beside_it(family
     assert "Campagne enregistrée : du 13/09/2027 au 15/10/2027." in text_of(ok.text)
     # A family cannot reach the operator's page.
     assert family["claire"].get("/admin/bourses/").status_code == 404
+
+
+def _cli(site, *args):
+    env = {**os.environ, "AMQP_URI": site.amqp_uri, "PYTHONPATH": str(ROOT)}
+    return subprocess.run([sys.executable, "-m", "tools.import_bourses", *args], capture_output=True, text=True,
+                          env=env, cwd=ROOT, timeout=60)
+
+
+def test_the_barème_file_is_loaded_with_the_cli_and_a_wrong_one_changes_nothing(site, tmp_path):
+    lines = BAREME_FILE.read_text(encoding="utf-8").splitlines()
+    good = tmp_path / "bareme-2030.csv"
+    good.write_text("\n".join([lines[0]] + [line.replace("2024;", "2030;", 1) for line in lines[1:]]) + "\n",
+                    encoding="utf-8")
+    result = _cli(site, "bareme", str(good))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["Barème 2030-2031 (college) : 3 échelons chargés.",
+                                          "Barème 2030-2031 (lycee) : 6 échelons chargés."]
+    rpc = site.rpc()
+    try:
+        loaded = rpc.call("bourses", "get_bareme", annee_scolaire=2030, niveau="lycee")
+        assert loaded["echelons"][5]["plafonds"] == [2814, 3363, 4457, 5549, 7190, 8829, 10472, 12111]
+
+        wrong = tmp_path / "bareme-faux.csv"
+        wrong.write_text(good.read_text(encoding="utf-8").replace(";3;495;3 419;", ";3;495;30 419;"),
+                         encoding="utf-8")
+        refused = _cli(site, "bareme", str(wrong))
+        assert refused.returncode == 1
+        assert "Barème 2030-2031 (college) refusé" in refused.stderr
+        assert "Échelon 3\u00a0: le plafond pour 2 enfants est inférieur à celui pour 1 enfant." in refused.stderr
+        typo = tmp_path / "bareme-lettre.csv"
+        typo.write_text(good.read_text(encoding="utf-8").replace("17 927", "17 92O"), encoding="utf-8")
+        unreadable = _cli(site, "bareme", str(typo))
+        assert unreadable.returncode == 1
+        assert "ligne 2, colonne « plafond_1 » : nombre entier d'euros attendu (lu : « 17 92O »)" in unreadable.stderr
+        assert rpc.call("bourses", "get_bareme", annee_scolaire=2030, niveau="college")["echelons"][2]["plafonds"][0] \
+            == 3419
+    finally:
+        rpc.close()

@@ -25,7 +25,7 @@ def test_the_seeds_messages_are_all_there():
         "confirmation_adresse", "rappel_identifiant", "reinitialisation_mot_de_passe",
         "confirmation_nouvelle_adresse", "information_ancienne_adresse", "mot_de_passe_modifie",
         "fiche_modifications_acceptees", "fiche_modifications_refusees", "inscription_accuse_reception",
-        "inscription_refus_college"}
+        "inscription_refus_college", "bourse_accuse_reception", "bourse_suivi"}
 
 
 @pytest.mark.parametrize("kind", sorted(KINDS))
