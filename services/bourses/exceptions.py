@@ -1,16 +1,5 @@
-"""Errors of the bourses service that the gateway tells apart by type."""
-from nameko.exceptions import deserialize_to_instance
+"""The bourses service's wire errors live in contract/bourses.py, where the
+gateway reads them too; this module keeps the service's usual import path."""
+from contract.bourses import BoursesClosed, FiscalUnavailable
 
-from common.errors import NotOpen, ServiceError
-
-
-@deserialize_to_instance
-class BoursesClosed(NotOpen):
-    """No campaign is open for this child's kind of establishment: the page
-    says when it closed (or opens) and to contact the school."""
-
-
-@deserialize_to_instance
-class FiscalUnavailable(ServiceError):
-    """The reference tax income cannot be fetched from the tax administration
-    here: the family types it from its notice."""
+__all__ = ["BoursesClosed", "FiscalUnavailable"]

@@ -248,7 +248,10 @@ def test_the_operator_sets_a_campaign_and_a_bad_date_is_refused_beside_it(family
     operator = WebUser(platform.base_url)
     operator.login(created["identifiant"], created["password"])
     operator.post_form("/premiere-connexion", {"new_password": "academie2027", "new_password_confirm": "academie2027"})
-    assert "Bourses : campagnes et barèmes" in text_of(operator.get("/admin/").text)
+    school = operator.get(f"/admin/etablissement/{family['uai']}/")
+    assert "Bourses : demandes des familles" in text_of(school.text)
+    assert "Campagnes et barèmes de l'académie" in text_of(
+        operator.get(f"/admin/etablissement/{family['uai']}/bourses/").text)
     bad = operator.post_form("/admin/bourses/", {"niveau": "lycee", "annee_scolaire": "2027",
                                                  "ouverture": "31/02/2027", "cloture": "15/10/2027"})
     assert bad.status_code == 400 and errors_of(bad.text) == ["Date attendue au format jj/mm/aaaa."]
