@@ -211,6 +211,9 @@ def test_the_school_reviews_and_the_family_reads_each_step_and_the_decision(fami
     demande_id = demande_path.rsplit("/", 1)[-1]
     letter = pdf_text(claire.get(f"{hugo_path}demande/{demande_id}/notification.pdf").content)
     assert "La bourse de collège est accordée." in letter and "Montant annuel 495 €" in letter
+    # The home page's tile: one application, counted once however many steps.
+    home = text_of(claire.get(f"/eleve/{family['ids']['Hugo MARTIN']}/").text)
+    assert "1 nouvelle étape de la demande de bourse" in home
 
 
 def test_after_the_deadline_the_page_says_it_closed_and_nothing_is_filed(family):
