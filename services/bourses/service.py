@@ -10,7 +10,6 @@ the school's review (mail) and the decision letter (PDF). Each docstring says
 who may call and what the method promises.
 """
 import base64
-import logging
 from contextlib import contextmanager
 
 from nameko.rpc import RpcProxy
@@ -31,8 +30,6 @@ from services.bourses.schemas import (
     BaremeSchema, CampagneSchema, FormSchema, PersonSchema, ReviewSchema, UaiSchema, blank_to_none,
 )
 from services.bourses.text import bourse_label, fr_date, typo, typo_errors
-
-log = logging.getLogger(__name__)
 
 # How often each instance looks whether a window opened or closed by the
 # clock, to tell the gateways' menu caches (docs/bourses.md, "Menus").
@@ -79,7 +76,8 @@ class BoursesService(FeatureContract):
             try:
                 found = self.accounts.get_etablissement(uai)
             except NotFound:
-                found = {"type": None, "nom": uai}
+                # Not kept: the establishment may be imported later.
+                return {"type": None, "nom": uai}
             known = {"type": found["type"], "nom": found["nom"]}
             _etablissements[uai] = known
         return known
@@ -111,7 +109,6 @@ class BoursesService(FeatureContract):
         """Every instance, every minute: when a window opened or closed by the
         clock since the last check, a notice drops the gateways' cached menus."""
         now_open = campagnes.open_ids(self.db, self.clock.today())
-        self.db.close()
         before = _open_windows.get("ids")
         _open_windows["ids"] = now_open
         if before is not None and before != now_open:
