@@ -4,9 +4,10 @@ given at the end, and the school's review."""
 from sqlalchemy import func, or_, select
 
 from common.errors import Forbidden, NotFound, ValidationError
+from contract.bourses import SITUATIONS
 from services.bourses import bareme
 from services.bourses.models import (
-    ACCORDEE, BROUILLON, COLLEGE, COMPLETE, DECIDEE, DEPOSEE, LYCEE, PIECE_MANQUANTE, REFUSEE, SITUATIONS,
+    ACCORDEE, BROUILLON, COLLEGE, COMPLETE, DECIDEE, DEPOSEE, LYCEE, PIECE_MANQUANTE, REFUSEE,
     STATUTS, VIE_MARITALE, Campagne, Demande, Evenement,
 )
 from services.bourses.schemas import echelon_range_error

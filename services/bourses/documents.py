@@ -11,7 +11,8 @@ import font_roboto
 from fpdf import FPDF
 
 from services.bourses.demandes import estimate_text, ressources
-from services.bourses.models import ACCORDEE, LYCEE, SITUATIONS, Demande
+from contract.bourses import SITUATIONS
+from services.bourses.models import ACCORDEE, LYCEE, Demande
 from services.bourses.text import bourse_label, euros, fr_date, fr_datetime, school_year_label, typo
 
 

@@ -22,14 +22,8 @@ ECHELONS = {COLLEGE: 3, LYCEE: 6}
 # Dependent children: 8 and more share the last column.
 MAX_ENFANTS_COLONNE = 8
 
-# The household, as the form asks it: a couple not married nor pacsé files two
-# tax notices, whose reference incomes are added (domain § 2).
-PERSONNE_SEULE, MARIES_PACSES, VIE_MARITALE = "personne_seule", "maries_pacses", "vie_maritale"
-SITUATIONS = {
-    PERSONNE_SEULE: "Personne seule",
-    MARIES_PACSES: "Couple marié ou pacsé (un avis d'impôt)",
-    VIE_MARITALE: "Couple en vie maritale (deux avis d'impôt)",
-}
+# A household situation of the form (contract.bourses.SITUATIONS): two notices.
+VIE_MARITALE = "vie_maritale"
 
 # Where the reference tax income came from: typed by the family here; a real
 # deployment would fetch it from the tax administration (services/bourses/fiscal.py).

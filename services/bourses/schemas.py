@@ -7,7 +7,8 @@ from datetime import date, datetime
 from marshmallow import RAISE, Schema, validates_schema
 
 from common.schemas import ValidationError, fields, validate
-from services.bourses.models import ECHELONS, NIVEAUX, SITUATIONS, VIE_MARITALE
+from contract.bourses import SITUATIONS
+from services.bourses.models import ECHELONS, NIVEAUX, VIE_MARITALE
 
 UAI = validate.Regexp(r"^\d{7}[A-Z]$", error="Code UAI invalide (7 chiffres et une lettre).")
 NIVEAU = validate.OneOf(NIVEAUX, error="Niveau attendu : college ou lycee.")

@@ -25,7 +25,7 @@ from common.messaging import rpc, work_dispatcher
 from common.schemas import load_or_raise
 from services.bourses import bareme, campagnes, demandes, documents, fiscal, messages
 from services.bourses.exceptions import BoursesClosed
-from services.bourses.models import NIVEAUX, SITUATIONS, STATUTS
+from services.bourses.models import NIVEAUX, STATUTS
 from services.bourses.schemas import (
     BaremeSchema, CampagneSchema, FormSchema, PersonSchema, ReviewSchema, UaiSchema, blank_to_none,
 )
@@ -192,7 +192,6 @@ class BoursesService(FeatureContract):
             "brouillon": demandes.form_view(draft) if draft else None,
             "brouillon_le": fr_date(draft.updated_at) if draft else None,
             "demandes": [demandes.view(d) for d in filed],
-            "situations": [{"value": k, "label": v} for k, v in SITUATIONS.items()],
         }
 
     def _open_campaign(self, context: dict, niveau: str):

@@ -301,3 +301,32 @@ def test_the_barème_file_is_loaded_with_the_cli_and_a_wrong_one_changes_nothing
             == 3419
     finally:
         rpc.close()
+
+
+def test_a_stopped_service_keeps_what_the_family_typed_and_the_rest_works(vhosts, databases, tmp_path_factory):
+    """Deployed but not running: the page says so (503), a form sent brings back
+    what was typed with a French message, the home page works."""
+    down = Platform(vhosts, databases, "sqlite", tmp_path_factory.mktemp("bourses-down"), SERVICES)
+    down.start(["accounts", "mailer"])
+    try:
+        rpc = down.rpc()
+        uai = f"{uuid.uuid4().int % 10**7:07d}D"
+        rpc.call("accounts", "import_siecle", payload=family_payload(uai=uai))
+        letters = letters_by_name(rpc.call("accounts", "issue_letters", uai=uai))
+        hugo = {f"{e['prenom']} {e['nom']}": e["eleve_id"] for e in rpc.call("accounts", "list_eleves", uai=uai)}[
+            "Hugo MARTIN"]
+        rpc.close()
+        claire = confirmed_guardian(down, letters["Claire MARTIN"], "2012-04-04", f"claire.{uai.lower()}@example.org")
+        page = claire.get(f"/eleve/{hugo}/bourses/")
+        assert page.status_code == 503 and "temporairement indisponible" in text_of(page.text)
+        assert claire.get(f"/eleve/{hugo}/").status_code == 200
+        typed = {"action": "deposer", "situation": "vie_maritale", "enfants_a_charge": "4",
+                 "revenu_fiscal_reference": "12 345", "revenu_fiscal_reference_2": "6 789", "annee_avis": "2026"}
+        sent = claire.post_form(f"/eleve/{hugo}/bourses/", typed)
+        assert sent.status_code == 503
+        assert "rien n'a été enregistré" in text_of(sent.text)
+        for name in ("enfants_a_charge", "revenu_fiscal_reference", "revenu_fiscal_reference_2", "annee_avis"):
+            assert input_value(sent.text, name) == typed[name], name
+        assert checked(sent.text, "situation") == "vie_maritale"
+    finally:
+        down.stop()

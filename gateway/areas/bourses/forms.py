@@ -4,6 +4,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
+from contract.bourses import SITUATIONS
 from gateway.forms import Form
 
 FIELDS = ("situation", "enfants_a_charge", "revenu_fiscal_reference", "revenu_fiscal_reference_2", "annee_avis")
@@ -13,7 +14,8 @@ class DemandeForm(Form):
     """The fields as typed; the service checks them and answers in French
     beside each field (nothing is checked twice here)."""
 
-    situation = RadioField(_l("Situation du foyer"), validate_choice=False, validators=[Optional()])
+    situation = RadioField(_l("Situation du foyer"), choices=list(SITUATIONS.items()), validate_choice=False,
+                           validators=[Optional()])
     enfants_a_charge = StringField(_l("Nombre d'enfants à charge"), validators=[Length(max=10)])
     revenu_fiscal_reference = StringField(_l("Revenu fiscal de référence"), validators=[Length(max=20)])
     revenu_fiscal_reference_2 = StringField(_l("Revenu fiscal de référence du second avis"),

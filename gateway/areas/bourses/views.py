@@ -26,9 +26,14 @@ def _frame(eleve_id):
     return current, child_context(g.viewer, current)
 
 
+# What the page shows when the service did not answer a filing: the form
+# only, with what was typed (gateway/errors.py adds the message).
+OUTAGE = {"bourse": "", "campagne": None, "derniere_campagne": None, "prochaine_campagne": None, "refus": None,
+          "peut_deposer": True, "deja_deposee": None, "brouillon": None, "demandes": []}
+
+
 def _render(current, data, form, status=200):
     menu = compose_menus(g.viewer)[current["eleve_id"]]
-    form.situation.choices = [(s["value"], s["label"]) for s in data["situations"]]
     return render_template("bourses/page.html", child=current, menu=menu, data=data, form=form), status
 
 
@@ -62,23 +67,22 @@ def page(eleve_id):
 @login_required
 def save(eleve_id):
     current, context = _frame(eleve_id)
-    data = rpc.call(SERVICE, "page", child=context)
     form = DemandeForm()
-    form.situation.choices = [(s["value"], s["label"]) for s in data["situations"]]
     filing = request.form.get("action") == "deposer"
     if not form.validate_on_submit():
-        return _render(current, data, form, 400)
+        return _render(current, rpc.call(SERVICE, "page", child=context), form, 400)
     values = {name: getattr(form, name).data for name in FIELDS}
     demandeur = {"prenom": g.viewer["prenom"], "nom": g.viewer["nom"], "email": g.viewer.get("email")}
     eleve = {"prenom": current["prenom"], "nom": current["nom"], "classe": current.get("classe")}
-    menu = compose_menus(g.viewer)[current["eleve_id"]]
-    keep_input_on_outage("bourses/page.html", child=current, menu=menu, data=data, form=form)
+    # If the service does not answer, the same form comes back with what was typed.
+    keep_input_on_outage("bourses/page.html", child=current, menu=compose_menus(g.viewer)[eleve_id],
+                         data=OUTAGE, form=form)
     try:
         result = rpc.call(SERVICE, "submit" if filing else "save_draft", child=context, form=values,
                           demandeur=demandeur, eleve=eleve)
     except ValidationError as exc:
         form.apply_remote_errors(exc.errors)
-        return _render(current, data, form, 400)
+        return _render(current, rpc.call(SERVICE, "page", child=context), form, 400)
     except NotOpen as exc:
         # The window closed while the page was open: nothing was stored.
         flash(str(exc) or _("La campagne est close\u00a0: contactez le secrétariat de l'établissement."), "error")
@@ -86,7 +90,7 @@ def save(eleve_id):
     if filing:
         return redirect(url_for("bourses.demande", eleve_id=eleve_id, demande_id=result["id"]))
     flash(_("Votre brouillon est enregistré. Vous pourrez le reprendre et déposer la demande jusqu'au %(date)s.",
-            date=data["campagne"]["cloture_texte"]), "success")
+            date=result["campagne"]["cloture_texte"]), "success")
     return redirect(url_for("bourses.page", eleve_id=eleve_id))
 
 
