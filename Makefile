@@ -36,6 +36,7 @@ bench: setup
 	$(PY) -m bench.vie_scolaire_pages
 	$(PY) -m bench.fiche_pages
 	$(PY) -m bench.lsl_pages
+	$(PY) -m bench.bourses_pages
 	$(PY) -m bench.home_page
 	$(PY) -m bench.mailer
 

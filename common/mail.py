@@ -128,6 +128,18 @@ KINDS: dict[str, Kind] = {
         "Livret scolaire du lycée : demande refusée",
         {**_PERSON, **_CHILD, "etablissement_nom": TEXT, "demande": TEXT, "date_demande": DATETIME},
         {"reponse": TEXT}),
+    # Issue 18: the acknowledgement of a scholarship application, with its
+    # number and the estimate given at the end of the entry.
+    "bourse_accuse_reception": Kind(
+        "Bourse : accusé de réception de la demande",
+        {**_PERSON, **_CHILD, "etablissement_nom": TEXT, "bourse": TEXT, "annee_scolaire": TEXT,
+         "numero": TEXT, "date_depot": DATETIME, "estimation": TEXT}),
+    # Issue 18: each change the school makes (complete, missing piece, decision).
+    "bourse_suivi": Kind(
+        "Bourse : suivi de la demande",
+        {**_PERSON, **_CHILD, "etablissement_nom": TEXT, "bourse": TEXT, "numero": TEXT, "statut": TEXT,
+         "date_changement": DATETIME},
+        {"piece": TEXT, "decision": TEXT, "motif": TEXT}),
 }
 
 # Deliberately strict: an ASCII local part (dot-atom), a domain of at least two

@@ -33,7 +33,7 @@ from common.config import amqp_uri, var_dir
 from common.deployment import deployed_services
 from common.rpc_client import RpcClient
 from services.accounts.identifiers import ascii_fold
-from tools import demo_lsl, demo_notes, demo_vie_scolaire, import_fiche, siecle_writer
+from tools import demo_bourses, demo_lsl, demo_notes, demo_vie_scolaire, import_fiche, siecle_writer
 from tools.import_siecle import format_report, import_files
 
 
@@ -399,6 +399,8 @@ def build(rpc: RpcClient, var: Path, clock: Clock, services=None) -> list[Compte
             e.eleve_id: e.date_naissance for e in eleves if e.uai == lycee.uai})
         print(f"Livret scolaire du lycée ({lycee.uai}) : redoublant de terminale {lsl['redoublant']}, "
               f"majeur en cours de terminale {lsl['majeur_en_terminale']}")
+    if "bourses" in deployed:
+        demo_bourses.fill(rpc, clock)
 
     for etab in ETABLISSEMENTS:
         prenom, nom, title = etab.direction

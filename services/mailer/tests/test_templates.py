@@ -26,7 +26,7 @@ def test_the_seeds_messages_are_all_there():
         "confirmation_nouvelle_adresse", "information_ancienne_adresse", "mot_de_passe_modifie",
         "fiche_modifications_acceptees", "fiche_modifications_refusees", "inscription_accuse_reception",
         "inscription_refus_college", "justification_absence_acceptee", "justification_absence_refusee",
-        "lsl_demande_acceptee", "lsl_demande_refusee"}
+        "lsl_demande_acceptee", "lsl_demande_refusee", "bourse_accuse_reception", "bourse_suivi"}
 
 
 @pytest.mark.parametrize("kind", sorted(KINDS))

@@ -1,0 +1,4 @@
+from common.alembic_env import run
+from services.bourses.models import Base
+
+run(Base.metadata)
