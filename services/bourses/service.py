@@ -12,7 +12,6 @@ who may call and what the method promises.
 import base64
 from contextlib import contextmanager
 
-from nameko.rpc import RpcProxy
 from nameko.timer import timer
 from sqlalchemy.exc import IntegrityError
 
@@ -22,6 +21,7 @@ from common.db import Database
 from common.errors import Forbidden, NotFound, ValidationError
 from common.mail import dispatch_mail
 from common.messaging import rpc, work_dispatcher
+from common.rpc_client import ServiceRpc
 from common.schemas import load_or_raise
 from services.bourses import bareme, campagnes, demandes, documents, fiscal, messages
 from services.bourses.exceptions import BoursesClosed
@@ -59,7 +59,7 @@ class BoursesService(FeatureContract):
     db = Database()
     clock = ClockProvider()
     # The establishment's kind (collège or lycée) and name (accounts is always deployed).
-    accounts = RpcProxy("accounts")
+    accounts = ServiceRpc("accounts", timeout=10)
     # Acknowledgements and review steps, after the commit (common/mail.py).
     mail_events = work_dispatcher()
 
@@ -74,7 +74,7 @@ class BoursesService(FeatureContract):
         known = _etablissements.get(uai)
         if known is None:
             try:
-                found = self.accounts.get_etablissement(uai)
+                found = self.accounts.get_etablissement(uai=uai)
             except NotFound:
                 # Not kept: the establishment may be imported later.
                 return {"type": None, "nom": uai}

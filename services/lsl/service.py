@@ -13,7 +13,6 @@ import base64
 from collections import OrderedDict
 
 from marshmallow import ValidationError as SchemaError
-from nameko.rpc import RpcProxy
 from sqlalchemy import func, select
 
 from common.clock import ClockProvider
@@ -22,6 +21,7 @@ from common.db import Database
 from common.errors import Forbidden, NotFound, ValidationError
 from common.mail import dispatch_mail
 from common.messaging import rpc, work_dispatcher
+from common.rpc_client import ServiceRpc
 from common.schemas import load_or_raise
 from services.lsl import codes, demandes, news, pages, pdf, replication, rules
 from services.lsl.exceptions import AccessEnded, LslClosed
@@ -48,7 +48,7 @@ class LslService(FeatureContract):
     db = Database()
     clock = ClockProvider()
     # Students and establishments are accounts' (always deployed).
-    accounts = RpcProxy("accounts")
+    accounts = ServiceRpc("accounts", timeout=10)
     # The decision on a request, by mail, after the commit (common/mail.py).
     mail_events = work_dispatcher()
 
@@ -62,7 +62,7 @@ class LslService(FeatureContract):
         """The establishment as accounts knows it, kept here for the livret and mails."""
         etab = self.db.get(Etablissement, uai)
         if etab is None:
-            found = self.accounts.get_etablissement(uai)
+            found = self.accounts.get_etablissement(uai=uai)
             etab = Etablissement(uai=uai, nom=found["nom"], commune=found.get("commune") or "", type=found["type"])
             self.db.add(etab)
         return etab
