@@ -182,7 +182,7 @@ def test_a_student_not_theirs_is_not_found_and_nothing_is_stored(fiche, fiche_db
 
 
 def test_open_by_default_and_staff_can_close_it(fiche):
-    assert fiche.menus([child()])[0]["menu"] == {"label": "Fiche de renseignements", "path": "/fiche/", "order": 40}
+    assert fiche.menus([child()])[0]["menu"] == {"label": "Fiche de renseignements", "path": "/fiche/", "order": 50}
     assert fiche.get_openings([UAI])[UAI]["open"] is True
     fiche.set_opening(UAI, False, account_id=9)
     assert fiche.menus([child()])[0]["menu"] is None
