@@ -120,8 +120,20 @@ class StaffAccountSchema(Schema):
 
     @validates_schema
     def _scope(self, data, **kwargs):
+        errors = {}
         if data["role"] == "staff" and not (data.get("etablissement_uai") and data.get("fonction")):
-            raise ValidationError({"etablissement_uai": ["Un personnel est rattaché à un établissement, avec sa fonction."]})
+            errors["etablissement_uai"] = ["Un personnel est rattaché à un établissement, avec sa fonction."]
+        if (data.get("email") or "").strip():
+            # The families' rule (common.mail's, the mailer's own): one plain
+            # address, no line break or markup that could reach a mail header.
+            errors.update(email_problems({"email": data["email"], "email_confirm": data["email"]}))
+        if errors:
+            raise ValidationError(errors)
+
+    @post_load
+    def _normalize(self, data, **kwargs):
+        data["email"] = (data.get("email") or "").strip() or None
+        return data
 
 
 class AccountViewSchema(Schema):
