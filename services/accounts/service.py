@@ -3,43 +3,20 @@
 Every method is called by the gateway (pages), the import CLI or the demo
 generator; each docstring says who may call it and what it promises.
 """
-import hashlib
-import json
 import os
-import secrets
-from datetime import timedelta
 
-from sqlalchemy import delete, select
 from nameko.timer import timer
-from sqlalchemy.orm import selectinload
 
-from common.clock import ClockProvider, age_on
+from common.clock import ClockProvider
 from common.contract import FeatureContract
 from common.db import Database
-from common.errors import Forbidden, NotFound, ValidationError
 from common.mail import dispatch_mail
 from common.messaging import rpc, work_dispatcher, work_handler
 from common.schemas import load_or_raise
-from services.accounts import audit, importing, letters, lifecycle, news, throttle
-from services.accounts.exceptions import (
-    InvalidCredentials, ProvisionalPasswordExpired, SessionExpired, TooManyAttempts,
+from services.accounts import (
+    audit, etablissements, family, first_connection, importing, jobs, letters, lifecycle, news, sessions, staff,
 )
-from services.accounts.letters import letter_valid_until
-from services.accounts.models import Account, Eleve, Etablissement, JobRun, Lien, Responsable, Session
-from services.accounts.passwords import generate_provisional_password, hash_password, verify_password
-from services.accounts.schemas import (
-    AccountViewSchema, FirstConnectionSchema, MessageAccueilSchema, SiecleImportSchema, StaffAccountSchema,
-)
-
-SESSION_IDLE = timedelta(minutes=30)
-SESSION_MAX = timedelta(hours=12)
-# Writing last_seen_at on every page would turn each read into a write.
-SESSION_TOUCH_EVERY = timedelta(minutes=1)
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
+from services.accounts.schemas import AccountViewSchema, SiecleImportSchema
 
 # How often the daily jobs (the purge) look whether today's run is done.
 JOBS_CHECK_SECONDS = float(os.environ.get("SCOLARITE_JOBS_CHECK_SECONDS", "600"))
@@ -93,32 +70,14 @@ class AccountsService(FeatureContract):
         """Académie operators (gateway admin pages, `python -m tools.staff`, the
         demo generator): a staff account of one establishment, or another
         operator. Returns its identifier and provisional password, once."""
-        data = load_or_raise(StaffAccountSchema(), payload)
-        if data["etablissement_uai"] and self.db.get(Etablissement, data["etablissement_uai"]) is None:
-            raise ValidationError({"etablissement_uai": ["Établissement inconnu."]})
-        now = self.clock.now()
-        password = generate_provisional_password()
-        account = Account(
-            identifiant=importing.IdentifierAllocator(self.db).allocate(data["prenom"], data["nom"]),
-            role=data["role"], etablissement_uai=data["etablissement_uai"] if data["role"] == "staff" else None,
-            fonction=data["fonction"] if data["role"] == "staff" else None, nom=data["nom"], prenom=data["prenom"],
-            email=data["email"], created_at=now, password_hash=hash_password(password),
-            password_provisional=True, provisional_issued_at=now)
-        self.db.add(account)
-        self.db.flush()
-        audit.record(self.db, account, "created", now, detail=f"{data['role']} créé par un opérateur")
+        created = staff.create(self.db, payload, self.clock.now())
         self.db.commit()
-        return {"account_id": account.id, "identifiant": account.identifiant, "password": password,
-                "valid_until": letters.last_valid_day(letter_valid_until(account))}
+        return created
 
     @rpc
     def list_staff(self):
         """Académie operators (staff accounts page): every staff and operator account."""
-        rows = self.db.scalars(select(Account).where(Account.role.in_(("staff", "operator")))
-                               .order_by(Account.etablissement_uai, Account.nom, Account.prenom)).all()
-        return [{"identifiant": a.identifiant, "role": a.role, "etablissement_uai": a.etablissement_uai,
-                 "fonction": a.fonction, "nom": a.nom, "prenom": a.prenom,
-                 "activated": a.activated_at is not None} for a in rows]
+        return staff.listing(self.db)
 
     # -- login and sessions ---------------------------------------------
     @rpc
@@ -129,62 +88,12 @@ class AccountsService(FeatureContract):
         ProvisionalPasswordExpired after a correct but expired provisional
         password, TooManyAttempts after repeated failures for this identifier
         (known or not: the answer never tells whether it exists)."""
-        identifiant = (identifiant or "").strip().lower()[:100]
-        now = self.clock.now()
-        account = self.db.scalar(select(Account).where(Account.identifiant == identifiant)) if identifiant else None
-        try:
-            throttle.check(self.db, "login", identifiant, now)
-        except TooManyAttempts:
-            if account is not None:
-                audit.record(self.db, account, "login_blocked", now, client)
-                self.db.commit()
-            raise
-        # Verified even for an unknown identifier (against a dummy hash) so the
-        # answer takes the same time either way.
-        ok = verify_password(account.password_hash if account else None, (password or "")[:128])
-        if account is None or not ok:
-            throttle.record_failure(self.db, "login", identifiant, now)
-            if account is not None:
-                audit.record(self.db, account, "login_failed", now, client)
-            self.db.commit()
-            raise InvalidCredentials()
-        if account.password_provisional and now >= letter_valid_until(account):
-            audit.record(self.db, account, "login_refused", now, client)
-            self.db.commit()
-            raise ProvisionalPasswordExpired()
-        throttle.clear(self.db, "login", identifiant)
-        account.previous_login_at, account.last_login_at = account.last_login_at, now
-        audit.record(self.db, account, "login", now, client)
-        token = self._new_session(account, now)
+        result = sessions.login(self.db, identifiant, password, self.clock.now(), client)
         self.db.commit()
-        return {"token": token, "must_change_password": account.password_provisional,
-                "must_confirm_email": self._must_confirm_email(account)}
-
-    @staticmethod
-    def _must_confirm_email(account) -> bool:
-        """Guide § 2.2.1: a guardian reaches no service before confirming the
-        address; a student's address is optional and never blocks."""
-        return account.role == "responsable" and not account.password_provisional \
-            and account.email_confirmed_at is None
-
-    def _new_session(self, account, now):
-        token = secrets.token_urlsafe(32)
-        self.db.add(Session(token_hash=token_hash(token), account_id=account.id, created_at=now, last_seen_at=now))
-        return token
+        return result
 
     def _session_account(self, token):
-        now = self.clock.now()
-        session = self.db.scalar(select(Session).where(Session.token_hash == token_hash(token or "")))
-        if session is None:
-            raise SessionExpired()
-        if now - session.last_seen_at > SESSION_IDLE or now - session.created_at > SESSION_MAX:
-            self.db.delete(session)
-            self.db.commit()
-            raise SessionExpired()
-        if now - session.last_seen_at > SESSION_TOUCH_EVERY:
-            session.last_seen_at = now
-            self.db.commit()
-        return self.db.get(Account, session.account_id)
+        return sessions.session_account(self.db, token, self.clock.now())
 
     @rpc
     def get_session(self, token, with_tiles=False):
@@ -194,7 +103,7 @@ class AccountsService(FeatureContract):
         `with_tiles` (the home page), each child's tiles of what became visible
         since the previous connection, from the news services sent (news.py)."""
         account = self._session_account(token)
-        view = self._view(account)
+        view = family.account_view(self.db, account, self.clock.today())
         if with_tiles:
             by_child = news.tiles(self.db, [c["eleve_id"] for c in view["children"]],
                                   account.previous_login_at, self.clock.now())
@@ -215,7 +124,7 @@ class AccountsService(FeatureContract):
     @rpc
     def logout(self, token):
         """Gateway: ends this session."""
-        self.db.execute(delete(Session).where(Session.token_hash == token_hash(token or "")))
+        sessions.close_session(self.db, token)
         self.db.commit()
 
     @rpc
@@ -228,41 +137,11 @@ class AccountsService(FeatureContract):
         Raises ValidationError with French messages per field, having changed
         nothing; TooManyAttempts after repeated wrong birth dates."""
         account = self._session_account(token)
-        if not account.password_provisional:
-            raise ValidationError({"_": ["Votre compte est déjà activé."]})
-        now = self.clock.now()
-        throttle.check(self.db, "first_connection", str(account.id), now)
-        data = load_or_raise(FirstConnectionSchema(), form)
-        if account.role == "responsable" and not data.get("email"):
-            raise ValidationError({"email": ["L'adresse électronique est obligatoire pour un responsable."]})
-        family = account.role in ("responsable", "eleve")
-        if family and data.get("date_naissance") is None:
-            raise ValidationError({"date_naissance": ["Ce champ est obligatoire."]})
-        children = self._children(account)
-        if family and data["date_naissance"] not in {c.date_naissance for c in children}:
-            field_message = ("La date de naissance ne correspond pas à celle de l'élève."
-                             if account.role == "eleve" else
-                             "La date de naissance ne correspond à aucun de vos enfants.")
-            throttle.record_failure(self.db, "first_connection", str(account.id), now)
-            audit.record(self.db, account, "first_connection_failed", now, client)
-            self.db.commit()
-            raise ValidationError({"date_naissance": [field_message]})
-        account.password_hash = hash_password(data["new_password"])
-        account.password_provisional = False
-        account.password_changed_at = now
-        account.activated_at = account.activated_at or now
-        throttle.clear(self.db, "first_connection", str(account.id))
-        audit.record(self.db, account, "first_connection", now, client)
         outbox = lifecycle.Outbox()
-        if data.get("email"):
-            account.email, account.email_confirmed_at = data["email"].strip(), None
-            lifecycle.send_confirmation(self.db, account, now, outbox, client)
-        self.db.execute(delete(Session).where(Session.account_id == account.id))
-        new_token = self._new_session(account, now)
+        result = first_connection.activate(self.db, account, form, self.clock.now(), outbox, client)
         self.db.commit()
         self._send(outbox)
-        return {"token": new_token, "email_sent_to": account.email if outbox else None,
-                "must_confirm_email": self._must_confirm_email(account)}
+        return result
 
     # -- the address, self-help, profile, merging (services/accounts/lifecycle.py)
     @rpc
@@ -330,7 +209,7 @@ class AccountsService(FeatureContract):
         outbox = lifecycle.Outbox()
         done = lifecycle.change_profile(self.db, account, form, now, outbox, client)
         if done["password_changed"]:
-            done["token"] = self._new_session(account, now)
+            done["token"] = sessions.open_session(self.db, account, now)
         self.db.commit()
         self._send(outbox)
         return done
@@ -339,17 +218,7 @@ class AccountsService(FeatureContract):
     def account_children(self, token):
         """Gateway, "Enfants": the children of the logged-in account, each with
         the guardian as the child's establishment knows them."""
-        account = self._session_account(token)
-        out = []
-        for eleve in self._children(account):
-            responsable = None
-            if account.role == "responsable":
-                responsable = next(({"prenom": r.prenom, "nom": r.nom} for r in account.responsables
-                                    if r.etablissement_uai == eleve.etablissement_uai), None)
-            out.append({"eleve_id": eleve.id, "nom": eleve.nom, "prenom": eleve.prenom,
-                        "date_naissance": eleve.date_naissance.isoformat(), "classe": eleve.classe,
-                        "etablissement_nom": eleve.etablissement.nom, "responsable": responsable})
-        return out
+        return family.children_page(self.db, self._session_account(token))
 
     @rpc
     def merge_accounts(self, token, identifiant, password, client=None):
@@ -372,111 +241,41 @@ class AccountsService(FeatureContract):
     # -- the daily jobs ---------------------------------------------------
     @timer(interval=JOBS_CHECK_SECONDS)
     def daily_jobs_timer(self):
-        self._daily_jobs()
+        jobs.run_daily(self.db, self.clock.now(), self.clock.today())
 
     @rpc
     def run_daily_jobs(self):
         """Operators and tests: what the timer does, now. Runs the purge if it
         has not run today (French day, from the clock); returns its report, or
         None if today's run was already done."""
-        return self._daily_jobs()
+        return jobs.run_daily(self.db, self.clock.now(), self.clock.today())
 
-    def _daily_jobs(self):
-        now, today = self.clock.now(), self.clock.today()
-        row = self.db.scalar(select(JobRun).where(JobRun.name == "purge").with_for_update())
-        if row is not None and row.last_day >= today:
-            self.db.rollback()
-            return None
-        report = lifecycle.purge(self.db, now, client="purge quotidienne")
-        report["limites_effacees"] = throttle.forget_old(self.db, now)
-        report["nouveautes_effacees"] = news.forget_old(self.db, now)
-        if row is None:
-            row = JobRun(name="purge")
-            self.db.add(row)
-        row.last_day, row.last_run_at, row.report = today, now, json.dumps(report)
-        self.db.commit()
-        return report
-
-    # -- views ----------------------------------------------------------
-    def _children(self, account) -> list[Eleve]:
-        if account.role == "eleve":
-            return [account.eleve] if account.eleve and account.eleve.active else []
-        if account.role != "responsable":
-            return []
-        return list(self.db.scalars(
-            select(Eleve).join(Lien).join(Responsable)
-            .where(Responsable.account_id == account.id, Lien.niveau_responsabilite == importing.REPRESENTANT_LEGAL,
-                   Eleve.active.is_(True))
-            .options(selectinload(Eleve.etablissement))
-            .order_by(Eleve.date_naissance, Eleve.prenom)).unique())
-
-    def _view(self, account) -> dict:
-        today = self.clock.today()
-        if account.role == "eleve" and account.eleve:
-            prenom, nom = account.eleve.prenom, account.eleve.nom
-        elif account.responsables:
-            prenom, nom = account.responsables[0].prenom, account.responsables[0].nom
-        else:
-            prenom, nom = account.prenom or "", account.nom or account.identifiant
-        return {
-            "id": account.id, "identifiant": account.identifiant, "role": account.role,
-            "etablissement_uai": account.etablissement_uai if account.role == "staff" else None,
-            "fonction": account.fonction,
-            "prenom": prenom, "nom": nom, "email": account.email,
-            "email_confirmed": account.email_confirmed_at is not None,
-            "must_change_password": account.password_provisional,
-            "must_confirm_email": self._must_confirm_email(account),
-            "previous_login_at": account.previous_login_at,
-            "children": [{
-                "eleve_id": e.id, "nom": e.nom, "prenom": e.prenom, "date_naissance": e.date_naissance,
-                "classe": e.classe, "etablissement_uai": e.etablissement_uai,
-                "etablissement_nom": e.etablissement.nom, "eleve_majeur": age_on(e.date_naissance, today) >= 18,
-                # Carried here so the home page needs no call of its own for it.
-                "etablissement_message": e.etablissement.message_accueil,
-            } for e in self._children(account)],
-        }
-
+    # -- establishments -------------------------------------------------
     @rpc
     def get_etablissement(self, uai):
         """Gateway: an establishment's name and welcome message."""
-        etab = self.db.get(Etablissement, uai)
-        if etab is None:
-            raise NotFound(uai)
-        return {"uai": etab.uai, "nom": etab.nom, "type": etab.type, "commune": etab.commune,
-                "message_accueil": etab.message_accueil}
+        return etablissements.get(self.db, uai)
 
     @rpc
     def list_eleves(self, uai):
         """Back-office imports of other services (notes) and the demo
         generator: the establishment's current students, to match the school's
         identifiers (SIECLE id, INE) with `eleve_id`."""
-        eleves = self.db.scalars(select(Eleve).where(Eleve.etablissement_uai == uai, Eleve.active.is_(True))
-                                 .order_by(Eleve.classe, Eleve.nom, Eleve.prenom))
-        return [{"eleve_id": e.id, "siecle_eleve_id": e.siecle_eleve_id, "ine": e.ine, "nom": e.nom,
-                 "prenom": e.prenom, "classe": e.classe} for e in eleves]
+        return etablissements.eleves(self.db, uai)
 
     @rpc
     def list_etablissements(self):
         """Gateway administration pages (operators): every establishment."""
-        return [{"uai": e.uai, "nom": e.nom, "type": e.type, "commune": e.commune}
-                for e in self.db.scalars(select(Etablissement).order_by(Etablissement.nom))]
+        return etablissements.listing(self.db)
 
     @rpc
     def set_message_accueil(self, uai, message, account_id):
         """Gateway administration pages: the establishment's welcome message,
         plain text (shown with its line breaks, never as HTML). Only the
         establishment's staff or an operator may set it."""
-        account = self.db.get(Account, account_id)
-        if account is None or not (account.role == "operator"
-                                   or (account.role == "staff" and account.etablissement_uai == uai)):
-            raise Forbidden("Vous n'administrez pas cet établissement.")
-        data = load_or_raise(MessageAccueilSchema(), {"message": message})
-        etab = self.db.get(Etablissement, uai)
-        if etab is None:
-            raise NotFound(uai)
-        etab.message_accueil = data["message"]
+        result = etablissements.set_message_accueil(self.db, uai, message, account_id)
         self.db.commit()
-        return {"message_accueil": etab.message_accueil}
+        return result
 
     # -- the menu contract ("Mon compte") --------------------------------
     def menu_entry(self, child):

@@ -1,0 +1,91 @@
+"""Logging in and the sessions it opens (guide § 2.1, docs/security.md).
+
+A session is a random token held by the browser; the service keeps only its
+SHA-256. It dies after 30 minutes without a page or 12 hours after the login,
+whichever comes first, and at every password change.
+"""
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import delete, select
+
+from services.accounts import audit, throttle
+from services.accounts.exceptions import (
+    InvalidCredentials, ProvisionalPasswordExpired, SessionExpired, TooManyAttempts,
+)
+from services.accounts.letters import letter_valid_until
+from services.accounts.models import Account, Session
+from services.accounts.passwords import verify_password
+from services.accounts.tokens import sha256
+
+SESSION_IDLE = timedelta(minutes=30)
+SESSION_MAX = timedelta(hours=12)
+# Writing last_seen_at on every page would turn each read into a write.
+SESSION_TOUCH_EVERY = timedelta(minutes=1)
+
+
+def must_confirm_email(account: Account) -> bool:
+    """Guide § 2.2.1: a guardian reaches no service before confirming the
+    address; a student's address is optional and never blocks."""
+    return account.role == "responsable" and not account.password_provisional \
+        and account.email_confirmed_at is None
+
+
+def open_session(db, account: Account, now) -> str:
+    """A new session of `account`; returns the token to give the browser."""
+    token = secrets.token_urlsafe(32)
+    db.add(Session(token_hash=sha256(token), account_id=account.id, created_at=now, last_seen_at=now))
+    return token
+
+
+def session_account(db, token, now) -> Account:
+    """The account logged in with `token`; raises SessionExpired. Commits
+    itself: an expired session is deleted, a live one touched."""
+    session = db.scalar(select(Session).where(Session.token_hash == sha256(token or "")))
+    if session is None:
+        raise SessionExpired()
+    if now - session.last_seen_at > SESSION_IDLE or now - session.created_at > SESSION_MAX:
+        db.delete(session)
+        db.commit()
+        raise SessionExpired()
+    if now - session.last_seen_at > SESSION_TOUCH_EVERY:
+        session.last_seen_at = now
+        db.commit()
+    return db.get(Account, session.account_id)
+
+
+def close_session(db, token) -> None:
+    db.execute(delete(Session).where(Session.token_hash == sha256(token or "")))
+
+
+def login(db, identifiant, password, now, client=None) -> dict:
+    """Checks the identifier and password and opens a session. A refusal is
+    committed here (throttle count, journal line) before it is raised."""
+    identifiant = (identifiant or "").strip().lower()[:100]
+    account = db.scalar(select(Account).where(Account.identifiant == identifiant)) if identifiant else None
+    try:
+        throttle.check(db, "login", identifiant, now)
+    except TooManyAttempts:
+        if account is not None:
+            audit.record(db, account, "login_blocked", now, client)
+            db.commit()
+        raise
+    # Verified even for an unknown identifier (against a dummy hash) so the
+    # answer takes the same time either way.
+    ok = verify_password(account.password_hash if account else None, (password or "")[:128])
+    if account is None or not ok:
+        throttle.record_failure(db, "login", identifiant, now)
+        if account is not None:
+            audit.record(db, account, "login_failed", now, client)
+        db.commit()
+        raise InvalidCredentials()
+    if account.password_provisional and now >= letter_valid_until(account):
+        audit.record(db, account, "login_refused", now, client)
+        db.commit()
+        raise ProvisionalPasswordExpired()
+    throttle.clear(db, "login", identifiant)
+    account.previous_login_at, account.last_login_at = account.last_login_at, now
+    audit.record(db, account, "login", now, client)
+    token = open_session(db, account, now)
+    return {"token": token, "must_change_password": account.password_provisional,
+            "must_confirm_email": must_confirm_email(account)}
