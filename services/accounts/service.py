@@ -16,7 +16,7 @@ from common.schemas import load_or_raise
 from services.accounts import (
     audit, etablissements, family, first_connection, importing, jobs, letters, lifecycle, news, sessions, staff,
 )
-from services.accounts.schemas import AccountViewSchema, SiecleImportSchema
+from services.accounts.schemas import AccountViewSchema, AuditQuerySchema, LettersRequestSchema, SiecleImportSchema
 
 # How often the daily jobs (the purge) look whether today's run is done.
 JOBS_CHECK_SECONDS = float(os.environ.get("SCOLARITE_JOBS_CHECK_SECONDS", "600"))
@@ -30,6 +30,8 @@ class AccountsService(FeatureContract):
     # Every e-mail goes through the mailer, as a durable work event sent after
     # the commit (common/mail.py).
     mail_events = work_dispatcher()
+    # The self-help requests' second step, handled by this service itself.
+    recovery_events = work_dispatcher()
 
     def _send(self, outbox) -> None:
         dispatch_mail(self.mail_events, *outbox)
@@ -55,8 +57,10 @@ class AccountsService(FeatureContract):
         keeps its password and its letter only recalls the identifier;
         `only_new` keeps the accounts never notified. An account the purge
         deleted is created again. Returns one letter each."""
-        issued = letters.issue(self.db, uai, self.clock.now(), eleve_ids=eleve_ids, classe=classe,
-                               only_new=only_new, client=client)
+        asked = load_or_raise(LettersRequestSchema(), {"uai": uai, "eleve_ids": eleve_ids, "classe": classe,
+                                                       "only_new": only_new})
+        issued = letters.issue(self.db, asked["uai"], self.clock.now(), eleve_ids=asked["eleve_ids"],
+                               classe=asked["classe"], only_new=asked["only_new"], client=client)
         self.db.commit()
         return issued
 
@@ -168,19 +172,30 @@ class AccountsService(FeatureContract):
 
     @rpc
     def forgotten_identifier(self, email, client=None):
-        """Gateway, "identifiant oublié" (anyone): mails the identifiers of the
-        accounts whose confirmed address this is. Returns nothing either way."""
-        outbox = lifecycle.Outbox()
-        lifecycle.forgotten_identifier(self.db, email, self.clock.now(), outbox, client)
+        """Gateway, "identifiant oublié" (anyone): checks and counts the
+        request, and answers nothing either way, after the same work whether
+        the address is known or not; the identifiers of the accounts whose
+        confirmed address this is are mailed by `on_recovery_requested`."""
+        request = lifecycle.request_identifier_reminder(self.db, email, self.clock.now(), client)
         self.db.commit()
-        self._send(outbox)
+        self.recovery_events(lifecycle.RECOVERY_REQUESTED, request)
 
     @rpc
     def forgotten_password(self, identifiant, client=None):
-        """Gateway, "mot de passe oublié" (anyone): mails a reset link valid one
-        week if the account has a confirmed address. Returns nothing either way."""
+        """Gateway, "mot de passe oublié" (anyone): checks and counts the
+        request, and answers nothing either way, after the same work whether
+        the account exists or not; `on_recovery_requested` mails a reset link
+        valid one week if the account has a confirmed address."""
+        request = lifecycle.request_password_reset(self.db, identifiant, self.clock.now(), client)
+        self.db.commit()
+        self.recovery_events(lifecycle.RECOVERY_REQUESTED, request)
+
+    @work_handler("accounts", lifecycle.RECOVERY_REQUESTED)
+    def on_recovery_requested(self, payload):
+        """Accounts itself (the two requests above), once each answered: the
+        identifier reminder or the reset link, if an account qualifies."""
         outbox = lifecycle.Outbox()
-        lifecycle.forgotten_password(self.db, identifiant, self.clock.now(), outbox, client)
+        lifecycle.fulfil_recovery(self.db, payload, outbox)
         self.db.commit()
         self._send(outbox)
 
@@ -236,7 +251,8 @@ class AccountsService(FeatureContract):
         """Gateway: an account's journal, newest first. With `uai` (staff, after
         the gateway checked they administer it), only what happened while the
         account belonged to that establishment."""
-        return audit.journal(self.db, (identifiant or "").strip().lower(), uai)
+        query = load_or_raise(AuditQuerySchema(), {"identifiant": identifiant, "uai": uai})
+        return audit.journal(self.db, (query["identifiant"] or "").strip().lower(), query["uai"])
 
     # -- the daily jobs ---------------------------------------------------
     @timer(interval=JOBS_CHECK_SECONDS)
