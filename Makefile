@@ -42,7 +42,8 @@ bench-mailer: setup
 
 # Extract the user-facing strings for translators (docs/ui.md).
 messages: setup
-	$(VENV)/bin/pybabel extract -F gateway/babel.cfg -o gateway/translations/messages.pot .
+	mkdir -p gateway/translations
+	$(VENV)/bin/pybabel extract -F gateway/babel.cfg -k _l -k lazy_gettext -o gateway/translations/messages.pot .
 
 clean-demo:
 	rm -rf var/

@@ -22,7 +22,6 @@ each change with a notice event `opening_changed` so caches refresh.
 """
 import os
 
-from marshmallow import Schema, fields, validate
 from nameko.timer import timer
 from sqlalchemy import select
 
@@ -30,31 +29,11 @@ from common import news
 from common.clock import school_year
 from common.errors import Forbidden
 from common.messaging import notice_dispatcher, rpc, work_dispatcher
+# Re-exported: services import the schemas from here.
+from contract.feature import (  # noqa: F401
+    ROLES, ChildContextSchema, MenuEntrySchema, child_context_schema, menu_entry_schema)
 
-ROLES = ("responsable", "eleve")
 HEARTBEAT_SECONDS = float(os.environ.get("SCOLARITE_HEARTBEAT_SECONDS", "5"))
-
-
-class ChildContextSchema(Schema):
-    """Who is looking at which child. Built by the gateway after it checked the
-    link with accounts; a service answers only for this child."""
-
-    eleve_id = fields.Integer(required=True)
-    etablissement_uai = fields.String(required=True)
-    viewer_account_id = fields.Integer(required=True)
-    viewer_role = fields.String(required=True, validate=validate.OneOf(ROLES))
-    # An adult student acts for themself (LSL, fiche) where a minor's guardians would.
-    eleve_majeur = fields.Boolean(required=True)
-
-
-class MenuEntrySchema(Schema):
-    label = fields.String(required=True)
-    path = fields.String(required=True)
-    order = fields.Integer(load_default=50)
-
-
-child_context_schema = ChildContextSchema()
-menu_entry_schema = MenuEntrySchema()
 
 
 class FeatureContract:

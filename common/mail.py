@@ -31,10 +31,9 @@ from common.clock import PARIS
 from common.errors import ValidationError
 from common.schemas import fields, validate
 
+# Every service's `mail_requested` work events reach the mailer by one route
+# (common.messaging.ROUTES): no list of senders to keep.
 MAIL_REQUESTED = "mail_requested"
-# The services whose `mail_requested` work events the mailer consumes (one
-# durable queue each, shared by every mailer instance).
-MAIL_SOURCES = ("accounts", "fiche", "inscription")
 
 # Types of context values, checked when the send is requested.
 TEXT = "texte"
@@ -273,7 +272,7 @@ def mail_request(kind: str, to: str, context: dict | None = None, *, to_name: st
 def dispatch_mail(dispatch, *requests: dict) -> None:
     """From a service: hand checked requests (`mail_request(...)`) to the mailer
     as one durable work event. `dispatch` is the service's `work_dispatcher()`
-    dependency; the service's name must be in MAIL_SOURCES."""
+    dependency."""
     if requests:
         dispatch(MAIL_REQUESTED, {"messages": list(requests)})
 

@@ -22,6 +22,7 @@ from urllib.parse import unquote, urlparse
 import amqp
 import kombu.serialization
 from amqp.exceptions import AMQPError
+from kombu import Exchange, Queue
 from eventlet.semaphore import Semaphore
 from nameko.amqp.publish import Publisher as AmqpPublisher
 from nameko.constants import (
@@ -30,10 +31,10 @@ from nameko.constants import (
 )
 from nameko.containers import ServiceContainer
 from nameko.containers import _log as _container_log
-from nameko.events import BROADCAST, SERVICE_POOL, EventDispatcher, event_handler
-from nameko.exceptions import IncorrectSignature, UnserializableValueError, serialize
+from nameko.events import BROADCAST, SERVICE_POOL, EventDispatcher, EventHandler, event_handler
+from nameko.exceptions import ContainerBeingKilled, IncorrectSignature, UnserializableValueError, serialize
 from nameko.extensions import SharedExtension
-from nameko.messaging import QueueConsumer
+from nameko.messaging import Consumer, QueueConsumer
 from nameko.rpc import Rpc as NamekoRpc
 from nameko.rpc import RpcConsumer, get_rpc_exchange
 
@@ -310,13 +311,77 @@ class _Dispatcher(EventDispatcher):
     publisher_cls = _OwnOptionsPublisher
 
 
+# Work events that one service consumes from every other, whoever sends them:
+# event type -> the route's exchange. Accounts keeps every service's news, the
+# mailer sends every service's mail, and neither names the senders: a sender
+# publishes to the route's exchange with the routing key "<sender>.<event
+# type>", and the consumer's one durable queue is bound to it for every key.
+ROUTES = {"news": "scolarite.news", "mail_requested": "scolarite.mail"}
+
+
+def route_exchange(event_type: str) -> Exchange:
+    return Exchange(ROUTES[event_type], type="topic", durable=True, auto_delete=False)
+
+
+class _RoutedDispatcher(_Dispatcher):
+    """A work dispatcher that sends the routes' event types to their route."""
+
+    def setup(self):
+        self.declare.extend(route_exchange(event_type) for event_type in ROUTES)
+        super().setup()
+
+    def get_dependency(self, worker_ctx):
+        extra_headers = self.get_message_headers(worker_ctx)
+        sender = self.container.service_name
+
+        def dispatch(event_type, event_data):
+            if event_type in ROUTES:
+                exchange, routing_key = route_exchange(event_type), f"{sender}.{event_type}"
+            else:
+                exchange, routing_key = self.exchange, event_type
+            self.publisher.publish(event_data, exchange=exchange, routing_key=routing_key,
+                                   extra_headers=extra_headers)
+
+        return dispatch
+
+
+class _RouteHandler(EventHandler):
+    """The consumer's end of a route: one durable queue per consuming service,
+    shared by its instances, bound to the route for every sender. The handler
+    gets the sender's name as `sender` (from the routing key, which only the
+    sender's dispatcher sets)."""
+
+    def __init__(self, event_type, **kwargs):
+        super().__init__("*", event_type, handler_type=SERVICE_POOL, reliable_delivery=True,
+                         requeue_on_error=True, **kwargs)
+
+    def setup(self):
+        self.queue = Queue(f"route-{self.event_type}--{self.container.service_name}.{self.method_name}",
+                           exchange=route_exchange(self.event_type), routing_key=f"*.{self.event_type}",
+                           durable=True, auto_delete=False, exclusive=False)
+        Consumer.setup(self)
+
+    def handle_message(self, body, message):
+        sender = message.delivery_info["routing_key"].rsplit(".", 1)[0]
+        handle_result = partial(self.handle_result, message)
+        try:
+            self.container.spawn_worker(self, (body,), {"sender": sender},
+                                        context_data=self.unpack_message_headers(message),
+                                        handle_result=handle_result)
+        except ContainerBeingKilled:
+            self.queue_consumer.requeue_message(message)
+
+
+route_handler = _RouteHandler.decorator
+
+
 def work_dispatcher() -> EventDispatcher:
     """For events that carry work a person is waiting for: persistent and
     confirmed, and `mandatory`: an event that no queue would keep (its handling
     service has never started on this broker) raises
     nameko.amqp.publish.UndeliverableMessage in the dispatching worker instead
     of being dropped."""
-    return _Dispatcher(delivery_mode=PERSISTENT, use_confirms=True, mandatory=True)
+    return _RoutedDispatcher(delivery_mode=PERSISTENT, use_confirms=True, mandatory=True)
 
 
 def notice_dispatcher() -> EventDispatcher:

@@ -1,9 +1,40 @@
-"""Every error becomes a French page; never a stack trace."""
+"""Every error becomes a French page; never a stack trace.
+
+A view catches the wire errors it answers in its own page (a wrong password
+beside the field); the others come here, and PAGES says which page each type
+gets. Every module of the contract is imported, so a service's own error
+arrives as its type (a NotesClosed is a NotOpen) and finds its page.
+"""
 from flask import flash, g, render_template, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 
-from common.errors import Forbidden, NotFound, NotOpen, Unavailable
+import contract
+from contract.errors import Forbidden, NotFound, NotOpen, ServiceError, Unavailable
+
+contract.load_all()
+
+_NOT_FOUND = (_l("Page introuvable"), _l("La page que vous cherchez n'existe pas ou vous n'y avez pas accès."), 404)
+
+# Wire error type -> (title, message, status). The most specific type wins
+# (its class's method resolution order); ServiceError is the last resort.
+PAGES = {
+    # Another child or establishment answers exactly like one that does not exist.
+    NotFound: _NOT_FOUND,
+    Forbidden: _NOT_FOUND,
+    NotOpen: (_l("Service non ouvert"),
+              _l("Ce service en ligne n'est pas ouvert pour cet élève par son établissement."), 404),
+    ServiceError: (_l("Demande refusée"),
+                   _l("Cette demande n'a pas pu aboutir. Revenez à la page précédente et réessayez."), 400),
+}
+
+
+def page_for(exc: ServiceError) -> tuple:
+    for cls in type(exc).__mro__:
+        if cls in PAGES:
+            return PAGES[cls]
+    return PAGES[ServiceError]
 
 
 def _page(title: str, message: str, status: int):
@@ -13,8 +44,8 @@ def _page(title: str, message: str, status: int):
 def register(app):
     @app.errorhandler(404)
     def not_found(_exc):
-        return _page(_("Page introuvable"),
-                     _("La page que vous cherchez n'existe pas ou vous n'y avez pas accès."), 404)
+        title, message, status = _NOT_FOUND
+        return _page(str(title), str(message), status)
 
     @app.errorhandler(405)
     def method_not_allowed(_exc):
@@ -45,15 +76,10 @@ def register(app):
                      _("Le service est temporairement indisponible. Réessayez dans quelques instants ; "
                        "ce que vous aviez saisi n'a pas été enregistré."), 503)
 
-    @app.errorhandler(NotFound)
-    @app.errorhandler(Forbidden)
-    def remote_not_found(_exc):
-        return not_found(None)
-
-    @app.errorhandler(NotOpen)
-    def not_open(_exc):
-        return _page(_("Service non ouvert"),
-                     _("Ce service en ligne n'est pas ouvert pour cet élève par son établissement."), 404)
+    @app.errorhandler(ServiceError)
+    def service_error(exc):
+        title, message, status = page_for(exc)
+        return _page(str(title), str(message), status)
 
     @app.errorhandler(500)
     def internal(_exc):

@@ -5,14 +5,21 @@ One listener thread per worker process (started after the fork, on the first
 request) consumes the services' notices from a private queue:
 - `alive`: the service answers; one not heard from for ALIVE_WITHIN seconds is
   shown as "temporairement indisponible" without the page waiting on it;
-- `opening_changed`, `menu_changed`: that service's cached menu entries are
-  dropped, so a change made by staff shows on the next page.
-A lost broker connection drops the whole cache (notices may have been missed).
+- `opening_changed`: that service's cached entries for the establishment the
+  notice names are dropped, so a change made by staff shows on the next page
+  and the other establishments' entries stay;
+- `menu_changed`: that service's entries are dropped (only the named
+  establishment's when the notice names one).
+The cache holds at most `max_entries` entries, the least recently used going
+first. A lost broker connection drops the whole cache (notices may have been
+missed).
 """
 import json
 import logging
+import os
 import threading
 import time
+from collections import OrderedDict
 
 import amqp
 
@@ -21,17 +28,24 @@ from common.rpc_client import connection_params
 log = logging.getLogger(__name__)
 
 INVALIDATING = ("opening_changed", "menu_changed")
+# One entry per (service, child, viewer role): a worker serving 100 000 families
+# would otherwise keep every menu it ever composed.
+MAX_ENTRIES = int(os.environ.get("SCOLARITE_MENU_CACHE_ENTRIES", "20000"))
+# Where the establishment is in a cache key (gateway.composition._cache_key).
+_UAI = 2
 
 
 class ServiceWatch:
-    def __init__(self, amqp_uri: str, services: list[str], alive_within: float, cache_ttl: float = 300):
+    def __init__(self, amqp_uri: str, services: list[str], alive_within: float, cache_ttl: float = 300,
+                 max_entries: int = MAX_ENTRIES):
         self.params = connection_params(amqp_uri)
         self.services = list(services)
         self.alive_within = alive_within
         self.cache_ttl = cache_ttl
+        self.max_entries = max_entries
         self._lock = threading.Lock()
         self._heard: dict[str, float] = {}
-        self._menus: dict[tuple, tuple[float, dict | None]] = {}
+        self._menus: OrderedDict[tuple, tuple[float, dict | None]] = OrderedDict()
         # Bumped at each invalidation, so an answer that was in flight while a
         # notice arrived is not stored over it.
         self._generation: dict[str, int] = {}
@@ -90,18 +104,26 @@ class ServiceWatch:
     def _on_message(self, message) -> None:
         service = message.delivery_info["exchange"].removesuffix(".events")
         key = message.delivery_info["routing_key"]
-        now = time.monotonic()
-        with self._lock:
-            self._heard[service] = now
-            if key in INVALIDATING:
-                self._generation[service] = self._generation.get(service, 0) + 1
-                for cache_key in [k for k in self._menus if k[0] == service]:
-                    del self._menus[cache_key]
+        payload = {}
         if key in INVALIDATING:
             try:
-                log.info("%s: %s %s", service, key, json.loads(message.body))
+                payload = json.loads(message.body)
             except ValueError:
                 pass
+            log.info("%s: %s %s", service, key, payload)
+        with self._lock:
+            self._heard[service] = time.monotonic()
+        if key in INVALIDATING:
+            uai = payload.get("etablissement_uai") if isinstance(payload, dict) else None
+            self.invalidate(service, uai)
+
+    def invalidate(self, service: str, etablissement_uai: str | None = None) -> None:
+        """Drop the service's cached entries: those of one establishment, or all."""
+        with self._lock:
+            self._generation[service] = self._generation.get(service, 0) + 1
+            for cache_key in [k for k in self._menus
+                              if k[0] == service and etablissement_uai in (None, k[_UAI])]:
+                del self._menus[cache_key]
 
     # -- what pages ask -----------------------------------------------------
     def heard(self, service: str) -> None:
@@ -124,6 +146,8 @@ class ServiceWatch:
         """(True, entry) when cached and fresh, else (False, None)."""
         with self._lock:
             hit = self._menus.get(key)
+            if hit is not None:
+                self._menus.move_to_end(key)
         if hit is None or time.monotonic() - hit[0] > self.cache_ttl:
             return False, None
         return True, hit[1]
@@ -136,3 +160,6 @@ class ServiceWatch:
         with self._lock:
             if self._generation.get(key[0], 0) == generation:
                 self._menus[key] = (time.monotonic(), entry)
+                self._menus.move_to_end(key)
+                while len(self._menus) > self.max_entries:
+                    self._menus.popitem(last=False)

@@ -4,8 +4,9 @@ from functools import wraps
 
 from flask import abort, g, redirect, request, session, url_for
 
+from contract.accounts import SessionExpired
+from contract.errors import NotFound
 from gateway import rpc
-from services.accounts.exceptions import SessionExpired
 
 TOKEN = "t"
 
@@ -86,8 +87,6 @@ def may_administer(uai: str) -> bool:
 def administered_etablissement(uai: str) -> dict:
     """The establishment `uai` if the viewer administers it; a 404 otherwise
     (another establishment's pages answer as if they did not exist)."""
-    from common.errors import NotFound
-
     if not may_administer(uai):
         abort(404)
     try:

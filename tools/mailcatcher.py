@@ -26,11 +26,11 @@ import signal
 import threading
 import time
 import uuid
-from email import policy
-from email.parser import BytesParser
 from pathlib import Path
 
 from aiosmtpd.controller import Controller
+
+from common.caught_mail import CaughtMail
 
 ANSWERS = {
     "451": "451 4.3.0 Mailbox temporarily unavailable (mail catcher)",
@@ -97,39 +97,9 @@ class CatchingHandler:
         os.replace(tmp, self.directory / f"{name}.eml")
 
 
-class Mailbox:
-    """What the catcher kept, for the gateway's development page, the tests and
-    the benchmark. Messages are named `<ns>-<sequence>-<random>.eml`, so their
-    names sort by arrival."""
-
-    def __init__(self, directory: Path):
-        self.directory = Path(directory)
-
-    def ids(self) -> list[str]:
-        if not self.directory.exists():
-            return []
-        return sorted(p.stem for p in self.directory.glob("*.eml"))
-
-    def count(self) -> int:
-        return len(self.ids())
-
-    def raw(self, message_id: str) -> bytes:
-        if not message_id or "/" in message_id or message_id.startswith("."):
-            raise FileNotFoundError(message_id)
-        return (self.directory / f"{message_id}.eml").read_bytes()
-
-    def message(self, message_id: str):
-        return BytesParser(policy=policy.default).parsebytes(self.raw(message_id))
-
-    def messages(self) -> list:
-        """Every message, oldest first, parsed (email.message.EmailMessage)."""
-        out = []
-        for message_id in self.ids():
-            try:
-                out.append(self.message(message_id))
-            except FileNotFoundError:
-                continue  # cleared meanwhile
-        return out
+class Mailbox(CaughtMail):
+    """The caught messages (common.caught_mail), and the catcher's steering for
+    the tests and the benchmark."""
 
     def clear(self) -> None:
         for path in self.directory.glob("*.eml"):

@@ -1,4 +1,4 @@
-"""The accounts service's copy of what feature services say is new (common.news):
+"""The accounts service's copy of what feature services say is new (contract.news):
 stored as it arrives, counted for the home page's tiles."""
 from datetime import datetime, timedelta
 
@@ -12,9 +12,6 @@ from services.accounts.models import NewsItem, NewsKind
 # An account unused for 365 days is purged, so no previous connection is older:
 # news visible for longer than that can never be counted again.
 KEEP = timedelta(days=366)
-
-# The services whose news accounts listens to (one durable queue each).
-SOURCES = ("notes", "vie_scolaire", "lsl", "fiche", "inscription")
 
 
 def store(db: Session, payload: dict) -> None:

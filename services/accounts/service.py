@@ -11,7 +11,7 @@ from common.clock import ClockProvider
 from common.contract import FeatureContract
 from common.db import Database
 from common.mail import dispatch_mail
-from common.messaging import rpc, work_dispatcher, work_handler
+from common.messaging import route_handler, rpc, work_dispatcher
 from common.schemas import load_or_raise
 from services.accounts import (
     audit, etablissements, family, first_connection, importing, jobs, letters, lifecycle, news, sessions, staff,
@@ -115,14 +115,12 @@ class AccountsService(FeatureContract):
                 child["tiles"] = by_child.get(child["eleve_id"], [])
         return AccountViewSchema().dump(view)
 
-    @work_handler("notes", "news")
-    @work_handler("vie_scolaire", "news")
-    @work_handler("lsl", "news")
-    @work_handler("fiche", "news")
-    @work_handler("inscription", "news")
-    def on_news(self, payload):
-        """Feature services' news (common.news), kept for the home page's tiles."""
-        news.store(self.db, payload)
+    @route_handler("news")
+    def on_news(self, payload, sender):
+        """Every feature service's news (contract.news), kept for the home
+        page's tiles. A service speaks only for itself: its items are kept
+        under the name it sent them from, whatever the payload says."""
+        news.store(self.db, {**payload, "service": sender})
         self.db.commit()
 
     @rpc

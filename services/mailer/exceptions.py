@@ -1,12 +1,5 @@
-"""Errors of the mailer that cross the wire. A refused request (unknown kind,
-invalid address, missing context) is common.errors.ValidationError, with
-French messages per field, like every other refused input."""
-from nameko.exceptions import deserialize_to_instance
+"""The mailer's wire errors live in contract/mailer.py, where the gateway
+reads them too; this module keeps the service's usual import path."""
+from contract.mailer import TemplateMissing
 
-from common.errors import ValidationError
-
-
-@deserialize_to_instance
-class TemplateMissing(ValidationError):
-    """The kind is in common.mail's catalogue but this mailer has no template
-    for it (a mailer older than its senders): refused, nothing queued."""
+__all__ = ["TemplateMissing"]

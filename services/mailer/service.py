@@ -2,8 +2,8 @@
 (docs/mailer.md). No other service talks SMTP.
 
 Requests come in two ways, both recorded in the outbox before they are
-acknowledged: `mail_requested` work events from the services in
-common.mail.MAIL_SOURCES, and the `send` RPC. A timer in every instance claims
+acknowledged: `mail_requested` work events from any service (one route,
+common.messaging.ROUTES, whoever the sender), and the `send` RPC. A timer in every instance claims
 the due messages and sends them; any number of instances share the work.
 """
 import logging
@@ -16,7 +16,7 @@ from common.clock import ClockProvider
 from common.db import Database
 from common.errors import NotFound, ValidationError
 from common.mail import MAIL_REQUESTED, load_request
-from common.messaging import rpc, work_handler
+from common.messaging import route_handler, rpc
 from common.schemas import load_or_raise
 from services.mailer import outbox, rendering
 from services.mailer.dependencies import Doorbell, GroupCommit, Smtp
@@ -88,7 +88,7 @@ class MailerService:
 
     def _record_event(self, source, payload):
         """Record the event's messages, then return: the event is acknowledged
-        only then (common.messaging.work_handler), and the commit is shared
+        only then (common.messaging.route_handler), and the commit is shared
         with the events that arrived with it (dependencies.GroupCommit). An
         invalid message, which its sender should have refused (common.mail),
         is kept as failed with the reason rather than dropped."""
@@ -112,20 +112,11 @@ class MailerService:
         self.group_commit.write(self.db, rows)
         self.new_mail.ring()
 
-    @work_handler("accounts", MAIL_REQUESTED)
-    def mail_requested_by_accounts(self, payload):
-        """Confirmation links, identifier reminders, resets, address and password changes."""
-        self._record_event("accounts", payload)
-
-    @work_handler("fiche", MAIL_REQUESTED)
-    def mail_requested_by_fiche(self, payload):
-        """Changes to the fiche de renseignements accepted or refused."""
-        self._record_event("fiche", payload)
-
-    @work_handler("inscription", MAIL_REQUESTED)
-    def mail_requested_by_inscription(self, payload):
-        """Enrollment receipts; the collège told that a family declined its lycée."""
-        self._record_event("inscription", payload)
+    @route_handler(MAIL_REQUESTED)
+    def mail_requested(self, payload, sender):
+        """Any service's mail requests (common.mail.dispatch_mail): recorded in
+        the outbox under the sender's name before the event is acknowledged."""
+        self._record_event(sender, payload)
 
     # -- sending --------------------------------------------------------
     @timer(interval=POLL_SECONDS, eager=True)

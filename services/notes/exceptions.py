@@ -1,10 +1,5 @@
-"""Errors of the notes service, each saying what the caller can do."""
-from nameko.exceptions import deserialize_to_instance
+"""The notes service's wire errors live in contract/notes.py, where the
+gateway reads them too; this module keeps the service's usual import path."""
+from contract.notes import NotesClosed
 
-from common.errors import NotOpen
-
-
-@deserialize_to_instance
-class NotesClosed(NotOpen):
-    """The establishment has not opened the notes service for this school year:
-    families get a page saying so, never data."""
+__all__ = ["NotesClosed"]

@@ -4,9 +4,12 @@ depending on one real service: open per establishment (closed by default),
 for guardians only (like the lycée enrollment)."""
 from sqlalchemy.orm import DeclarativeBase
 
+from common import news
 from common.clock import ClockProvider
 from common.contract import FeatureContract
 from common.db import Database
+from common.mail import dispatch_mail, mail_request
+from common.messaging import rpc, work_dispatcher
 from common.openings import OpeningMixin
 
 
@@ -39,13 +42,25 @@ class ProbeService(FeatureContract):
 
 
 class AlwaysOpenProbe(FeatureContract):
-    """Open everywhere, for everyone."""
+    """Open everywhere, for everyone. Its name is known to neither accounts nor
+    the mailer: its news and mail reach them by the routes every service uses."""
 
     name = "probe2"
     db = ProbeDatabase()
     clock = ClockProvider()
+    news_kinds = {"annonce": {"one": "1 annonce de la sonde", "many": "{n} annonces de la sonde",
+                              "path": "/sonde2/"}}
+    mail_events = work_dispatcher()
 
     def menu_entry(self, child):
         return {"label": "Sonde ouverte", "path": "/sonde2/", "order": 40}
+
+    @rpc
+    def announce(self, eleve_id, email):
+        """Tests: one news item for the child, visible now, and one e-mail to `email`."""
+        self.publish_news([news.item(f"annonce-{eleve_id}", eleve_id, "annonce", self.clock.now())])
+        dispatch_mail(self.mail_events, mail_request("mot_de_passe_modifie", email, {
+            "prenom": "Philippe", "nom": "MARTIN", "identifiant": "sonde",
+            "date_modification": self.clock.now().isoformat()}))
 
 

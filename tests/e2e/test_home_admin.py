@@ -194,6 +194,25 @@ def test_stopped_service_shows_unavailable_and_the_page_still_renders(site, user
         time.sleep(0.5)
 
 
+def test_a_service_unknown_to_accounts_and_mailer_reaches_the_home_tiles_and_the_families_mailbox(site, users):
+    # probe2 is named nowhere in accounts or the mailer: its news and its mail
+    # travel by the two routes (scolarite.news, scolarite.mail).
+    user = users["philippe_a"]
+    home = user.get("/")
+    eleve_id = int(re.search(r"/eleve/(\d+)/", home.url).group(1))
+    address = f"sonde-{uuid.uuid4().hex[:8]}@example.org"
+    rpc = site["platform"].rpc()
+    try:
+        rpc.call("probe2", "announce", eleve_id=eleve_id, email=address)
+    finally:
+        rpc.close()
+    assert wait_for_mail(site["platform"], address)["subject"]
+    deadline = time.monotonic() + 15
+    while "1 annonce de la sonde" not in text_of(user.get(f"/eleve/{eleve_id}/").text):
+        assert time.monotonic() < deadline, "the probe's news never reached the home page"
+        time.sleep(0.2)
+
+
 def test_service_not_in_the_deployment_is_absent(site, users):
     # probe and probe2 run; a service that is not deployed is never shown,
     # and a page of it does not exist.

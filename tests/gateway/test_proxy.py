@@ -7,6 +7,7 @@ from gateway.app import create_app
 
 def app_seeing_addresses(monkeypatch, tmp_path, proxies):
     monkeypatch.setenv("SCOLARITE_VAR_DIR", str(tmp_path))
+    monkeypatch.setenv("SCOLARITE_SECRET_KEY", "cle-de-test")
     if proxies is not None:
         monkeypatch.setenv("SCOLARITE_TRUSTED_PROXIES", str(proxies))
     app = create_app()

@@ -1,5 +1,5 @@
 """A stand-in for a service that asks for e-mails (here under the name of
-`inscription`, one of common.mail.MAIL_SOURCES), for the mailer's
+`inscription`; any name reaches the mailer), for the mailer's
 integration tests and benchmark: it dispatches `mail_requested` work events
 exactly as a real service does (common.mail.dispatch_mail through
 common.messaging.work_dispatcher: persistent, confirmed).

@@ -109,8 +109,10 @@ def test_staff_see_what_was_sent_to_their_families_with_failures_and_never_a_lin
     assert staff.get(f"/admin/etablissement/{other['uai']}/courriels").status_code == 404
 
 
-def test_the_development_page_exists_only_in_development_mode():
+def test_the_development_page_exists_only_in_development_mode(monkeypatch):
     from gateway.app import create_app
+
+    monkeypatch.setenv("SCOLARITE_SECRET_KEY", "cle-de-test")
 
     assert create_app({"DEV_MODE": False}).test_client().get("/dev/courriels/").status_code == 404
     assert "devmail" in create_app({"DEV_MODE": True}).blueprints

@@ -10,7 +10,7 @@ KINDS = {"note": {"one": "1 nouvelle note", "many": "{n} nouvelles notes", "path
 
 def send(service, items):
     for payload in news.events("notes", KINDS, items):
-        service.on_news(payload)
+        service.on_news(payload, "notes")
 
 
 def tiles_of(service, token, prenom):

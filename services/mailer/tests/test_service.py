@@ -54,7 +54,7 @@ def test_the_same_request_twice_is_recorded_and_sent_once(mailer, catcher):
     request = confirmation()
     first = mailer.send([request])
     again = mailer.send([request])
-    mailer.mail_requested_by_accounts({"messages": [request]})
+    mailer.mail_requested({"messages": [request]}, "accounts")
     assert first[0]["id"] == again[0]["id"]
     mailer.deliver_due()
     mailer.deliver_due()
@@ -63,9 +63,9 @@ def test_the_same_request_twice_is_recorded_and_sent_once(mailer, catcher):
 
 def test_a_redelivered_event_never_sends_twice(mailer, catcher, mailer_db):
     event = {"messages": [password_changed(f"parent{i}@example.org") for i in range(3)]}
-    mailer.mail_requested_by_accounts(event)
+    mailer.mail_requested(event, "accounts")
     mailer.deliver_due()
-    mailer.mail_requested_by_accounts(event)  # the broker hands the same event again
+    mailer.mail_requested(event, "accounts")  # the broker hands the same event again
     mailer.deliver_due()
     assert sorted(m["To"] for m in catcher.mailbox.messages()) == [f"parent{i}@example.org" for i in range(3)]
     assert len(mailer_db.scalars(select(OutboxMessage)).all()) == 3
@@ -116,7 +116,7 @@ def test_a_context_that_does_not_fit_the_kind_is_refused(mailer):
 
 def test_an_invalid_message_in_an_event_is_kept_as_failed_with_the_reason(mailer, catcher):
     bad = {**password_changed("x@example.org"), "to": "pas une adresse"}
-    mailer.mail_requested_by_accounts({"messages": [bad, password_changed("ok@example.org")]})
+    mailer.mail_requested({"messages": [bad, password_changed("ok@example.org")]}, "accounts")
     mailer.deliver_due()
     assert [m["To"] for m in catcher.mailbox.messages()] == ["ok@example.org"]
     [entry] = mailer.status([bad["request_id"]])

@@ -1,0 +1,28 @@
+"""Accueil: each child's menu, the establishment's welcome message and the
+tiles of what is new since the previous connection (guide § 2.6 and 3.1)."""
+from flask import Blueprint, g, redirect, render_template, url_for
+
+from gateway.composition import compose_menus, home_tiles
+from gateway.session import child_or_404, login_required, with_tiles
+
+bp = Blueprint("home", __name__, template_folder="templates")
+
+
+@bp.get("/")
+@login_required
+def index():
+    if g.viewer["role"] in ("staff", "operator"):
+        return redirect(url_for("admin.index"))
+    children = g.viewer["children"]
+    if children:
+        return redirect(url_for("home.child", eleve_id=children[0]["eleve_id"]))
+    return render_template("accueil/no_child.html")
+
+
+@bp.get("/eleve/<int:eleve_id>/")
+@login_required
+@with_tiles
+def child(eleve_id):
+    current = child_or_404(eleve_id)
+    menu = compose_menus(g.viewer)[eleve_id]
+    return render_template("accueil/home.html", child=current, menu=menu, tiles=home_tiles(current, menu))

@@ -1,0 +1,130 @@
+"""Administration for establishments ("AdminTS", guide § 3): staff open or
+close each deployed service for their establishment and school year, edit
+the welcome message, and see which services the académie deployed. Operators
+see every establishment. Openings belong to the services (ARCHITECTURE rule 4):
+these pages only call them."""
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, TextAreaField
+from wtforms.validators import AnyOf, Length
+
+from common.clock import school_year
+from contract.errors import Forbidden, Unavailable, ValidationError
+from gateway import rpc
+from gateway.session import administered_etablissement, staff_required
+
+bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
+
+class OpeningForm(FlaskForm):
+    ouvert = HiddenField(validators=[AnyOf(["0", "1"])])
+    annee = HiddenField()
+
+
+def _school_years() -> list[int]:
+    """The school year under way and the next one, which staff prepare before
+    the rentrée."""
+    current = school_year(current_app.config["CLOCK"].today())
+    return [current, current + 1]
+
+
+def _chosen_year(value) -> int:
+    years = _school_years()
+    try:
+        year = int(value)
+    except (TypeError, ValueError):
+        return years[0]
+    if year not in years:
+        abort(404)
+    return year
+
+
+class MessageForm(FlaskForm):
+    message = TextAreaField(_l("Message d'accueil"), validators=[
+        Length(max=2000, message=_l("2000 caractères au maximum."))])
+
+
+def _openable_services() -> dict:
+    return {name: s for name, s in current_app.config["FEATURE_SERVICES"].items() if name != "accounts"}
+
+
+@bp.get("/")
+@staff_required
+def index():
+    if g.viewer["role"] == "staff":
+        return redirect(url_for("admin.etablissement", uai=g.viewer["etablissement_uai"]))
+    return render_template("admin/index.html", etablissements=rpc.call("accounts", "list_etablissements"),
+                           staff_page="admin_staff.staff" in current_app.view_functions)
+
+
+@bp.get("/etablissement/<uai>/")
+@staff_required
+def etablissement(uai):
+    etab = administered_etablissement(uai)
+    year = _chosen_year(request.args.get("annee"))
+    services = _openable_services()
+    pendings = [rpc.call_async(name, "get_openings", timeout=current_app.config["MENU_TIMEOUT"], uais=[uai],
+                               annee_scolaire=year)
+                for name in services]
+    rows = []
+    for (name, settings), result in zip(services.items(), rpc.gather(pendings)):
+        row = {"service": name, "label": settings.get("label", name)}
+        if isinstance(result, Exception):
+            row["unavailable"] = True
+        else:
+            row.update(result[uai], unavailable=False)
+        rows.append(row)
+    deployed = current_app.config["DEPLOYED_SERVICES"]
+    # The pages the registered areas add (their `admin_pages`, gateway/areas/__init__.py).
+    extra = current_app.extensions["admin_pages"]
+    message_form = MessageForm(message=etab["message_accueil"])
+    return render_template("admin/etablissement.html", etab=etab, rows=rows, extra=extra,
+                           opening_form=OpeningForm(), message_form=message_form,
+                           deployed=list(deployed.items()), year=year, years=_school_years())
+
+
+@bp.post("/etablissement/<uai>/ouverture/<service>")
+@staff_required
+def set_opening(uai, service):
+    administered_etablissement(uai)
+    if service not in _openable_services():
+        abort(404)
+    form = OpeningForm()
+    if not form.validate_on_submit():
+        abort(400)
+    year = _chosen_year(form.annee.data)
+    label = current_app.config["FEATURE_SERVICES"][service].get("label", service)
+    try:
+        result = rpc.call(service, "set_opening", uai=uai, is_open=form.ouvert.data == "1",
+                          account_id=g.viewer["id"], annee_scolaire=year)
+    except Forbidden:
+        flash(_("Ce service ne s'ouvre pas depuis l'établissement."), "error")
+    except Unavailable:
+        flash(_("Le service « %(label)s » est temporairement indisponible : rien n'a été modifié.", label=label),
+              "error")
+    else:
+        if result["open"]:
+            flash(_("Le service « %(label)s » est ouvert aux familles.", label=label), "success")
+        else:
+            flash(_("Le service « %(label)s » est fermé.", label=label), "success")
+    return redirect(url_for("admin.etablissement", uai=uai, annee=year))
+
+
+@bp.post("/etablissement/<uai>/message")
+@staff_required
+def set_message(uai):
+    etab = administered_etablissement(uai)
+    form = MessageForm()
+    if form.validate_on_submit():
+        try:
+            rpc.call("accounts", "set_message_accueil", uai=uai, message=form.message.data or "",
+                     account_id=g.viewer["id"])
+        except ValidationError as exc:
+            form.message.errors = list(exc.errors.get("message", [_("Message invalide.")]))
+        else:
+            flash(_("Le message d'accueil est enregistré."), "success")
+            return redirect(url_for("admin.etablissement", uai=uai))
+    return render_template("admin/etablissement.html", etab=etab, rows=None, extra=[], opening_form=OpeningForm(),
+                           message_form=form, deployed=list(current_app.config["DEPLOYED_SERVICES"].items()),
+                           year=None, years=[]), 400

@@ -1,0 +1,237 @@
+"""Login, logout, the first connection and what the login page offers when
+something is lost (guide § 2.2 to 2.4): confirming the address, the
+forgotten identifier and the forgotten password."""
+from urllib.parse import urlparse
+
+from flask import (
+    Blueprint, current_app, flash, g, make_response, redirect, render_template, request, session, url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from contract.errors import ValidationError
+from contract.accounts import (
+    InvalidCredentials, ProvisionalPasswordExpired, SessionExpired, TokenExpired, TokenInvalid, TooManyAttempts,
+)
+from gateway import rpc
+from gateway.extensions import limiter
+from gateway.areas.auth.forms import (
+    EmailVerificationForm, FirstConnectionForm, ForgottenIdentifierForm, ForgottenPasswordForm, LoginForm,
+    NewPasswordForm,
+)
+from gateway.forms import keep_input_on_outage, too_many_attempts_message
+from gateway.session import TOKEN, load_viewer, start_session
+
+bp = Blueprint("auth", __name__, template_folder="templates")
+
+EXPIRED_LETTER = _l("Votre mot de passe provisoire n'est plus valable (plus de 3 mois). "
+                   "Contactez le secrétariat de l'établissement pour obtenir une nouvelle notification.")
+
+
+def login_limit():
+    return current_app.config["RATELIMIT_LOGIN"]
+
+
+def recovery_limit():
+    return current_app.config["RATELIMIT_RECOVERY"]
+
+
+def client_address() -> str | None:
+    """For the account's journal (behind a proxy, see docs/security.md)."""
+    return request.remote_addr
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path of this site, never another host."""
+    if target and target.startswith("/") and not target.startswith("//") and not urlparse(target).netloc:
+        return target
+    return url_for("home.index")
+
+
+def _no_referrer(response):
+    """Pages whose address holds a secret link: never sent on to another site."""
+    response = make_response(response)
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/connexion", methods=["GET", "POST"])
+@limiter.limit(login_limit, methods=["POST"])
+def login():
+    form = LoginForm()
+    keep_input_on_outage("auth/login.html", form=form)
+    if form.validate_on_submit():
+        try:
+            result = rpc.call("accounts", "login", identifiant=form.identifiant.data,
+                              password=form.mot_de_passe.data, client=client_address())
+        except InvalidCredentials:
+            form.form_errors.append(_("Identifiant ou mot de passe incorrect."))
+        except ProvisionalPasswordExpired:
+            form.form_errors.append(EXPIRED_LETTER)
+        except TooManyAttempts as exc:
+            form.form_errors.append(too_many_attempts_message(exc.retry_after))
+        else:
+            start_session(result["token"])
+            if result["must_change_password"]:
+                return redirect(url_for("auth.first_connection"))
+            if result.get("must_confirm_email"):
+                return redirect(url_for("auth.verify_email"))
+            return redirect(_safe_next(request.args.get("suivant")))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.post("/deconnexion")
+def logout():
+    token = session.get(TOKEN)
+    if token:
+        rpc.call("accounts", "logout", token=token)
+    session.clear()
+    flash(_("Vous êtes déconnecté."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/premiere-connexion", methods=["GET", "POST"])
+@limiter.limit(login_limit, methods=["POST"])
+def first_connection():
+    viewer = load_viewer()
+    if viewer is None:
+        return redirect(url_for("auth.login"))
+    if not viewer["must_change_password"]:
+        return redirect(url_for("home.index"))
+    form = FirstConnectionForm()
+    keep_input_on_outage("auth/first_connection.html", form=form, viewer=viewer)
+    if form.validate_on_submit():
+        try:
+            result = rpc.call("accounts", "first_connection", token=session[TOKEN], client=client_address(), form={
+                "date_naissance": form.date_naissance.data.isoformat() if form.date_naissance.data else None,
+                "new_password": form.new_password.data,
+                "new_password_confirm": form.new_password_confirm.data,
+                "email": form.email.data or None,
+                "email_confirm": form.email_confirm.data or None,
+            })
+        except ValidationError as exc:
+            form.apply_remote_errors(exc.errors)
+        except TooManyAttempts as exc:
+            form.form_errors.append(too_many_attempts_message(exc.retry_after))
+        except SessionExpired:
+            return redirect(url_for("auth.login"))
+        else:
+            start_session(result["token"])
+            if result.get("must_confirm_email"):
+                # Guide § 2.2.1: a message confirms what was typed and asks to
+                # follow the mail's instructions; its button leads to the login
+                # page. Until the link is followed, only "Vérification mail" opens.
+                return render_template("auth/email_sent.html", email=result["email_sent_to"], first_connection=True)
+            flash(_("Votre mot de passe a été enregistré. Bienvenue sur Scolarité services."), "success")
+            if result.get("email_sent_to"):
+                flash(_("Un courriel contenant un lien de confirmation a été envoyé à %(email)s. "
+                        "Suivez ce lien pour pouvoir retrouver votre identifiant ou votre mot de passe "
+                        "en cas d'oubli.", email=result["email_sent_to"]), "info")
+            return redirect(url_for("home.index"))
+    return render_template("auth/first_connection.html", form=form, viewer=g.viewer)
+
+
+@bp.route("/verification-courriel", methods=["GET", "POST"])
+@limiter.limit(recovery_limit, methods=["POST"])
+def verify_email():
+    """"Vérification mail" (guide § 2.2.1): the only page a guardian whose
+    address is not confirmed reaches. Shows the address, lets them correct it
+    and sends the link again."""
+    viewer = load_viewer()
+    if viewer is None:
+        return redirect(url_for("auth.login"))
+    if viewer["must_change_password"]:
+        return redirect(url_for("auth.first_connection"))
+    if not viewer.get("must_confirm_email"):
+        return redirect(url_for("home.index"))
+    form = EmailVerificationForm(data={"email": viewer["email"], "email_confirm": viewer["email"]})
+    keep_input_on_outage("auth/verify_email.html", form=form, viewer=viewer)
+    if form.validate_on_submit():
+        try:
+            result = rpc.call("accounts", "resend_confirmation", token=session[TOKEN], email=form.email.data,
+                              email_confirm=form.email_confirm.data, client=client_address())
+        except ValidationError as exc:
+            form.apply_remote_errors(exc.errors)
+        except TooManyAttempts as exc:
+            form.form_errors.append(too_many_attempts_message(exc.retry_after))
+        except SessionExpired:
+            return redirect(url_for("auth.login"))
+        else:
+            return render_template("auth/email_sent.html", email=result["email"], first_connection=False)
+    return render_template("auth/verify_email.html", form=form, viewer=viewer)
+
+
+@bp.get("/confirmation/<token>")
+def confirm_email(token):
+    """The link of a confirmation mail: confirms the address at once (guide
+    § 2.2.1), then a button leads to the login page."""
+    try:
+        result = rpc.call("accounts", "confirm_email", token=token[:200], client=client_address())
+    except (TokenInvalid, TokenExpired) as exc:
+        return _no_referrer((render_template(
+            "auth/link_invalid.html", expired=isinstance(exc, TokenExpired), what="confirmation"), 404))
+    # The page stands alone: its button leads to the login page (guide § 2.2.1).
+    g.viewer = None
+    return _no_referrer(render_template("auth/email_confirmed.html", result=result))
+
+
+def _recovery(form, what: str, **rpc_kwargs):
+    """Forgotten identifier or password: the same answer whatever was typed,
+    so nobody learns whether an account or an address exists (accounts does
+    nothing for an unconfirmed address)."""
+    keep_input_on_outage("auth/recovery_request.html", form=form, what=what)
+    if form.validate_on_submit():
+        method = "forgotten_identifier" if what == "identifiant" else "forgotten_password"
+        try:
+            rpc.call("accounts", method, client=client_address(), **{k: f.data for k, f in rpc_kwargs.items()})
+        except ValidationError as exc:
+            form.apply_remote_errors(exc.errors)
+        except TooManyAttempts as exc:
+            form.form_errors.append(too_many_attempts_message(exc.retry_after))
+        else:
+            return render_template("auth/recovery_sent.html", what=what)
+    return render_template("auth/recovery_request.html", form=form, what=what)
+
+
+@bp.route("/identifiant-oublie", methods=["GET", "POST"])
+@limiter.limit(recovery_limit, methods=["POST"])
+def forgotten_identifier():
+    form = ForgottenIdentifierForm()
+    return _recovery(form, "identifiant", email=form.email)
+
+
+@bp.route("/mot-de-passe-oublie", methods=["GET", "POST"])
+@limiter.limit(recovery_limit, methods=["POST"])
+def forgotten_password():
+    form = ForgottenPasswordForm()
+    return _recovery(form, "mot_de_passe", identifiant=form.identifiant)
+
+
+@bp.route("/mot-de-passe-oublie/<token>", methods=["GET", "POST"])
+@limiter.limit(recovery_limit, methods=["POST"])
+def reset_password(token):
+    """The reset link (valid one week): choose a new password; the link then
+    dies and every session of the account ends."""
+    token = token[:200]
+    try:
+        account = rpc.call("accounts", "check_reset_token", token=token)
+    except (TokenInvalid, TokenExpired) as exc:
+        return _no_referrer((render_template(
+            "auth/link_invalid.html", expired=isinstance(exc, TokenExpired), what="reset"), 404))
+    form = NewPasswordForm()
+    keep_input_on_outage("auth/reset_password.html", form=form, identifiant=account["identifiant"])
+    if form.validate_on_submit():
+        try:
+            rpc.call("accounts", "reset_password", token=token, client=client_address(), form={
+                "new_password": form.new_password.data, "new_password_confirm": form.new_password_confirm.data})
+        except ValidationError as exc:
+            form.apply_remote_errors(exc.errors)
+        except (TokenInvalid, TokenExpired) as exc:
+            return _no_referrer((render_template(
+                "auth/link_invalid.html", expired=isinstance(exc, TokenExpired), what="reset"), 404))
+        else:
+            session.clear()
+            flash(_("Votre mot de passe a été modifié. Connectez-vous avec votre nouveau mot de passe."), "success")
+            return redirect(url_for("auth.login"))
+    return _no_referrer(render_template("auth/reset_password.html", form=form, identifiant=account["identifiant"]))

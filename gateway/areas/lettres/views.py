@@ -1,0 +1,83 @@
+"""Establishment staff: the notification letters (guide § 1.1, FAQ), for one
+student, a class, or every account never notified, as one PDF; and an
+account's journal (logins, changes, merges, purge)."""
+from flask import (
+    Blueprint, current_app, flash, g, make_response, redirect, render_template, request, url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, StringField
+from wtforms.validators import AnyOf, Length, Optional
+
+from gateway import rpc
+from gateway.areas.lettres import letters_pdf
+from gateway.areas.auth.views import client_address
+from gateway.session import administered_etablissement, staff_required
+
+bp = Blueprint("admin_letters", __name__, url_prefix="/admin/etablissement/<uai>", template_folder="templates")
+
+# A letter run for a whole establishment sets thousands of provisional passwords.
+LETTERS_TIMEOUT = 180
+
+
+class LettersForm(FlaskForm):
+    mode = HiddenField(validators=[AnyOf(["eleve", "classe", "nouveaux"])])
+    eleve_id = StringField(_l("Élève"), validators=[Optional(), Length(max=20)])
+    classe = StringField(_l("Classe"), validators=[Optional(), Length(max=40)])
+
+
+def portal_url() -> str:
+    return current_app.config.get("PUBLIC_URL") or request.url_root.rstrip("/")
+
+
+@bp.route("/lettres", methods=["GET", "POST"])
+@staff_required
+def letters(uai):
+    etab = administered_etablissement(uai)
+    choices = rpc.call("accounts", "letter_choices", uai=uai)
+    form = LettersForm()
+    if form.validate_on_submit():
+        selection, label = {}, _("tous les comptes jamais notifiés")
+        if form.mode.data == "eleve":
+            known = {str(e["eleve_id"]): e for e in choices["eleves"]}
+            eleve = known.get((form.eleve_id.data or "").strip())
+            if eleve is None:
+                form.eleve_id.errors = [_("Choisissez un élève de l'établissement.")]
+                return render_template("lettres/lettres.html", etab=etab, choices=choices, form=form), 200
+            selection = {"eleve_ids": [eleve["eleve_id"]]}
+            label = f"{eleve['prenom']} {eleve['nom']}"
+        elif form.mode.data == "classe":
+            if form.classe.data not in choices["classes"]:
+                form.classe.errors = [_("Choisissez une classe de l'établissement.")]
+                return render_template("lettres/lettres.html", etab=etab, choices=choices, form=form), 200
+            selection = {"classe": form.classe.data}
+            label = _("classe %(classe)s", classe=form.classe.data)
+        else:
+            selection = {"only_new": True}
+        issued = rpc.call("accounts", "issue_letters", timeout=LETTERS_TIMEOUT, uai=uai, client=client_address(),
+                          **selection)
+        if not issued:
+            flash(_("Aucune notification à éditer (%(label)s).", label=label), "info")
+            return redirect(url_for("admin_letters.letters", uai=uai))
+        today = current_app.config["CLOCK"].today()
+        pdf = letters_pdf.render(issued, etab, portal_url(), today)
+        response = make_response(pdf)
+        response.headers["Content-Type"] = "application/pdf"
+        response.headers["Content-Disposition"] = (
+            f'attachment; filename="notifications-{uai}-{today.isoformat()}.pdf"')
+        # Provisional passwords: never kept by a cache.
+        response.headers["Cache-Control"] = "no-store"
+        return response
+    return render_template("lettres/lettres.html", etab=etab, choices=choices, form=form)
+
+
+@bp.get("/journal")
+@staff_required
+def journal(uai):
+    etab = administered_etablissement(uai)
+    identifiant = (request.args.get("identifiant") or "").strip().lower()[:40]
+    events = rpc.call("accounts", "audit_log", identifiant=identifiant, uai=uai) if identifiant else None
+    return render_template("lettres/journal.html", etab=etab, identifiant=identifiant, events=events,
+                           viewer=g.viewer)
+

@@ -1,0 +1,56 @@
+"""Notes (guide § 3.5): a child's subject tiles, orange when grades were
+published since the viewer's previous connection, violet otherwise, and each
+subject's grades. The notes service decides what is published; these views
+only ask it for the child they checked (child_or_404) and lay out the answer."""
+from flask import Blueprint, abort, g, render_template
+from flask_babel import gettext as _
+
+from contract.errors import NotFound, NotOpen, Unavailable, ValidationError
+from gateway import rpc
+from gateway.composition import child_context, compose_menus
+from gateway.filters import french_datetime
+from gateway.session import child_or_404, login_required
+
+bp = Blueprint("notes", __name__, url_prefix="/eleve/<int:eleve_id>/notes", template_folder="templates")
+
+
+def _previous_connection(viewer) -> str | None:
+    since = viewer.get("previous_login_at")
+    if not since:
+        return None
+    return french_datetime(since)
+
+
+def _page(template, eleve_id, method, **kwargs):
+    current = child_or_404(eleve_id)
+    # This area is registered only where notes is deployed (gateway/areas/__init__.py).
+    pending = rpc.call_async("notes", method, child=child_context(g.viewer, current),
+                             since=g.viewer.get("previous_login_at"), **kwargs)
+    menu = compose_menus(g.viewer)[eleve_id]
+    common = {"child": current, "menu": menu, "previous_connection": _previous_connection(g.viewer)}
+    try:
+        data = rpc.client().result(pending)
+    except NotOpen:
+        return render_template("notes/unavailable.html", **common, title=_("Notes non ouvertes"), message=_(
+            "L'établissement de %(prenom)s n'a pas ouvert la consultation des notes en ligne. "
+            "Pour toute question, contactez son secrétariat.", prenom=current["prenom"])), 404
+    except Unavailable:
+        # Deployed but not answering (stopped, or no answer in time).
+        return render_template("notes/unavailable.html", **common, title=_("Notes temporairement indisponibles"),
+                               message=_("La consultation des notes est temporairement indisponible. "
+                                         "Réessayez dans quelques instants.")), 503
+    except (NotFound, ValidationError):
+        abort(404)
+    return render_template(template, **common, data=data)
+
+
+@bp.get("/")
+@login_required
+def subjects(eleve_id):
+    return _page("notes/subjects.html", eleve_id, "subjects")
+
+
+@bp.get("/<int:subject_id>")
+@login_required
+def subject(eleve_id, subject_id):
+    return _page("notes/subject.html", eleve_id, "subject_detail", subject_id=subject_id)

@@ -1,0 +1,66 @@
+"""Administration rights: staff administer their own establishment only,
+operators every one, families none; another establishment answers like one
+that does not exist, before any service is asked about it."""
+import pytest
+
+from tests.gateway.viewers import UAI_A, UAI_B, child, log_in, responsable, staff
+
+SERVICES = {"accounts": {}, "mailer": {}, "notes": {"label": "Notes", "order": 20}}
+
+
+def etablissement(uai):
+    return {"uai": uai, "nom": f"Collège {uai}", "commune": "Paris", "message_accueil": ""}
+
+
+@pytest.fixture
+def client(make_app, fake_rpc, watch):
+    fake_rpc.answers[("accounts", "get_etablissement")] = lambda uai: etablissement(uai)
+    fake_rpc.answers[("notes", "get_openings")] = lambda uais, annee_scolaire: {
+        u: {"open": False, "staff_can_change": True, "annee_scolaire": annee_scolaire} for u in uais}
+    fake_rpc.answers[("accounts", "get_openings")] = lambda uais, annee_scolaire: {
+        u: {"open": True, "staff_can_change": False, "annee_scolaire": annee_scolaire} for u in uais}
+    fake_rpc.answers[("notes", "get_settings")] = lambda uai: {"publication_mode": "fil_de_l_eau"}
+    return make_app(SERVICES).test_client()
+
+
+def test_staff_administer_their_establishment(client, fake_rpc):
+    log_in(client, fake_rpc, staff(UAI_A))
+
+    page = client.get(f"/admin/etablissement/{UAI_A}/")
+    assert page.status_code == 200
+    assert "Notes : mode de publication" in page.text
+    assert client.get(f"/admin/etablissement/{UAI_A}/notes").status_code == 200
+
+
+@pytest.mark.parametrize("url", [f"/admin/etablissement/{UAI_B}/", f"/admin/etablissement/{UAI_B}/notes",
+                                 f"/admin/etablissement/{UAI_B}/lettres", f"/admin/etablissement/{UAI_B}/courriels"])
+def test_staff_never_reach_another_establishment(client, fake_rpc, url):
+    log_in(client, fake_rpc, staff(UAI_A))
+
+    page = client.get(url)
+    assert page.status_code == 404
+    assert page.text == client.get("/admin/etablissement/0000000X/").text
+    assert fake_rpc.called("accounts", "get_etablissement") == []
+    assert fake_rpc.called("notes", "get_settings") == []
+
+
+def test_staff_cannot_open_a_service_for_another_establishment(client, fake_rpc):
+    log_in(client, fake_rpc, staff(UAI_A))
+
+    page = client.post(f"/admin/etablissement/{UAI_B}/ouverture/notes", data={"ouvert": "1"})
+    assert page.status_code == 404
+    assert fake_rpc.called("notes", "set_opening") == []
+
+
+def test_operators_administer_every_establishment(client, fake_rpc):
+    log_in(client, fake_rpc, staff(None, role="operator"))
+
+    assert client.get(f"/admin/etablissement/{UAI_B}/").status_code == 200
+
+
+def test_families_never_reach_the_administration(client, fake_rpc):
+    log_in(client, fake_rpc, responsable(child(101, "Hugo", UAI_A)))
+
+    assert client.get("/admin/").status_code == 404
+    assert client.get(f"/admin/etablissement/{UAI_A}/").status_code == 404
+    assert fake_rpc.called("accounts", "get_etablissement") == []
