@@ -8,7 +8,10 @@ from flask_babel import ngettext
 from flask_wtf import FlaskForm
 from wtforms import DateField
 
+from common.schemas import CONTROL_CHARACTERS
+
 REQUIRED = _l("Ce champ est obligatoire.")
+CONTROL_MESSAGE = _l("Caractères non autorisés (caractères de contrôle).")
 BAD_DATE = _l("Date invalide : utilisez le format jj/mm/aaaa.")
 
 
@@ -23,7 +26,25 @@ class FrenchDateField(DateField):
             raise ValueError(BAD_DATE) from None
 
 
+def has_control_characters(text) -> bool:
+    """What no person types and the services refuse (common.schemas): a NUL
+    byte, other control characters but tab and line breaks, a lone surrogate."""
+    return isinstance(text, str) and CONTROL_CHARACTERS.search(text) is not None
+
+
 class Form(FlaskForm):
+    """The base of every form: besides each field's validators, a field
+    holding control characters gets the French message beside it, and the
+    form is not valid, so nothing reaches a service."""
+
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        for field in self:
+            if has_control_characters(field.data):
+                field.errors = [*field.errors, CONTROL_MESSAGE]
+                valid = False
+        return valid
+
     def apply_remote_errors(self, errors: dict) -> None:
         """Put a service's ValidationError messages next to their fields."""
         for name, messages in errors.items():
