@@ -11,7 +11,7 @@ from common.clock import ClockProvider
 from common.contract import FeatureContract
 from common.db import Database
 from common.mail import dispatch_mail
-from common.messaging import route_handler, rpc, work_dispatcher
+from common.messaging import route_handler, rpc, work_dispatcher, work_handler
 from common.schemas import load_or_raise
 from services.accounts import (
     audit, etablissements, family, first_connection, importing, jobs, letters, lifecycle, news, sessions, staff,
