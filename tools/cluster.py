@@ -110,7 +110,8 @@ class Cluster:
     def gateway(self, port: int, workers: int = 2, threads: int = 4) -> Process:
         argv = [sys.executable, "-m", "gunicorn", "gateway.wsgi:app", "--bind", f"127.0.0.1:{port}",
                 "--workers", str(workers), "--threads", str(threads), "--worker-class", "gthread",
-                "--access-logfile", "-", "--graceful-timeout", "10"]
+                "--access-logfile", "-", "--logger-class", "gateway.access_log.RedactingLogger",
+                "--graceful-timeout", "10"]
         return self._add("gateway", argv, "Booting worker")
 
     def mailcatcher(self, directory: Path | None = None, port: int | None = None) -> Process:

@@ -193,3 +193,35 @@ def test_an_absurd_subject_id_is_a_french_404(site):
     page = site["guardian"].get(f"/eleve/{site['child']}/notes/99999999999999999999")
     assert page.status_code == 404
     assert "Page introuvable" in text_of(page.text)
+
+
+# -- no secret token in any log ----------------------------------------------
+def test_mailed_links_tokens_appear_in_no_log_after_a_journey(site):
+    """A guardian confirms an address, then resets a forgotten password by
+    the mailed link, as a person would; then every log of the platform (the
+    gateway's access log, every service's) is read for the two tokens."""
+    from tests.e2e.accounts_support import first_connection, follow, link_in, wait_for_mail
+
+    platform = site["platform"]
+    school = new_establishment(platform)
+    letter = school["letters"]["Paul DURAND"]
+    email = f"paul.{uuid.uuid4().hex[:6]}@example.org"
+    user, _page = first_connection(platform, letter, "2013-06-30", email=email)
+    confirmation = link_in(wait_for_mail(platform, email), "/confirmation/")
+    assert follow(user, confirmation).status_code == 200
+    anonymous = WebUser(platform.base_url)
+    anonymous.post_form("/mot-de-passe-oublie", {"identifiant": letter["identifiant"]})
+    reset = link_in(wait_for_mail(platform, email, 2), "/mot-de-passe-oublie/")
+    reset_path = reset.split(platform.base_url, 1)[1]
+    page = anonymous.post_form(reset_path, {"new_password": "nouveau2027", "new_password_confirm": "nouveau2027"})
+    assert page.status_code == 200
+    assert WebUser(platform.base_url).login(letter["identifiant"], "nouveau2027").status_code == 200
+
+    tokens = [link.rstrip("/").rsplit("/", 1)[1] for link in (confirmation, reset)]
+    logs = sorted((platform.tmp / "logs").glob("*.log"))
+    assert any("GET /confirmation/" in log.read_text(errors="replace") for log in logs), \
+        "the access log should show the requests (with the token masked)"
+    for log in logs:
+        text = log.read_text(errors="replace")
+        for token in tokens:
+            assert token not in text, f"a link's token is written in {log.name}"
