@@ -16,6 +16,7 @@ from common.schemas import load_or_raise
 from services.accounts import (
     audit, etablissements, family, first_connection, importing, jobs, letters, lifecycle, news, sessions, staff,
 )
+from services.accounts.dependencies import AfterReply
 from services.accounts.schemas import AccountViewSchema, AuditQuerySchema, LettersRequestSchema, SiecleImportSchema
 
 # How often the daily jobs (the purge) look whether today's run is done.
@@ -30,8 +31,10 @@ class AccountsService(FeatureContract):
     # Every e-mail goes through the mailer, as a durable work event sent after
     # the commit (common/mail.py).
     mail_events = work_dispatcher()
-    # The self-help requests' second step, handled by this service itself.
+    # The self-help requests' second step, handled by this service itself,
+    # published once the answer went out.
     recovery_events = work_dispatcher()
+    after_reply = AfterReply()
 
     def _send(self, outbox) -> None:
         dispatch_mail(self.mail_events, *outbox)
@@ -176,7 +179,7 @@ class AccountsService(FeatureContract):
         confirmed address this is are mailed by `on_recovery_requested`."""
         request = lifecycle.request_identifier_reminder(self.db, email, self.clock.now(), client)
         self.db.commit()
-        self.recovery_events(lifecycle.RECOVERY_REQUESTED, request)
+        self.after_reply(self.recovery_events, lifecycle.RECOVERY_REQUESTED, request)
 
     @rpc
     def forgotten_password(self, identifiant, client=None):
@@ -186,7 +189,7 @@ class AccountsService(FeatureContract):
         valid one week if the account has a confirmed address."""
         request = lifecycle.request_password_reset(self.db, identifiant, self.clock.now(), client)
         self.db.commit()
-        self.recovery_events(lifecycle.RECOVERY_REQUESTED, request)
+        self.after_reply(self.recovery_events, lifecycle.RECOVERY_REQUESTED, request)
 
     @work_handler("accounts", lifecycle.RECOVERY_REQUESTED)
     def on_recovery_requested(self, payload):

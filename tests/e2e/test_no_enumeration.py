@@ -24,10 +24,7 @@ TOLERANCE_MS = 2.0
 MIN_ROUNDS, MAX_ROUNDS = 20, 80
 
 
-# PostgreSQL, production's database. On SQLite the path with an account still
-# measures about 3 ms slower (three runs: +3.0, +3.2, +3.5 ms), a difference
-# not found yet: docs/security.md says so.
-@pytest.fixture(scope="module", params=["postgresql"])
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def accounts_platform(request, vhosts, databases, tmp_path_factory):
     services = {"accounts": {"required": True}, "mailer": {"required": True}}
     p = Platform(vhosts, databases, request.param, tmp_path_factory.mktemp(f"enumeration-{request.param}"),

@@ -49,7 +49,9 @@ class OwnWorkEvents(list):
 @pytest.fixture
 def service(accounts_db, clock):
     mails = SentMails()
-    svc = worker_factory(AccountsService, db=accounts_db, clock=clock, mail_events=mails)
+    # What waits for the reply runs at once: the test is the caller.
+    svc = worker_factory(AccountsService, db=accounts_db, clock=clock, mail_events=mails,
+                         after_reply=lambda function, *args: function(*args))
     svc.recovery_events = OwnWorkEvents(svc)
     svc.mails = mails
     return svc
