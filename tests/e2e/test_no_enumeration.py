@@ -12,12 +12,16 @@ import pytest
 from tests.fixtures import Platform
 from tests.helpers import family_payload, letters_by_name
 
-# A leak of about 4 ms must fail. Each call is paired with the next one of the
-# other path (A B, then B A, so that each path follows the other as often),
-# which takes the machine's load out of each difference; the median of the
-# differences is compared, once it is known to within TOLERANCE_MS / 2 (a
-# distribution-free 95 % interval), or after MAX_ROUNDS on a very busy machine.
-TOLERANCE_MS = 2.0
+# A leak of about 4 ms (what was measured before) must fail. Each call is
+# paired with the next one of the other path (A B, then B A, so that each path
+# follows the other as often), which takes the machine's load out of each
+# difference; the median of the differences is compared once it is known to
+# within 2 ms (a distribution-free 95 % interval), or after MAX_ROUNDS on a
+# busy machine. The tolerance leaves room for a busy machine's noise: with
+# the whole suite and other suites running (load average 15 to 20), a run
+# without any leak measured -2.05 ms.
+TOLERANCE_MS = 2.5
+INTERVAL_MS = 2.0
 # The recovery throttle lets 3 requests per key through, then blocks; moving
 # the clock past its memory (24 hours) between rounds of 3 calls per key keeps
 # every call counted and answered, never refused.
@@ -92,7 +96,7 @@ def paired_differences(platform, rpc, method, existing: dict, missing: dict, bar
             differences.append(took["A"] - took["B"])
         if number + 1 >= MIN_ROUNDS:
             _median, low, high = median_interval(differences)
-            if high - low <= TOLERANCE_MS:
+            if high - low <= INTERVAL_MS:
                 break
     return differences
 
