@@ -8,7 +8,7 @@ export PYTHONPATH := $(CURDIR)
 .PHONY: run test setup bench bench-mailer messages clean-demo
 
 run: setup
-	@bash tools/ensure-services.sh broker
+	@bash tools/ensure-services.sh broker redis
 	$(PY) -m deploy.local.run
 
 test: setup node_modules/.installed-stamp

@@ -3,6 +3,8 @@
 Field messages are set once here; schemas that face a person import `fields`
 from this module so the French messages are in place.
 """
+import re
+
 from marshmallow import Schema, ValidationError, fields, validate  # noqa: F401
 
 from common.errors import ValidationError as RemoteValidationError
@@ -13,8 +15,10 @@ _FRENCH = {
         "null": "Ce champ est obligatoire.",
         "validator_failed": "Valeur invalide.",
     },
-    fields.String: {"invalid": "Texte invalide.", "invalid_utf8": "Texte invalide."},
-    fields.Integer: {"invalid": "Nombre entier attendu.", "too_large": "Nombre trop grand."},
+    fields.String: {"invalid": "Texte invalide.", "invalid_utf8": "Texte invalide.",
+                    "control": "Caractères non autorisés (caractères de contrôle)."},
+    fields.Integer: {"invalid": "Nombre entier attendu.", "too_large": "Nombre trop grand.",
+                     "out_of_range": "Nombre hors des limites autorisées."},
     fields.Boolean: {"invalid": "Oui ou non attendu."},
     fields.Date: {"invalid": "Date invalide.", "format": "Date invalide."},
     fields.DateTime: {"invalid": "Date et heure invalides.", "format": "Date et heure invalides."},
@@ -24,6 +28,41 @@ _FRENCH = {
 }
 for _field, _messages in _FRENCH.items():
     _field.default_error_messages = {**_field.default_error_messages, **_messages}
+
+# Every text that crosses a boundary: the C0 controls but tab and line
+# breaks, DEL, the C1 controls and lone surrogates. PostgreSQL refuses a NUL
+# in text and cannot encode a lone surrogate; none of them is ever typed by a
+# person; CR/LF are kept for multi-line fields (single-line fields that must
+# not hold them, such as addresses, say so themselves).
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+# Every integer that crosses a boundary fits a PostgreSQL INTEGER column (and
+# so SQLite's 64 bits): 99999999999999999999 as an id is refused as input
+# instead of failing in the database driver.
+INTEGER_MIN, INTEGER_MAX = -(2**31), 2**31 - 1
+
+_string_deserialize = fields.String._deserialize
+_integer_deserialize = fields.Integer._deserialize
+
+
+def _checked_string(self, value, attr, data, **kwargs):
+    text = _string_deserialize(self, value, attr, data, **kwargs)
+    if CONTROL_CHARACTERS.search(text):
+        raise self.make_error("control")
+    return text
+
+
+def _checked_integer(self, value, attr, data, **kwargs):
+    number = _integer_deserialize(self, value, attr, data, **kwargs)
+    if number is not None and not INTEGER_MIN <= number <= INTEGER_MAX:
+        raise self.make_error("out_of_range")
+    return number
+
+
+# Patched on marshmallow's own classes, like the messages above, so that every
+# schema of every service (and common/contract.py, common/news.py) inherits it.
+fields.String._deserialize = _checked_string
+fields.Integer._deserialize = _checked_integer
 
 validate.Length.message_max = "{max} caractères au maximum."
 validate.Length.message_min = "{min} caractères au minimum."

@@ -7,7 +7,7 @@ from flask import Flask, g, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from common.clock import Clock
-from gateway import areas, assets, errors, filters, rules
+from gateway import areas, assets, errors, filters, rules, security
 from gateway.extensions import babel, csrf, limiter
 from gateway.settings import Settings
 
@@ -45,6 +45,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         response.headers["X-Request-Id"] = g.get("request_id", "")
         return response
 
+    security.register(app)
     app.register_blueprint(assets.bp)
     areas.register(app)
     errors.register(app)

@@ -5,7 +5,10 @@ beside the field); the others come here, and PAGES says which page each type
 gets. Every module of the contract is imported, so a service's own error
 arrives as its type (a NotesClosed is a NotOpen) and finds its page.
 """
-from flask import flash, g, render_template, request
+import inspect
+import time
+
+from flask import flash, g, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
@@ -14,6 +17,8 @@ import contract
 from contract.errors import (
     CommandInProgress, Forbidden, NotDeployed, NotFound, NotOpen, OutcomeUnknown, ServiceError, Unavailable,
 )
+from gateway.extensions import limiter
+from gateway.forms import too_many_requests_message
 
 contract.load_all()
 
@@ -61,8 +66,19 @@ def register(app):
 
     @app.errorhandler(429)
     def too_many(_exc):
-        return _page(_("Trop de tentatives"),
-                     _("Vous avez fait trop de tentatives. Patientez quelques minutes avant de réessayer."), 429)
+        limit = limiter.current_limit
+        retry_after = max(1, limit.reset_at - int(time.time())) if limit is not None else 60
+        view = app.view_functions.get(request.endpoint)
+        if request.method == "POST" and getattr(view, "form_kept_when_limited", False):
+            # The same page, what was typed kept (gateway.forms.form_kept_when_limited);
+            # the view's own decorators (login, limit) have run already.
+            g.retry_after = retry_after
+            response = make_response(inspect.unwrap(view)(**request.view_args))
+            response.status_code = 429
+        else:
+            response = make_response(_page(_("Trop de tentatives"), too_many_requests_message(retry_after), 429))
+        response.headers["Retry-After"] = str(retry_after)
+        return response
 
     @app.errorhandler(NotDeployed)
     def not_deployed(exc):

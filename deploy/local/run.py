@@ -27,6 +27,9 @@ def main() -> int:
     # The address mailed links and letters point at.
     os.environ.setdefault("SCOLARITE_PUBLIC_URL", f"http://127.0.0.1:{PORT}")
     os.environ.setdefault("SCOLARITE_CLOCK_FILE", str(var / "clock.json"))
+    # The gateway's workers share their rate-limit counts (Redis, started by
+    # `make run`): with memory://, each worker would count on its own.
+    os.environ.setdefault("SCOLARITE_RATELIMIT_STORAGE", "redis://127.0.0.1:6379")
     clock_file = os.environ["SCOLARITE_CLOCK_FILE"]
     if not os.path.exists(clock_file):
         Clock(clock_file).set_offset(0)

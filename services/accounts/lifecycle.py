@@ -10,7 +10,7 @@ keep a failure (a throttle count, a journal line) while refusing commits that
 itself before raising.
 """
 import os
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, or_, and_, select
 
@@ -23,7 +23,9 @@ from services.accounts.identifiers import looks_like_identifier, person_key
 from services.accounts.letters import last_valid_day, letter_valid_until
 from services.accounts.models import Account, Session, Token
 from services.accounts.passwords import hash_password, verify_password
-from services.accounts.schemas import EmailFormSchema, NewPasswordSchema, ProfileChangeSchema, email_problems
+from services.accounts.schemas import (
+    EmailFormSchema, LoginSchema, NewPasswordSchema, ProfileChangeSchema, email_problems,
+)
 
 # The mailer's message kinds (common/mail.py, docs/mailer.md).
 MAIL_EMAIL_CONFIRMATION = "confirmation_adresse"
@@ -116,9 +118,19 @@ def confirm_email(db, raw: str, now, client=None) -> dict:
 
 
 # -- self-help on the login page (guide § 2.4) -----------------------------
-def forgotten_identifier(db, email: str | None, now, outbox: Outbox, client=None) -> None:
-    """Mails the identifiers of the accounts whose confirmed address is
-    `email`. Says nothing either way: the page answers the same."""
+# Each request is answered in two steps so that the answer tells nothing, not
+# even by its delay: the RPC checks what was typed and counts it (the same
+# work whether an account exists or not), and hands a `recovery_requested`
+# work event to the service itself; the handler looks the account up, issues
+# the token, writes the journal and asks for the mail, after the answer went.
+RECOVERY_REQUESTED = "recovery_requested"
+FORGOTTEN_IDENTIFIER = "identifiant"
+FORGOTTEN_PASSWORD = "mot_de_passe"
+
+
+def request_identifier_reminder(db, email: str | None, now, client=None) -> dict:
+    """Checks and counts a forgotten-identifier request; returns the work
+    event's payload (for `send_identifier_reminder`)."""
     email = (email or "").strip()
     problems = email_problems({"email": email, "email_confirm": email})
     if problems:
@@ -126,6 +138,12 @@ def forgotten_identifier(db, email: str | None, now, outbox: Outbox, client=None
     key = f"email:{email.lower()}"
     throttle.check(db, "recovery", key, now)
     throttle.record_failure(db, "recovery", key, now)
+    return {"what": FORGOTTEN_IDENTIFIER, "typed": email, "requested_at": now.isoformat(), "client": client}
+
+
+def send_identifier_reminder(db, email: str, now, outbox: Outbox, client=None) -> None:
+    """Mails the identifiers of the accounts whose confirmed address is
+    `email`; nothing for an address unknown or never confirmed."""
     accounts = db.scalars(select(Account).where(func.lower(Account.email) == email.lower(),
                                                 Account.email_confirmed_at.is_not(None))
                           .order_by(Account.identifiant)).all()
@@ -149,13 +167,20 @@ def _identifier(text: str | None, field: str = "identifiant") -> str:
     return ident
 
 
-def forgotten_password(db, identifiant: str | None, now, outbox: Outbox, client=None) -> None:
-    """Mails a reset link (1 week) to the account's confirmed address; the
-    password stays as it is until the link is used. Says nothing either way."""
+def request_password_reset(db, identifiant: str | None, now, client=None) -> dict:
+    """Checks and counts a forgotten-password request; returns the work
+    event's payload (for `send_password_reset`)."""
     ident = _identifier(identifiant)
     key = f"identifiant:{ident}"
     throttle.check(db, "recovery", key, now)
     throttle.record_failure(db, "recovery", key, now)
+    return {"what": FORGOTTEN_PASSWORD, "typed": ident, "requested_at": now.isoformat(), "client": client}
+
+
+def send_password_reset(db, ident: str, now, outbox: Outbox, client=None) -> None:
+    """Mails a reset link valid one week (from the request) to the account's
+    confirmed address; the password stays as it is until the link is used.
+    Nothing for an unknown identifier or an address never confirmed."""
     account = db.scalar(select(Account).where(Account.identifiant == ident))
     if account is None or not account.email or account.email_confirmed_at is None:
         return
@@ -165,6 +190,15 @@ def forgotten_password(db, identifiant: str | None, now, outbox: Outbox, client=
         "valide_jusqu_au": tokens.expiry(tokens.PASSWORD_RESET, now).isoformat(),
     })
     audit.record(db, account, "password_reset_requested", now, client)
+
+
+def fulfil_recovery(db, payload: dict, outbox: Outbox) -> None:
+    """The asynchronous step of either request (a `recovery_requested` event)."""
+    now = datetime.fromisoformat(payload["requested_at"])
+    if payload["what"] == FORGOTTEN_IDENTIFIER:
+        send_identifier_reminder(db, payload["typed"], now, outbox, payload.get("client"))
+    else:
+        send_password_reset(db, payload["typed"], now, outbox, payload.get("client"))
 
 
 def check_reset(db, raw: str, now) -> dict:
@@ -259,7 +293,8 @@ def merge(db, account: Account, identifiant: str | None, password: str | None, n
     (counted like a login against the other account's identifier)."""
     if account.role != "responsable":
         raise MergeRefused("not_guardian")
-    ident = _identifier(identifiant)
+    typed = load_or_raise(LoginSchema(), {"identifiant": identifiant, "password": password})
+    ident, password = _identifier(typed["identifiant"]), typed["password"]
     if not password:
         raise ValidationError({"password": ["Ce champ est obligatoire."]})
     if len(password) > 128:

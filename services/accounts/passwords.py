@@ -5,8 +5,8 @@ about 22 verifications per second and per process on this machine class,
 against 1.5 with argon2-cffi's defaults (64 MiB, t=3, p=4). Logins at peak are
 bounded by this; docs/security.md gives the sizing.
 """
-import re
 import secrets
+import unicodedata
 
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -33,10 +33,17 @@ _PROVISIONAL_PREFIX = PROVISIONAL_HASHER.hash("x").rsplit("$", 2)[0] + "$"
 
 
 def password_problem(password: str) -> str | None:
-    """The French message for a password outside the seeds' rule, or None."""
+    """The French message for a password outside the seeds' rule, or None.
+
+    A letter is any Unicode letter (category L*: "é", "ß", "α", "я"), a digit
+    any decimal digit; the seeds name no alphabet. Control and format
+    characters (category C*: NUL, line breaks, zero-width joiners, lone
+    surrogates) cannot be typed reliably twice and are refused."""
+    if any(unicodedata.category(ch).startswith("C") for ch in password):
+        return "Le mot de passe ne peut pas contenir de caractère invisible ou de contrôle."
     if not MIN_LENGTH <= len(password) <= MAX_LENGTH:
         return f"Le mot de passe doit comporter de {MIN_LENGTH} à {MAX_LENGTH} caractères."
-    if not re.search(r"[A-Za-zÀ-ÿ]", password) or not re.search(r"\d", password):
+    if not any(ch.isalpha() for ch in password) or not any(ch.isdecimal() for ch in password):
         return "Le mot de passe doit contenir au moins une lettre et au moins un chiffre."
     return None
 

@@ -50,6 +50,30 @@ class SiecleImportSchema(Schema):
     liens = fields.List(fields.Raw(), load_default=list)
 
 
+class LettersRequestSchema(Schema):
+    """Which letters to print: all of an establishment's, some students', or one class's."""
+
+    uai = fields.String(required=True, validate=UAI)
+    eleve_ids = fields.List(fields.Integer(strict=True), load_default=None, allow_none=True)
+    classe = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40))
+    only_new = fields.Boolean(load_default=False)
+
+
+class LoginSchema(Schema):
+    """The login form as it reaches the service: text without control
+    characters (common.schemas); the rest of the rule is `sessions.login`'s."""
+
+    identifiant = fields.String(load_default="", allow_none=True)
+    password = fields.String(load_default="", allow_none=True)
+
+
+class AuditQuerySchema(Schema):
+    """The journal's search (staff): an identifier, and the establishment."""
+
+    identifiant = fields.String(load_default="", allow_none=True, validate=validate.Length(max=100))
+    uai = fields.String(load_default=None, allow_none=True, validate=UAI)
+
+
 class FirstConnectionSchema(Schema):
     """The first-connection form (guide § 2.2): the birth date of the child (of
     the student themself), a new password twice, an e-mail (required for a
@@ -119,8 +143,20 @@ class StaffAccountSchema(Schema):
 
     @validates_schema
     def _scope(self, data, **kwargs):
+        errors = {}
         if data["role"] == "staff" and not (data.get("etablissement_uai") and data.get("fonction")):
-            raise ValidationError({"etablissement_uai": ["Un personnel est rattaché à un établissement, avec sa fonction."]})
+            errors["etablissement_uai"] = ["Un personnel est rattaché à un établissement, avec sa fonction."]
+        if (data.get("email") or "").strip():
+            # The families' rule (common.mail's, the mailer's own): one plain
+            # address, no line break or markup that could reach a mail header.
+            errors.update(email_problems({"email": data["email"], "email_confirm": data["email"]}))
+        if errors:
+            raise ValidationError(errors)
+
+    @post_load
+    def _normalize(self, data, **kwargs):
+        data["email"] = (data.get("email") or "").strip() or None
+        return data
 
 
 class AccountViewSchema(Schema):

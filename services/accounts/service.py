@@ -12,15 +12,16 @@ from common.contract import FeatureContract
 from common.db import Database
 from common.idempotency import command
 from common.mail import dispatch_mail
-from common.messaging import route_handler, rpc, work_dispatcher
+from common.messaging import route_handler, rpc, work_dispatcher, work_handler
 from common.schemas import load_or_raise
 from services.accounts import (
     audit, etablissements, family, first_connection, importing, jobs, letters, lifecycle, news, rules, sessions,
     staff,
 )
+from services.accounts.dependencies import AfterReply
 from services.accounts.models import Account
 from services.accounts.rules import administers
-from services.accounts.schemas import AccountViewSchema, SiecleImportSchema
+from services.accounts.schemas import AccountViewSchema, AuditQuerySchema, LettersRequestSchema, SiecleImportSchema
 
 # How often the daily jobs (the purge) look whether today's run is done.
 JOBS_CHECK_SECONDS = float(os.environ.get("SCOLARITE_JOBS_CHECK_SECONDS", "600"))
@@ -34,6 +35,10 @@ class AccountsService(FeatureContract):
     # Every e-mail goes through the mailer, as a durable work event sent after
     # the commit (common/mail.py).
     mail_events = work_dispatcher()
+    # The self-help requests' second step, handled by this service itself,
+    # published once the answer went out.
+    recovery_events = work_dispatcher()
+    after_reply = AfterReply()
 
     def _send(self, outbox) -> None:
         dispatch_mail(self.mail_events, *outbox)
@@ -61,8 +66,10 @@ class AccountsService(FeatureContract):
         keeps its password and its letter only recalls the identifier;
         `only_new` keeps the accounts never notified. An account the purge
         deleted is created again. Returns one letter each."""
-        issued = letters.issue(self.db, uai, self.clock.now(), eleve_ids=eleve_ids, classe=classe,
-                               only_new=only_new, client=client)
+        asked = load_or_raise(LettersRequestSchema(), {"uai": uai, "eleve_ids": eleve_ids, "classe": classe,
+                                                       "only_new": only_new})
+        issued = letters.issue(self.db, asked["uai"], self.clock.now(), eleve_ids=asked["eleve_ids"],
+                               classe=asked["classe"], only_new=asked["only_new"], client=client)
         self.db.commit()
         return issued
 
@@ -177,20 +184,31 @@ class AccountsService(FeatureContract):
     @rpc
     @command
     def forgotten_identifier(self, email, client=None):
-        """Gateway, "identifiant oublié" (anyone): mails the identifiers of the
-        accounts whose confirmed address this is. Returns nothing either way."""
-        outbox = lifecycle.Outbox()
-        lifecycle.forgotten_identifier(self.db, email, self.clock.now(), outbox, client)
+        """Gateway, "identifiant oublié" (anyone): checks and counts the
+        request, and answers nothing either way, after the same work whether
+        the address is known or not; the identifiers of the accounts whose
+        confirmed address this is are mailed by `on_recovery_requested`."""
+        request = lifecycle.request_identifier_reminder(self.db, email, self.clock.now(), client)
         self.db.commit()
-        self._send(outbox)
+        self.after_reply(self.recovery_events, lifecycle.RECOVERY_REQUESTED, request)
 
     @rpc
     @command
     def forgotten_password(self, identifiant, client=None):
-        """Gateway, "mot de passe oublié" (anyone): mails a reset link valid one
-        week if the account has a confirmed address. Returns nothing either way."""
+        """Gateway, "mot de passe oublié" (anyone): checks and counts the
+        request, and answers nothing either way, after the same work whether
+        the account exists or not; `on_recovery_requested` mails a reset link
+        valid one week if the account has a confirmed address."""
+        request = lifecycle.request_password_reset(self.db, identifiant, self.clock.now(), client)
+        self.db.commit()
+        self.after_reply(self.recovery_events, lifecycle.RECOVERY_REQUESTED, request)
+
+    @work_handler("accounts", lifecycle.RECOVERY_REQUESTED)
+    def on_recovery_requested(self, payload):
+        """Accounts itself (the two requests above), once each answered: the
+        identifier reminder or the reset link, if an account qualifies."""
         outbox = lifecycle.Outbox()
-        lifecycle.forgotten_password(self.db, identifiant, self.clock.now(), outbox, client)
+        lifecycle.fulfil_recovery(self.db, payload, outbox)
         self.db.commit()
         self._send(outbox)
 
@@ -249,7 +267,8 @@ class AccountsService(FeatureContract):
         """Gateway: an account's journal, newest first. With `uai` (staff, after
         the gateway checked they administer it), only what happened while the
         account belonged to that establishment."""
-        return audit.journal(self.db, (identifiant or "").strip().lower(), uai)
+        query = load_or_raise(AuditQuerySchema(), {"identifiant": identifiant, "uai": uai})
+        return audit.journal(self.db, (query["identifiant"] or "").strip().lower(), query["uai"])
 
     # -- the daily jobs ---------------------------------------------------
     @timer(interval=JOBS_CHECK_SECONDS)

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from sqlalchemy import delete, select
 
+from common.schemas import load_or_raise
 from services.accounts import audit, throttle
 from services.accounts.exceptions import (
     InvalidCredentials, ProvisionalPasswordExpired, SessionExpired, TooManyAttempts,
@@ -16,6 +17,7 @@ from services.accounts.exceptions import (
 from services.accounts.letters import letter_valid_until
 from services.accounts.models import Account, Session
 from services.accounts.passwords import verify_password
+from services.accounts.schemas import LoginSchema
 from services.accounts.tokens import sha256
 
 SESSION_IDLE = timedelta(minutes=30)
@@ -61,7 +63,8 @@ def close_session(db, token) -> None:
 def login(db, identifiant, password, now, client=None) -> dict:
     """Checks the identifier and password and opens a session. A refusal is
     committed here (throttle count, journal line) before it is raised."""
-    identifiant = (identifiant or "").strip().lower()[:100]
+    data = load_or_raise(LoginSchema(), {"identifiant": identifiant, "password": password})
+    identifiant, password = (data["identifiant"] or "").strip().lower()[:100], data["password"]
     account = db.scalar(select(Account).where(Account.identifiant == identifiant)) if identifiant else None
     try:
         throttle.check(db, "login", identifiant, now)

@@ -3,8 +3,9 @@ two instances never take the same message, and what each SMTP answer does to
 a message (docs/mailer.md).
 
 Recording functions leave the commit to their caller. Claiming and sending
-commit as they go: a claim must be visible to the other instances at once,
-and a message accepted by the server is marked sent at once.
+commit as they go (the sending loop's connection is in autocommit mode): a
+claim must be visible to the other instances at once, and a message accepted
+by the server is marked sent by the next statement the mailer sends.
 """
 import hashlib
 import time
@@ -252,9 +253,19 @@ def deliver_due(session: Session, pool: SmtpPool, clock, owner: str, *, doorbell
 
 @contextmanager
 def _marking_session(session: Session):
-    """A session on a connection of its own whose commits return before they
-    reach the disk (SQLite: synchronous NORMAL in WAL mode; PostgreSQL:
-    synchronous_commit off). Such a commit survives the death of the mailer
+    """A session on a connection of its own, in autocommit mode, whose commits
+    return before they reach the disk (SQLite: synchronous NORMAL in WAL mode;
+    PostgreSQL: synchronous_commit off).
+
+    Autocommit: a mark is one statement, committed by the database as soon as
+    it has it. On PostgreSQL that is one round trip (not an UPDATE, then a
+    COMMIT while other green threads run), and once its bytes have left, the
+    death of the mailer cannot undo it: the window between the SMTP server's
+    acceptance and its record ends when the statement is sent. A claim stays
+    correct without a transaction: its UPDATE takes a row only if it is still
+    waiting and unclaimed when the UPDATE reaches it (`claim`).
+
+    Not waiting for the disk: such a commit survives the death of the mailer
     (the very case the claims are for) but not a power cut or a crash of the
     database server, which could forget the last marks: those messages would
     be sent again, never lost. Recording a request keeps the durable commits
@@ -267,6 +278,9 @@ def _marking_session(session: Session):
         else:
             connection.exec_driver_sql("SET synchronous_commit TO OFF")
         connection.commit()
+        # SQLAlchemy gives the connection its isolation level back when it
+        # returns to the pool.
+        connection.execution_options(isolation_level="AUTOCOMMIT")
         try:
             with Session(bind=connection, expire_on_commit=False) as marks:
                 yield marks
@@ -313,7 +327,8 @@ def _deliver(session: Session, sender: SmtpSender, clock, owner: str, batch_size
                 tally.failed += 1
                 continue
             outcome = sender.send(settings["from_address"], row.recipient, data)
-            now = clock.now()
+            # Nothing between the server's answer and its record: the instant
+            # is the one read before handing the message over.
             if outcome.result == SMTP_SENT:
                 mark_sent(session, row, token, now)
                 tally.sent += 1

@@ -45,3 +45,9 @@ class OutboxQuerySchema(Schema):
     def _scope(self, data, **kwargs):
         if not data["all_etablissements"] and not data["etablissement_uai"]:
             raise ValidationError({"etablissement_uai": ["Ce champ est obligatoire."]})
+
+
+class StatusQuerySchema(Schema):
+    """Request ids, as `common.mail.mail_request` makes them."""
+
+    request_ids = fields.List(fields.String(validate=validate.Length(min=1, max=64)), required=True)

@@ -21,7 +21,7 @@ from common.schemas import load_or_raise
 from services.mailer import outbox, rendering
 from services.mailer.dependencies import Doorbell, GroupCommit, Smtp
 from services.mailer.exceptions import TemplateMissing
-from services.mailer.schemas import OutboxEntrySchema, OutboxQuerySchema
+from services.mailer.schemas import OutboxEntrySchema, OutboxQuerySchema, StatusQuerySchema
 
 log = logging.getLogger("scolarite.mailer")
 
@@ -137,7 +137,8 @@ class MailerService:
     def status(self, request_ids):
         """Senders and tests: where these requests are, in the given order.
         Raises NotFound for an id never recorded."""
-        return self._entries(list(request_ids))
+        query = load_or_raise(StatusQuerySchema(), {"request_ids": request_ids})
+        return self._entries(query["request_ids"])
 
     @rpc
     def outbox_page(self, query):

@@ -168,6 +168,12 @@ class MatiereRowSchema(Schema):
     libelle = fields.String(required=True, validate=validate.Length(min=1, max=100))
 
 
+class SubjectRequestSchema(Schema):
+    """The subject a family opens (an id from the page's own link, or typed)."""
+
+    subject_id = fields.Integer(required=True, strict=True)
+
+
 class PublicationModeSchema(Schema):
     uai = fields.String(required=True, validate=UAI)
     mode = fields.String(required=True, validate=validate.OneOf(PUBLICATION_MODES))

@@ -23,7 +23,7 @@ from services.notes import importing, news, pages
 from services.notes.exceptions import NotesClosed
 from services.notes.models import FIL_DE_L_EAU, EtablissementSettings, Evaluation, Opening
 from services.notes.schemas import (
-    UAI, PublicationModeSchema, SettingsSchema, SubjectDetailSchema, SubjectsPageSchema,
+    UAI, PublicationModeSchema, SettingsSchema, SubjectDetailSchema, SubjectRequestSchema, SubjectsPageSchema,
 )
 
 
@@ -164,8 +164,7 @@ class NotesService(FeatureContract):
         minimum and maximum) and the child's average. NotFound for a subject
         of another establishment; NotesClosed as `subjects`."""
         context = self._open_child(child)
-        if not isinstance(subject_id, int) or isinstance(subject_id, bool):
-            raise ValidationError({"subject_id": ["Nombre entier attendu."]})
+        subject_id = load_or_raise(SubjectRequestSchema(), {"subject_id": subject_id})["subject_id"]
         data = pages.subject_detail(self.db, context, self.publication_mode(context["etablissement_uai"]),
                                     self.clock.now(), _since(since), subject_id)
         return SubjectDetailSchema().dump(data)

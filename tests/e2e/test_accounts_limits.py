@@ -1,6 +1,7 @@
 """Rate limits as a person meets them, on a platform of their own: low
 per-address limits shared by the gateway's workers through Redis (the shared
 platform keeps generous limits)."""
+import re
 import socket
 import uuid
 from datetime import timedelta
@@ -60,5 +61,10 @@ def test_one_client_address_is_limited_across_the_gateway_workers(site):
     answers = [WebUser(site.base_url).post_form("/mot-de-passe-oublie", {"identifiant": f"x.inconnu{i}"})
                for i in range(4)]
     assert [a.status_code for a in answers] == [200, 200, 200, 429]
-    assert "Trop de tentatives" in text_of(answers[-1].text)
-    assert "Patientez quelques minutes avant de réessayer." in text_of(answers[-1].text)
+    # The same form, the identifier as typed, when to retry, in French and in Retry-After.
+    refused = answers[-1]
+    assert 1 <= int(refused.headers["Retry-After"]) <= 61
+    assert re.search(r"Trop de tentatives depuis votre connexion\. Réessayez dans (\d+ secondes?|[12] minutes?)\.",
+                     text_of(refused.text)), text_of(refused.text)[:500]
+    assert 'value="x.inconnu3"' in refused.text
+

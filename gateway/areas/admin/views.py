@@ -6,18 +6,18 @@ these pages only call them."""
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, TextAreaField
 from wtforms.validators import AnyOf, Length
 
 from common.clock import staff_school_years
 from contract.errors import Forbidden, OutcomeUnknown, Unavailable, ValidationError
 from gateway import rpc
+from gateway.forms import Form
 from gateway.session import administered_etablissement, staff_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
 
-class OpeningForm(FlaskForm):
+class OpeningForm(Form):
     ouvert = HiddenField(validators=[AnyOf(["0", "1"])])
     annee = HiddenField()
 
@@ -38,7 +38,7 @@ def _chosen_year(value) -> int:
     return year
 
 
-class MessageForm(FlaskForm):
+class MessageForm(Form):
     message = TextAreaField(_l("Message d'accueil"), validators=[
         Length(max=2000, message=_l("2000 caractères au maximum."))])
 

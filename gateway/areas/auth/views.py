@@ -18,7 +18,7 @@ from gateway.areas.auth.forms import (
     NewPasswordForm,
 )
 from gateway.extensions import limiter
-from gateway.forms import keep_input_on_outage, too_many_attempts_message
+from gateway.forms import form_kept_when_limited, keep_input_on_outage, too_many_attempts_message
 from gateway.rules import account_rules
 from gateway.session import TOKEN, load_viewer, start_session
 
@@ -62,6 +62,7 @@ def _no_referrer(response):
 
 @bp.route("/connexion", methods=["GET", "POST"])
 @limiter.limit(login_limit, methods=["POST"])
+@form_kept_when_limited
 def login():
     form = LoginForm()
     keep_input_on_outage("auth/login.html", form=form)
@@ -97,6 +98,7 @@ def logout():
 
 @bp.route("/premiere-connexion", methods=["GET", "POST"])
 @limiter.limit(login_limit, methods=["POST"])
+@form_kept_when_limited
 def first_connection():
     viewer = load_viewer()
     if viewer is None:
@@ -138,6 +140,7 @@ def first_connection():
 
 @bp.route("/verification-courriel", methods=["GET", "POST"])
 @limiter.limit(recovery_limit, methods=["POST"])
+@form_kept_when_limited
 def verify_email():
     """"Vérification mail" (guide § 2.2.1): the only page a guardian whose
     address is not confirmed reaches. Shows the address, lets them correct it
@@ -200,6 +203,7 @@ def _recovery(form, what: str, **rpc_kwargs):
 
 @bp.route("/identifiant-oublie", methods=["GET", "POST"])
 @limiter.limit(recovery_limit, methods=["POST"])
+@form_kept_when_limited
 def forgotten_identifier():
     form = ForgottenIdentifierForm()
     return _recovery(form, "identifiant", email=form.email)
@@ -207,6 +211,7 @@ def forgotten_identifier():
 
 @bp.route("/mot-de-passe-oublie", methods=["GET", "POST"])
 @limiter.limit(recovery_limit, methods=["POST"])
+@form_kept_when_limited
 def forgotten_password():
     form = ForgottenPasswordForm()
     return _recovery(form, "mot_de_passe", identifiant=form.identifiant)
@@ -214,6 +219,7 @@ def forgotten_password():
 
 @bp.route("/mot-de-passe-oublie/<token>", methods=["GET", "POST"])
 @limiter.limit(recovery_limit, methods=["POST"])
+@form_kept_when_limited
 def reset_password(token):
     """The reset link (valid one week): choose a new password; the link then
     dies and every session of the account ends."""

@@ -12,7 +12,7 @@ from gateway import rpc
 from gateway.areas.auth.views import client_address, expired_letter_message, login_limit, recovery_limit
 from gateway.areas.compte.forms import MergeForm, ProfileForm
 from gateway.extensions import limiter
-from gateway.forms import too_many_attempts_message
+from gateway.forms import form_kept_when_limited, too_many_attempts_message
 from gateway.session import TOKEN, login_required, start_session
 
 bp = Blueprint("compte", __name__, url_prefix="/compte", template_folder="templates")
@@ -29,6 +29,7 @@ MERGE_REFUSED = {
 @bp.route("/", methods=["GET", "POST"])
 @login_required
 @limiter.limit(login_limit, methods=["POST"])
+@form_kept_when_limited
 def profile():
     form = ProfileForm()
     if form.validate_on_submit():
@@ -84,6 +85,7 @@ def children():
 @bp.route("/enfants/regrouper", methods=["GET", "POST"])
 @login_required
 @limiter.limit(login_limit, methods=["POST"])
+@form_kept_when_limited
 def merge():
     if g.viewer["role"] != "responsable":
         abort(404)

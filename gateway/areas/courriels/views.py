@@ -7,6 +7,7 @@ from flask import Blueprint, g, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 
 from gateway import rpc
+from gateway.forms import CONTROL_MESSAGE, has_control_characters
 from gateway.session import administered_etablissement, staff_required
 
 bp = Blueprint("admin_mail", __name__, template_folder="templates")
@@ -28,10 +29,15 @@ def _filters() -> dict:
         page = max(1, min(int(request.args.get("page", "1")), 100000))
     except ValueError:
         page = 1
-    return {"status": status if status in STATUSES else "", "recipient": recipient, "page": page}
+    if has_control_characters(recipient):
+        return {"status": status if status in STATUSES else "", "recipient": recipient, "page": 1,
+                "error": CONTROL_MESSAGE}
+    return {"status": status if status in STATUSES else "", "recipient": recipient, "page": page, "error": None}
 
 
-def _page(scope: dict, filters: dict) -> dict:
+def _page(scope: dict, filters: dict) -> dict | None:
+    if filters["error"]:
+        return None
     result = rpc.call("mailer", "outbox_page", query={
         **scope, "status": filters["status"] or None, "recipient": filters["recipient"] or None,
         "page": filters["page"], "per_page": PER_PAGE})

@@ -5,12 +5,13 @@ Never registered in production (gateway/app.py)."""
 import re
 from datetime import datetime, timezone
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, abort, make_response, render_template
 from markupsafe import Markup, escape
 
 from common.caught_mail import CaughtMail
 from common.clock import PARIS
 from common.config import mail_catcher_dir
+from gateway.security import CONTENT_SECURITY_POLICY
 
 bp = Blueprint("devmail", __name__, url_prefix="/dev/courriels", template_folder="templates")
 
@@ -64,5 +65,12 @@ def show(message_id):
     # The HTML part is shown in a sandboxed frame (no script, no access to this
     # site); its links open in the whole window.
     srcdoc = '<base target="_top">' + html.get_content() if html is not None else None
-    return render_template("dev/courriel.html", message=message, received_at=_received_at(message_id),
-                           text=linkify(text.get_content()) if text is not None else None, srcdoc=srcdoc)
+    response = make_response(render_template(
+        "dev/courriel.html", message=message, received_at=_received_at(message_id),
+        text=linkify(text.get_content()) if text is not None else None, srcdoc=srcdoc))
+    # The frame's document inherits this page's policy; a mail's HTML carries
+    # inline styles (mail clients read no style sheet), so they are allowed
+    # here, in development only, and still no script.
+    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.replace(
+        "style-src 'self'", "style-src 'self' 'unsafe-inline'")
+    return response

@@ -6,12 +6,12 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField
 from wtforms.validators import AnyOf, Length, Optional
 
 from contract.errors import Unavailable
 from gateway import rpc
+from gateway.forms import CONTROL_MESSAGE, Form, has_control_characters
 from gateway.areas.auth.views import client_address
 from gateway.areas.lettres import letters_pdf
 from gateway.rules import account_rules
@@ -23,7 +23,7 @@ bp = Blueprint("admin_letters", __name__, url_prefix="/admin/etablissement/<uai>
 LETTERS_TIMEOUT = 180
 
 
-class LettersForm(FlaskForm):
+class LettersForm(Form):
     mode = HiddenField(validators=[AnyOf(["eleve", "classe", "nouveaux"])])
     eleve_id = StringField(_l("Élève"), validators=[Optional(), Length(max=20)])
     classe = StringField(_l("Classe"), validators=[Optional(), Length(max=40)])
@@ -84,7 +84,8 @@ def letters(uai):
 def journal(uai):
     etab = administered_etablissement(uai)
     identifiant = (request.args.get("identifiant") or "").strip().lower()[:40]
-    events = rpc.call("accounts", "audit_log", identifiant=identifiant, uai=uai) if identifiant else None
+    error = CONTROL_MESSAGE if has_control_characters(identifiant) else None
+    events = rpc.call("accounts", "audit_log", identifiant=identifiant, uai=uai) if identifiant and not error else None
     return render_template("lettres/journal.html", etab=etab, identifiant=identifiant, events=events,
-                           viewer=g.viewer)
+                           viewer=g.viewer, error=error)
 

@@ -5,12 +5,12 @@ closing the service is on the establishment's administration page
 from flask import Blueprint, flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import RadioField
 from wtforms.validators import InputRequired
 
 from contract.errors import ValidationError
 from gateway import rpc
+from gateway.forms import Form
 from gateway.session import administered_etablissement, staff_required
 
 bp = Blueprint("admin_notes", __name__, url_prefix="/admin/etablissement/<uai>/notes", template_folder="templates")
@@ -21,7 +21,7 @@ MODES = [
 ]
 
 
-class PublicationModeForm(FlaskForm):
+class PublicationModeForm(Form):
     mode = RadioField(_l("Publication des notes aux familles"), choices=MODES,
                       validators=[InputRequired(_l("Choisissez un mode de publication."))])
 

@@ -30,10 +30,29 @@ def link_token(mail: dict) -> str:
     return mail["context"]["lien"].rsplit("/", 1)[1]
 
 
+class OwnWorkEvents(list):
+    """Stands in for the broker carrying the service's `recovery_requested`
+    events back to itself: each is kept, then handed to the handler at once,
+    unless `deliver` is off."""
+
+    def __init__(self, service):
+        super().__init__()
+        self.service, self.deliver = service, True
+
+    def __call__(self, event_type, payload):
+        assert event_type == "recovery_requested"
+        self.append(payload)
+        if self.deliver:
+            self.service.on_recovery_requested(payload)
+
+
 @pytest.fixture
 def service(accounts_db, clock):
     mails = SentMails()
-    svc = worker_factory(AccountsService, db=accounts_db, clock=clock, mail_events=mails)
+    # What waits for the reply runs at once: the test is the caller.
+    svc = worker_factory(AccountsService, db=accounts_db, clock=clock, mail_events=mails,
+                         after_reply=lambda function, *args: function(*args))
+    svc.recovery_events = OwnWorkEvents(svc)
     svc.mails = mails
     return svc
 

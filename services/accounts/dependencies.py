@@ -1,0 +1,24 @@
+"""The accounts service's own dependency providers."""
+from weakref import WeakKeyDictionary
+
+from nameko.extensions import DependencyProvider
+
+
+class AfterReply(DependencyProvider):
+    """`self.after_reply(function, *args)` runs the call once the worker's
+    reply has gone to the caller (Nameko sends it before the worker's
+    teardown). The self-help requests hand their second step over this way:
+    were the event published before the reply, its handler could start in this
+    same process (SQLite's calls do not yield) and delay the answer by the
+    work of the path with an account, which the answer must not show."""
+
+    def setup(self):
+        self.pending = WeakKeyDictionary()
+
+    def get_dependency(self, worker_ctx):
+        calls = self.pending[worker_ctx] = []
+        return lambda function, *args: calls.append((function, args))
+
+    def worker_teardown(self, worker_ctx):
+        for function, args in self.pending.pop(worker_ctx, ()):
+            function(*args)
