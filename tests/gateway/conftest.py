@@ -18,7 +18,7 @@ class FakeRpc:
     def __init__(self):
         self.answers = {}
         self.calls = []
-        self.keys = []  # the idempotency key of each call that had one, in order
+        self.keyed = []  # (service, method, idempotency key) of each call that had one, in order
 
     def _answer(self, service, method, kwargs):
         self.calls.append((service, method, kwargs))
@@ -32,7 +32,7 @@ class FakeRpc:
 
     def call(self, service, method, context=None, idempotency_key=None, timeout=None, **kwargs):
         if idempotency_key is not None:
-            self.keys.append(idempotency_key)
+            self.keyed.append((service, method, idempotency_key))
         return self._answer(service, method, kwargs)
 
     def call_async(self, service, method, timeout=None, context=None, idempotency_key=None, **kwargs):
@@ -49,6 +49,10 @@ class FakeRpc:
 
     def gather(self, pendings):
         return [value for _, value in pendings]
+
+    def keys(self, service, method):
+        """The idempotency keys this method was called with, in order."""
+        return [key for s, m, key in self.keyed if (s, m) == (service, method)]
 
     def called(self, service, method):
         return [kwargs for s, m, kwargs in self.calls if (s, m) == (service, method)]
