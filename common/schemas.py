@@ -45,17 +45,23 @@ _string_deserialize = fields.String._deserialize
 _integer_deserialize = fields.Integer._deserialize
 
 
+def _refusal(field, cls, key) -> ValidationError:
+    # A field built before this module was imported (a schema of contract/)
+    # lacks the keys added above: its refusal is the same French message.
+    return ValidationError(field.error_messages.get(key) or _FRENCH[cls][key])
+
+
 def _checked_string(self, value, attr, data, **kwargs):
     text = _string_deserialize(self, value, attr, data, **kwargs)
     if CONTROL_CHARACTERS.search(text):
-        raise self.make_error("control")
+        raise _refusal(self, fields.String, "control")
     return text
 
 
 def _checked_integer(self, value, attr, data, **kwargs):
     number = _integer_deserialize(self, value, attr, data, **kwargs)
     if number is not None and not INTEGER_MIN <= number <= INTEGER_MAX:
-        raise self.make_error("out_of_range")
+        raise _refusal(self, fields.Integer, "out_of_range")
     return number
 
 

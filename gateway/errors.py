@@ -82,6 +82,10 @@ def register(app):
 
     @app.errorhandler(NotDeployed)
     def not_deployed(exc):
+        if str(exc) in app.config["DEPLOYED_SERVICES"]:
+            # In the deploy file but no queue on the broker (never started
+            # here yet): down, not absent; the form keeps what was typed.
+            return unavailable(exc)
         # Not offered by this académie: as if the page did not exist.
         app.logger.info("service not deployed: %s", exc)
         return not_found(None)
