@@ -11,69 +11,17 @@ from sqlalchemy.orm import Session
 
 from common.clock import school_year
 from common.errors import ValidationError
+from common.import_rows import Messages, clean_row
 from services.notes.models import Evaluation, Matiere, Note
 from services.notes.schemas import GradeRowSchema, MatiereRowSchema
 
-# Past this many faulty lines, the rest are only counted.
-MAX_MESSAGES = 100
 EVALUATION_FIELDS = ("matiere", "groupe", "enseignants", "date", "titre", "coefficient", "bareme",
                      "date_publication")
 
 
-class Messages:
-    """The refusal's messages, in line order."""
-
-    def __init__(self):
-        self.items: list[tuple[int, str]] = []
-
-    def add(self, line: int, message: str, column: str | None = None) -> None:
-        where = f"Ligne {line}, colonne « {column} »" if column else f"Ligne {line}"
-        self.items.append((line, f"{where} : {message}"))
-
-    def add_schema_errors(self, line: int, errors: dict) -> None:
-        for column, messages in errors.items():
-            for message in _flatten(messages):
-                self.add(line, message, None if column == "_schema" else column)
-
-    def raise_if_any(self) -> None:
-        if self.items:
-            ordered = [text for _line, text in sorted(self.items, key=lambda item: item[0])]
-            shown = ordered[:MAX_MESSAGES]
-            if len(ordered) > MAX_MESSAGES:
-                shown.append(f"… et {len(ordered) - MAX_MESSAGES} autre(s) erreur(s).")
-            raise ValidationError({"lignes": shown})
-
-
-def _flatten(messages):
-    if isinstance(messages, dict):
-        for value in messages.values():
-            yield from _flatten(value)
-    elif isinstance(messages, list):
-        for value in messages:
-            yield from _flatten(value)
-    else:
-        yield str(messages)
-
-
-def _clean(row) -> dict:
-    """Blank cells are missing values."""
-    if not isinstance(row, dict):
-        return {}
-    out = {}
-    for key, value in row.items():
-        if isinstance(value, str):
-            value = value.strip()
-            if not value:
-                continue
-        if value is None:
-            continue
-        out[str(key).strip().lower()] = value
-    return out
-
-
 def evaluation_refs(rows) -> set[str]:
     """The evaluations an (accepted) grades import names."""
-    return {_clean(row)["evaluation"] for row in rows}
+    return {clean_row(row)["evaluation"] for row in rows}
 
 
 def _load_rows(schema, rows, messages: Messages) -> list[tuple[int, dict]]:
@@ -81,7 +29,7 @@ def _load_rows(schema, rows, messages: Messages) -> list[tuple[int, dict]]:
         raise ValidationError({"lignes": ["Le fichier ne contient aucune ligne à importer."]})
     loaded = []
     for index, raw in enumerate(rows):
-        row = _clean(raw)
+        row = clean_row(raw)
         line = row.get("ligne") if isinstance(row.get("ligne"), int) else index + 1
         try:
             loaded.append((line, schema.load(row)))

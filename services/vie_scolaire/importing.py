@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from common.clock import PARIS, school_year
 from common.errors import ValidationError
+from common.import_rows import Messages, clean_row
 from services.vie_scolaire.models import (ABSENCE, DISPENSE, MESURE, PUNITION, RETARD, SANCTION, SANCTIONS,
                                           SIGNALEMENT, SORTIE, STAGE, SURSIS_ALLOWED, EleveClasse, Evenement,
                                           EvenementVersion, Motif, Periode, TypePunition)
@@ -20,8 +21,6 @@ from services.vie_scolaire.publication import flag_name
 from services.vie_scolaire.schemas import (EvenementRowSchema, MotifRowSchema, PeriodeRowSchema,
                                            TypePunitionRowSchema)
 
-# Past this many faulty lines, the rest are only counted.
-MAX_MESSAGES = 100
 
 # The optional columns each kind takes; any other one filled in is refused.
 TAKES = {
@@ -45,57 +44,6 @@ VERSIONED = ("eleve_id", "nature", "debut", "fin", "minutes", "motif_code", "typ
              "detail", "justifiee", "publiable_en_ligne", "famille_avisee", "saisie_le", "annule")
 
 
-class Messages:
-    """The refusal's messages, in line order."""
-
-    def __init__(self):
-        self.items: list[tuple[int, str]] = []
-
-    def add(self, line: int, message: str, column: str | None = None) -> None:
-        where = f"Ligne {line}, colonne « {column} »" if column else f"Ligne {line}"
-        self.items.append((line, f"{where} : {message}"))
-
-    def add_schema_errors(self, line: int, errors: dict) -> None:
-        for column, messages in errors.items():
-            for message in _flatten(messages):
-                self.add(line, message, None if column == "_schema" else column)
-
-    def raise_if_any(self) -> None:
-        if self.items:
-            ordered = [text for _line, text in sorted(self.items, key=lambda item: item[0])]
-            shown = ordered[:MAX_MESSAGES]
-            if len(ordered) > MAX_MESSAGES:
-                shown.append(f"… et {len(ordered) - MAX_MESSAGES} autre(s) erreur(s).")
-            raise ValidationError({"lignes": shown})
-
-
-def _flatten(messages):
-    if isinstance(messages, dict):
-        for value in messages.values():
-            yield from _flatten(value)
-    elif isinstance(messages, list):
-        for value in messages:
-            yield from _flatten(value)
-    else:
-        yield str(messages)
-
-
-def _clean(row) -> dict:
-    """Blank cells are missing values."""
-    if not isinstance(row, dict):
-        return {}
-    out = {}
-    for key, value in row.items():
-        if isinstance(value, str):
-            value = value.strip()
-            if not value:
-                continue
-        if value is None:
-            continue
-        out[str(key).strip().lower()] = value
-    return out
-
-
 def _line(row: dict, index: int) -> int:
     return row["ligne"] if isinstance(row.get("ligne"), int) and not isinstance(row.get("ligne"), bool) else index + 1
 
@@ -105,7 +53,7 @@ def _load_rows(schema, rows, messages: Messages) -> list[tuple[int, dict]]:
         raise ValidationError({"lignes": ["Le fichier ne contient aucune ligne à importer."]})
     loaded = []
     for index, raw in enumerate(rows):
-        row = _clean(raw)
+        row = clean_row(raw)
         try:
             loaded.append((_line(row, index), schema.load(row)))
         except SchemaError as exc:
@@ -254,7 +202,7 @@ def import_evenements(db: Session, uai: str, rows, eleves: dict[str, dict], now:
     punitions = set(db.scalars(select(TypePunition.code).where(TypePunition.etablissement_uai == uai)))
     cancels, entries, seen = [], [], {}
     for index, raw in enumerate(rows):
-        row = _clean(raw)
+        row = clean_row(raw)
         line = _line(row, index)
         ref = str(row.get("ref", ""))
         if ref and ref in seen:
