@@ -1,10 +1,10 @@
 """Which services the académie deploys (deploy/services.yml, or the file named
-by SCOLARITE_DEPLOY_FILE)."""
+by SCOLARITE_DEPLOY_FILE: the catalogue itself, which is the default académie,
+or an académie file extending it, deploy/academies/*.yml, common/academie.py)."""
 import os
 from pathlib import Path
 
-import yaml
-
+from common.academie import DEPLOY_ONLY, catalogue
 from common.config import ROOT
 
 REQUIRED = ("accounts", "mailer")
@@ -16,9 +16,8 @@ def deploy_file() -> Path:
 
 def deployed_services(path: Path | None = None) -> dict[str, dict]:
     """{service name: settings}, in file order."""
-    with open(path or deploy_file(), encoding="utf-8") as fh:
-        data = yaml.safe_load(fh) or {}
-    services = {name: dict(settings or {}) for name, settings in (data.get("services") or {}).items()}
+    services = {name: {k: v for k, v in settings.items() if k not in DEPLOY_ONLY}
+                for name, settings in catalogue(Path(path or deploy_file())).items()}
     missing = [name for name in REQUIRED if name not in services]
     if missing:
         raise SystemExit(f"{path or deploy_file()}: required services missing: {', '.join(missing)}")
