@@ -12,7 +12,7 @@ run: setup
 	$(PY) -m deploy.local.run
 
 test: setup node_modules/.installed-stamp
-	@bash tools/ensure-services.sh broker postgres redis browser
+	@bash tools/ensure-services.sh broker postgres redis browser kubectl_cli
 	$(PY) -m pytest
 
 setup: $(VENV)/.installed-stamp node_modules/.installed-stamp

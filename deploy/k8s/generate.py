@@ -277,11 +277,15 @@ def removed_objects(academie: Academie, catalogue: Academie) -> list:
     """The objects of the services the académie does not deploy."""
     removed = []
     for name, svc in catalogue.services.items():
+        kname = k8s_name(name)
         if name not in academie.services:
-            kname = k8s_name(name)
             removed += [("apps/v1", "Deployment", kname), ("policy/v1", "PodDisruptionBudget", kname)]
             if svc.autoscale:
                 removed.append(("autoscaling/v2", "HorizontalPodAutoscaler", kname))
+        elif svc.autoscale and not academie.services[name].autoscale:
+            removed.append(("autoscaling/v2", "HorizontalPodAutoscaler", kname))
+    if not academie.gateway.autoscale:
+        removed.append(("autoscaling/v2", "HorizontalPodAutoscaler", "scolarite-gateway"))
     return removed
 
 
@@ -299,7 +303,7 @@ def overlay_objects(academie: Academie, catalogue: Academie) -> list:
             db = {f"{name.upper()}_DATABASE_URL": mine.database_url} if mine.database_url else {}
             pod["initContainers"] = [{"name": "migrated", "env": env_list(academie, db)}]
         spec = {"template": {"spec": pod}}
-        if not svc.autoscale and not mine.autoscale:
+        if not mine.autoscale:
             spec = {"replicas": mine.instances, **spec}
         patches.append({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": kname}, "spec": spec})
         if mine.autoscale:
@@ -308,12 +312,16 @@ def overlay_objects(academie: Academie, catalogue: Academie) -> list:
             else:
                 patches.append(_hpa_patch(kname, mine.autoscale))
     gw = academie.gateway
+    gw_spec = {"template": {"spec": {"containers": [{
+        "name": "gateway", "command": gateway_command(academie),
+        "env": env_list(academie, academie.gateway_env()),
+        "resources": resources(gw.resources)}]}}}
+    if gw.autoscale:
+        patches.append(_hpa_patch("scolarite-gateway", gw.autoscale))
+    else:
+        gw_spec = {"replicas": gw.instances, **gw_spec}
     patches.append({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "scolarite-gateway"},
-                    "spec": {"template": {"spec": {"containers": [{
-                        "name": "gateway", "command": gateway_command(academie),
-                        "env": env_list(academie, academie.gateway_env()),
-                        "resources": resources(gw.resources)}]}}}})
-    patches.append(_hpa_patch("scolarite-gateway", gw.autoscale))
+                    "spec": gw_spec})
     host = _host(academie.public_url)
     ingress = academie.ingress
     ingress_spec = {"rules": [{"host": host, "http": {"paths": [
@@ -380,6 +388,17 @@ def academie_files() -> list[Path]:
     return sorted((DEPLOY / "academies").glob("*.yml"))
 
 
+def overlay_files(path: Path, catalogue: Academie, base: str = "../../base") -> dict[str, str]:
+    """{file name: content} of the overlay of the académie file `path`."""
+    academie = academies.load(path)
+    source = f"deploy/academies/{path.name}"
+    kustomization = overlay_kustomization(academie, catalogue)
+    kustomization["resources"] = [base]
+    return {"kustomization.yaml": HEADER.format(source=source) + dump(kustomization),
+            "patches.yaml": HEADER.format(source=source) + dump(overlay_objects(academie, catalogue)),
+            "services.yml": services_file(academie, source)}
+
+
 def render_all() -> dict[Path, str]:
     """{path: content} of every generated file."""
     catalogue = academies.load(DEPLOY / "services.yml")
@@ -392,12 +411,9 @@ def render_all() -> dict[Path, str]:
     out[base / "kustomization.yaml"] = HEADER.format(source="deploy/services.yml") + dump(
         base_kustomization(list(files)))
     for path in academie_files():
-        academie = academies.load(path)
-        source = f"deploy/academies/{path.name}"
-        overlay = K8S / "overlays" / academie.name
-        out[overlay / "kustomization.yaml"] = HEADER.format(source=source) + dump(overlay_kustomization(academie, catalogue))
-        out[overlay / "patches.yaml"] = HEADER.format(source=source) + dump(overlay_objects(academie, catalogue))
-        out[overlay / "services.yml"] = services_file(academie, source)
+        overlay = K8S / "overlays" / academies.load(path).name
+        for fname, content in overlay_files(path, catalogue).items():
+            out[overlay / fname] = content
     return out
 
 

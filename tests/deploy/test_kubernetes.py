@@ -315,3 +315,27 @@ def test_the_first_apply_selects_the_job_and_no_deployment_of_the_new_version(re
     kinds = {(d["kind"], d["metadata"]["name"]) for d in selected}
     assert ("Job", "scolarite-migrate") in kinds
     assert not [k for k in kinds if k[0] == "Deployment" and k[1] != "scolarite-redis"]
+
+
+def test_an_academie_that_turns_autoscaling_off_gets_fixed_counts(tmp_path):
+    """Written to a scratch overlay on the same base: a service without its
+    autoscaler gets the académie's instances as replicas, and no autoscaler."""
+    text = (ROOT / "deploy" / "academies" / "small.yml").read_text(encoding="utf-8")
+    text = text.replace("extends: ../services.yml", f"extends: {ROOT / 'deploy' / 'services.yml'}")
+    text = text.replace("  notes: {instances: 1, autoscale: {max: 3}}", "  notes: {instances: 2, autoscale: false}")
+    text = text.replace("  autoscale: {max: 4, cpu: 70}", "  autoscale: false")
+    source = tmp_path / "fixed.yml"
+    source.write_text(text, encoding="utf-8")
+    overlay = tmp_path / "overlay"
+    overlay.mkdir()
+    catalogue = academies.load(ROOT / "deploy" / "services.yml")
+    for fname, content in generate.overlay_files(
+            source, catalogue, base=os.path.relpath(ROOT / "deploy" / "k8s" / "base", overlay)).items():
+        (overlay / fname).write_text(content, encoding="utf-8")
+    docs = render(overlay)
+    hpas = objects(docs, "HorizontalPodAutoscaler")
+    assert set(hpas) == {"scolarite-mailer"}
+    deployments = objects(docs, "Deployment")
+    assert deployments["scolarite-notes"]["spec"]["replicas"] == 2
+    assert deployments["scolarite-gateway"]["spec"]["replicas"] == 2
+    assert "replicas" not in deployments["scolarite-mailer"]["spec"]
