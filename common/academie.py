@@ -144,6 +144,18 @@ class Academie:
             env["SCOLARITE_PUBLIC_URL"] = self.public_url
         return env
 
+    def process_env(self, process: str, environ=None) -> dict[str, str]:
+        """The variables of one process outside Kubernetes (a runner on one machine):
+        `process` is a service's name, `gateway` or `migrate`; every ${...} is
+        taken from `environ` (the environment by default)."""
+        if process == "gateway":
+            env = self.gateway_env()
+        elif process == "migrate":
+            env = self.migration_env()
+        else:
+            env = self.service_env(process)
+        return {key: resolve(value, environ) for key, value in env.items()}
+
     def referenced(self, env: dict[str, str]) -> list[str]:
         """The secret variables the values of `env` refer to, in order of first use."""
         seen: list[str] = []

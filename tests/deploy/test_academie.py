@@ -98,6 +98,15 @@ def test_each_process_gets_its_settings_and_secrets_only_by_reference(tmp_path):
         "postgresql://n:s3cr3t@pg-notes:5432/notes"
     with pytest.raises(SystemExit, match="NOTES_DB_PASSWORD"):
         academie.resolve(notes["NOTES_DATABASE_URL"], {})
+    environ = {"NOTES_DB_PASSWORD": "n", "ACCOUNTS_DB_PASSWORD": "a", "MAILER_DB_PASSWORD": "m",
+               "RABBITMQ_PASSWORD": "r", "SCOLARITE_SECRET_KEY": "k"}
+    assert loaded.process_env("migrate", environ) == {
+        "ACCOUNTS_DATABASE_URL": "postgresql://scolarite_accounts:a@pg:5432/accounts",
+        "MAILER_DATABASE_URL": "postgresql://scolarite_mailer:m@pg:5432/mailer",
+        "NOTES_DATABASE_URL": "postgresql://n:n@pg-notes:5432/notes"}
+    assert loaded.process_env("gateway", environ)["SCOLARITE_SECRET_KEY"] == "k"
+    with pytest.raises(SystemExit, match="SMTP_PASSWORD"):
+        loaded.process_env("mailer", environ)
 
 
 def test_resources_default_to_the_measured_figures(tmp_path):
