@@ -130,6 +130,12 @@ def deployment(name: str, component: str, pod: dict, replicas: int | None, port:
         "template": {"metadata": {"labels": labels(name, component), "annotations": metrics_annotations(port)},
                      "spec": pod},
     }
+    if component in ("service", "gateway"):
+        # Instances of one process on different nodes where possible, so a node's loss
+        # (or a drain, which the PodDisruptionBudget paces) leaves the others serving.
+        pod["topologySpreadConstraints"] = [{
+            "maxSkew": 1, "topologyKey": "kubernetes.io/hostname", "whenUnsatisfiable": "ScheduleAnyway",
+            "labelSelector": {"matchLabels": {"app.kubernetes.io/name": name}}}]
     if replicas is not None:
         spec = {"replicas": replicas, **spec}
     return {"apiVersion": "apps/v1", "kind": "Deployment",
@@ -180,7 +186,10 @@ def base_objects(catalogue: Academie) -> dict[str, list]:
         if svc.autoscale:
             files["services.yaml"].append(hpa(kname, "service", svc.autoscale))
     gw = catalogue.gateway
-    gateway = container("gateway", gateway_command(catalogue), gw.resources, gateway_probes())
+    gateway = container("gateway", gateway_command(catalogue), gw.resources, {
+        **gateway_probes(),
+        # Out of the Service's endpoints before gunicorn stops taking requests.
+        "lifecycle": {"preStop": {"exec": {"command": ["sleep", "5"]}}}})
     files["gateway.yaml"] += [
         deployment("scolarite-gateway", "gateway", pod_spec([gateway]),
                    None if gw.autoscale else gw.instances, GATEWAY_PORT),
