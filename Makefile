@@ -11,9 +11,13 @@ run: setup
 	@bash tools/ensure-services.sh broker redis
 	$(PY) -m deploy.local.run
 
+# The suite runs in parallel processes, one test file per process at a time (a
+# file's services start once for all its tests). Most of a test's time is spent
+# waiting on services, so three processes fit two cores.
+TEST_WORKERS ?= 3
 test: setup node_modules/.installed-stamp
 	@bash tools/ensure-services.sh broker postgres redis browser kubectl_cli
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --durations=15
 
 setup: $(VENV)/.installed-stamp node_modules/.installed-stamp
 
