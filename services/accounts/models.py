@@ -216,3 +216,40 @@ class NewsKind(Base):
     text_one: Mapped[str] = mapped_column(String(200))
     text_many: Mapped[str] = mapped_column(String(200))
     path: Mapped[str] = mapped_column(String(100))
+
+
+class LienAcademique(Base):
+    """A service of the académie that lives elsewhere (LPC, cahier de textes,
+    ENT, Pix: guide § 1.1, § 3.6), declared by an operator and shown as a link
+    in the menus of the children it is meant for (services/accounts/liens.py)."""
+
+    __tablename__ = "lien_academique"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    nom: Mapped[str] = mapped_column(String(100))
+    adresse: Mapped[str] = mapped_column(String(500))
+    description: Mapped[str] = mapped_column(String(300), default="")
+    # "responsables", "eleves" or "tous"
+    audience: Mapped[str] = mapped_column(String(20))
+    # The kinds of establishment it is for, comma-separated ("college,lycee").
+    types_etablissement: Mapped[str] = mapped_column(String(40))
+    ordinateur_seulement: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The operator's explicit choice to allow a plain http address for this link.
+    http_autorise: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    changed_by: Mapped[int | None] = mapped_column(Integer)
+
+
+class LienOuverture(Base):
+    """An establishment opened (or closed) an académie link for a school year;
+    a link without a row is closed, as a service is."""
+
+    __tablename__ = "lien_ouverture"
+
+    lien_id: Mapped[int] = mapped_column(ForeignKey("lien_academique.id", ondelete="CASCADE"), primary_key=True)
+    etablissement_uai: Mapped[str] = mapped_column(String(8), primary_key=True)
+    annee_scolaire: Mapped[int] = mapped_column(Integer, primary_key=True)
+    is_open: Mapped[bool] = mapped_column(Boolean)
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    changed_by: Mapped[int | None] = mapped_column(Integer)
