@@ -203,6 +203,8 @@ class NewsItem(Base):
     eleve_id: Mapped[int] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(30))
     visible_from: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Cumulative kinds only: the item stops counting then (contract.news).
+    visible_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
     weight: Mapped[int] = mapped_column(Integer, default=1)
 
 
@@ -216,6 +218,8 @@ class NewsKind(Base):
     text_one: Mapped[str] = mapped_column(String(200))
     text_many: Mapped[str] = mapped_column(String(200))
     path: Mapped[str] = mapped_column(String(100))
+    # A running total over each item's window, not what is new since the previous connection.
+    cumulative: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class LienAcademique(Base):

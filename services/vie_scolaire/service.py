@@ -120,7 +120,9 @@ class VieScolaireService(FeatureContract):
         "numero", "libelle", "debut", "fin"} per row). Replaces the calendar
         of each class named; all or nothing, as `import_motifs`."""
         _check_uai(uai)
-        return self._commit_or_rollback(lambda: importing.import_periodes(self.db, uai, rows))
+        report = self._commit_or_rollback(lambda: importing.import_periodes(self.db, uai, rows))
+        self._resend_absences(uai)
+        return report
 
     @rpc
     def import_evenements(self, uai, rows):
@@ -136,7 +138,7 @@ class VieScolaireService(FeatureContract):
         eleves = {e["siecle_eleve_id"]: e for e in self.accounts.list_eleves(uai=uai)}
         report, touched = self._commit_or_rollback(
             lambda: importing.import_evenements(self.db, uai, rows, eleves, self.clock.now()))
-        self.publish_news(news.items(touched, pages.boundary(self.db, uai)))
+        self.publish_news(news.items(self.db, touched, pages.boundary(self.db, uai)))
         return report
 
     @rpc
@@ -152,11 +154,16 @@ class VieScolaireService(FeatureContract):
         settings.changed_at, settings.changed_by = self.clock.now(), data["account_id"]
         self.db.add(settings)
         self.db.commit()
-        year_absences = self.db.scalars(select(Evenement).where(
-            Evenement.etablissement_uai == uai, Evenement.nature == ABSENCE,
-            Evenement.annee_scolaire == school_year(self.clock.today())))
-        self.publish_news(news.items(year_absences, settings.heure_demi_journee))
+        self._resend_absences(uai)
         return self.get_settings(uai)
+
+    def _resend_absences(self, uai) -> None:
+        """The year's absences counted again (a new boundary or calendar):
+        their tiles' half-days and periods change."""
+        year_absences = list(self.db.scalars(select(Evenement).where(
+            Evenement.etablissement_uai == uai, Evenement.nature == ABSENCE,
+            Evenement.annee_scolaire == school_year(self.clock.today()))))
+        self.publish_news(news.items(self.db, year_absences, pages.boundary(self.db, uai)))
 
     @rpc
     def get_settings(self, uai):

@@ -206,7 +206,7 @@ def test_over_http_a_guardian_justifies_with_a_document_and_staff_accept(cluster
     claire = activate(cluster, school["letters"]["Claire MARTIN"], "2014-01-02")
     home = claire.get(f"/eleve/{lea}/")
     assert "Vie scolaire" in text_of(home.text)
-    assert "1 nouvelle demi-journée d'absence" in text_of(home.text)
+    assert "1 demi-journée d'absence ce trimestre" in text_of(home.text)
     page = claire.get(f"/eleve/{lea}/vie-scolaire/")
     assert page.status_code == 200
     text = text_of(page.text)
