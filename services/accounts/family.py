@@ -6,7 +6,7 @@ from sqlalchemy.orm import selectinload
 
 from common.clock import age_on
 from common.errors import NotFound
-from services.accounts import importing, liens
+from services.accounts import importing, liens, rules
 from services.accounts.models import Account, Eleve, Lien, Responsable
 from services.accounts.sessions import must_confirm_email
 
@@ -39,6 +39,7 @@ def account_view(db, account: Account, today) -> dict:
         "id": account.id, "identifiant": account.identifiant, "role": account.role,
         "etablissement_uai": account.etablissement_uai if account.role == "staff" else None,
         "fonction": account.fonction,
+        "domaines": rules.domaines(account),
         "prenom": prenom, "nom": nom, "email": account.email,
         "email_confirmed": account.email_confirmed_at is not None,
         "must_change_password": account.password_provisional,

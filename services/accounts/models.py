@@ -106,7 +106,8 @@ class Account(Base):
     # Staff and operators only: families' names come from the school's data.
     nom: Mapped[str | None] = mapped_column(String(100))
     prenom: Mapped[str | None] = mapped_column(String(100))
-    fonction: Mapped[str | None] = mapped_column(String(20))  # staff: "direction" or "secretariat"
+    # staff: "direction", "secretariat" or "cpe" (rules.FONCTIONS)
+    fonction: Mapped[str | None] = mapped_column(String(20))
 
     eleve: Mapped[Eleve | None] = relationship()
     responsables: Mapped[list[Responsable]] = relationship(back_populates="account")

@@ -138,7 +138,7 @@ class StaffAccountSchema(Schema):
     role = fields.String(required=True, validate=validate.OneOf(["staff", "operator"]))
     etablissement_uai = fields.String(load_default=None, allow_none=True, validate=UAI)
     fonction = fields.String(load_default=None, allow_none=True,
-                             validate=validate.OneOf(["direction", "secretariat"]))
+                             validate=validate.OneOf(["direction", "secretariat", "cpe"]))
     nom = fields.String(required=True, validate=validate.Length(min=1, max=100))
     prenom = fields.String(required=True, validate=validate.Length(min=1, max=100))
     email = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=254))
@@ -174,6 +174,8 @@ class AccountViewSchema(Schema):
     must_change_password = fields.Boolean()
     must_confirm_email = fields.Boolean()
     previous_login_at = fields.DateTime(allow_none=True)
+    # Staff and operators: the domains of administration (rules.domaines).
+    domaines = fields.List(fields.String())
     children = fields.List(fields.Nested(ChildSchema))
 
 

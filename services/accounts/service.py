@@ -314,11 +314,14 @@ class AccountsService(FeatureContract):
         return rules.describe()
 
     @rpc
-    def administers(self, account_id, uai):
+    def administers(self, account_id, uai, domaine="etablissement"):
         """Feature services, before they let a person change an establishment's
-        settings (FeatureContract.set_opening): True when the account is that
-        establishment's staff or an académie operator, the only rule for it."""
-        return administers(self.db.get(Account, account_id), uai)
+        settings (FeatureContract.set_opening; vie scolaire's with
+        `domaine="vie_scolaire"`): True when the account is an académie
+        operator or that establishment's staff whose function covers the
+        domain (rules.administers), the only rule for it."""
+        account = self.db.get(Account, account_id) if isinstance(account_id, int) else None
+        return administers(account, uai, domaine)
 
     @rpc
     def list_etablissements(self):

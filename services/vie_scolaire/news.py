@@ -15,7 +15,7 @@
 An event that stops being publishable (a flag removed, an "erreur de saisie")
 is sent again with no instant: it is withdrawn. A new calendar or half-day
 boundary sends the year's absences again."""
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 
 from sqlalchemy.orm import Session
 

@@ -8,7 +8,6 @@ Its own platform (accounts, mailer, gateway on SQLite: the links' storage is
 tested on both backends in services/accounts/tests/test_liens.py)."""
 import re
 import uuid
-from html import unescape
 
 import pytest
 from playwright.sync_api import expect

@@ -51,7 +51,13 @@ def _openable_services() -> dict:
 @staff_required
 def index():
     if g.viewer["role"] == "staff":
-        return redirect(url_for("admin.etablissement", uai=g.viewer["etablissement_uai"]))
+        if "etablissement" in g.viewer.get("domaines", ()):
+            return redirect(url_for("admin.etablissement", uai=g.viewer["etablissement_uai"]))
+        # A CPE administers vie scolaire only (accounts' rules.FONCTIONS).
+        if "vie_scolaire" in g.viewer.get("domaines", ()) and \
+                "admin_vie_scolaire.justifications" in current_app.view_functions:
+            return redirect(url_for("admin_vie_scolaire.justifications", uai=g.viewer["etablissement_uai"]))
+        abort(404)
     return render_template("admin/index.html", etablissements=rpc.call("accounts", "list_etablissements"),
                            staff_page="admin_staff.staff" in current_app.view_functions,
                            liens_page="admin_liens.liens" in current_app.view_functions)
