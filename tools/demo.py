@@ -411,6 +411,13 @@ def build(rpc: RpcClient, var: Path, clock: Clock, services=None) -> list[Compte
         comptes.append(Compte(created["identifiant"], created["password"], "staff", f"{prenom} {nom}", etab.nom,
                               f"{title} : personnel de direction de l'établissement", STAFF))
         heads[etab.uai] = created["account_id"]
+        if "vie_scolaire" in deployed and etab.uai == ETABLISSEMENTS[0].uai:
+            # The conseiller principal d'éducation: the vie scolaire pages only.
+            cpe = rpc.call("accounts", "create_staff_account", payload={
+                "role": "staff", "etablissement_uai": etab.uai, "fonction": "cpe", "nom": "GARNIER",
+                "prenom": "Sophie", "email": f"cpe.{etab.uai.lower()}@example.org"})
+            comptes.append(Compte(cpe["identifiant"], cpe["password"], "staff", "Sophie GARNIER", etab.nom,
+                                  "CPE : justifications, absentéisme et réglages de la vie scolaire seulement", STAFF))
         # The welcome message families see on their home page (guide § 3.1).
         rpc.call("accounts", "set_message_accueil", uai=etab.uai, account_id=created["account_id"], message=(
             f"Bienvenue sur les services en ligne de l'établissement {etab.nom} !\n"
