@@ -138,10 +138,12 @@ def test_shown_the_next_day_then_justified_online_accepted_and_refused_with_mail
             rpc.call("vie_scolaire", "justify", child=child_of(hugo, uai), evenement_id=absence_id,
                      form={"motif": "MAL", "commentaire": "Fièvre"}, auteur=auteur)
         pending = {p["debut"][:10]: p["id"] for p in rpc.call("vie_scolaire", "pending_justifications", uai=uai)}
+        # The school's staff answer (the service asks accounts whether they administer its vie scolaire).
+        staff_id = school["staff"]["account_id"]
         rpc.call("vie_scolaire", "decide_justification", uai=uai, justification_id=pending["2026-11-09"],
-                 decision={"accepter": True}, account_id=1)
+                 decision={"accepter": True}, account_id=staff_id)
         rpc.call("vie_scolaire", "decide_justification", uai=uai, justification_id=pending["2026-11-10"],
-                 decision={"accepter": False, "raison": "Hugo était présent en cours à 8 h 30."}, account_id=1)
+                 decision={"accepter": False, "raison": "Hugo était présent en cours à 8 h 30."}, account_id=staff_id)
 
         accepted = wait_for_mail(cluster, "claire.martin@example.org", "justification d'absence acceptée")
         assert "Hugo MARTIN" in accepted["subject"]
