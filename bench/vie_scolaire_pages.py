@@ -135,7 +135,7 @@ def main(argv=None) -> int:
         rows = events(year)
         few = [r for r in rows if r["ref"] in ("E0", "E1")]
         rpc.call("vie_scolaire", "import_evenements", uai=uai, rows=few)
-        rpc.call("vie_scolaire", "set_opening", uai=uai, is_open=True, account_id=0)
+        rpc.call("vie_scolaire", "set_opening", uai=uai, is_open=True, account_id=None)
         eleve_id = next(e["eleve_id"] for e in rpc.call("accounts", "list_eleves", uai=uai)
                         if e["siecle_eleve_id"] == "1000")
         user = WebUser(platform.base_url)
