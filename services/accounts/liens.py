@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from common.clock import school_year, staff_school_years
 from common.errors import Forbidden, NotFound, ValidationError
-from common.schemas import CONTROL_CHARACTERS, load_or_raise
+from common.schemas import CONTROL_CHARACTERS, INTEGER_MAX, INTEGER_MIN, load_or_raise
 from services.accounts.models import Account, Etablissement, LienAcademique, LienOuverture
 from services.accounts.rules import administers
 from services.accounts.schemas import LienAcademiqueSchema
@@ -61,8 +61,19 @@ def check_adresse(adresse: str, http_autorise: bool) -> tuple[str, str]:
     return urlunsplit((scheme, netloc, parts.path or "/", parts.query, parts.fragment)), domain
 
 
+def _key(value) -> int | None:
+    """An id as a caller sent it, if it can be one (a PostgreSQL INTEGER)."""
+    ok = isinstance(value, int) and not isinstance(value, bool) and INTEGER_MIN <= value <= INTEGER_MAX
+    return value if ok else None
+
+
+def account_of(db, account_id) -> Account | None:
+    key = _key(account_id)
+    return None if key is None else db.get(Account, key)
+
+
 def _operator(db, account_id) -> Account:
-    account = db.get(Account, account_id) if isinstance(account_id, int) else None
+    account = account_of(db, account_id)
     if account is None or account.role != "operator":
         raise Forbidden("Seul un opérateur académique déclare les services académiques.")
     return account
@@ -109,7 +120,8 @@ def remove(db, lien_id, account_id) -> None:
 
 
 def _get(db, lien_id) -> LienAcademique:
-    lien = db.get(LienAcademique, lien_id) if isinstance(lien_id, int) else None
+    key = _key(lien_id)
+    lien = None if key is None else db.get(LienAcademique, key)
     if lien is None:
         raise NotFound("Service académique introuvable.")
     return lien
@@ -139,11 +151,11 @@ def openings(db, uai, annee_scolaire) -> list[dict]:
 def set_opening(db, uai, lien_id, is_open, account_id, annee_scolaire, now, today) -> dict:
     """The establishment's staff (or an operator) open or close a link, for the
     current or the next school year, as they do a service."""
-    if not administers(db.get(Account, account_id) if isinstance(account_id, int) else None, uai):
+    if not administers(account_of(db, account_id), uai):
         raise Forbidden("Vous n'administrez pas cet établissement.")
     years = staff_school_years(today)
     year = annee_scolaire or years[0]
-    if year not in years:
+    if year not in years or isinstance(year, bool):
         raise ValidationError({"annee_scolaire": [
             "Un service ne s'ouvre ou ne se ferme que pour l'année scolaire en cours ou la suivante."]})
     lien, etab = _get(db, lien_id), db.get(Etablissement, uai)

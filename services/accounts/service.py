@@ -320,8 +320,7 @@ class AccountsService(FeatureContract):
         `domaine="vie_scolaire"`): True when the account is an académie
         operator or that establishment's staff whose function covers the
         domain (rules.administers), the only rule for it."""
-        account = self.db.get(Account, account_id) if isinstance(account_id, int) else None
-        return administers(account, uai, domaine)
+        return administers(liens.account_of(self.db, account_id), uai, domaine)
 
     @rpc
     def list_etablissements(self):

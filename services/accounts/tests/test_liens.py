@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import select
 
-from common.errors import Forbidden, ValidationError
+from common.errors import Forbidden, NotFound, ValidationError
 from services.accounts.models import Account
 from services.accounts.tests.conftest import activate, confirmed_guardian
 from tests.helpers import family_payload, letters_by_name
@@ -177,3 +177,30 @@ def test_only_an_operator_declares_and_only_the_establishments_staff_open(servic
     service.remove_lien(lien_id=declared["id"], account_id=academie["operator"])
     assert _menu_links(service, academie["student"]) == {"Hugo": []}
     assert service.list_liens() == []
+
+
+@pytest.mark.parametrize("call", [
+    lambda s, a: s.declare_lien(payload=_lien(nom="Pix\x00"), account_id=a["operator"]),
+    lambda s, a: s.declare_lien(payload=_lien(description="\ud800"), account_id=a["operator"]),
+    lambda s, a: s.declare_lien(payload=_lien(types_etablissement=["college\x00"]), account_id=a["operator"]),
+    lambda s, a: s.declare_lien(payload=_lien(adresse="https://pix.fr/\x00"), account_id=a["operator"]),
+    lambda s, a: s.declare_lien(payload=_lien(adresse="https://" + "a" * 64 + ".fr/"), account_id=a["operator"]),
+])
+def test_hostile_declarations_are_refused_in_french_and_nothing_is_declared(service, academie, call):
+    with pytest.raises(ValidationError):
+        call(service, academie)
+    assert service.list_liens() == []
+
+
+def test_absurd_ids_are_just_unknown(service, academie):
+    huge = 99999999999999999999
+    with pytest.raises(Forbidden):
+        service.declare_lien(payload=_lien(), account_id=huge)
+    declared = service.declare_lien(payload=_lien(), account_id=academie["operator"])
+    with pytest.raises(Forbidden):
+        service.set_lien_opening(uai=COLLEGE, lien_id=declared["id"], is_open=True, account_id=huge)
+    with pytest.raises(NotFound):
+        service.update_lien(lien_id=huge, payload=_lien(), account_id=academie["operator"])
+    with pytest.raises(NotFound):
+        service.get_lien(lien_id=huge)
+    assert service.administers(account_id=huge, uai=COLLEGE, domaine="vie_scolaire") is False
