@@ -8,7 +8,7 @@ end); moves the clock to the end of a school year; imports, through the vie
 scolaire service's RPC, the school's tables, trimesters and 200 events for
 one student (absences, retards, punitions, sanctions, mesures, dispenses),
 plus a few for 24 classmates; then loads, alternately, the student's vie
-scolaire page, their home page (tiles "N nouvelles demi-journées d'absence"
+scolaire page, their home page (tiles "N demi-journées d'absence ce trimestre"
 come with the session) and `/compte/` (whose only call is `get_session`),
 reading the gateway's own `Server-Timing`. Prints the median and 95th
 percentile of each and the ratios of the medians, and the SQL statements one
@@ -135,7 +135,7 @@ def main(argv=None) -> int:
         rows = events(year)
         few = [r for r in rows if r["ref"] in ("E0", "E1")]
         rpc.call("vie_scolaire", "import_evenements", uai=uai, rows=few)
-        rpc.call("vie_scolaire", "set_opening", uai=uai, is_open=True, account_id=0)
+        rpc.call("vie_scolaire", "set_opening", uai=uai, is_open=True, account_id=None)
         eleve_id = next(e["eleve_id"] for e in rpc.call("accounts", "list_eleves", uai=uai)
                         if e["siecle_eleve_id"] == "1000")
         user = WebUser(platform.base_url)
@@ -156,7 +156,7 @@ def main(argv=None) -> int:
         if page.status_code != 200 or page.text.count("data-evenement=") < 10:
             print(f"{page_path} answered {page.status_code} without its events", file=sys.stderr)
             return 1
-        if "nouvelles demi-journées d'absence" not in text_of(user.get(home_path).text):
+        if "demi-journées d'absence ce trimestre" not in text_of(user.get(home_path).text):
             print("the home page shows no vie scolaire tile", file=sys.stderr)
             return 1
         for _ in range(30):  # warm-up: connections, caches, database pages

@@ -4,12 +4,15 @@ them as filters (frdate, frdatetime, frtime, frnum); Python code (the letters'
 PDF, a flash message) calls the functions."""
 from datetime import date, datetime
 
+from babel import Locale
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal
 
 from common.clock import PARIS
 
-LOCALE = "fr_FR"
+# Parsed once: given a name, Babel builds a Locale (and looks for its data on
+# disk) at every call, a sixth of the time of a page with a hundred dates.
+LOCALE = Locale.parse("fr_FR")
 
 
 def french_date(value) -> str:

@@ -80,15 +80,19 @@ def staff_required(view):
     return wrapper
 
 
-def may_administer(uai: str) -> bool:
-    """Staff administer their own establishment only; operators every one."""
+def may_administer(uai: str, domaine: str = "etablissement") -> bool:
+    """Staff administer their own establishment only, operators every one; in
+    the domains accounts gives the viewer (`domaines`: a CPE has vie scolaire
+    only, accounts' rules.FONCTIONS)."""
+    if domaine not in g.viewer.get("domaines", ()):
+        return False
     return g.viewer["role"] == "operator" or (g.viewer["role"] == "staff" and g.viewer["etablissement_uai"] == uai)
 
 
-def administered_etablissement(uai: str) -> dict:
-    """The establishment `uai` if the viewer administers it; a 404 otherwise
-    (another establishment's pages answer as if they did not exist)."""
-    if not is_uai(uai) or not may_administer(uai):
+def administered_etablissement(uai: str, domaine: str = "etablissement") -> dict:
+    """The establishment `uai` if the viewer administers it in `domaine`; a 404
+    otherwise (another establishment's pages answer as if they did not exist)."""
+    if not is_uai(uai) or not may_administer(uai, domaine):
         abort(404)
     try:
         return rpc.call("accounts", "get_etablissement", uai=uai)

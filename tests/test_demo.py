@@ -150,3 +150,20 @@ def test_each_establishment_has_a_welcome_message(academie, sessions):
     message = hugo["children"][0]["etablissement_message"]
     assert message.startswith("Bienvenue sur les services en ligne de l'établissement COLLÈGE JEAN MOULIN !")
     assert "\n" in message
+
+
+def test_the_academie_links_are_declared_and_opened_per_establishment(academie, sessions):
+    """LPC (collège, everyone, computer only), cahier de textes and ENT
+    (everyone), Pix (students): Jean Moulin opened them all, Marie Curie only
+    the ENT, the lycée all but the collège's LPC."""
+    def links_of(etablissement, role):
+        found = {tuple(sorted(lien["nom"].split(" ")[0] for lien in child["liens"]))
+                 for line in academie["lines"] if line[2] == role and line[4] == etablissement
+                 for child in sessions[line[0]]["children"] if child["etablissement_nom"] == etablissement}
+        assert len(found) == 1, found
+        return found.pop()
+
+    assert links_of("COLLÈGE JEAN MOULIN", "élève") == ("Cahier", "ENT", "Livret", "Pix")
+    assert links_of("COLLÈGE JEAN MOULIN", "responsable") == ("Cahier", "ENT", "Livret")
+    assert links_of("COLLÈGE MARIE CURIE", "élève") == ("ENT",)
+    assert links_of("LYCÉE MARGUERITE DE FLANDRE", "élève") == ("Cahier", "ENT", "Pix")

@@ -33,7 +33,7 @@ from common.config import amqp_uri, var_dir
 from common.deployment import deployed_services
 from common.rpc_client import RpcClient
 from services.accounts.identifiers import ascii_fold
-from tools import demo_bourses, demo_lsl, demo_notes, demo_vie_scolaire, import_fiche, siecle_writer
+from tools import demo_bourses, demo_liens, demo_lsl, demo_notes, demo_vie_scolaire, import_fiche, siecle_writer
 from tools.import_siecle import format_report, import_files
 
 
@@ -402,6 +402,7 @@ def build(rpc: RpcClient, var: Path, clock: Clock, services=None) -> list[Compte
     if "bourses" in deployed:
         demo_bourses.fill(rpc, clock)
 
+    heads = {}
     for etab in ETABLISSEMENTS:
         prenom, nom, title = etab.direction
         created = rpc.call("accounts", "create_staff_account", payload={
@@ -409,6 +410,14 @@ def build(rpc: RpcClient, var: Path, clock: Clock, services=None) -> list[Compte
             "email": f"direction.{etab.uai.lower()}@example.org"})
         comptes.append(Compte(created["identifiant"], created["password"], "staff", f"{prenom} {nom}", etab.nom,
                               f"{title} : personnel de direction de l'établissement", STAFF))
+        heads[etab.uai] = created["account_id"]
+        if "vie_scolaire" in deployed and etab.uai == ETABLISSEMENTS[0].uai:
+            # The conseiller principal d'éducation: the vie scolaire pages only.
+            cpe = rpc.call("accounts", "create_staff_account", payload={
+                "role": "staff", "etablissement_uai": etab.uai, "fonction": "cpe", "nom": "GARNIER",
+                "prenom": "Sophie", "email": f"cpe.{etab.uai.lower()}@example.org"})
+            comptes.append(Compte(cpe["identifiant"], cpe["password"], "staff", "Sophie GARNIER", etab.nom,
+                                  "CPE : justifications, absentéisme et réglages de la vie scolaire seulement", STAFF))
         # The welcome message families see on their home page (guide § 3.1).
         rpc.call("accounts", "set_message_accueil", uai=etab.uai, account_id=created["account_id"], message=(
             f"Bienvenue sur les services en ligne de l'établissement {etab.nom} !\n"
@@ -418,6 +427,8 @@ def build(rpc: RpcClient, var: Path, clock: Clock, services=None) -> list[Compte
         "role": "operator", "nom": OPERATOR[1], "prenom": OPERATOR[0], "email": "operateur@example.org"})
     comptes.append(Compte(created["identifiant"], created["password"], "operator", " ".join(OPERATOR), "académie",
                           "opérateur de l'académie : tous les établissements", STAFF))
+    # The académie's own services shown as links (LPC, cahier de textes, ENT, Pix).
+    demo_liens.fill(rpc, created["account_id"], heads)
     # Stories in their order, then staff, then everyone else as the letters came.
     return sorted(comptes, key=lambda c: c.rank)
 

@@ -12,7 +12,7 @@ label) links the establishment's administration page shows
 import importlib
 import importlib.util
 
-CORE = ("accueil", "auth", "compte", "pages", "admin", "lettres", "personnels", "courriels")
+CORE = ("accueil", "auth", "compte", "pages", "admin", "lettres", "personnels", "liens", "courriels")
 DEVELOPMENT = ("dev",)
 
 

@@ -6,7 +6,7 @@ from sqlalchemy.orm import selectinload
 
 from common.clock import age_on
 from common.errors import NotFound
-from services.accounts import importing
+from services.accounts import importing, liens, rules
 from services.accounts.models import Account, Eleve, Lien, Responsable
 from services.accounts.sessions import must_confirm_email
 
@@ -32,10 +32,14 @@ def account_view(db, account: Account, today) -> dict:
         prenom, nom = account.responsables[0].prenom, account.responsables[0].nom
     else:
         prenom, nom = account.prenom or "", account.nom or account.identifiant
+    eleves = children(db, account)
+    # The académie's links of each child's menu (liens.py), in the same call.
+    links = liens.for_children(db, account.role, eleves, today)
     return {
         "id": account.id, "identifiant": account.identifiant, "role": account.role,
         "etablissement_uai": account.etablissement_uai if account.role == "staff" else None,
         "fonction": account.fonction,
+        "domaines": rules.domaines(account),
         "prenom": prenom, "nom": nom, "email": account.email,
         "email_confirmed": account.email_confirmed_at is not None,
         "must_change_password": account.password_provisional,
@@ -47,7 +51,8 @@ def account_view(db, account: Account, today) -> dict:
             "etablissement_nom": e.etablissement.nom, "eleve_majeur": age_on(e.date_naissance, today) >= 18,
             # Carried here so the home page needs no call of its own for it.
             "etablissement_message": e.etablissement.message_accueil,
-        } for e in children(db, account)],
+            "liens": links[e.id],
+        } for e in eleves],
     }
 
 

@@ -106,7 +106,8 @@ class Account(Base):
     # Staff and operators only: families' names come from the school's data.
     nom: Mapped[str | None] = mapped_column(String(100))
     prenom: Mapped[str | None] = mapped_column(String(100))
-    fonction: Mapped[str | None] = mapped_column(String(20))  # staff: "direction" or "secretariat"
+    # staff: "direction", "secretariat" or "cpe" (rules.FONCTIONS)
+    fonction: Mapped[str | None] = mapped_column(String(20))
 
     eleve: Mapped[Eleve | None] = relationship()
     responsables: Mapped[list[Responsable]] = relationship(back_populates="account")
@@ -203,6 +204,8 @@ class NewsItem(Base):
     eleve_id: Mapped[int] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(30))
     visible_from: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Cumulative kinds only: the item stops counting then (contract.news).
+    visible_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
     weight: Mapped[int] = mapped_column(Integer, default=1)
 
 
@@ -216,3 +219,42 @@ class NewsKind(Base):
     text_one: Mapped[str] = mapped_column(String(200))
     text_many: Mapped[str] = mapped_column(String(200))
     path: Mapped[str] = mapped_column(String(100))
+    # A running total over each item's window, not what is new since the previous connection.
+    cumulative: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class LienAcademique(Base):
+    """A service of the académie that lives elsewhere (LPC, cahier de textes,
+    ENT, Pix: guide § 1.1, § 3.6), declared by an operator and shown as a link
+    in the menus of the children it is meant for (services/accounts/liens.py)."""
+
+    __tablename__ = "lien_academique"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    nom: Mapped[str] = mapped_column(String(100))
+    adresse: Mapped[str] = mapped_column(String(500))
+    description: Mapped[str] = mapped_column(String(300), default="")
+    # "responsables", "eleves" or "tous"
+    audience: Mapped[str] = mapped_column(String(20))
+    # The kinds of establishment it is for, comma-separated ("college,lycee").
+    types_etablissement: Mapped[str] = mapped_column(String(40))
+    ordinateur_seulement: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The operator's explicit choice to allow a plain http address for this link.
+    http_autorise: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    changed_by: Mapped[int | None] = mapped_column(Integer)
+
+
+class LienOuverture(Base):
+    """An establishment opened (or closed) an académie link for a school year;
+    a link without a row is closed, as a service is."""
+
+    __tablename__ = "lien_ouverture"
+
+    lien_id: Mapped[int] = mapped_column(ForeignKey("lien_academique.id", ondelete="CASCADE"), primary_key=True)
+    etablissement_uai: Mapped[str] = mapped_column(String(8), primary_key=True)
+    annee_scolaire: Mapped[int] = mapped_column(Integer, primary_key=True)
+    is_open: Mapped[bool] = mapped_column(Boolean)
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    changed_by: Mapped[int | None] = mapped_column(Integer)

@@ -21,6 +21,7 @@ def store(db: Session, payload: dict) -> None:
     for kind, words in data["kinds"].items():
         row = db.get(NewsKind, (service, kind)) or NewsKind(service=service, kind=kind)
         row.text_one, row.text_many, row.path = words["one"], words["many"], words["path"]
+        row.cumulative = words["cumulative"]
         db.add(row)
     keys = [item["key"] for item in data["items"]]
     existing = {row.key: row for row in db.scalars(
@@ -31,19 +32,23 @@ def store(db: Session, payload: dict) -> None:
             row = NewsItem(service=service, key=item["key"])
             db.add(row)
             existing[item["key"]] = row
-        row.eleve_id, row.kind, row.visible_from, row.weight = (
-            item["eleve_id"], item["kind"], item["visible_from"], item["weight"])
+        row.eleve_id, row.kind, row.visible_from, row.visible_until, row.weight = (
+            item["eleve_id"], item["kind"], item["visible_from"], item["visible_until"], item["weight"])
 
 
 def tiles(db: Session, eleve_ids: list[int], since: datetime | None, now: datetime) -> dict[int, list[dict]]:
     """{eleve_id: [{"service", "kind", "count", "text", "path"}]}: what became
     visible after `since` (the previous connection; everything visible so far
-    on a first connection) and by `now`. Only tiles with something to say."""
+    on a first connection) and by `now`; for a cumulative kind, every item
+    whose window holds `now`, whatever `since`. Only tiles with something to say."""
     if not eleve_ids:
         return {}
     conditions = [NewsItem.eleve_id.in_(eleve_ids), NewsItem.visible_from <= now]
+    cumulative = NewsKind.cumulative.is_(True) & (NewsItem.visible_until.is_(None) | (NewsItem.visible_until > now))
     if since is not None:
-        conditions.append(NewsItem.visible_from > since)
+        conditions.append(cumulative | (NewsKind.cumulative.is_(False) & (NewsItem.visible_from > since)))
+    else:
+        conditions.append(cumulative | NewsKind.cumulative.is_(False))
     rows = db.execute(
         select(NewsItem.eleve_id, NewsItem.service, NewsItem.kind, func.sum(NewsItem.weight),
                NewsKind.text_one, NewsKind.text_many, NewsKind.path)

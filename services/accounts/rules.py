@@ -6,16 +6,38 @@ its own, so the figures change in one place, with the rules that apply them
 (passwords.py, tokens.py, letters.py).
 
 `administers()`: who may change an establishment's settings, asked by accounts
-itself (the welcome message) and by every feature service (openings) over RPC.
+itself (the welcome message) and by every feature service (openings) over RPC;
+per domain of the administration: "etablissement" (openings, welcome message,
+letters, every service's settings) and "vie_scolaire" (justifications, alerts,
+motifs, periods). A staff member's function decides the domains: the
+conseiller principal d'éducation (CPE) handles vie scolaire only.
 """
 from services.accounts import letters, passwords, tokens
 from services.accounts.models import Account
 
 
-def administers(account: Account | None, uai: str) -> bool:
-    """The establishment's own staff, or an académie operator (every establishment)."""
-    return account is not None and (account.role == "operator"
-                                    or (account.role == "staff" and account.etablissement_uai == uai))
+ETABLISSEMENT, VIE_SCOLAIRE = "etablissement", "vie_scolaire"
+DOMAINES = (ETABLISSEMENT, VIE_SCOLAIRE)
+# What each staff function administers in its establishment.
+FONCTIONS = {"direction": DOMAINES, "secretariat": DOMAINES, "cpe": (VIE_SCOLAIRE,)}
+
+
+def domaines(account: Account | None) -> list[str]:
+    """The domains of administration of this account (every one for an operator)."""
+    if account is None:
+        return []
+    if account.role == "operator":
+        return list(DOMAINES)
+    if account.role == "staff":
+        return list(FONCTIONS.get(account.fonction, ()))
+    return []
+
+
+def administers(account: Account | None, uai: str, domaine: str = ETABLISSEMENT) -> bool:
+    """An académie operator (every establishment), or the establishment's own
+    staff whose function covers `domaine`."""
+    return account is not None and domaine in domaines(account) and (
+        account.role == "operator" or account.etablissement_uai == uai)
 
 
 def _months(n: int) -> str:

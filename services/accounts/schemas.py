@@ -114,6 +114,8 @@ class ChildSchema(Schema):
     etablissement_message = fields.String()
     tiles = fields.List(fields.Dict())
     eleve_majeur = fields.Boolean()
+    # The académie's links opened for this child and viewer (liens.py).
+    liens = fields.List(fields.Dict())
 
 
 class MessageAccueilSchema(Schema):
@@ -136,7 +138,7 @@ class StaffAccountSchema(Schema):
     role = fields.String(required=True, validate=validate.OneOf(["staff", "operator"]))
     etablissement_uai = fields.String(load_default=None, allow_none=True, validate=UAI)
     fonction = fields.String(load_default=None, allow_none=True,
-                             validate=validate.OneOf(["direction", "secretariat"]))
+                             validate=validate.OneOf(["direction", "secretariat", "cpe"]))
     nom = fields.String(required=True, validate=validate.Length(min=1, max=100))
     prenom = fields.String(required=True, validate=validate.Length(min=1, max=100))
     email = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=254))
@@ -172,6 +174,8 @@ class AccountViewSchema(Schema):
     must_change_password = fields.Boolean()
     must_confirm_email = fields.Boolean()
     previous_login_at = fields.DateTime(allow_none=True)
+    # Staff and operators: the domains of administration (rules.domaines).
+    domaines = fields.List(fields.String())
     children = fields.List(fields.Nested(ChildSchema))
 
 
@@ -251,3 +255,42 @@ class NewPasswordSchema(Schema):
         errors = password_problems(data)
         if errors:
             raise ValidationError(errors)
+
+
+# The kinds of establishment and the audiences an académie link is declared
+# for (services/accounts/liens.py).
+TYPES_ETABLISSEMENT = ("college", "lycee")
+AUDIENCES = ("responsables", "eleves", "tous")
+
+
+class LienAcademiqueSchema(Schema):
+    """An académie service shown as a link, as an operator declares it. The
+    address itself is checked by liens.check_adresse (https, a real host)."""
+
+    nom = fields.String(required=True, validate=validate.Length(min=1, max=100, error="100 caractères au maximum."))
+    adresse = fields.String(required=True, validate=validate.Length(min=1, max=500,
+                                                                    error="500 caractères au maximum."))
+    description = fields.String(load_default="", validate=validate.Length(max=300,
+                                                                          error="300 caractères au maximum."))
+    audience = fields.String(required=True, validate=validate.OneOf(
+        AUDIENCES, error="Choisissez : responsables, élèves, ou les deux."))
+    types_etablissement = fields.List(fields.String(validate=validate.OneOf(
+        TYPES_ETABLISSEMENT, error="Type d'établissement inconnu.")), required=True)
+    ordinateur_seulement = fields.Boolean(load_default=False)
+    http_autorise = fields.Boolean(load_default=False)
+
+    @post_load
+    def _clean(self, data, **kwargs):
+        for key in ("nom", "description"):
+            data[key] = " ".join(data[key].split())
+        data["adresse"] = data["adresse"].strip()
+        errors = {}
+        if not data["nom"]:
+            errors["nom"] = ["Ce champ est obligatoire."]
+        types = [t for t in TYPES_ETABLISSEMENT if t in data["types_etablissement"]]
+        if not types:
+            errors["types_etablissement"] = ["Choisissez au moins un type d'établissement."]
+        if errors:
+            raise ValidationError(errors)
+        data["types_etablissement"] = types
+        return data

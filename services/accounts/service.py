@@ -7,7 +7,7 @@ import os
 
 from nameko.timer import timer
 
-from common.clock import ClockProvider
+from common.clock import ClockProvider, school_year
 from common.contract import FeatureContract
 from common.db import Database
 from common.idempotency import command
@@ -15,8 +15,8 @@ from common.mail import dispatch_mail
 from common.messaging import route_handler, rpc, work_dispatcher, work_handler
 from common.schemas import load_or_raise
 from services.accounts import (
-    audit, etablissements, family, first_connection, importing, jobs, letters, lifecycle, news, rules, sessions,
-    staff,
+    audit, etablissements, family, first_connection, importing, jobs, letters, liens, lifecycle, news, rules,
+    sessions, staff,
 )
 from services.accounts.dependencies import AfterReply
 from services.accounts.models import Account
@@ -314,11 +314,13 @@ class AccountsService(FeatureContract):
         return rules.describe()
 
     @rpc
-    def administers(self, account_id, uai):
+    def administers(self, account_id, uai, domaine="etablissement"):
         """Feature services, before they let a person change an establishment's
-        settings (FeatureContract.set_opening): True when the account is that
-        establishment's staff or an académie operator, the only rule for it."""
-        return administers(self.db.get(Account, account_id), uai)
+        settings (FeatureContract.set_opening; vie scolaire's with
+        `domaine="vie_scolaire"`): True when the account is an académie
+        operator or that establishment's staff whose function covers the
+        domain (rules.administers), the only rule for it."""
+        return administers(liens.account_of(self.db, account_id), uai, domaine)
 
     @rpc
     def list_etablissements(self):
@@ -332,6 +334,62 @@ class AccountsService(FeatureContract):
         plain text (shown with its line breaks, never as HTML). Only the
         establishment's staff or an operator may set it."""
         result = etablissements.set_message_accueil(self.db, uai, message, account_id)
+        self.db.commit()
+        return result
+
+    # -- the académie's services shown as links (liens.py) -----------------
+    @rpc
+    @command
+    def declare_lien(self, payload, account_id):
+        """Académie operators (gateway administration pages, the demo
+        generator): declares an académie service shown as a link, closed in
+        every establishment until its staff open it. Raises ValidationError
+        (French, per field: https address unless `http_autorise`), Forbidden
+        for anyone but an operator."""
+        result = liens.declare(self.db, payload, account_id, self.clock.now())
+        self.db.commit()
+        return result
+
+    @rpc
+    @command
+    def update_lien(self, lien_id, payload, account_id):
+        """Académie operators: changes a declared link (openings kept)."""
+        result = liens.update(self.db, lien_id, payload, account_id, self.clock.now())
+        self.db.commit()
+        return result
+
+    @rpc
+    @command
+    def remove_lien(self, lien_id, account_id):
+        """Académie operators: withdraws a link from every menu."""
+        liens.remove(self.db, lien_id, account_id)
+        self.db.commit()
+
+    @rpc
+    def list_liens(self):
+        """Académie operators' page: every declared link."""
+        return liens.listing(self.db)
+
+    @rpc
+    def get_lien(self, lien_id):
+        """Académie operators' page: one declared link (NotFound)."""
+        return liens.get(self.db, lien_id)
+
+    @rpc
+    def lien_openings(self, uai, annee_scolaire=None):
+        """Establishment administration page (after the gateway checked the
+        viewer administers `uai`): the links meant for its kind of
+        establishment, each open or not for the school year (current by default)."""
+        return liens.openings(self.db, uai, annee_scolaire or school_year(self.clock.today()))
+
+    @rpc
+    @command
+    def set_lien_opening(self, uai, lien_id, is_open, account_id, annee_scolaire=None):
+        """Establishment administration page: its staff (or an operator) open
+        or close a link for the current or the next school year. Forbidden for
+        anyone else or a link not meant for this kind of establishment."""
+        result = liens.set_opening(self.db, uai, lien_id, is_open, account_id, annee_scolaire,
+                                   self.clock.now(), self.clock.today())
         self.db.commit()
         return result
 

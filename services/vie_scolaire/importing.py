@@ -70,11 +70,12 @@ def _codes_once(loaded, messages: Messages) -> None:
         first_line.setdefault(data["code"], line)
 
 
-def import_codes(db: Session, model, uai: str, rows) -> dict:
+def import_codes(db: Session, model, uai: str, rows, messages: Messages | None = None) -> dict:
     """Create or update the establishment's motifs (`Motif`) or punishments
     (`TypePunition`), by code. A code no longer in the file stays: events
-    already entered still name it."""
-    messages = Messages()
+    already entered still name it. `messages`: how refusals are worded (a
+    file's lines by default; reglages.FieldMessages for a page's form)."""
+    messages = messages if messages is not None else Messages()
     loaded = _load_rows(MotifRowSchema() if model is Motif else TypePunitionRowSchema(), rows, messages)
     _codes_once(loaded, messages)
     messages.raise_if_any()
@@ -94,13 +95,15 @@ def import_codes(db: Session, model, uai: str, rows) -> dict:
     return {"crees": created, "modifies": updated}
 
 
-def import_periodes(db: Session, uai: str, rows) -> dict:
+def import_periodes(db: Session, uai: str, rows, messages: Messages | None = None) -> dict:
     """Replace the calendar of each class named in the file (empty class: the
     establishment's default calendar) for the school year of its periods:
     numbered from 1, in order, without overlap, 2 (semesters) or 3
-    (trimesters) per class, all in one school year."""
-    messages = Messages()
+    (trimesters) per class, all in one school year. `messages` as import_codes."""
+    messages = messages if messages is not None else Messages()
     loaded = _load_rows(PeriodeRowSchema(), rows, messages)
+    # A line refused as such is not counted as missing from its calendar.
+    lines_refused = bool(messages.items)
     by_class: dict[str, list[tuple[int, dict]]] = {}
     for line, data in loaded:
         data["classe"] = data["classe"].strip().upper()
@@ -113,7 +116,7 @@ def import_periodes(db: Session, uai: str, rows) -> dict:
             "le calendrier par défaut", "du calendrier par défaut")
         periods.sort(key=lambda item: item[1]["numero"])
         numbers = [data["numero"] for _line_no, data in periods]
-        if numbers not in ([1, 2], [1, 2, 3]):
+        if numbers not in ([1, 2], [1, 2, 3]) and not lines_refused:
             messages.add(periods[0][0], f"{name} doit avoir 2 semestres (1, 2) ou 3 trimestres (1, 2, 3) ; "
                                         f"le fichier donne {', '.join(map(str, numbers))}.", "numero")
         years = {data["annee_scolaire"] for _line_no, data in periods}

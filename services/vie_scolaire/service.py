@@ -24,7 +24,7 @@ from common.mail import dispatch_mail, mail_request, normalize_address, right_to
 from common.messaging import rpc, work_dispatcher
 from common.rpc_client import ServiceRpc
 from common.schemas import load_or_raise
-from services.vie_scolaire import documents, importing, news, pages
+from services.vie_scolaire import documents, importing, news, pages, reglages
 from services.vie_scolaire.exceptions import VieScolaireClosed
 from services.vie_scolaire.models import (ABSENCE, ACCEPTEE, EN_ATTENTE, REFUSEE, EtablissementSettings,
                                           Evenement, Justification, Motif, Opening, TypePunition)
@@ -120,7 +120,9 @@ class VieScolaireService(FeatureContract):
         "numero", "libelle", "debut", "fin"} per row). Replaces the calendar
         of each class named; all or nothing, as `import_motifs`."""
         _check_uai(uai)
-        return self._commit_or_rollback(lambda: importing.import_periodes(self.db, uai, rows))
+        report = self._commit_or_rollback(lambda: importing.import_periodes(self.db, uai, rows))
+        self._resend_absences(uai)
+        return report
 
     @rpc
     def import_evenements(self, uai, rows):
@@ -136,27 +138,70 @@ class VieScolaireService(FeatureContract):
         eleves = {e["siecle_eleve_id"]: e for e in self.accounts.list_eleves(uai=uai)}
         report, touched = self._commit_or_rollback(
             lambda: importing.import_evenements(self.db, uai, rows, eleves, self.clock.now()))
-        self.publish_news(news.items(touched, pages.boundary(self.db, uai)))
+        self.publish_news(news.items(self.db, touched, pages.boundary(self.db, uai)))
         return report
+
+    def _check_rights(self, uai, account_id) -> None:
+        """A person's change (an account, from the administration pages): only
+        the establishment's staff whose function covers vie scolaire (its
+        direction, secretariat, CPE) or an operator, accounts' rule. The back
+        office's tools pass no account."""
+        if account_id is not None and not self.accounts.administers(account_id=account_id, uai=uai,
+                                                                    domaine="vie_scolaire"):
+            raise Forbidden("Vous n'administrez pas la vie scolaire de cet établissement.")
 
     @rpc
     def set_settings(self, uai, heure_demi_journee, account_id=None):
-        """Import CLI, demo generator and administration pages (after checking
-        the viewer administers `uai`): the time that splits the school day
+        """Import CLI, demo generator and administration pages (the viewer's
+        account, checked with accounts): the time that splits the school day
         into half-days ("12:00"). The year's absences are counted again, so
         their news are sent again."""
         data = load_or_raise(SettingsSchema(), {"uai": uai, "heure_demi_journee": heure_demi_journee,
                                                 "account_id": account_id})
+        self._check_rights(uai, data["account_id"])
         settings = self.db.get(EtablissementSettings, uai) or EtablissementSettings(etablissement_uai=uai)
         settings.heure_demi_journee = data["heure_demi_journee"]
         settings.changed_at, settings.changed_by = self.clock.now(), data["account_id"]
         self.db.add(settings)
         self.db.commit()
-        year_absences = self.db.scalars(select(Evenement).where(
-            Evenement.etablissement_uai == uai, Evenement.nature == ABSENCE,
-            Evenement.annee_scolaire == school_year(self.clock.today())))
-        self.publish_news(news.items(year_absences, settings.heure_demi_journee))
+        self._resend_absences(uai)
         return self.get_settings(uai)
+
+    def _resend_absences(self, uai) -> None:
+        """The year's absences counted again (a new boundary or calendar):
+        their tiles' half-days and periods change."""
+        year_absences = list(self.db.scalars(select(Evenement).where(
+            Evenement.etablissement_uai == uai, Evenement.nature == ABSENCE,
+            Evenement.annee_scolaire == school_year(self.clock.today()))))
+        self.publish_news(news.items(self.db, year_absences, pages.boundary(self.db, uai)))
+
+    @rpc
+    def reglages(self, uai):
+        """Administration pages (after the gateway checked the viewer
+        administers `uai`'s vie scolaire): the half-day boundary, the motif
+        table, the classes and this school year's period calendars."""
+        return reglages.view(self.db, _check_uai(uai), self.clock.today())
+
+    @rpc
+    def save_motif(self, uai, motif, account_id):
+        """Administration pages: create or change one motif by code
+        ({"code", "libelle", "parents"}); refusals per field, in French."""
+        _check_uai(uai)
+        self._check_rights(uai, _integer(account_id, "account_id"))
+        return self._commit_or_rollback(lambda: reglages.save_motif(self.db, uai, motif))
+
+    @rpc
+    def save_calendrier(self, uai, classe, periodes, account_id):
+        """Administration pages: replace one class's period calendar (`classe`
+        "" for the establishment's default) with 2 semesters or 3 trimesters
+        ({"numero", "libelle", "debut", "fin"} with dates jj/mm/aaaa), by the
+        import's rules; refusals per field ("p2_debut"). The year's absences'
+        tiles are counted again."""
+        _check_uai(uai)
+        self._check_rights(uai, _integer(account_id, "account_id"))
+        report = self._commit_or_rollback(lambda: reglages.save_calendrier(self.db, uai, classe, periodes))
+        self._resend_absences(uai)
+        return report
 
     @rpc
     def get_settings(self, uai):
@@ -269,6 +314,7 @@ class VieScolaireService(FeatureContract):
         j = self.db.get(Justification, _integer(justification_id, "justification_id"))
         if j is None or j.etablissement_uai != _check_uai(uai):
             raise NotFound(justification_id)
+        self._check_rights(uai, _integer(account_id, "account_id"))
         data = load_or_raise(DecisionSchema(), decision if isinstance(decision, dict) else {})
         if j.etat != EN_ATTENTE:
             raise ValidationError({"_": ["Cette justification a déjà reçu une réponse."]})

@@ -19,6 +19,7 @@ import pytest
 from common.clock import PARIS
 from common.config import ROOT
 from tests.fixtures import Platform
+from tests.e2e.accounts_support import press
 from tests.e2e.test_notes import activate
 from tests.helpers import family_payload, letters_by_name, text_of
 from tools import demo
@@ -137,10 +138,12 @@ def test_shown_the_next_day_then_justified_online_accepted_and_refused_with_mail
             rpc.call("vie_scolaire", "justify", child=child_of(hugo, uai), evenement_id=absence_id,
                      form={"motif": "MAL", "commentaire": "Fièvre"}, auteur=auteur)
         pending = {p["debut"][:10]: p["id"] for p in rpc.call("vie_scolaire", "pending_justifications", uai=uai)}
+        # The school's staff answer (the service asks accounts whether they administer its vie scolaire).
+        staff_id = school["staff"]["account_id"]
         rpc.call("vie_scolaire", "decide_justification", uai=uai, justification_id=pending["2026-11-09"],
-                 decision={"accepter": True}, account_id=1)
+                 decision={"accepter": True}, account_id=staff_id)
         rpc.call("vie_scolaire", "decide_justification", uai=uai, justification_id=pending["2026-11-10"],
-                 decision={"accepter": False, "raison": "Hugo était présent en cours à 8 h 30."}, account_id=1)
+                 decision={"accepter": False, "raison": "Hugo était présent en cours à 8 h 30."}, account_id=staff_id)
 
         accepted = wait_for_mail(cluster, "claire.martin@example.org", "justification d'absence acceptée")
         assert "Hugo MARTIN" in accepted["subject"]
@@ -206,7 +209,7 @@ def test_over_http_a_guardian_justifies_with_a_document_and_staff_accept(cluster
     claire = activate(cluster, school["letters"]["Claire MARTIN"], "2014-01-02")
     home = claire.get(f"/eleve/{lea}/")
     assert "Vie scolaire" in text_of(home.text)
-    assert "1 nouvelle demi-journée d'absence" in text_of(home.text)
+    assert "1 demi-journée d'absence ce trimestre" in text_of(home.text)
     page = claire.get(f"/eleve/{lea}/vie-scolaire/")
     assert page.status_code == 200
     text = text_of(page.text)
@@ -282,3 +285,29 @@ def test_over_http_nobody_reaches_another_familys_pages_and_a_minor_cannot_justi
                  f"/admin/etablissement/{uai}/vie-scolaire/justifications/1/document"):
         assert paul.get(path).status_code == 404
         assert hugo_user.get(path).status_code == 404
+
+
+def test_a_cpe_administers_the_vie_scolaire_and_nothing_else(cluster, school):
+    """The conseiller principal d'éducation: the vie scolaire pages of their
+    establishment, its settings saved through the service (accounts' rule
+    asked over the broker), but not the establishment's openings."""
+    uai = school["uai"]
+    rpc = cluster.rpc()
+    try:
+        created = rpc.call("accounts", "create_staff_account", payload={
+            "role": "staff", "etablissement_uai": uai, "fonction": "cpe", "nom": "DUVAL", "prenom": "Marc"})
+        cpe = activate(cluster, created)
+        landing = cpe.get("/admin/")
+        assert landing.url.endswith(f"/admin/etablissement/{uai}/vie-scolaire/justifications")
+        assert cpe.get(f"/admin/etablissement/{uai}/").status_code == 404
+        base = f"/admin/etablissement/{uai}/vie-scolaire/reglages"
+        page = press(cpe, base, base + "/motif", {"code": "RDV", "libelle": "Rendez-vous médical", "parents": "y"})
+        assert "Le motif « Rendez-vous médical » est enregistré." in text_of(page.text)
+        assert {"code": "RDV", "libelle": "Rendez-vous médical", "parents": True} in rpc.call(
+            "vie_scolaire", "reglages", uai=uai)["motifs"]
+        with pytest.raises(Exception) as refused:
+            rpc.call("vie_scolaire", "set_opening", uai=uai, is_open=False, account_id=created["account_id"])
+        assert type(refused.value).__name__ == "Forbidden"
+        assert rpc.call("vie_scolaire", "get_openings", uais=[uai])[uai]["open"] is True
+    finally:
+        rpc.close()

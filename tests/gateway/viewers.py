@@ -17,6 +17,7 @@ def responsable(*children, account_id=1):
 def staff(uai, account_id=50, role="staff"):
     return {"id": account_id, "role": role, "identifiant": "a.proviseur", "prenom": "Anne", "nom": "PROVISEUR",
             "children": [], "etablissement_uai": uai if role == "staff" else None,
+            "domaines": ["etablissement", "vie_scolaire"],
             "must_change_password": False, "must_confirm_email": False, "previous_login_at": None}
 
 

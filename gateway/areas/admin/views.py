@@ -10,7 +10,7 @@ from wtforms import HiddenField, TextAreaField
 from wtforms.validators import AnyOf, Length
 
 from common.clock import staff_school_years
-from contract.errors import Forbidden, OutcomeUnknown, Unavailable, ValidationError
+from contract.errors import Forbidden, NotFound, OutcomeUnknown, Unavailable, ValidationError
 from gateway import rpc
 from gateway.forms import Form
 from gateway.session import administered_etablissement, staff_required
@@ -51,9 +51,16 @@ def _openable_services() -> dict:
 @staff_required
 def index():
     if g.viewer["role"] == "staff":
-        return redirect(url_for("admin.etablissement", uai=g.viewer["etablissement_uai"]))
+        if "etablissement" in g.viewer.get("domaines", ()):
+            return redirect(url_for("admin.etablissement", uai=g.viewer["etablissement_uai"]))
+        # A CPE administers vie scolaire only (accounts' rules.FONCTIONS).
+        if "vie_scolaire" in g.viewer.get("domaines", ()) and \
+                "admin_vie_scolaire.justifications" in current_app.view_functions:
+            return redirect(url_for("admin_vie_scolaire.justifications", uai=g.viewer["etablissement_uai"]))
+        abort(404)
     return render_template("admin/index.html", etablissements=rpc.call("accounts", "list_etablissements"),
-                           staff_page="admin_staff.staff" in current_app.view_functions)
+                           staff_page="admin_staff.staff" in current_app.view_functions,
+                           liens_page="admin_liens.liens" in current_app.view_functions)
 
 
 @bp.get("/etablissement/<uai>/")
@@ -65,6 +72,9 @@ def etablissement(uai):
     pendings = [rpc.call_async(name, "get_openings", timeout=current_app.config["MENU_TIMEOUT"], uais=[uai],
                                annee_scolaire=year)
                 for name in services]
+    # The académie's services shown as links, opened here like a service (accounts' liens.py).
+    liens_pending = rpc.call_async("accounts", "lien_openings", timeout=current_app.config["MENU_TIMEOUT"],
+                                   uai=uai, annee_scolaire=year)
     rows = []
     for (name, settings), result in zip(services.items(), rpc.gather(pendings)):
         row = {"service": name, "label": settings.get("label", name)}
@@ -76,11 +86,14 @@ def etablissement(uai):
         else:
             row.update(result[uai], unavailable=False)
         rows.append(row)
+    [liens] = rpc.gather([liens_pending])
     deployed = current_app.config["DEPLOYED_SERVICES"]
     # The pages the registered areas add (their `admin_pages`, gateway/areas/__init__.py).
     extra = current_app.extensions["admin_pages"]
     message_form = MessageForm(message=etab["message_accueil"])
     return render_template("admin/etablissement.html", etab=etab, rows=rows, extra=extra,
+                           liens=None if isinstance(liens, Exception) else liens, liens_unavailable=isinstance(
+                               liens, Exception),
                            opening_form=OpeningForm(), message_form=message_form,
                            deployed=list(deployed.items()), year=year, years=_school_years())
 
@@ -117,6 +130,32 @@ def set_opening(uai, service):
     return redirect(url_for("admin.etablissement", uai=uai, annee=year))
 
 
+@bp.post("/etablissement/<uai>/lien/<int:lien_id>")
+@staff_required
+def set_lien_opening(uai, lien_id):
+    administered_etablissement(uai)
+    form = OpeningForm()
+    if not form.validate_on_submit():
+        abort(400)
+    year = _chosen_year(form.annee.data)
+    try:
+        result = rpc.call("accounts", "set_lien_opening", uai=uai, lien_id=lien_id, is_open=form.ouvert.data == "1",
+                          account_id=g.viewer["id"], annee_scolaire=year)
+    except NotFound:
+        abort(404)
+    except Forbidden:
+        flash(_("Ce service académique n'est pas destiné à cet établissement."), "error")
+    except OutcomeUnknown:
+        flash(_("Le service des comptes n'a pas répondu à temps : nous ne savons pas encore si le changement "
+                "a été fait. Rechargez cette page dans quelques instants pour voir son état."), "warning")
+    except Unavailable:
+        flash(_("Le service des comptes est temporairement indisponible : rien n'a été modifié."), "error")
+    else:
+        flash(_("Le lien est affiché dans le menu des familles concernées.") if result["open"]
+              else _("Le lien n'est plus affiché aux familles."), "success")
+    return redirect(url_for("admin.etablissement", uai=uai, annee=year))
+
+
 @bp.post("/etablissement/<uai>/message")
 @staff_required
 def set_message(uai):
@@ -131,6 +170,7 @@ def set_message(uai):
         else:
             flash(_("Le message d'accueil est enregistré."), "success")
             return redirect(url_for("admin.etablissement", uai=uai))
-    return render_template("admin/etablissement.html", etab=etab, rows=None, extra=[], opening_form=OpeningForm(),
+    return render_template("admin/etablissement.html", etab=etab, rows=None, extra=[], liens=None,
+                           liens_unavailable=False, opening_form=OpeningForm(),
                            message_form=form, deployed=list(current_app.config["DEPLOYED_SERVICES"].items()),
                            year=None, years=[]), 400

@@ -18,7 +18,9 @@ class StaffForm(Form):
                                             ("operator", _l("Opérateur académique"))])
     etablissement_uai = SelectField(_l("Établissement"), validate_choice=False)
     fonction = SelectField(_l("Fonction"), choices=[("direction", _l("Direction (chef d'établissement)")),
-                                                    ("secretariat", _l("Secrétariat"))])
+                                                    ("secretariat", _l("Secrétariat")),
+                                                    ("cpe", _l("Conseiller principal d'éducation (CPE) : "
+                                                               "vie scolaire seulement"))])
     nom = StringField(_l("Nom"), validators=[DataRequired(REQUIRED), Length(max=100)])
     prenom = StringField(_l("Prénom"), validators=[DataRequired(REQUIRED), Length(max=100)])
     email = EmailField(_l("Adresse électronique"), validators=[Optional(), Length(max=254)])

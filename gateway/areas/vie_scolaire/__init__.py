@@ -9,6 +9,7 @@ from gateway.areas.vie_scolaire.admin import bp as admin_bp
 from gateway.areas.vie_scolaire.views import bp
 
 admin_pages = [("admin_vie_scolaire.justifications", _l("Vie scolaire : justifications en attente")),
-               ("admin_vie_scolaire.alerts", _l("Vie scolaire : absentéisme"))]
+               ("admin_vie_scolaire.alerts", _l("Vie scolaire : absentéisme")),
+               ("admin_vie_scolaire.reglages", _l("Vie scolaire : demi-journées, motifs et périodes"))]
 
 __all__ = ["admin_bp", "admin_pages", "bp"]

@@ -113,7 +113,8 @@ def test_the_boundary_setting_changes_the_count(vs, clock):
     vs.set_settings(UAI, "11:55", account_id=1)
     assert _periods(vs)[0]["totaux"]["demi_journees"] == 1
     (_name, payload), _ = vs.news_events.call_args
-    assert [i["weight"] for i in payload["items"]] == [1]
+    # The home tile's item for the first trimester weighs one half-day now.
+    assert {i["key"]: i["weight"] for i in payload["items"] if i["visible_from"]} == {"evenement:1:periode:1": 1}
 
 
 def test_one_period_listed_with_every_periods_totals(vs, clock):

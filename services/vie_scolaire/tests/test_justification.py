@@ -187,3 +187,18 @@ def test_an_adult_student_without_an_address_reads_the_answer_on_the_page_only(s
     school.decide_justification(UAI, pending["id"], {"accepter": True}, 42)
     assert _sent(school) == []
     assert _line(school, role="eleve", majeur=True)["justification"]["etat"] == "justifiee"
+
+
+def test_only_who_administers_the_vie_scolaire_answers_a_justification(school):
+    """Accounts' rule, asked with the domain: a CPE, the direction or the
+    secrétariat of the school; anyone else is refused and nothing changes."""
+    school.accounts.administers.side_effect = lambda account_id, uai, domaine: (
+        account_id == 42 and uai == UAI and domaine == "vie_scolaire")
+    line = _line(school)
+    _justify(school, line["id"])
+    [pending] = school.pending_justifications(UAI)
+    with pytest.raises(Forbidden):
+        school.decide_justification(UAI, pending["id"], {"accepter": True}, 7)
+    assert [p["id"] for p in school.pending_justifications(UAI)] == [pending["id"]]
+    assert _sent(school) == []
+    assert school.decide_justification(UAI, pending["id"], {"accepter": True}, 42) == {"etat": "acceptee"}

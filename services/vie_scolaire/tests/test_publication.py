@@ -99,14 +99,16 @@ def test_a_flag_removed_after_publication_hides_the_event_and_withdraws_its_news
     assert _visible(vs) == []
     (_name, payload), _ = vs.news_events.call_args
     assert sorted((i["key"], i["visible_from"]) for i in payload["items"]) == [
-        ("evenement:1", None), ("evenement:2", None)]
+        ("evenement:1:periode:1", None), ("evenement:1:periode:2", None), ("evenement:1:periode:3", None),
+        ("evenement:2", None)]
 
     # Ticked again: visible at once (its day after entry has long passed).
     before = clock.now()
     vs.import_evenements(UAI, [absence("A1")])
     assert [n for n, _ in _visible(vs)] == ["absence"]
     (_name, payload), _ = vs.news_events.call_args
-    assert before <= datetime.fromisoformat(payload["items"][0]["visible_from"]) <= clock.now()
+    first_trimester = next(i for i in payload["items"] if i["key"] == "evenement:1:periode:1")
+    assert before <= datetime.fromisoformat(first_trimester["visible_from"]) <= clock.now()
 
 
 def test_news_items_are_visible_from_the_publication_instant(vs, clock):
@@ -117,12 +119,16 @@ def test_news_items_are_visible_from_the_publication_instant(vs, clock):
     (_name, payload), _ = vs.news_events.call_args
     items = {i["key"]: i for i in payload["items"]}
     assert {k: (i["kind"], i["visible_from"], i["weight"]) for k, i in items.items()} == {
-        # Monday 08:00 to Tuesday 17:00: four half-days.
-        "evenement:1": ("absence", NEXT_MIDNIGHT.isoformat(), 4),
+        # Monday 08:00 to Tuesday 17:00: four half-days, all in the first trimester.
+        "evenement:1:periode:1": ("absence_trimestre", NEXT_MIDNIGHT.isoformat(), 4),
+        "evenement:1:periode:2": ("absence_trimestre", None, 0),
+        "evenement:1:periode:3": ("absence_trimestre", None, 0),
         "evenement:2": ("evenement", None, 1),
         "evenement:3": ("evenement", NEXT_MIDNIGHT.isoformat(), 1),
     }
-    assert payload["kinds"]["absence"]["many"] == "{n} nouvelles demi-journées d'absence"
+    # Counted until the second trimester starts.
+    assert items["evenement:1:periode:1"]["visible_until"] == paris(2026, 12, 1).isoformat()
+    assert payload["kinds"]["absence_trimestre"]["many"] == "{n} demi-journées d'absence ce trimestre"
 
 
 def test_an_erreur_de_saisie_disappears_from_the_page(vs, clock):
