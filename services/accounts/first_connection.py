@@ -41,6 +41,8 @@ def activate(db, account: Account, form, now, outbox: lifecycle.Outbox, client=N
         account.email, account.email_confirmed_at = data["email"].strip(), None
         lifecycle.send_confirmation(db, account, now, outbox, client)
     lifecycle.end_sessions(db, account)
+    # A student (or staff) sees the services from here: their first real visit.
+    sessions.record_connection(account, now)
     new_token = sessions.open_session(db, account, now)
     return {"token": new_token, "email_sent_to": account.email if outbox else None,
             "must_confirm_email": sessions.must_confirm_email(account)}

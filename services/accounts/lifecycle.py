@@ -104,7 +104,13 @@ def resend_confirmation(db, account: Account, form: dict | None, now, outbox: Ou
 
 
 def confirm_email(db, raw: str, now, client=None) -> dict:
-    """The link of a confirmation or change-of-address mail, followed."""
+    """The link of a confirmation or change-of-address mail, followed. Followed
+    again while its address is still the account's confirmed one, it says so
+    (`already_confirmed`) instead of refusing the link."""
+    purposes = (tokens.EMAIL_CONFIRMATION, tokens.EMAIL_CHANGE)
+    used = tokens.already_used_for_current_address(db, raw, purposes)
+    if used is not None:
+        return {"already_confirmed": True, "purpose": used.purpose}
     token, account = tokens.use(db, raw, (tokens.EMAIL_CONFIRMATION, tokens.EMAIL_CHANGE), now)
     if token.purpose == tokens.EMAIL_CHANGE:
         old = account.email
@@ -114,7 +120,7 @@ def confirm_email(db, raw: str, now, client=None) -> dict:
         account.email_confirmed_at = now
         audit.record(db, account, "email_confirmed", now, client, account.email)
     return {"identifiant": account.identifiant, "role": account.role, "email": account.email,
-            "purpose": token.purpose}
+            "purpose": token.purpose, "already_confirmed": False}
 
 
 # -- self-help on the login page (guide § 2.4) -----------------------------

@@ -80,6 +80,23 @@ def check(db, raw: str | None, purposes: tuple[str, ...], now) -> tuple[Token, A
     return token, account
 
 
+def already_used_for_current_address(db, raw: str | None, purposes: tuple[str, ...]) -> Token | None:
+    """The token if it is one of `purposes`, was already used, and what it
+    confirmed still holds: the account's address is the token's and is
+    confirmed. Only the holder of the (secret) link learns this, and only
+    about that link's own state; anything else is None."""
+    if not raw or not isinstance(raw, str) or len(raw) > 100:
+        return None
+    token = db.scalar(select(Token).where(Token.token_hash == sha256(raw)))
+    if token is None or token.purpose not in purposes or token.used_at is None:
+        return None
+    account = db.get(Account, token.account_id)
+    if account is None or account.email_confirmed_at is None \
+            or (account.email or "").lower() != (token.email or "").lower():
+        return None
+    return token
+
+
 def use(db, raw: str | None, purposes: tuple[str, ...], now) -> tuple[Token, Account]:
     """Like `check`, and the link will not work again."""
     token, account = check(db, raw, purposes, now)
