@@ -141,17 +141,20 @@ class AccountsService(FeatureContract):
 
     @rpc
     @command
-    def first_connection(self, token, form, client=None):
+    def first_connection(self, token, form, client=None, check_only=False):
         """Gateway, first-connection form. Checks the birth date (the student's
         own, or one of the guardian's children's), replaces the provisional
         password, records the e-mail; ends every session of the account and
         returns a new token. An address given gets a confirmation link (3
         months); a guardian must follow it before reaching any service.
-        Raises ValidationError with French messages per field, having changed
-        nothing; TooManyAttempts after repeated wrong birth dates."""
+        Raises ValidationError with French messages for every field at once,
+        having changed nothing; TooManyAttempts after repeated wrong birth
+        dates. `check_only`: the gateway refused some field itself; every
+        other field is checked (and a wrong birth date counted), nothing else.
+        """
         account = self._session_account(token)
         outbox = lifecycle.Outbox()
-        result = first_connection.activate(self.db, account, form, self.clock.now(), outbox, client)
+        result = first_connection.activate(self.db, account, form, self.clock.now(), outbox, client, check_only)
         self.db.commit()
         self._send(outbox)
         return result

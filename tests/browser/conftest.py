@@ -1,5 +1,7 @@
 """What every browser test shares: Debian's Chromium driven by Playwright (no
 browser download), PC and smartphone contexts, and axe-core's verdict."""
+import re
+
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import sync_playwright
@@ -24,3 +26,13 @@ def serious_violations(page) -> list[str]:
     results = Axe().run(page)
     return [f"{v['id']}: {v['help']} ({len(v['nodes'])})" for v in results.response["violations"]
             if v["impact"] in ("serious", "critical")]
+
+
+def fill_birth_date(page, iso: str) -> None:
+    """The first connection's birth date, typed in its three fields (jour,
+    mois, année) as the parents' guide shows."""
+    year, month, day = iso.split("-")
+    group = page.get_by_role("group", name=re.compile("Date de naissance"))
+    group.get_by_label("Jour").fill(day)
+    group.get_by_label("Mois").fill(month)
+    group.get_by_label("Année").fill(year)
