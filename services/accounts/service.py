@@ -338,6 +338,22 @@ class AccountsService(FeatureContract):
         self.db.commit()
         return result
 
+    @rpc
+    def login_message(self):
+        """Gateway, the login page: the académie's "Message d'accueil" (plain
+        text, shown with its line breaks, never as HTML)."""
+        return etablissements.login_message(self.db)
+
+    @rpc
+    @command
+    def set_login_message(self, message, account_id):
+        """Gateway administration page: an académie operator sets the login
+        page's welcome message. Raises Forbidden for anybody else,
+        ValidationError for a message past 2000 characters."""
+        result = etablissements.set_login_message(self.db, message, account_id, self.clock.now())
+        self.db.commit()
+        return result
+
     # -- the menu contract ("Mon compte") --------------------------------
     def menu_entry(self, child):
         return {"label": "Mon compte", "path": "/compte", "order": 90}

@@ -47,13 +47,44 @@ def _openable_services() -> dict:
     return {name: s for name, s in current_app.config["FEATURE_SERVICES"].items() if name != "accounts"}
 
 
+class LoginMessageForm(Form):
+    message = TextAreaField(_l("Message d'accueil de la page de connexion"), validators=[
+        Length(max=2000, message=_l("2000 caractères au maximum."))])
+
+
+def _index_page(login_form=None, status=200):
+    if login_form is None:
+        login_form = LoginMessageForm(message=rpc.call("accounts", "login_message")["message"])
+    return render_template("admin/index.html", etablissements=rpc.call("accounts", "list_etablissements"),
+                           staff_page="admin_staff.staff" in current_app.view_functions,
+                           login_form=login_form), status
+
+
 @bp.get("/")
 @staff_required
 def index():
     if g.viewer["role"] == "staff":
         return redirect(url_for("admin.etablissement", uai=g.viewer["etablissement_uai"]))
-    return render_template("admin/index.html", etablissements=rpc.call("accounts", "list_etablissements"),
-                           staff_page="admin_staff.staff" in current_app.view_functions)
+    return _index_page()
+
+
+@bp.post("/message-connexion")
+@staff_required
+def set_login_message():
+    """The login page's "Message d'accueil" (guide § 2.3): the académie's,
+    set by its operators (accounts refuses anybody else)."""
+    if g.viewer["role"] != "operator":
+        abort(404)
+    form = LoginMessageForm()
+    if form.validate_on_submit():
+        try:
+            rpc.call("accounts", "set_login_message", message=form.message.data or "", account_id=g.viewer["id"])
+        except ValidationError as exc:
+            form.message.errors = list(exc.errors.get("message", [_("Message invalide.")]))
+        else:
+            flash(_("Le message d'accueil de la page de connexion est enregistré."), "success")
+            return redirect(url_for("admin.index"))
+    return _index_page(form, 400)
 
 
 @bp.get("/etablissement/<uai>/")

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from contract.accounts import (
     InvalidCredentials, ProvisionalPasswordExpired, SessionExpired, TokenExpired, TokenInvalid, TooManyAttempts,
 )
-from contract.errors import ValidationError
+from contract.errors import Unavailable, ValidationError
 from gateway import rpc
 from gateway.areas.auth.forms import (
     EmailVerificationForm, FirstConnectionForm, ForgottenIdentifierForm, ForgottenPasswordForm, LoginForm,
@@ -65,7 +65,7 @@ def _no_referrer(response):
 @form_kept_when_limited
 def login():
     form = LoginForm()
-    keep_input_on_outage("auth/login.html", form=form)
+    keep_input_on_outage("auth/login.html", form=form, login_message="")
     if form.validate_on_submit():
         try:
             result = rpc.call("accounts", "login", identifiant=form.identifiant.data,
@@ -83,7 +83,16 @@ def login():
             if result.get("must_confirm_email"):
                 return redirect(url_for("auth.verify_email"))
             return redirect(_safe_next(request.args.get("suivant")))
-    return render_template("auth/login.html", form=form)
+    return render_template("auth/login.html", form=form, login_message=_login_message())
+
+
+def _login_message() -> str:
+    """The académie's "Message d'accueil" (guide § 2.3), kept by accounts; the
+    page shows without it when accounts does not answer."""
+    try:
+        return rpc.call("accounts", "login_message")["message"]
+    except Unavailable:
+        return ""
 
 
 @bp.post("/deconnexion")
