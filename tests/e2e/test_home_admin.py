@@ -115,7 +115,9 @@ def test_opening_by_staff_changes_menus_of_that_establishment_only(site, users):
 def test_staff_see_which_services_the_academie_deployed(site, users):
     text = text_of(users["staff_a"].get(f"/admin/etablissement/{site['uai_a']}/").text)
     deployed = text.split("Services déployés par l'académie", 2)[2]
-    assert "Sonde (probe)" in deployed and "Sonde ouverte (probe2)" in deployed and "mailer" in deployed
+    assert "Sonde" in deployed and "Sonde ouverte" in deployed and "mailer" in deployed
+    # By their label, never their internal name (issue 13 § 10).
+    assert "(probe)" not in deployed and "(probe2)" not in deployed
     assert "Notes" not in deployed
 
 

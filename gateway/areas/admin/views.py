@@ -92,6 +92,10 @@ def set_login_message():
 def etablissement(uai):
     etab = administered_etablissement(uai)
     year = _chosen_year(request.args.get("annee"))
+    return _etablissement_page(etab, year, MessageForm(message=etab["message_accueil"]))
+
+
+def _opening_rows(uai, year) -> list[dict]:
     services = _openable_services()
     pendings = [rpc.call_async(name, "get_openings", timeout=current_app.config["MENU_TIMEOUT"], uais=[uai],
                                annee_scolaire=year)
@@ -107,13 +111,34 @@ def etablissement(uai):
         else:
             row.update(result[uai], unavailable=False)
         rows.append(row)
+    return rows
+
+
+def _etablissement_page(etab, year, message_form, status=200):
+    """The whole page, also when the welcome message was refused (the rest of
+    the page stays, issue 13 § 10)."""
     deployed = current_app.config["DEPLOYED_SERVICES"]
     # The pages the registered areas add (their `admin_pages`, gateway/areas/__init__.py).
     extra = current_app.extensions["admin_pages"]
-    message_form = MessageForm(message=etab["message_accueil"])
-    return render_template("admin/etablissement.html", etab=etab, rows=rows, extra=extra,
-                           opening_form=OpeningForm(), message_form=message_form,
-                           deployed=list(deployed.items()), year=year, years=_school_years())
+    return render_template("admin/etablissement.html", etab=etab, rows=_opening_rows(etab["uai"], year), extra=extra,
+                           message_form=message_form, any_openable=bool(_openable_services()),
+                           deployed=list(deployed.items()), year=year, years=_school_years()), status
+
+
+@bp.get("/etablissement/<uai>/ouverture/<service>")
+@staff_required
+def confirm_opening(uai, service):
+    """Opening or closing a service acts on every family of the
+    establishment: a step says what will happen before it is done."""
+    etab = administered_etablissement(uai)
+    if service not in _openable_services():
+        abort(404)
+    year = _chosen_year(request.args.get("annee"))
+    if request.args.get("ouvert") not in ("0", "1"):
+        abort(404)
+    label = current_app.config["FEATURE_SERVICES"][service].get("label", service)
+    return render_template("admin/confirm_opening.html", etab=etab, service=service, label=label, year=year,
+                           opening=request.args["ouvert"] == "1", opening_form=OpeningForm())
 
 
 @bp.post("/etablissement/<uai>/ouverture/<service>")
@@ -162,6 +187,4 @@ def set_message(uai):
         else:
             flash(_("Le message d'accueil est enregistré."), "success")
             return redirect(url_for("admin.etablissement", uai=uai))
-    return render_template("admin/etablissement.html", etab=etab, rows=None, extra=[], opening_form=OpeningForm(),
-                           message_form=form, deployed=list(current_app.config["DEPLOYED_SERVICES"].items()),
-                           year=None, years=[]), 400
+    return _etablissement_page(etab, _chosen_year(None), form, 400)
