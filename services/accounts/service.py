@@ -255,13 +255,32 @@ class AccountsService(FeatureContract):
 
     @rpc
     @command
-    def merge_accounts(self, token, identifiant, password, client=None):
+    def merge_accounts(self, token, identifiant=None, password=None, client=None, ticket=None):
         """Gateway, "Regrouper des comptes" (a guardian): the other account's
         children join the logged-in account, the other account is deleted.
-        Raises InvalidCredentials, ProvisionalPasswordExpired,
-        TooManyAttempts (counted with the other account's logins), MergeRefused."""
+        With `ticket` (from `preview_merge`, the confirmation step), the
+        credentials checked then are not sent again. Raises
+        InvalidCredentials, ProvisionalPasswordExpired, TooManyAttempts
+        (counted with the other account's logins), MergeRefused; with a
+        ticket, TokenInvalid or TokenExpired."""
         account = self._session_account(token)
-        result = lifecycle.merge(self.db, account, identifiant, password, self.clock.now(), client)
+        now = self.clock.now()
+        if ticket is not None:
+            result = lifecycle.merge_by_ticket(self.db, account, ticket, now, client)
+        else:
+            result = lifecycle.merge(self.db, account, identifiant, password, now, client)
+        self.db.commit()
+        return result
+
+    @rpc
+    @command
+    def preview_merge(self, token, identifiant, password, client=None):
+        """Gateway, "Regrouper des comptes", the "Suivant" button: checks the
+        other account's credentials like `merge_accounts` (same refusals,
+        counted alike) and merges nothing; returns its identifier, its
+        children and a ticket (15 minutes, once) to confirm the merge."""
+        account = self._session_account(token)
+        result = lifecycle.preview_merge(self.db, account, identifiant, password, self.clock.now(), client)
         self.db.commit()
         return result
 

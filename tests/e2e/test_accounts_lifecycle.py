@@ -7,7 +7,8 @@ import pytest
 
 from common.clock import add_months
 from tests.e2e.accounts_support import (
-    confirmed_guardian, first_connection, follow, link_in, mails, new_establishment, press, wait_for_mail,
+    confirmed_guardian, first_connection, follow, link_in, mails, merge_accounts, new_establishment, press,
+    wait_for_mail,
 )
 from tests.helpers import WebUser, text_of
 
@@ -247,8 +248,12 @@ def test_children_page_and_merging_accounts(platform):
     # The other account is in use in another browser: merging ends that session.
     other_letter = lycee["letters"]["Philippe MARTIN"]
     other, _ = first_connection(platform, other_letter, "2009-02-21", "lycee2026", f"l-{lycee['uai']}@example.org")
-    page = user.post_form("/compte/enfants/regrouper", {"identifiant": other_letter["identifiant"],
+    # "Suivant" says what will happen; nothing is merged before the confirmation.
+    step = user.post_form("/compte/enfants/regrouper", {"identifiant": other_letter["identifiant"],
                                                         "password": "lycee2026"})
+    assert "Sarah MARTIN sera rattaché(e) à votre compte" in text_of(step.text)
+    assert "Sarah MARTIN" not in text_of(user.get("/compte/enfants").text)
+    page = merge_accounts(user, other_letter["identifiant"], "lycee2026")
     text = text_of(page.text)
     assert page.url.endswith("/compte/enfants") and "Les comptes ont été regroupés" in text
     assert "Sarah MARTIN - 21/02/2009" in text and "Hugo MARTIN" in text

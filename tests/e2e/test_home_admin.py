@@ -11,7 +11,7 @@ import uuid
 import pytest
 
 from tests.fixtures import Platform
-from tests.e2e.accounts_support import follow, link_in, wait_for_mail
+from tests.e2e.accounts_support import follow, link_in, merge_accounts, wait_for_mail
 from tests.helpers import WebUser, family_payload, letters_by_name, text_of
 
 SERVICES = {
@@ -247,8 +247,7 @@ def test_siblings_in_two_establishments_see_two_menus(site, users):
     letter_c = next(l for l in rpc.call("accounts", "issue_letters", uai=uai_c) if l["role"] == "responsable")
     rpc.close()
     philippe = users["philippe_a"]
-    page = philippe.post_form("/compte/enfants/regrouper",
-                              {"identifiant": letter_c["identifiant"], "password": letter_c["password"]})
+    page = merge_accounts(philippe, letter_c["identifiant"], letter_c["password"])
     assert "Sarah MARTIN" in text_of(page.text)
     ids = {}
     home = philippe.get("/").text
