@@ -3,14 +3,14 @@ messages in French: the base Form that puts a service's field errors beside
 their fields, the jj/mm/aaaa date field, the jour / mois / année date field,
 what the error summary and the page title read ("Erreur : "), and the page
 kept on an outage."""
-from datetime import date
+from datetime import date, datetime
 
 from flask import g
 from flask_babel import gettext as _
-from jinja2 import pass_context
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_wtf import FlaskForm
+from jinja2 import pass_context
 from wtforms import DateField, Field
 from wtforms.utils import unset_value
 
@@ -88,8 +88,6 @@ class DayMonthYearField(Field):
 
 
 def _parse_single(text: str, formats) -> date:
-    from datetime import datetime
-
     for fmt in formats:
         try:
             return datetime.strptime(text, fmt).date()

@@ -58,8 +58,10 @@ def test_guardian_reaches_nothing_until_the_mailed_link_is_followed(platform, sc
     assert page.status_code == 200 and "Votre adresse électronique philippe@example.org est confirmée." in text
     assert 'href="/connexion"' in page.text and "Accéder aux services" in text
     assert "La scolarité de" in text_of(user.get("/").text)
-    # A link works once.
-    assert follow(user, link_in(mail, "/confirmation/")).status_code == 404
+    # A link works once; followed again, it says the address is already confirmed (issue 13 § 7).
+    again = follow(user, link_in(mail, "/confirmation/"))
+    assert again.status_code == 200 and "Adresse électronique déjà confirmée" in text_of(again.text)
+    assert 'href="/connexion"' in again.text
 
 
 def test_confirmation_link_is_valid_three_months(platform, school, moved_clock):
