@@ -7,7 +7,7 @@ from flask import Flask, g, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from common.clock import Clock
-from gateway import areas, assets, errors, filters, rules, security
+from gateway import areas, assets, composition, errors, filters, forms, rules, security
 from gateway.extensions import babel, csrf, limiter
 from gateway.settings import Settings
 
@@ -31,6 +31,8 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     filters.register(app)
     rules.register(app)
+    forms.register(app)
+    composition.register(app)
 
     @app.before_request
     def _request_id():

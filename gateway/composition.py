@@ -12,7 +12,7 @@ common/news.py); the menu decides which of them to show.
 import os
 import threading
 
-from flask import current_app
+from flask import current_app, g
 
 from common.clock import school_year
 from gateway import rpc
@@ -115,3 +115,20 @@ def home_tiles(child: dict, menu: list[dict]) -> list[dict]:
             tiles.append({**tile, "unavailable": entry["unavailable"],
                           **({"text": entry["label"]} if entry["unavailable"] else {})})
     return tiles
+
+
+def header_menus() -> dict[int, list[dict]]:
+    """Each child's menu for the header's ☰ menu on a phone (issue 13 § 6),
+    for a family viewer who sees the services; {} otherwise. Computed once
+    per request (the services' answers are cached by the watch anyway)."""
+    viewer = g.get("viewer")
+    if not viewer or viewer.get("role") not in ("responsable", "eleve") or viewer.get("must_change_password") \
+            or viewer.get("must_confirm_email") or not viewer.get("children"):
+        return {}
+    if "header_menus" not in g:
+        g.header_menus = compose_menus(viewer)
+    return g.header_menus
+
+
+def register(app) -> None:
+    app.jinja_env.globals["header_menus"] = header_menus

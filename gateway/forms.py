@@ -1,12 +1,18 @@
 """What every area's forms share (Flask-WTF: CSRF on every one), with
 messages in French: the base Form that puts a service's field errors beside
-their fields, the jj/mm/aaaa date field, and the page kept on an outage."""
+their fields, the jj/mm/aaaa date field, the jour / mois / année date field,
+what the error summary and the page title read ("Erreur : "), and the page
+kept on an outage."""
+from datetime import date, datetime
+
 from flask import g
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_wtf import FlaskForm
-from wtforms import DateField
+from jinja2 import pass_context
+from wtforms import DateField, Field
+from wtforms.utils import unset_value
 
 from common.schemas import CONTROL_CHARACTERS
 
@@ -24,6 +30,70 @@ class FrenchDateField(DateField):
         except ValueError:
             self.data = None
             raise ValueError(BAD_DATE) from None
+
+
+BAD_DATE_PARTS = _l("Date invalide : indiquez le jour, le mois et l'année en chiffres, par exemple 04, 09 et 2012.")
+
+
+class DayMonthYearField(Field):
+    """A date typed in three fields, jour / mois / année, as the parents' guide
+    shows (§ 2.2): never a native date input, whose format follows the
+    browser's language. Sent as `<name>-jour`, `<name>-mois`, `<name>-annee`
+    (a client posting one `<name>` as jj/mm/aaaa or aaaa-mm-jj is read too).
+    A date that cannot be read is this field's error and never reaches a
+    service. Rendered by `_forms.html`'s `date_parts` macro."""
+
+    PARTS = ("jour", "mois", "annee")
+    SINGLE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d")
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.parts = dict.fromkeys(self.PARTS, "")
+
+    @property
+    def anchor(self) -> str:
+        """Where the error summary's link leads: the first of the three inputs."""
+        return f"{self.id}-jour"
+
+    def process(self, formdata, data=unset_value, extra_filters=None):
+        self.process_errors = []
+        self.data = None if data is unset_value else data
+        self.object_data = self.data
+        self.raw_data = []
+        if isinstance(self.data, date):
+            self.parts = {"jour": f"{self.data.day:02d}", "mois": f"{self.data.month:02d}",
+                          "annee": f"{self.data.year:04d}"}
+        if formdata is None:
+            return
+        self.parts = {p: (formdata.get(f"{self.name}-{p}") or "").strip()[:10] for p in self.PARTS}
+        single = (formdata.get(self.name) or "").strip()[:20]
+        if not any(self.parts.values()) and not single:
+            self.data = None
+            return
+        self.raw_data = [single or "/".join(self.parts.values())]
+        try:
+            if any(self.parts.values()):
+                day, month, year = (int(self.parts[p]) if self.parts[p].isdigit() else -1 for p in self.PARTS)
+                if year < 1000:
+                    raise ValueError
+                self.data = date(year, month, day)
+            else:
+                self.data = _parse_single(single, self.SINGLE_FORMATS)
+        except ValueError:
+            self.data = None
+            self.process_errors.append(BAD_DATE_PARTS if any(self.parts.values()) else BAD_DATE)
+
+    def _value(self):
+        return self.raw_data[0] if self.raw_data else ""
+
+
+def _parse_single(text: str, formats) -> date:
+    for fmt in formats:
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError(text)
 
 
 def has_control_characters(text) -> bool:
@@ -51,6 +121,19 @@ class Form(FlaskForm):
                 valid = False
         return valid
 
+    def summary(self) -> list[tuple[str | None, str, str]]:
+        """(anchor, label, message) of every error, in the page's order, for
+        the error summary at the top of the page (`_forms.html`); a form-wide
+        message has no anchor."""
+        out = [(None, "", str(message)) for message in self.form_errors]
+        for field in self:
+            if field.type in ("CSRFTokenField", "HiddenField"):
+                out += [(None, "", str(message)) for message in field.errors]
+                continue
+            anchor = getattr(field, "anchor", field.id)
+            out += [(anchor, str(field.label.text), str(message)) for message in field.errors]
+        return out
+
     def apply_remote_errors(self, errors: dict) -> None:
         """Put a service's ValidationError messages next to their fields."""
         for name, messages in errors.items():
@@ -63,6 +146,19 @@ class Form(FlaskForm):
                 if field is not None:
                     field.errors = target
             target.extend(messages if isinstance(messages, list) else [str(messages)])
+
+
+def page_has_form_errors(context) -> bool:
+    """True when a form of the page being rendered holds errors: base.html
+    then prefixes the page title with "Erreur : " (DSFR's pattern)."""
+    for value in context.values():
+        if isinstance(value, Form) and (value.form_errors or any(f.errors for f in value)):
+            return True
+    return False
+
+
+def register(app) -> None:
+    app.jinja_env.globals["page_has_form_errors"] = pass_context(page_has_form_errors)
 
 
 def too_many_attempts_message(retry_after: int) -> str:

@@ -1,10 +1,11 @@
-"""The establishments accounts knows from the imports, their students, and
-the welcome message their staff write for the home page."""
+"""The establishments accounts knows from the imports, their students, the
+welcome message their staff write for the home page, and the académie's
+welcome message its operators write for the login page."""
 from sqlalchemy import select
 
 from common.errors import Forbidden, NotFound
 from common.schemas import load_or_raise
-from services.accounts.models import Account, Eleve, Etablissement
+from services.accounts.models import AcademieSetting, Account, Eleve, Etablissement
 from services.accounts.rules import administers
 from services.accounts.schemas import MessageAccueilSchema
 
@@ -39,3 +40,24 @@ def set_message_accueil(db, uai, message, account_id) -> dict:
         raise NotFound(uai)
     etab.message_accueil = data["message"]
     return {"message_accueil": etab.message_accueil}
+
+
+LOGIN_MESSAGE = "message_accueil_connexion"
+
+
+def login_message(db) -> dict:
+    """The login page's "Message d'accueil" (guide § 2.3): plain text, "" when none."""
+    row = db.get(AcademieSetting, LOGIN_MESSAGE)
+    return {"message": row.value if row else ""}
+
+
+def set_login_message(db, message, account_id, now) -> dict:
+    """Only an académie operator may set it (it shows to every family)."""
+    account = db.get(Account, account_id) if isinstance(account_id, int) else None
+    if account is None or account.role != "operator":
+        raise Forbidden("Seul un opérateur de l'académie peut modifier ce message.")
+    data = load_or_raise(MessageAccueilSchema(), {"message": message})
+    row = db.get(AcademieSetting, LOGIN_MESSAGE) or AcademieSetting(name=LOGIN_MESSAGE)
+    row.value, row.updated_at, row.updated_by = data["message"], now, account.id
+    db.add(row)
+    return {"message": row.value}

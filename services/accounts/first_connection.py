@@ -1,6 +1,8 @@
 """The first connection (guide § 2.2): with the letter's provisional password,
 the person proves who they are by a birth date, chooses their password and
 gives their address (required of a guardian)."""
+from marshmallow import ValidationError as MarshmallowValidationError
+
 from common.errors import ValidationError
 from common.schemas import load_or_raise
 from services.accounts import audit, lifecycle, sessions, throttle
@@ -10,27 +12,39 @@ from services.accounts.passwords import hash_password
 from services.accounts.schemas import FirstConnectionSchema
 
 
-def activate(db, account: Account, form, now, outbox: lifecycle.Outbox, client=None) -> dict:
+def activate(db, account: Account, form, now, outbox: lifecycle.Outbox, client=None, check_only=False) -> dict:
     """Activates `account` from the form, ends its sessions and opens a new
-    one. A wrong birth date is counted and journaled (committed here) before
-    the ValidationError; any other refusal changes nothing."""
+    one. Every field is checked in one go and every problem is raised in one
+    ValidationError. A wrong birth date is counted and journaled (committed
+    here) before it; a missing or unreadable one is not. Any other refusal
+    changes nothing. With `check_only` (the gateway already refused a field),
+    the checks run and count alike, but the account is never activated."""
     if not account.password_provisional:
         raise ValidationError({"_": ["Votre compte est déjà activé."]})
     throttle.check(db, "first_connection", str(account.id), now)
-    data = load_or_raise(FirstConnectionSchema(), form)
-    if account.role == "responsable" and not data.get("email"):
-        raise ValidationError({"email": ["L'adresse électronique est obligatoire pour un responsable."]})
+    if not isinstance(form, dict):
+        load_or_raise(FirstConnectionSchema(), form)
+    try:
+        data, errors = FirstConnectionSchema().load(form), {}
+    except MarshmallowValidationError as exc:
+        data, errors = exc.valid_data or {}, dict(exc.messages)
+    if account.role == "responsable" and not (data.get("email") or "").strip() and "email" not in errors:
+        errors["email"] = ["L'adresse électronique est obligatoire pour un responsable."]
     family = account.role in ("responsable", "eleve")
-    if family and data.get("date_naissance") is None:
-        raise ValidationError({"date_naissance": ["Ce champ est obligatoire."]})
-    if family and data["date_naissance"] not in {c.date_naissance for c in children(db, account)}:
-        field_message = ("La date de naissance ne correspond pas à celle de l'élève."
-                         if account.role == "eleve" else
-                         "La date de naissance ne correspond à aucun de vos enfants.")
-        throttle.record_failure(db, "first_connection", str(account.id), now)
-        audit.record(db, account, "first_connection_failed", now, client)
-        db.commit()
-        raise ValidationError({"date_naissance": [field_message]})
+    if family and "date_naissance" not in errors:
+        if data.get("date_naissance") is None:
+            errors["date_naissance"] = ["Ce champ est obligatoire."]
+        elif data["date_naissance"] not in {c.date_naissance for c in children(db, account)}:
+            errors["date_naissance"] = ["La date de naissance ne correspond pas à celle de l'élève."
+                                        if account.role == "eleve" else
+                                        "La date de naissance ne correspond à aucun de vos enfants."]
+            throttle.record_failure(db, "first_connection", str(account.id), now)
+            audit.record(db, account, "first_connection_failed", now, client)
+            db.commit()
+    if errors:
+        raise ValidationError(errors)
+    if check_only:
+        return {"valid": True}
     account.password_hash = hash_password(data["new_password"])
     account.password_provisional = False
     account.password_changed_at = now
@@ -41,6 +55,8 @@ def activate(db, account: Account, form, now, outbox: lifecycle.Outbox, client=N
         account.email, account.email_confirmed_at = data["email"].strip(), None
         lifecycle.send_confirmation(db, account, now, outbox, client)
     lifecycle.end_sessions(db, account)
+    # A student (or staff) sees the services from here: their first real visit.
+    sessions.record_connection(account, now)
     new_token = sessions.open_session(db, account, now)
     return {"token": new_token, "email_sent_to": account.email if outbox else None,
             "must_confirm_email": sessions.must_confirm_email(account)}

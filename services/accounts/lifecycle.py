@@ -19,6 +19,7 @@ from common.mail import mail_request
 from common.schemas import load_or_raise
 from services.accounts import audit, throttle, tokens
 from services.accounts.exceptions import InvalidCredentials, MergeRefused, ProvisionalPasswordExpired
+from services.accounts.family import children
 from services.accounts.identifiers import looks_like_identifier, person_key
 from services.accounts.letters import last_valid_day, letter_valid_until
 from services.accounts.models import Account, Session, Token
@@ -104,7 +105,13 @@ def resend_confirmation(db, account: Account, form: dict | None, now, outbox: Ou
 
 
 def confirm_email(db, raw: str, now, client=None) -> dict:
-    """The link of a confirmation or change-of-address mail, followed."""
+    """The link of a confirmation or change-of-address mail, followed. Followed
+    again while its address is still the account's confirmed one, it says so
+    (`already_confirmed`) instead of refusing the link."""
+    purposes = (tokens.EMAIL_CONFIRMATION, tokens.EMAIL_CHANGE)
+    used = tokens.already_used_for_current_address(db, raw, purposes)
+    if used is not None:
+        return {"already_confirmed": True, "purpose": used.purpose}
     token, account = tokens.use(db, raw, (tokens.EMAIL_CONFIRMATION, tokens.EMAIL_CHANGE), now)
     if token.purpose == tokens.EMAIL_CHANGE:
         old = account.email
@@ -114,7 +121,7 @@ def confirm_email(db, raw: str, now, client=None) -> dict:
         account.email_confirmed_at = now
         audit.record(db, account, "email_confirmed", now, client, account.email)
     return {"identifiant": account.identifiant, "role": account.role, "email": account.email,
-            "purpose": token.purpose}
+            "purpose": token.purpose, "already_confirmed": False}
 
 
 # -- self-help on the login page (guide § 2.4) -----------------------------
@@ -291,6 +298,30 @@ def merge(db, account: Account, identifiant: str | None, password: str | None, n
     the other account is deleted (its sessions end). Refuses a student
     account, the account itself, another person's account, wrong credentials
     (counted like a login against the other account's identifier)."""
+    return _merge(db, account, _merge_candidate(db, account, identifiant, password, now, client), now, client)
+
+
+def preview_merge(db, account: Account, identifiant: str | None, password: str | None, now, client=None) -> dict:
+    """The confirmation step of a merge (issue 13 § 10): the same checks as
+    `merge`, nothing merged; returns what would happen (the other account's
+    identifier and children) and a ticket for `merge_by_ticket`."""
+    other = _merge_candidate(db, account, identifiant, password, now, client)
+    return {"ticket": tokens.issue_merge(db, account, other, now), "identifiant": other.identifiant,
+            "enfants": [{"prenom": e.prenom, "nom": e.nom} for e in children(db, other)]}
+
+
+def merge_by_ticket(db, account: Account, ticket: str | None, now, client=None) -> dict:
+    """The merge confirmed: raises TokenInvalid (used, other password since,
+    another guardian's ticket) or TokenExpired (15 minutes)."""
+    if account.role != "responsable":
+        raise MergeRefused("not_guardian")
+    other = tokens.use_merge(db, ticket, account, now)
+    if other.role != "responsable" or not persons(account) & persons(other):
+        raise MergeRefused("other_person")
+    return _merge(db, account, other, now, client)
+
+
+def _merge_candidate(db, account: Account, identifiant, password, now, client) -> Account:
     if account.role != "responsable":
         raise MergeRefused("not_guardian")
     typed = load_or_raise(LoginSchema(), {"identifiant": identifiant, "password": password})
@@ -318,6 +349,10 @@ def merge(db, account: Account, identifiant: str | None, password: str | None, n
         raise MergeRefused("not_guardian")
     if not persons(account) & persons(other):
         raise MergeRefused("other_person")
+    return other
+
+
+def _merge(db, account: Account, other: Account, now, client) -> dict:
     audit.record(db, other, "merged_into", now, client, f"rattaché au compte {account.identifiant}")
     for responsable in list(other.responsables):
         responsable.account_id = account.id

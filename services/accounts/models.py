@@ -258,3 +258,15 @@ class LienOuverture(Base):
     is_open: Mapped[bool] = mapped_column(Boolean)
     changed_at: Mapped[datetime] = mapped_column(UtcDateTime)
     changed_by: Mapped[int | None] = mapped_column(Integer)
+
+
+class AcademieSetting(Base):
+    """What the académie's operators set for the whole platform, by name: the
+    login page's "Message d'accueil" (guide § 2.3)."""
+
+    __tablename__ = "academie_setting"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    updated_by: Mapped[int | None] = mapped_column(Integer)

@@ -80,20 +80,26 @@ class FirstConnectionSchema(Schema):
     guardian, optional for a student) twice."""
 
     date_naissance = fields.Date(load_default=None, allow_none=True)
-    new_password = fields.String(required=True)
-    new_password_confirm = fields.String(required=True)
+    # Missing passwords are refused by the schema check below, so that every
+    # field's problem is reported in one answer (not one round at a time).
+    new_password = fields.String(load_default=None, allow_none=True)
+    new_password_confirm = fields.String(load_default=None, allow_none=True)
     email = fields.String(load_default=None, allow_none=True)
     email_confirm = fields.String(load_default=None, allow_none=True)
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)
     def _confirmations(self, data, **kwargs):
         from services.accounts.passwords import password_problem
 
         errors = {}
-        problem = password_problem(data["new_password"])
-        if problem:
+        password, confirm = data.get("new_password"), data.get("new_password_confirm")
+        if not password:
+            errors["new_password"] = ["Ce champ est obligatoire."]
+        elif problem := password_problem(password):
             errors["new_password"] = [problem]
-        elif data["new_password"] != data["new_password_confirm"]:
+        if not confirm:
+            errors["new_password_confirm"] = ["Ce champ est obligatoire."]
+        elif password and "new_password" not in errors and password != confirm:
             errors["new_password_confirm"] = ["Les deux mots de passe ne sont pas identiques."]
         if (data.get("email") or "").strip():
             errors.update(email_problems(data))

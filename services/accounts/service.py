@@ -141,17 +141,20 @@ class AccountsService(FeatureContract):
 
     @rpc
     @command
-    def first_connection(self, token, form, client=None):
+    def first_connection(self, token, form, client=None, check_only=False):
         """Gateway, first-connection form. Checks the birth date (the student's
         own, or one of the guardian's children's), replaces the provisional
         password, records the e-mail; ends every session of the account and
         returns a new token. An address given gets a confirmation link (3
         months); a guardian must follow it before reaching any service.
-        Raises ValidationError with French messages per field, having changed
-        nothing; TooManyAttempts after repeated wrong birth dates."""
+        Raises ValidationError with French messages for every field at once,
+        having changed nothing; TooManyAttempts after repeated wrong birth
+        dates. `check_only`: the gateway refused some field itself; every
+        other field is checked (and a wrong birth date counted), nothing else.
+        """
         account = self._session_account(token)
         outbox = lifecycle.Outbox()
-        result = first_connection.activate(self.db, account, form, self.clock.now(), outbox, client)
+        result = first_connection.activate(self.db, account, form, self.clock.now(), outbox, client, check_only)
         self.db.commit()
         self._send(outbox)
         return result
@@ -252,13 +255,32 @@ class AccountsService(FeatureContract):
 
     @rpc
     @command
-    def merge_accounts(self, token, identifiant, password, client=None):
+    def merge_accounts(self, token, identifiant=None, password=None, client=None, ticket=None):
         """Gateway, "Regrouper des comptes" (a guardian): the other account's
         children join the logged-in account, the other account is deleted.
-        Raises InvalidCredentials, ProvisionalPasswordExpired,
-        TooManyAttempts (counted with the other account's logins), MergeRefused."""
+        With `ticket` (from `preview_merge`, the confirmation step), the
+        credentials checked then are not sent again. Raises
+        InvalidCredentials, ProvisionalPasswordExpired, TooManyAttempts
+        (counted with the other account's logins), MergeRefused; with a
+        ticket, TokenInvalid or TokenExpired."""
         account = self._session_account(token)
-        result = lifecycle.merge(self.db, account, identifiant, password, self.clock.now(), client)
+        now = self.clock.now()
+        if ticket is not None:
+            result = lifecycle.merge_by_ticket(self.db, account, ticket, now, client)
+        else:
+            result = lifecycle.merge(self.db, account, identifiant, password, now, client)
+        self.db.commit()
+        return result
+
+    @rpc
+    @command
+    def preview_merge(self, token, identifiant, password, client=None):
+        """Gateway, "Regrouper des comptes", the "Suivant" button: checks the
+        other account's credentials like `merge_accounts` (same refusals,
+        counted alike) and merges nothing; returns its identifier, its
+        children and a ticket (15 minutes, once) to confirm the merge."""
+        account = self._session_account(token)
+        result = lifecycle.preview_merge(self.db, account, identifiant, password, self.clock.now(), client)
         self.db.commit()
         return result
 
@@ -390,6 +412,22 @@ class AccountsService(FeatureContract):
         anyone else or a link not meant for this kind of establishment."""
         result = liens.set_opening(self.db, uai, lien_id, is_open, account_id, annee_scolaire,
                                    self.clock.now(), self.clock.today())
+        self.db.commit()
+        return result
+
+    @rpc
+    def login_message(self):
+        """Gateway, the login page: the académie's "Message d'accueil" (plain
+        text, shown with its line breaks, never as HTML)."""
+        return etablissements.login_message(self.db)
+
+    @rpc
+    @command
+    def set_login_message(self, message, account_id):
+        """Gateway administration page: an académie operator sets the login
+        page's welcome message. Raises Forbidden for anybody else,
+        ValidationError for a message past 2000 characters."""
+        result = etablissements.set_login_message(self.db, message, account_id, self.clock.now())
         self.db.commit()
         return result
 

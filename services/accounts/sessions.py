@@ -33,6 +33,22 @@ def must_confirm_email(account: Account) -> bool:
         and account.email_confirmed_at is None
 
 
+def sees_services(account: Account) -> bool:
+    """A connection counts as "the last connection" (the home page's news are
+    what became visible since the previous one) only when it could see the
+    services: not the login with the provisional password, nor a guardian's
+    before the address is confirmed."""
+    return not account.password_provisional and not must_confirm_email(account)
+
+
+def record_connection(account: Account, now) -> None:
+    """Called when a session that sees the services opens. After it,
+    `previous_login_at` is None on the account's first real visit ("Première
+    connexion"), else the start of the previous real visit."""
+    if sees_services(account):
+        account.previous_login_at, account.last_login_at = account.last_login_at, now
+
+
 def open_session(db, account: Account, now) -> str:
     """A new session of `account`; returns the token to give the browser."""
     token = secrets.token_urlsafe(32)
@@ -87,7 +103,7 @@ def login(db, identifiant, password, now, client=None) -> dict:
         db.commit()
         raise ProvisionalPasswordExpired()
     throttle.clear(db, "login", identifiant)
-    account.previous_login_at, account.last_login_at = account.last_login_at, now
+    record_connection(account, now)
     audit.record(db, account, "login", now, client)
     token = open_session(db, account, now)
     return {"token": token, "must_change_password": account.password_provisional,

@@ -1,5 +1,8 @@
 """What every browser test shares: Debian's Chromium driven by Playwright (no
 browser download), PC and smartphone contexts, and axe-core's verdict."""
+import re
+from pathlib import Path
+
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import sync_playwright
@@ -24,3 +27,32 @@ def serious_violations(page) -> list[str]:
     results = Axe().run(page)
     return [f"{v['id']}: {v['help']} ({len(v['nodes'])})" for v in results.response["violations"]
             if v["impact"] in ("serious", "critical")]
+
+
+def fill_birth_date(page, iso: str) -> None:
+    """The first connection's birth date, typed in its three fields (jour,
+    mois, année) as the parents' guide shows."""
+    year, month, day = iso.split("-")
+    group = page.get_by_role("group", name=re.compile("Date de naissance"))
+    group.get_by_label("Jour").fill(day)
+    group.get_by_label("Mois").fill(month)
+    group.get_by_label("Année").fill(year)
+
+
+# Issue 13's sizes: a PC and a phone with a mobile browser's user agent.
+PC_1280 = {"viewport": {"width": 1280, "height": 800}}
+PHONE_375 = {"viewport": {"width": 375, "height": 812}, "is_mobile": True, "has_touch": True,
+             "device_scale_factor": 2,
+             "user_agent": "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
+                           "Chrome/126.0.0.0 Mobile Safari/537.36"}
+DEVICES = {"pc": PC_1280, "phone": PHONE_375}
+# Where the browser tests leave the screenshots of the pages they visit (README, "Tests").
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
+
+
+def checked(page, name: str) -> None:
+    """axe-core finds no serious or critical violation on this page, and its
+    screenshot is saved as var/screenshots/<name>.png."""
+    assert serious_violations(page) == [], name
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)

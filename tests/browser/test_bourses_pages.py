@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from common.clock import PARIS
-from tests.browser.conftest import PC, PHONE, serious_violations
+from tests.browser.conftest import PC, PHONE, fill_birth_date, serious_violations
 from tests.e2e.test_notes import confirmation_link
 from tests.fixtures import Platform
 from tests.helpers import family_payload, letters_by_name
@@ -61,7 +61,7 @@ def test_a_guardian_drafts_corrects_and_files_an_application(site, browser, devi
     page.get_by_label("Votre identifiant").fill(letter["identifiant"])
     page.get_by_label("Votre mot de passe").fill(letter["password"])
     page.get_by_role("button", name="Valider").click()
-    page.get_by_label("Date de naissance").fill("2012-04-04")
+    fill_birth_date(page, "2012-04-04")
     page.get_by_label("Nouveau mot de passe").fill("soleil2026")
     page.get_by_label("Confirmation du mot de passe").fill("soleil2026")
     page.get_by_label(re.compile(r"^Votre adresse électronique")).fill(email)

@@ -8,7 +8,7 @@ import uuid
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import PC, PHONE, serious_violations
+from tests.browser.conftest import PC, PHONE, fill_birth_date, serious_violations
 from tests.e2e.test_lsl import _record
 from tests.helpers import family_payload, letters_by_name
 from tools.lsl_writer import lsl_xml
@@ -49,7 +49,7 @@ def test_student_reads_the_livret_and_opens_a_request_form(platform, browser, le
     page.get_by_label("Votre identifiant").fill(letter["identifiant"])
     page.get_by_label("Votre mot de passe").fill(letter["password"])
     page.get_by_role("button", name="Valider").click()
-    page.get_by_label("Date de naissance").fill(birth)
+    fill_birth_date(page, birth)
     page.get_by_label("Nouveau mot de passe").fill("soleil2026")
     page.get_by_label("Confirmation du mot de passe").fill("soleil2026")
     page.get_by_role("button", name="Valider").click()

@@ -7,7 +7,7 @@ import uuid
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import PC, PHONE, serious_violations
+from tests.browser.conftest import PC, PHONE, fill_birth_date, serious_violations
 from tests.e2e.accounts_support import link_in, wait_for_mail
 from tests.helpers import family_payload, letters_by_name
 
@@ -38,13 +38,13 @@ def test_guardian_first_connection_and_home_page(platform, browser, letters, dev
     expect(page.get_by_role("heading", name="Première connexion")).to_be_visible()
     assert serious_violations(page) == []
 
-    page.get_by_label("Date de naissance").fill("2012-04-04")
+    fill_birth_date(page, "2012-04-04")
     page.get_by_label("Nouveau mot de passe").fill("court")
     page.get_by_label("Confirmation du mot de passe").fill("court")
     page.get_by_role("button", name="Valider").click()
-    expect(page.get_by_text("Le mot de passe doit comporter de 8 à 14 caractères.")).to_be_visible()
+    expect(page.locator("#new_password-erreurs")).to_have_text("Le mot de passe doit comporter de 8 à 14 caractères.")
 
-    page.get_by_label("Date de naissance").fill("2012-04-04")
+    fill_birth_date(page, "2012-04-04")
     page.get_by_label("Nouveau mot de passe").fill("soleil2026")
     page.get_by_label("Confirmation du mot de passe").fill("soleil2026")
     email = f"{letter['identifiant']}@example.org"

@@ -80,3 +80,18 @@ def press(user: WebUser, page_path: str, action: str, data: dict | None = None):
     fields["csrf_token"] = unescape(CSRF.search(page.text).group(1))
     user.last = user.http.post(user.base_url + action, data=fields, timeout=30)
     return user.last
+
+
+def merge_accounts(user: WebUser, identifiant: str, password: str):
+    """"Regrouper des comptes": "Suivant", then the confirmation step."""
+    import re
+    from html import unescape
+
+    from tests.helpers import CSRF
+
+    step = user.post_form("/compte/enfants/regrouper", {"identifiant": identifiant, "password": password})
+    ticket = re.search(r'name="ticket" type="hidden" value="([^"]+)"', step.text)
+    assert ticket, step.text[:500]
+    fields = {"csrf_token": unescape(CSRF.search(step.text).group(1)), "ticket": unescape(ticket.group(1))}
+    user.last = user.http.post(user.base_url + "/compte/enfants/regrouper/confirmer", data=fields, timeout=30)
+    return user.last

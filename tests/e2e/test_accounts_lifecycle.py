@@ -7,7 +7,8 @@ import pytest
 
 from common.clock import add_months
 from tests.e2e.accounts_support import (
-    confirmed_guardian, first_connection, follow, link_in, mails, new_establishment, press, wait_for_mail,
+    confirmed_guardian, first_connection, follow, link_in, mails, merge_accounts, new_establishment, press,
+    wait_for_mail,
 )
 from tests.helpers import WebUser, text_of
 
@@ -57,8 +58,10 @@ def test_guardian_reaches_nothing_until_the_mailed_link_is_followed(platform, sc
     assert page.status_code == 200 and "Votre adresse électronique philippe@example.org est confirmée." in text
     assert 'href="/connexion"' in page.text and "Accéder aux services" in text
     assert "La scolarité de" in text_of(user.get("/").text)
-    # A link works once.
-    assert follow(user, link_in(mail, "/confirmation/")).status_code == 404
+    # A link works once; followed again, it says the address is already confirmed (issue 13 § 7).
+    again = follow(user, link_in(mail, "/confirmation/"))
+    assert again.status_code == 200 and "Adresse électronique déjà confirmée" in text_of(again.text)
+    assert 'href="/connexion"' in again.text
 
 
 def test_confirmation_link_is_valid_three_months(platform, school, moved_clock):
@@ -247,8 +250,12 @@ def test_children_page_and_merging_accounts(platform):
     # The other account is in use in another browser: merging ends that session.
     other_letter = lycee["letters"]["Philippe MARTIN"]
     other, _ = first_connection(platform, other_letter, "2009-02-21", "lycee2026", f"l-{lycee['uai']}@example.org")
-    page = user.post_form("/compte/enfants/regrouper", {"identifiant": other_letter["identifiant"],
+    # "Suivant" says what will happen; nothing is merged before the confirmation.
+    step = user.post_form("/compte/enfants/regrouper", {"identifiant": other_letter["identifiant"],
                                                         "password": "lycee2026"})
+    assert "Sarah MARTIN sera rattaché(e) à votre compte" in text_of(step.text)
+    assert "Sarah MARTIN" not in text_of(user.get("/compte/enfants").text)
+    page = merge_accounts(user, other_letter["identifiant"], "lycee2026")
     text = text_of(page.text)
     assert page.url.endswith("/compte/enfants") and "Les comptes ont été regroupés" in text
     assert "Sarah MARTIN - 21/02/2009" in text and "Hugo MARTIN" in text

@@ -47,6 +47,20 @@ def _openable_services() -> dict:
     return {name: s for name, s in current_app.config["FEATURE_SERVICES"].items() if name != "accounts"}
 
 
+class LoginMessageForm(Form):
+    message = TextAreaField(_l("Message d'accueil de la page de connexion"), validators=[
+        Length(max=2000, message=_l("2000 caractères au maximum."))])
+
+
+def _index_page(login_form=None, status=200):
+    if login_form is None:
+        login_form = LoginMessageForm(message=rpc.call("accounts", "login_message")["message"])
+    return render_template("admin/index.html", etablissements=rpc.call("accounts", "list_etablissements"),
+                           staff_page="admin_staff.staff" in current_app.view_functions,
+                           liens_page="admin_liens.liens" in current_app.view_functions,
+                           login_form=login_form), status
+
+
 @bp.get("/")
 @staff_required
 def index():
@@ -58,9 +72,26 @@ def index():
                 "admin_vie_scolaire.justifications" in current_app.view_functions:
             return redirect(url_for("admin_vie_scolaire.justifications", uai=g.viewer["etablissement_uai"]))
         abort(404)
-    return render_template("admin/index.html", etablissements=rpc.call("accounts", "list_etablissements"),
-                           staff_page="admin_staff.staff" in current_app.view_functions,
-                           liens_page="admin_liens.liens" in current_app.view_functions)
+    return _index_page()
+
+
+@bp.post("/message-connexion")
+@staff_required
+def set_login_message():
+    """The login page's "Message d'accueil" (guide § 2.3): the académie's,
+    set by its operators (accounts refuses anybody else)."""
+    if g.viewer["role"] != "operator":
+        abort(404)
+    form = LoginMessageForm()
+    if form.validate_on_submit():
+        try:
+            rpc.call("accounts", "set_login_message", message=form.message.data or "", account_id=g.viewer["id"])
+        except ValidationError as exc:
+            form.message.errors = list(exc.errors.get("message", [_("Message invalide.")]))
+        else:
+            flash(_("Le message d'accueil de la page de connexion est enregistré."), "success")
+            return redirect(url_for("admin.index"))
+    return _index_page(form, 400)
 
 
 @bp.get("/etablissement/<uai>/")
@@ -68,13 +99,14 @@ def index():
 def etablissement(uai):
     etab = administered_etablissement(uai)
     year = _chosen_year(request.args.get("annee"))
+    return _etablissement_page(etab, year, MessageForm(message=etab["message_accueil"]))
+
+
+def _opening_rows(uai, year) -> list[dict]:
     services = _openable_services()
     pendings = [rpc.call_async(name, "get_openings", timeout=current_app.config["MENU_TIMEOUT"], uais=[uai],
                                annee_scolaire=year)
                 for name in services]
-    # The académie's services shown as links, opened here like a service (accounts' liens.py).
-    liens_pending = rpc.call_async("accounts", "lien_openings", timeout=current_app.config["MENU_TIMEOUT"],
-                                   uai=uai, annee_scolaire=year)
     rows = []
     for (name, settings), result in zip(services.items(), rpc.gather(pendings)):
         row = {"service": name, "label": settings.get("label", name)}
@@ -86,16 +118,67 @@ def etablissement(uai):
         else:
             row.update(result[uai], unavailable=False)
         rows.append(row)
-    [liens] = rpc.gather([liens_pending])
+    return rows
+
+
+def _etablissement_page(etab, year, message_form, status=200):
+    """The whole page, also when the welcome message was refused (the rest of
+    the page stays, issue 13 § 10)."""
     deployed = current_app.config["DEPLOYED_SERVICES"]
     # The pages the registered areas add (their `admin_pages`, gateway/areas/__init__.py).
     extra = current_app.extensions["admin_pages"]
-    message_form = MessageForm(message=etab["message_accueil"])
+    # The académie's services shown as links, opened here like a service (accounts' liens.py).
+    liens_pending = rpc.call_async("accounts", "lien_openings", timeout=current_app.config["MENU_TIMEOUT"],
+                                   uai=etab["uai"], annee_scolaire=year)
+    rows = _opening_rows(etab["uai"], year)
+    [liens] = rpc.gather([liens_pending])
     return render_template("admin/etablissement.html", etab=etab, rows=rows, extra=extra,
-                           liens=None if isinstance(liens, Exception) else liens, liens_unavailable=isinstance(
-                               liens, Exception),
-                           opening_form=OpeningForm(), message_form=message_form,
-                           deployed=list(deployed.items()), year=year, years=_school_years())
+                           liens=None if isinstance(liens, Exception) else liens,
+                           liens_unavailable=isinstance(liens, Exception), opening_form=OpeningForm(),
+                           message_form=message_form, any_openable=bool(_openable_services()),
+                           deployed=list(deployed.items()), year=year, years=_school_years()), status
+
+
+@bp.post("/etablissement/<uai>/lien/<int:lien_id>")
+@staff_required
+def set_lien_opening(uai, lien_id):
+    administered_etablissement(uai)
+    form = OpeningForm()
+    if not form.validate_on_submit():
+        abort(400)
+    year = _chosen_year(form.annee.data)
+    try:
+        result = rpc.call("accounts", "set_lien_opening", uai=uai, lien_id=lien_id, is_open=form.ouvert.data == "1",
+                          account_id=g.viewer["id"], annee_scolaire=year)
+    except NotFound:
+        abort(404)
+    except Forbidden:
+        flash(_("Ce service académique n'est pas destiné à cet établissement."), "error")
+    except OutcomeUnknown:
+        flash(_("Le service des comptes n'a pas répondu à temps : nous ne savons pas encore si le changement "
+                "a été fait. Rechargez cette page dans quelques instants pour voir son état."), "warning")
+    except Unavailable:
+        flash(_("Le service des comptes est temporairement indisponible : rien n'a été modifié."), "error")
+    else:
+        flash(_("Le lien est affiché dans le menu des familles concernées.") if result["open"]
+              else _("Le lien n'est plus affiché aux familles."), "success")
+    return redirect(url_for("admin.etablissement", uai=uai, annee=year))
+
+
+@bp.get("/etablissement/<uai>/ouverture/<service>")
+@staff_required
+def confirm_opening(uai, service):
+    """Opening or closing a service acts on every family of the
+    establishment: a step says what will happen before it is done."""
+    etab = administered_etablissement(uai)
+    if service not in _openable_services():
+        abort(404)
+    year = _chosen_year(request.args.get("annee"))
+    if request.args.get("ouvert") not in ("0", "1"):
+        abort(404)
+    label = current_app.config["FEATURE_SERVICES"][service].get("label", service)
+    return render_template("admin/confirm_opening.html", etab=etab, service=service, label=label, year=year,
+                           opening=request.args["ouvert"] == "1", opening_form=OpeningForm())
 
 
 @bp.post("/etablissement/<uai>/ouverture/<service>")
@@ -130,32 +213,6 @@ def set_opening(uai, service):
     return redirect(url_for("admin.etablissement", uai=uai, annee=year))
 
 
-@bp.post("/etablissement/<uai>/lien/<int:lien_id>")
-@staff_required
-def set_lien_opening(uai, lien_id):
-    administered_etablissement(uai)
-    form = OpeningForm()
-    if not form.validate_on_submit():
-        abort(400)
-    year = _chosen_year(form.annee.data)
-    try:
-        result = rpc.call("accounts", "set_lien_opening", uai=uai, lien_id=lien_id, is_open=form.ouvert.data == "1",
-                          account_id=g.viewer["id"], annee_scolaire=year)
-    except NotFound:
-        abort(404)
-    except Forbidden:
-        flash(_("Ce service académique n'est pas destiné à cet établissement."), "error")
-    except OutcomeUnknown:
-        flash(_("Le service des comptes n'a pas répondu à temps : nous ne savons pas encore si le changement "
-                "a été fait. Rechargez cette page dans quelques instants pour voir son état."), "warning")
-    except Unavailable:
-        flash(_("Le service des comptes est temporairement indisponible : rien n'a été modifié."), "error")
-    else:
-        flash(_("Le lien est affiché dans le menu des familles concernées.") if result["open"]
-              else _("Le lien n'est plus affiché aux familles."), "success")
-    return redirect(url_for("admin.etablissement", uai=uai, annee=year))
-
-
 @bp.post("/etablissement/<uai>/message")
 @staff_required
 def set_message(uai):
@@ -170,7 +227,4 @@ def set_message(uai):
         else:
             flash(_("Le message d'accueil est enregistré."), "success")
             return redirect(url_for("admin.etablissement", uai=uai))
-    return render_template("admin/etablissement.html", etab=etab, rows=None, extra=[], liens=None,
-                           liens_unavailable=False, opening_form=OpeningForm(),
-                           message_form=form, deployed=list(current_app.config["DEPLOYED_SERVICES"].items()),
-                           year=None, years=[]), 400
+    return _etablissement_page(etab, _chosen_year(None), form, 400)

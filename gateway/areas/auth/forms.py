@@ -3,7 +3,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
-from gateway.forms import REQUIRED, Form, FrenchDateField
+from gateway.forms import REQUIRED, DayMonthYearField, Form
 
 
 class LoginForm(Form):
@@ -12,12 +12,14 @@ class LoginForm(Form):
 
 
 class FirstConnectionForm(Form):
+    """What is required, and the rules of each field, are accounts' (it
+    answers every field at once); here only what cannot be sent: a date that
+    cannot be read, an over-long or control-character value."""
+
     # Required for families (checked by accounts), absent for staff.
-    date_naissance = FrenchDateField(_l("Date de naissance"), validators=[Optional()], format=["%Y-%m-%d", "%d/%m/%Y"])
-    new_password = PasswordField(_l("Nouveau mot de passe"),
-                                 validators=[DataRequired(REQUIRED), Length(max=128)])
-    new_password_confirm = PasswordField(_l("Confirmation du mot de passe"),
-                                         validators=[DataRequired(REQUIRED), Length(max=128)])
+    date_naissance = DayMonthYearField(_l("Date de naissance"))
+    new_password = PasswordField(_l("Nouveau mot de passe"), validators=[Optional(), Length(max=128)])
+    new_password_confirm = PasswordField(_l("Confirmation du mot de passe"), validators=[Optional(), Length(max=128)])
     email = EmailField(_l("Votre adresse électronique"), validators=[Optional(), Length(max=254)])
     email_confirm = EmailField(_l("Confirmation de votre adresse électronique"),
                                validators=[Optional(), Length(max=254)])

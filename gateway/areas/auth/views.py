@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from contract.accounts import (
     InvalidCredentials, ProvisionalPasswordExpired, SessionExpired, TokenExpired, TokenInvalid, TooManyAttempts,
 )
-from contract.errors import ValidationError
+from contract.errors import Unavailable, ValidationError
 from gateway import rpc
 from gateway.areas.auth.forms import (
     EmailVerificationForm, FirstConnectionForm, ForgottenIdentifierForm, ForgottenPasswordForm, LoginForm,
@@ -65,7 +65,7 @@ def _no_referrer(response):
 @form_kept_when_limited
 def login():
     form = LoginForm()
-    keep_input_on_outage("auth/login.html", form=form)
+    keep_input_on_outage("auth/login.html", form=form, login_message="")
     if form.validate_on_submit():
         try:
             result = rpc.call("accounts", "login", identifiant=form.identifiant.data,
@@ -83,7 +83,16 @@ def login():
             if result.get("must_confirm_email"):
                 return redirect(url_for("auth.verify_email"))
             return redirect(_safe_next(request.args.get("suivant")))
-    return render_template("auth/login.html", form=form)
+    return render_template("auth/login.html", form=form, login_message=_login_message())
+
+
+def _login_message() -> str:
+    """The académie's "Message d'accueil" (guide § 2.3), kept by accounts; the
+    page shows without it when accounts does not answer."""
+    try:
+        return rpc.call("accounts", "login_message")["message"]
+    except Unavailable:
+        return ""
 
 
 @bp.post("/deconnexion")
@@ -107,22 +116,35 @@ def first_connection():
         return redirect(url_for("home.index"))
     form = FirstConnectionForm()
     keep_input_on_outage("auth/first_connection.html", form=form, viewer=viewer)
-    if form.validate_on_submit():
+    if form.is_submitted():
+        # Every field at once (issue 13): a field refused here is sent empty
+        # with `check_only`, so accounts still reports every other field (and
+        # counts a wrong birth date) but activates nothing; an unreadable date
+        # never reaches it, so it never slows the account down.
+        locally_valid = form.validate()
+        refused_here = {f.name for f in form if f.errors}
+        if g.get("retry_after") is not None or "csrf_token" in refused_here:
+            return render_template("auth/first_connection.html", form=form, viewer=g.viewer)
         try:
-            result = rpc.call("accounts", "first_connection", token=session[TOKEN], client=client_address(), form={
-                "date_naissance": form.date_naissance.data.isoformat() if form.date_naissance.data else None,
-                "new_password": form.new_password.data,
-                "new_password_confirm": form.new_password_confirm.data,
-                "email": form.email.data or None,
-                "email_confirm": form.email_confirm.data or None,
+            result = rpc.call("accounts", "first_connection", token=session[TOKEN], client=client_address(),
+                              check_only=not locally_valid, form={
+                "date_naissance": _iso_or_none(form.date_naissance.data, "date_naissance" in refused_here),
+                "new_password": None if "new_password" in refused_here else form.new_password.data,
+                "new_password_confirm": (None if "new_password_confirm" in refused_here
+                                         else form.new_password_confirm.data),
+                "email": None if "email" in refused_here else (form.email.data or None),
+                "email_confirm": None if "email_confirm" in refused_here else (form.email_confirm.data or None),
             })
         except ValidationError as exc:
-            form.apply_remote_errors(exc.errors)
+            form.apply_remote_errors({name: messages for name, messages in exc.errors.items()
+                                      if name not in refused_here})
         except TooManyAttempts as exc:
             form.form_errors.append(too_many_attempts_message(exc.retry_after))
         except SessionExpired:
             return redirect(url_for("auth.login"))
         else:
+            if not locally_valid:
+                return render_template("auth/first_connection.html", form=form, viewer=g.viewer)
             start_session(result["token"])
             if result.get("must_confirm_email"):
                 # Guide § 2.2.1: a message confirms what was typed and asks to
@@ -136,6 +158,10 @@ def first_connection():
                         "en cas d'oubli.", email=result["email_sent_to"]), "info")
             return redirect(url_for("home.index"))
     return render_template("auth/first_connection.html", form=form, viewer=g.viewer)
+
+
+def _iso_or_none(value, refused: bool) -> str | None:
+    return value.isoformat() if value and not refused else None
 
 
 @bp.route("/verification-courriel", methods=["GET", "POST"])

@@ -1,6 +1,6 @@
 """The forms of "Mon compte" (guide § 2.7)."""
 from flask_babel import lazy_gettext as _l
-from wtforms import EmailField, PasswordField, StringField
+from wtforms import EmailField, HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from gateway.forms import REQUIRED, Form
@@ -23,3 +23,9 @@ class MergeForm(Form):
 
     identifiant = StringField(_l("Identifiant du compte"), validators=[DataRequired(REQUIRED), Length(max=40)])
     password = PasswordField(_l("Mot de passe du compte"), validators=[DataRequired(REQUIRED), Length(max=128)])
+
+
+class MergeConfirmForm(Form):
+    """The merge's confirmation step: the ticket accounts gave at "Suivant"."""
+
+    ticket = HiddenField(validators=[DataRequired(REQUIRED), Length(max=100)])

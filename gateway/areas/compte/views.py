@@ -5,12 +5,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from contract.accounts import (
-    InvalidCredentials, MergeRefused, ProvisionalPasswordExpired, TooManyAttempts,
+    InvalidCredentials, MergeRefused, ProvisionalPasswordExpired, TokenExpired, TokenInvalid, TooManyAttempts,
 )
 from contract.errors import ValidationError
 from gateway import rpc
 from gateway.areas.auth.views import client_address, expired_letter_message, login_limit, recovery_limit
-from gateway.areas.compte.forms import MergeForm, ProfileForm
+from gateway.areas.compte.forms import MergeConfirmForm, MergeForm, ProfileForm
 from gateway.extensions import limiter
 from gateway.forms import form_kept_when_limited, too_many_attempts_message
 from gateway.session import TOKEN, login_required, start_session
@@ -92,8 +92,10 @@ def merge():
     form = MergeForm()
     if form.validate_on_submit():
         try:
-            result = rpc.call("accounts", "merge_accounts", token=session[TOKEN], identifiant=form.identifiant.data,
-                              password=form.password.data, client=client_address())
+            # "Suivant" (guide § 2.7.2): checked, nothing merged yet; the next
+            # page says what will happen (issue 13 § 10).
+            preview = rpc.call("accounts", "preview_merge", token=session[TOKEN], identifiant=form.identifiant.data,
+                               password=form.password.data, client=client_address())
         except ValidationError as exc:
             form.apply_remote_errors(exc.errors)
         except InvalidCredentials:
@@ -105,8 +107,31 @@ def merge():
         except MergeRefused as exc:
             form.form_errors.append(MERGE_REFUSED.get(exc.reason, MERGE_REFUSED["not_guardian"]))
         else:
-            flash(_("Les comptes ont été regroupés : les enfants du compte %(identifiant)s sont maintenant "
-                    "rattachés à votre compte, et ce compte a été supprimé.", identifiant=result["merged"]),
-                  "success")
-            return redirect(url_for("compte.children"))
+            return render_template("compte/regrouper_confirmer.html", account=g.viewer, preview=preview,
+                                   form=MergeConfirmForm(ticket=preview["ticket"]), section="enfants")
     return render_template("compte/regrouper.html", account=g.viewer, form=form, section="enfants")
+
+
+@bp.post("/enfants/regrouper/confirmer")
+@login_required
+def confirm_merge():
+    """The merge confirmed on its second step, with the ticket accounts gave
+    for it (the password is not sent again)."""
+    if g.viewer["role"] != "responsable":
+        abort(404)
+    form = MergeConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        result = rpc.call("accounts", "merge_accounts", token=session[TOKEN], ticket=form.ticket.data,
+                          client=client_address())
+    except (TokenInvalid, TokenExpired):
+        flash(_("Cette demande de regroupement n'est plus valable (plus de 15 minutes, ou déjà traitée). "
+                "Saisissez à nouveau l'identifiant et le mot de passe du compte à regrouper."), "error")
+        return redirect(url_for("compte.merge"))
+    except MergeRefused as exc:
+        flash(MERGE_REFUSED.get(exc.reason, MERGE_REFUSED["not_guardian"]), "error")
+        return redirect(url_for("compte.merge"))
+    flash(_("Les comptes ont été regroupés : les enfants du compte %(identifiant)s sont maintenant "
+            "rattachés à votre compte, et ce compte a été supprimé.", identifiant=result["merged"]), "success")
+    return redirect(url_for("compte.children"))

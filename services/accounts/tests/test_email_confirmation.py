@@ -46,9 +46,9 @@ def test_link_works_once_and_dies_when_the_address_is_corrected(service, family)
     with pytest.raises(TokenInvalid):
         service.confirm_email(token=first)
     second = link_token(service.mails.last("philippe@example.org"))
-    service.confirm_email(token=second)
-    with pytest.raises(TokenInvalid):
-        service.confirm_email(token=second)
+    assert service.confirm_email(token=second)["already_confirmed"] is False
+    # Followed again: it says the address is already confirmed (no other change).
+    assert service.confirm_email(token=second) == {"already_confirmed": True, "purpose": "email_confirmation"}
     with pytest.raises(TokenInvalid):
         service.confirm_email(token="pas-un-jeton")
 
@@ -96,3 +96,18 @@ def test_resending_is_rate_limited_per_account(service, family, clock):
     assert 0 < exc.value.retry_after <= 15 * 60
     clock.advance(timedelta(minutes=15) + SECOND)
     service.resend_confirmation(token=token)
+
+
+def test_a_link_followed_again_says_already_confirmed_only_while_its_address_holds(service, family):
+    token = activate(service, family["Philippe MARTIN"], "2014-01-02", email="philippe@example.org")
+    link = link_token(service.mails.last("philippe@example.org"))
+    service.confirm_email(token=link)
+    assert service.confirm_email(token=link)["already_confirmed"] is True
+    # The address moves on (profile, confirmed change): the old link says nothing about it any more.
+    service.change_profile(token=token, form={"current_password": "soleil2026", "email": "nouvelle@example.org",
+                                              "email_confirm": "nouvelle@example.org"})
+    change = link_token(service.mails.last("nouvelle@example.org"))
+    assert service.confirm_email(token=change)["email"] == "nouvelle@example.org"
+    with pytest.raises(TokenInvalid):
+        service.confirm_email(token=link)
+    assert service.confirm_email(token=change) == {"already_confirmed": True, "purpose": "email_change"}

@@ -3,7 +3,7 @@ families): only its own staff or an académie operator may write it."""
 import pytest
 from sqlalchemy import select
 
-from common.errors import Forbidden
+from common.errors import Forbidden, ValidationError
 from services.accounts.models import Account
 from tests.helpers import family_payload
 
@@ -47,3 +47,21 @@ def test_own_staff_and_an_operator_set_it(service, family):
     assert service.get_etablissement(uai="0590001A")["message_accueil"] == "Réunion parents-professeurs jeudi."
     service.set_message_accueil(uai="0590001A", message="Portes ouvertes samedi.", account_id=operator)
     assert service.get_etablissement(uai="0590001A")["message_accueil"] == "Portes ouvertes samedi."
+
+
+def test_only_an_operator_sets_the_login_page_message_kept_as_plain_text(service, family):
+    """Issue 13 § 5: the login page's "Message d'accueil" is the académie's."""
+    assert service.login_message() == {"message": ""}
+    staff = _staff(service, "0590001A")
+    guardian = _account_id(service, family["Philippe MARTIN"]["identifiant"])
+    for account_id in (staff, guardian, 987654, None):
+        with pytest.raises(Forbidden):
+            service.set_login_message(message="Maintenance samedi.", account_id=account_id)
+    assert service.login_message() == {"message": ""}
+    operator = _staff(service, None, role="operator")
+    text = "Maintenance samedi de 8 h à 12 h.\r\n<b>Merci</b>  "
+    assert service.set_login_message(message=text, account_id=operator) == {
+        "message": "Maintenance samedi de 8 h à 12 h.\n<b>Merci</b>"}
+    assert service.login_message()["message"] == "Maintenance samedi de 8 h à 12 h.\n<b>Merci</b>"
+    with pytest.raises(ValidationError):
+        service.set_login_message(message="x" * 2001, account_id=operator)

@@ -1,9 +1,9 @@
 """The home page's tiles: what feature services said is new (common.news),
 counted since the viewer's previous connection as the clock moves."""
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from common import news
-from services.accounts.tests.conftest import activate
+from services.accounts.tests.conftest import activate, link_token
 
 KINDS = {"note": {"one": "1 nouvelle note", "many": "{n} nouvelles notes", "path": "/notes/"}}
 
@@ -71,3 +71,36 @@ def test_the_daily_job_forgets_news_no_tile_can_count_any_more(service, family, 
     assert service.run_daily_jobs()["nouveautes_effacees"] == 1  # the withdrawn one
     clock.advance(timedelta(days=2))
     assert service.run_daily_jobs()["nouveautes_effacees"] == 1  # visible 366 days ago
+
+
+def _previous(service, token):
+    return datetime.fromisoformat(service.get_session(token=token)["previous_login_at"])
+
+
+def test_connections_that_could_not_see_the_services_do_not_count(service, family, clock):
+    """Issue 13 § 2: the provisional-password login and a guardian's logins
+    before the address is confirmed are not "the last connection"; the first
+    real visit has no previous one (the home page says "Première connexion")."""
+    letter = family["Philippe MARTIN"]
+    token = activate(service, letter, "2014-01-02", email="philippe@example.org")
+    assert service.get_session(token=token)["previous_login_at"] is None
+    clock.advance(timedelta(hours=1))
+    # "Vérification mail" only: still not a connection that saw the services.
+    service.login(identifiant=letter["identifiant"], password="soleil2026")
+    service.confirm_email(token=link_token(service.mails.last("philippe@example.org")))
+    clock.advance(timedelta(hours=1))
+    first_visit = clock.now()
+    token = service.login(identifiant=letter["identifiant"], password="soleil2026")["token"]
+    assert service.get_session(token=token)["previous_login_at"] is None
+    clock.advance(timedelta(days=1))
+    token = service.login(identifiant=letter["identifiant"], password="soleil2026")["token"]
+    assert first_visit <= _previous(service, token) < first_visit + timedelta(minutes=1)
+
+
+def test_a_student_first_visit_starts_at_the_activation(service, family, clock):
+    activated = clock.now()
+    token = activate(service, family["Hugo MARTIN"], "2012-04-04")
+    assert service.get_session(token=token)["previous_login_at"] is None
+    clock.advance(timedelta(days=1))
+    token = service.login(identifiant=family["Hugo MARTIN"]["identifiant"], password="soleil2026")["token"]
+    assert activated <= _previous(service, token) < activated + timedelta(minutes=1)

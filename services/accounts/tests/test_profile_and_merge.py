@@ -1,11 +1,14 @@
 """Guide § 2.5 and 2.7: the profile (new address, new password, both with the
 current password) and merging a guardian's accounts ("regroupement")."""
+from datetime import timedelta
+
 import pytest
 
 from common.clock import add_months
 from common.errors import ValidationError
 from services.accounts.exceptions import (
-    InvalidCredentials, MergeRefused, ProvisionalPasswordExpired, SessionExpired, TokenInvalid, TooManyAttempts,
+    InvalidCredentials, MergeRefused, ProvisionalPasswordExpired, SessionExpired, TokenExpired, TokenInvalid,
+    TooManyAttempts,
 )
 from services.accounts.tests.conftest import SECOND, activate, confirmed_guardian, link_token
 from tests.helpers import family_payload, letters_by_name
@@ -171,3 +174,32 @@ def test_email_change_link_dies_if_the_password_moves_after(service, family):
     with pytest.raises(TokenInvalid):
         service.confirm_email(token=link)
     assert service.get_session(token=done["token"])["email"] == "ancienne@example.org"
+
+
+def test_the_merge_is_confirmed_on_a_second_step_with_a_ticket(service, family, second_school, clock):
+    """Issue 13 § 10: "Suivant" checks and says what will happen; nothing is
+    merged before the confirmation, which needs no password again."""
+    token = confirmed_guardian(service, family["Philippe MARTIN"], "2014-01-02", "philippe@example.org")
+    other = second_school["Philippe Martin"]
+    preview = service.preview_merge(token=token, identifiant=other["identifiant"], password=other["password"])
+    assert preview["identifiant"] == other["identifiant"]
+    assert preview["enfants"] == [{"prenom": "Sarah", "nom": "MARTIN"}]
+    assert children_of(service, token) == ["Hugo MARTIN", "Léa MARTIN"]
+    # Another guardian cannot use the ticket.
+    claire = confirmed_guardian(service, family["Claire MARTIN"], "2014-01-02", "claire@example.org")
+    with pytest.raises(TokenInvalid):
+        service.merge_accounts(token=claire, ticket=preview["ticket"])
+    assert service.merge_accounts(token=token, ticket=preview["ticket"]) == {"merged": other["identifiant"]}
+    assert children_of(service, token) == ["Hugo MARTIN", "Léa MARTIN", "Sarah MARTIN"]
+    with pytest.raises(TokenInvalid):
+        service.merge_accounts(token=token, ticket=preview["ticket"])
+
+
+def test_a_merge_ticket_lasts_fifteen_minutes(service, family, second_school, clock):
+    token = confirmed_guardian(service, family["Philippe MARTIN"], "2014-01-02", "philippe@example.org")
+    other = second_school["Philippe Martin"]
+    ticket = service.preview_merge(token=token, identifiant=other["identifiant"], password=other["password"])["ticket"]
+    clock.advance(timedelta(minutes=15) + SECOND)
+    with pytest.raises(TokenExpired):
+        service.merge_accounts(token=token, ticket=ticket)
+    assert children_of(service, token) == ["Hugo MARTIN", "Léa MARTIN"]
