@@ -1,7 +1,7 @@
 """academie settings (the login page's welcome message, set by an operator)
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0008_academie_setting
+Revises: 0007_news_windows
 Create Date: 2026-11-30
 """
 from alembic import op
