@@ -167,10 +167,28 @@ class ReplyConnection(SharedExtension):
         self.stop()
 
 
+def apply_queue_type(queue: Queue, config: dict) -> Queue:
+    """Declares a durable, shared queue as a quorum queue when the deployment
+    says so (QUEUE_TYPE, SCOLARITE_QUEUE_TYPE): on a RabbitMQ cluster its
+    messages are then kept by a majority of the nodes, and survive the loss of
+    one. Queues that die with their consumer (auto-deleted, exclusive: the
+    notices' per-instance queues, the RPC reply queues) stay classic, as
+    quorum queues cannot be either. A queue keeps the type it was first
+    declared with: docs/operations.md says how to switch."""
+    if config.get("QUEUE_TYPE") == "quorum" and queue.durable and not queue.auto_delete and not queue.exclusive:
+        queue.queue_arguments = {**(queue.queue_arguments or {}), "x-queue-type": "quorum"}
+    return queue
+
+
 class QueryRpcConsumer(RpcConsumer):
     """Nameko's RPC consumer, answering through `ReplyConnection`."""
 
     replies = ReplyConnection()
+
+    def setup(self):
+        super().setup()
+        # Read by the queue consumer when it (re)connects, after every setup.
+        apply_queue_type(self.queue, self.container.config)
 
     def handle_result(self, message, result, exc_info):
         error = serialize(exc_info[1]) if exc_info is not None else None
@@ -300,6 +318,7 @@ class _RouteHandler(EventHandler):
         self.queue = Queue(f"route-{self.event_type}--{self.container.service_name}.{self.method_name}",
                            exchange=route_exchange(self.event_type), routing_key=f"*.{self.event_type}",
                            durable=True, auto_delete=False, exclusive=False)
+        apply_queue_type(self.queue, self.container.config)
         Consumer.setup(self)
 
     def handle_message(self, body, message):
@@ -330,11 +349,17 @@ def notice_dispatcher() -> EventDispatcher:
     return _Dispatcher(delivery_mode=TRANSIENT, use_confirms=False)
 
 
+class _WorkHandler(EventHandler):
+    def setup(self):
+        super().setup()
+        apply_queue_type(self.queue, self.container.config)
+
+
 def work_handler(source_service: str, event_type: str):
     """One durable queue shared by all instances of the handling service; the
     message is acknowledged only after the handler returned (so after it
     committed), and requeued if the handler failed."""
-    return event_handler(
+    return _WorkHandler.decorator(
         source_service, event_type, handler_type=SERVICE_POOL, reliable_delivery=True, requeue_on_error=True
     )
 
