@@ -37,6 +37,7 @@ from nameko.rpc import Rpc as NamekoRpc
 from nameko.rpc import RpcConsumer, get_rpc_exchange
 
 from common.logs import correlation_id
+from contract.errors import StorageUnavailable
 
 TRANSIENT = 1
 PERSISTENT = 2
@@ -180,6 +181,16 @@ def apply_queue_type(queue: Queue, config: dict) -> Queue:
     return queue
 
 
+def _database_unreachable(exc: BaseException) -> bool:
+    """A failure to reach the service's own database (refused, dropped, timed
+    out), as SQLAlchemy reports it, not an error in the query itself."""
+    from sqlalchemy.exc import DBAPIError, OperationalError
+
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, OperationalError)
+
+
 class QueryRpcConsumer(RpcConsumer):
     """Nameko's RPC consumer, answering through `ReplyConnection`."""
 
@@ -191,6 +202,10 @@ class QueryRpcConsumer(RpcConsumer):
         apply_queue_type(self.queue, self.container.config)
 
     def handle_result(self, message, result, exc_info):
+        if exc_info is not None and _database_unreachable(exc_info[1]):
+            # The caller learns it as such, not as an unknown remote error.
+            exc_info = (StorageUnavailable, StorageUnavailable(f"{self.container.service_name}: database unavailable"),
+                        exc_info[2])
         error = serialize(exc_info[1]) if exc_info is not None else None
         # The reply is encoded as the request was; it is serialized once (Nameko
         # checks it, then serializes it again to publish it).
