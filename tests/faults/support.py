@@ -25,6 +25,8 @@ PG_BIN = Path(os.environ.get("SCOLARITE_PG_BIN", "/usr/lib/postgresql/15/bin"))
 HEADER = "evaluation;matiere;groupe;enseignants;date;titre;coefficient;bareme;date_publication;eleve;note;saisie_le"
 PASSWORD = "valide2026"
 UNAVAILABLE = "temporairement indisponible"
+# A form whose request went out and got no answer: the page says the outcome is not known yet.
+OUTCOME_UNKNOWN = "nous ne savons pas encore si votre demande a été enregistrée"
 
 # Fast fault detection, as the messaging tests use: RPC timeout 3 s, a
 # service silent for 4 s known down, heartbeats every second.
@@ -129,18 +131,30 @@ def school_with_grades(d: LocalDeployment, tmp: Path) -> School:
     return School(uai, letters, ids["Hugo MARTIN"], letter["identifiant"])
 
 
-def family_session(base_url: str, school: School) -> list[tuple[str, int, bool]]:
-    """Hugo's evening: log in, home, his grades, log out. [(step, status, as expected)]."""
+def family_session(base_url: str, school: School) -> list[tuple[str, int, bool, bool]]:
+    """Hugo's evening: log in, home, his grades, log out; it stops at the
+    first page that is not what he expects.
+    [(step, status, as expected, a clear 503 page: "temporairement indisponible", or,
+    for a form sent as the broker went away, "outcome not known yet")]."""
     user = WebUser(base_url)
     steps = []
-    page = user.login(school.hugo, PASSWORD)
-    steps.append(("connexion", page.status_code, page.status_code == 200 and "La scolarité de" in page.text))
-    page = user.get(f"/eleve/{school.hugo_id}/")
-    steps.append(("accueil", page.status_code, page.status_code == 200))
-    page = user.get(f"/eleve/{school.hugo_id}/notes/")
-    steps.append(("notes", page.status_code, page.status_code == 200 and "Mathématiques" in page.text))
-    page = user.logout()
-    steps.append(("deconnexion", page.status_code, page.status_code == 200))
+
+    def record(step, page, ok):
+        text = text_of(page.text)
+        unavailable = (page.status_code == 503 and (UNAVAILABLE in text or OUTCOME_UNKNOWN in text)
+                       and "Traceback" not in page.text)
+        steps.append((step, page.status_code, ok, unavailable))
+        return ok
+
+    if not record("connexion", page := user.login(school.hugo, PASSWORD),
+                  page.status_code == 200 and "La scolarité de" in page.text):
+        return steps
+    if not record("accueil", page := user.get(f"/eleve/{school.hugo_id}/"), page.status_code == 200):
+        return steps
+    if not record("notes", page := user.get(f"/eleve/{school.hugo_id}/notes/"),
+                  page.status_code == 200 and "Mathématiques" in page.text):
+        return steps
+    record("deconnexion", page := user.logout(), page.status_code == 200)
     return steps
 
 
@@ -176,8 +190,12 @@ class Load:
         for t in self._threads:
             t.join(60)
 
-    def failures(self, since: float = 0.0) -> list:
-        return [s for s in self.steps if s[0] >= since and not s[3]] + [e for e in self.errors if e[0] >= since]
+    def failures(self, since: float = 0.0, until: float = float("inf")) -> list:
+        return ([s for s in self.steps if since <= s[0] <= until and not s[3]]
+                + [e for e in self.errors if since <= e[0] <= until])
+
+    def between(self, since: float, until: float) -> list:
+        return [s for s in self.steps if since <= s[0] <= until]
 
     def sessions_done(self) -> int:
         return sum(1 for s in self.steps if s[1] == "deconnexion")
