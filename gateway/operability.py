@@ -35,7 +35,7 @@ def readyz():
         rpc.client().ensure_connected()
     except Exception as exc:  # any failure to reach the broker means "not ready", with its kind
         problems.append(f"broker: {exc.__class__.__name__}")
-    storage = limiter.storage
+    storage = limiter.storage if current_app.config.get("RATELIMIT_ENABLED", True) else None
     if storage is not None and not storage.check():
         problems.append("rate-limit store: unreachable")
     if problems:

@@ -34,9 +34,11 @@ FAST = {"SCOLARITE_RPC_TIMEOUT": "3", "SCOLARITE_REASK_TIMEOUT": "1", "SCOLARITE
         "SCOLARITE_ALIVE_WITHIN": "4", "SCOLARITE_MENU_TIMEOUT": "1.0"}
 
 
-def deployment(tmp: Path, services: dict, amqp_uri: str, env: dict | None = None, **kwargs) -> LocalDeployment:
+def deployment(tmp: Path, services: dict, amqp_uri: str, env: dict | None = None,
+               postgres: str | None = PG_ADMIN_DSN, **kwargs) -> LocalDeployment:
     """The portal on PostgreSQL (a database per service on the shared server,
-    named after this run), with the tests' settings."""
+    named after this run; None: SQLite files), with the tests' settings."""
+    tmp.mkdir(parents=True, exist_ok=True)
     clock_file = tmp / "clock.json"
     Clock(str(clock_file)).set_offset(0)
     port = free_port()
@@ -53,7 +55,7 @@ def deployment(tmp: Path, services: dict, amqp_uri: str, env: dict | None = None
         **FAST, **(env or {}),
     }
     deploy = write_deploy_file(tmp / "services.yml", services)
-    d = LocalDeployment(tmp / "var", amqp_uri=amqp_uri, postgres=PG_ADMIN_DSN, port=port, deploy_file=deploy,
+    d = LocalDeployment(tmp / "var", amqp_uri=amqp_uri, postgres=postgres, port=port, deploy_file=deploy,
                         db_prefix=f"scolarite_fault_{uuid.uuid4().hex[:8]}", env=base_env, **kwargs)
     d.base_url = f"http://127.0.0.1:{port}"
     d.clock = Clock(str(clock_file))
@@ -62,9 +64,12 @@ def deployment(tmp: Path, services: dict, amqp_uri: str, env: dict | None = None
 
 
 def start(d: LocalDeployment) -> None:
+    """Databases prepared, then every process of the deployment (built
+    here unless the caller built it to add processes of its own)."""
     d.prepare()
-    cluster = d.build()
-    cluster.mailcatcher(d.mail_dir, int(d.env["SCOLARITE_SMTP_PORT"]))
+    cluster = d.cluster or d.build()
+    if "mailcatcher" not in cluster.processes:
+        cluster.mailcatcher(d.mail_dir, int(d.env["SCOLARITE_SMTP_PORT"]))
     cluster.start_all(120)
     wait_for(lambda: _status(d.base_url + "/connexion") == 200, "the gateway answering", 60)
 

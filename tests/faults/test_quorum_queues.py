@@ -3,7 +3,10 @@ the services declare their durable queues as quorum queues (the RPC reply
 queues stay classic and exclusive), and a work event waiting in one survives
 the broker's restart. The broker is a node this test starts itself
 (tools/broker_node.py), never the machine's shared one."""
+import json
+
 import pytest
+import requests
 
 from tests.messaging.support import Broker, Probes, wait_until
 from tools.broker_node import BrokerNode, available
@@ -38,7 +41,7 @@ def node(tmp_path_factory):
 
 def test_durable_queues_are_quorum_queues_and_a_waiting_work_event_survives_a_broker_restart(node, tmp_path):
     broker = NodeBroker(node)
-    probes = Probes(broker, tmp_path, env={"SCOLARITE_QUEUE_TYPE": "quorum"})
+    probes = Probes(broker, tmp_path, env={"SCOLARITE_QUEUE_TYPE": "quorum", "SCOLARITE_LOG_FORMAT": "json"})
     try:
         probes.start("msg_probe", "msg_worker")
         client = probes.rpc()
@@ -51,6 +54,16 @@ def test_durable_queues_are_quorum_queues_and_a_waiting_work_event_survives_a_br
         assert queues["rpc-msg_worker"]["type"] == "quorum"
         replies = [q for name, q in queues.items() if name.startswith("rpc.reply-")]
         assert replies and all(q["type"] == "classic" and q["exclusive"] for q in replies)
+
+        # Production logs: one JSON object per line, naming the process.
+        ready = [json.loads(line) for line in probes.log("msg_probe").splitlines() if "service msg_probe ready" in line]
+        assert ready and ready[0]["process"] == "msg_probe" and ready[0]["correlation_id"] == "-"
+        # Its health port: alive, ready, and its workers timed.
+        port = probes.cluster.processes["msg_probe"].health_port
+        assert requests.get(f"http://127.0.0.1:{port}/healthz", timeout=5).status_code == 200
+        assert requests.get(f"http://127.0.0.1:{port}/readyz", timeout=5).status_code == 200
+        metrics = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+        assert 'scolarite_worker_seconds_count{entrypoint="dispatch_job",outcome="ok",service="msg_probe"} 1.0' in metrics
 
         probes.stop("msg_worker")
         client.call("msg_probe", "dispatch_job", token="avant-le-redemarrage")
