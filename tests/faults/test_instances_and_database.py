@@ -2,6 +2,7 @@
 (issue 20): the portal deployed as on one machine (deploy/local/cluster.py),
 PostgreSQL, two notes instances; notes' database on a PostgreSQL server of
 this module's own, which a test stops (never the machine's shared one)."""
+import os
 import signal
 import time
 
@@ -52,12 +53,18 @@ def test_a_notes_instance_killed_under_load_fails_no_family_request(portal):
     load = Load(portal.base_url, portal.school, users=3).start()
     try:
         wait_for(lambda: load.sessions_done() >= 3, "sessions under way")
-        cluster.processes["notes-2"].stop(signal.SIGKILL)
+        # Frozen first, so that requests are surely in its hands (delivered,
+        # not acknowledged) when it dies: they must be answered by the other.
+        victim = cluster.processes["notes-2"].popen.pid
+        os.kill(victim, signal.SIGSTOP)
+        time.sleep(0.7)
+        os.kill(victim, signal.SIGKILL)
         killed_at = time.monotonic()
         wait_for(lambda: sum(1 for s in load.steps if s[0] > killed_at and s[1] == "deconnexion") >= 6,
                  "sessions after the kill", timeout=60)
     finally:
         load.stop()
+    cluster.processes["notes-2"].popen.wait(10)
     assert not cluster.processes["notes-2"].running
     assert load.failures() == []
     # The notes pages were served throughout, by the instance left.
