@@ -64,11 +64,12 @@ class BrokerWatch:
         self.connected = False
         parsed = urlparse(amqp_uri)
         self.address = (parsed.hostname or "127.0.0.1", parsed.port or 5672)
-        for ext in container.extensions:
-            consumer = getattr(ext, "queue_consumer", None)
-            if isinstance(consumer, QueueConsumer):
-                self._wrap(consumer)
-                break
+        consumer = next((ext for ext in container.extensions if isinstance(ext, QueueConsumer)), None)
+        if consumer is None:
+            # A service that consumes nothing: only the broker's reachability counts.
+            self.connected = True
+        else:
+            self._wrap(consumer)
 
     def _wrap(self, consumer):
         ready, failed = consumer.on_consume_ready, consumer.on_connection_error
@@ -177,4 +178,10 @@ def start_health_server(runner, service: str, config: dict, port: int | None) ->
         checks.append(DatabaseCheck(url))
     for collector in service_collectors(service, url if has_db else None):
         REGISTRY.register(collector)
-    return HealthServer(service, port, checks).start()
+    try:
+        return HealthServer(service, port, checks).start()
+    except OSError as exc:
+        # Another process holds the port (two services started by hand on one
+        # machine): the service still runs; its probes will say it has none.
+        log.error("health port %s unavailable (%s): no /healthz, /readyz or /metrics", port, exc)
+        return None
