@@ -70,8 +70,8 @@ def test_durable_queues_are_quorum_queues_and_a_waiting_work_event_survives_a_br
         assert broker.queues()[WORK_QUEUE]["messages"] == 1
 
         node.restart()
-        # Kept by the quorum queue across the restart.
-        assert broker.queues()[WORK_QUEUE]["messages"] == 1
+        # Kept by the quorum queue across the restart (counted again once it has recovered its log).
+        wait_until(lambda: broker.queues().get(WORK_QUEUE, {}).get("messages") == 1, "the job kept", timeout=60)
         probes.start("msg_worker")
         wait_until(lambda: probes.journal("probe-jobs") == ["premier", "avant-le-redemarrage"],
                    "the job kept across the restart handled", timeout=60)
