@@ -43,6 +43,8 @@ bench: setup
 	$(PY) -m bench.bourses_pages
 	$(PY) -m bench.home_page
 	$(PY) -m bench.mailer
+	@bash tools/ensure-services.sh postgres
+	$(PY) -m bench.deployment
 
 bench-mailer: setup
 	@bash tools/ensure-services.sh broker

@@ -34,6 +34,32 @@ def rpc_timeout() -> float:
     return float(os.environ.get("SCOLARITE_RPC_TIMEOUT", "5"))
 
 
+def queue_type() -> str:
+    """`classic` (default) or `quorum`: the type of every durable queue the
+    services declare (common/messaging.py). A cluster of RabbitMQ nodes wants
+    `quorum`: its queues and their messages live on a majority of the nodes."""
+    value = os.environ.get("SCOLARITE_QUEUE_TYPE", "classic").lower()
+    if value not in ("classic", "quorum"):
+        raise SystemExit(f"SCOLARITE_QUEUE_TYPE={value!r}: classic or quorum")
+    return value
+
+
+def health_port() -> int | None:
+    """A service process's port for /healthz, /readyz and /metrics (common/health.py); `off`: none."""
+    value = os.environ.get("SCOLARITE_HEALTH_PORT", "9100")
+    return None if value.lower() == "off" else int(value)
+
+
+def log_format() -> str:
+    """`json` (one object per line, for a log collector) or `text` (for a
+    person at a terminal): json unless SCOLARITE_DEV=1."""
+    default = "text" if os.environ.get("SCOLARITE_DEV", "0") == "1" else "json"
+    value = os.environ.get("SCOLARITE_LOG_FORMAT", default).lower()
+    if value not in ("json", "text"):
+        raise SystemExit(f"SCOLARITE_LOG_FORMAT={value!r}: json or text")
+    return value
+
+
 def nameko_config(service: str) -> dict:
     return {
         "AMQP_URI": amqp_uri(),
@@ -42,6 +68,7 @@ def nameko_config(service: str) -> dict:
         "DATABASE_URL": database_url(service),
         # Heartbeats let a service notice a dead broker connection and reconnect.
         "HEARTBEAT": 30,
+        "QUEUE_TYPE": queue_type(),
     }
 
 

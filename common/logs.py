@@ -71,11 +71,30 @@ FORMAT = "%(asctime)s %(levelname)s [%(correlation_id)s] %(name)s %(message)s"
 ACCESS_LOG_FORMAT = '%(h)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" %(M)sms [%({x-request-id}o)s]'
 
 
-def setup_logging() -> None:
+def json_formatter(process: str | None = None) -> logging.Formatter:
+    """One JSON object per line: time, level, logger, message, the correlation
+    id, the process (a service's name, or gateway) and, for an error, its
+    traceback (python-json-logger)."""
+    from pythonjsonlogger.json import JsonFormatter
+
+    static = {"process": process} if process else {}
+    return JsonFormatter("%(asctime)s %(levelname)s %(name)s %(message)s %(correlation_id)s",
+                         rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+                         datefmt="%Y-%m-%dT%H:%M:%S%z", static_fields=static, json_ensure_ascii=False)
+
+
+def setup_logging(process: str | None = None) -> None:
+    """Text lines for a person (`make run`), JSON lines in production
+    (SCOLARITE_LOG_FORMAT, common/config.log_format)."""
+    from common.config import log_format
+
     logging.basicConfig(level=os.environ.get("SCOLARITE_LOG_LEVEL", "INFO"), format=FORMAT)
+    use_json = log_format() == "json"
     for handler in logging.getLogger().handlers:
         if not any(isinstance(f, ContextFilter) for f in handler.filters):
             handler.addFilter(ContextFilter())
+        if use_json:
+            handler.setFormatter(json_formatter(process))
     # Eventlet and kombu are chatty at INFO; their warnings still show.
     for noisy in ("kombu", "amqp", "nameko"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

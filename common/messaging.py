@@ -37,6 +37,7 @@ from nameko.rpc import Rpc as NamekoRpc
 from nameko.rpc import RpcConsumer, get_rpc_exchange
 
 from common.logs import correlation_id
+from contract.errors import StorageUnavailable
 
 TRANSIENT = 1
 PERSISTENT = 2
@@ -167,12 +168,44 @@ class ReplyConnection(SharedExtension):
         self.stop()
 
 
+def apply_queue_type(queue: Queue, config: dict) -> Queue:
+    """Declares a durable, shared queue as a quorum queue when the deployment
+    says so (QUEUE_TYPE, SCOLARITE_QUEUE_TYPE): on a RabbitMQ cluster its
+    messages are then kept by a majority of the nodes, and survive the loss of
+    one. Queues that die with their consumer (auto-deleted, exclusive: the
+    notices' per-instance queues, the RPC reply queues) stay classic, as
+    quorum queues cannot be either. A queue keeps the type it was first
+    declared with: docs/operations.md says how to switch."""
+    if config.get("QUEUE_TYPE") == "quorum" and queue.durable and not queue.auto_delete and not queue.exclusive:
+        queue.queue_arguments = {**(queue.queue_arguments or {}), "x-queue-type": "quorum"}
+    return queue
+
+
+def _database_unreachable(exc: BaseException) -> bool:
+    """A failure to reach the service's own database (refused, dropped, timed
+    out), as SQLAlchemy reports it, not an error in the query itself."""
+    from sqlalchemy.exc import DBAPIError, OperationalError
+
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, OperationalError)
+
+
 class QueryRpcConsumer(RpcConsumer):
     """Nameko's RPC consumer, answering through `ReplyConnection`."""
 
     replies = ReplyConnection()
 
+    def setup(self):
+        super().setup()
+        # Read by the queue consumer when it (re)connects, after every setup.
+        apply_queue_type(self.queue, self.container.config)
+
     def handle_result(self, message, result, exc_info):
+        if exc_info is not None and _database_unreachable(exc_info[1]):
+            # The caller learns it as such, not as an unknown remote error.
+            exc_info = (StorageUnavailable, StorageUnavailable(f"{self.container.service_name}: database unavailable"),
+                        exc_info[2])
         error = serialize(exc_info[1]) if exc_info is not None else None
         # The reply is encoded as the request was; it is serialized once (Nameko
         # checks it, then serializes it again to publish it).
@@ -300,6 +333,7 @@ class _RouteHandler(EventHandler):
         self.queue = Queue(f"route-{self.event_type}--{self.container.service_name}.{self.method_name}",
                            exchange=route_exchange(self.event_type), routing_key=f"*.{self.event_type}",
                            durable=True, auto_delete=False, exclusive=False)
+        apply_queue_type(self.queue, self.container.config)
         Consumer.setup(self)
 
     def handle_message(self, body, message):
@@ -330,11 +364,17 @@ def notice_dispatcher() -> EventDispatcher:
     return _Dispatcher(delivery_mode=TRANSIENT, use_confirms=False)
 
 
+class _WorkHandler(EventHandler):
+    def setup(self):
+        super().setup()
+        apply_queue_type(self.queue, self.container.config)
+
+
 def work_handler(source_service: str, event_type: str):
     """One durable queue shared by all instances of the handling service; the
     message is acknowledged only after the handler returned (so after it
     committed), and requeued if the handler failed."""
-    return event_handler(
+    return _WorkHandler.decorator(
         source_service, event_type, handler_type=SERVICE_POOL, reliable_delivery=True, requeue_on_error=True
     )
 

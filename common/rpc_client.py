@@ -40,6 +40,7 @@ from nameko.exceptions import deserialize
 from nameko.extensions import DependencyProvider
 
 from contract.errors import ChannelRefused, MessageTooLarge, NoAnswer, NotDeployed, NotSent
+from common import metrics
 from common.messaging import CONNECTION_ERRORS as _CONNECTION_ERRORS
 from common.messaging import RPC_EXCHANGE, TRANSIENT, connection_params  # noqa: F401 (re-exported)
 
@@ -47,9 +48,12 @@ from common.messaging import RPC_EXCHANGE, TRANSIENT, connection_params  # noqa:
 class Pending:
     """A call in flight; `RpcClient.result(pending)` waits for it."""
 
-    __slots__ = ("service", "method", "correlation_id", "deadline", "body", "error", "idempotency_key")
+    __slots__ = ("service", "method", "correlation_id", "deadline", "body", "error", "idempotency_key",
+                 "started", "observed")
 
     def __init__(self, service, method, correlation_id, deadline, idempotency_key=None):
+        self.started = time.monotonic()
+        self.observed = False
         self.service = service
         self.method = method
         self.correlation_id = correlation_id
@@ -122,6 +126,18 @@ class RpcClient:
             pass
         conn.heartbeat_tick()
         self._last_io = time.monotonic()
+
+    def ensure_connected(self):
+        """Opens the connection, or checks the open one (readiness probes)."""
+        if self._conn is None:
+            self._connect()
+        else:
+            self._last_io = 0.0
+            try:
+                self._check_idle_connection()
+            except _CONNECTION_ERRORS:
+                self._drop_connection()
+                self._connect()
 
     def close(self):
         conn, self._conn, self._channel = self._conn, None, None
@@ -261,10 +277,12 @@ class RpcClient:
     def result(self, pending: Pending):
         """The call's result, or its error raised as its type."""
         self.wait([pending])
-        if pending.error is not None:
-            raise pending.error
-        if pending.body.get("error"):
-            raise deserialize(pending.body["error"])
+        error = pending.error
+        if error is None and pending.body.get("error"):
+            error = deserialize(pending.body["error"])
+        _observe(pending, error)
+        if error is not None:
+            raise error
         return pending.body.get("result")
 
     def call(self, service: str, method: str, **kwargs):
@@ -280,6 +298,20 @@ class RpcClient:
             except Exception as exc:  # handed to the caller as a value, by design
                 out.append(exc)
         return out
+
+
+def _observe(pending: Pending, error: BaseException | None) -> None:
+    """The call's latency and outcome, once (common/metrics.py)."""
+    if pending.observed:
+        return
+    pending.observed = True
+    outcome = metrics.outcome_of(error)
+    metrics.RPC_CLIENT_SECONDS.labels(pending.service, pending.method, outcome).observe(
+        time.monotonic() - pending.started)
+    if isinstance(error, (NoAnswer, NotSent)):
+        metrics.failure("rpc_no_answer")
+    elif outcome == "error":
+        metrics.failure("rpc_remote_error")
 
 
 class ServiceRpc(DependencyProvider):

@@ -14,7 +14,9 @@ import sys  # noqa: E402
 
 from nameko.runners import ServiceRunner  # noqa: E402
 
-from common.config import nameko_config  # noqa: E402
+from common import metrics  # noqa: E402
+from common.config import health_port, nameko_config  # noqa: E402
+from common.health import WorkerMetrics, start_health_server  # noqa: E402
 from common.messaging import CallContext  # noqa: E402
 from common.logs import setup_logging  # noqa: E402
 
@@ -33,11 +35,14 @@ def load_service_class(name: str):
 
 
 def main(argv: list[str]) -> int:
-    setup_logging()
     cls = load_service_class(argv[0])
+    setup_logging(process=cls.name)
+    metrics.set_process(cls.name)
     # Every worker of every service takes its correlation id and idempotency
     # key from its call's headers (common.messaging.CallContext).
     cls.call_context = CallContext()
+    # ... and is timed, by entrypoint and outcome (common/metrics.py).
+    cls.worker_metrics = WorkerMetrics()
     config = nameko_config(cls.name)
     runner = ServiceRunner(config)
     runner.add_service(cls)
@@ -50,6 +55,7 @@ def main(argv: list[str]) -> int:
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
     runner.start()
+    health = start_health_server(runner, cls.name, config, health_port())
     logging.getLogger("scolarite").info("service %s ready", cls.name)
     print(f"{cls.name}: ready", flush=True)
     waiter = eventlet.spawn(runner.wait)
@@ -59,6 +65,8 @@ def main(argv: list[str]) -> int:
         runner.stop()
     runner.kill()
     waiter.kill()
+    if health is not None:
+        health.stop()
     return 0
 
 

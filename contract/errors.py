@@ -72,6 +72,14 @@ class OutcomeUnknown(Unavailable):
     say so, never that nothing was saved."""
 
 
+@deserialize_to_instance
+class StorageUnavailable(Unavailable):
+    """Raised by a service (common.messaging) whose own database could not be
+    reached or broke off during the call. A query is simply unavailable; a
+    command may have been cut during its commit, so the gateway says its
+    outcome is not known (gateway/rpc.py), never that nothing was saved."""
+
+
 class MessageTooLarge(ValueError):
     """Raised by the RPC client before sending: the request is larger than the
     broker would take (SCOLARITE_RPC_MAX_BYTES). Nothing was sent."""

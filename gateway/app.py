@@ -7,7 +7,7 @@ from flask import Flask, g, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from common.clock import Clock
-from gateway import areas, assets, composition, errors, filters, forms, rules, security
+from gateway import areas, assets, composition, errors, filters, forms, operability, rules, security
 from gateway.extensions import babel, csrf, limiter
 from gateway.settings import Settings
 
@@ -48,6 +48,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         return response
 
     security.register(app)
+    operability.register(app)
     app.register_blueprint(assets.bp)
     areas.register(app)
     errors.register(app)

@@ -28,7 +28,7 @@ import uuid
 from flask import current_app, g, has_request_context, request, session
 
 from common.deployment import REQUIRED
-from contract.errors import CommandInProgress, NoAnswer, NotDeployed, OutcomeUnknown, Unavailable
+from contract.errors import CommandInProgress, NoAnswer, NotDeployed, OutcomeUnknown, StorageUnavailable, Unavailable
 from common.rpc_client import Pending, RpcClient
 
 _local = threading.local()
@@ -105,8 +105,9 @@ def call(service: str, method: str, **kwargs):
         except Exception:
             _forget(slot)
             raise
-    except CommandInProgress as exc:
-        # Asked again while the first call has not answered yet: still unknown.
+    except (CommandInProgress, StorageUnavailable) as exc:
+        # Asked again while the first call has not answered yet, or the
+        # service's database broke off (maybe during the commit): unknown.
         _remember(slot, digest, key)
         raise OutcomeUnknown(f"{slot}: {exc}") from exc
     except Unavailable:

@@ -10,7 +10,8 @@ import uuid
 
 from gunicorn.glogging import Logger
 
-from common.logs import correlation_id, mask_secrets, setup_logging
+from common.config import log_format
+from common.logs import correlation_id, json_formatter, mask_secrets, setup_logging
 from gateway.app import create_app
 
 _REQUEST_ID = re.compile(r"[A-Za-z0-9-]{8,64}")
@@ -23,6 +24,27 @@ class AccessLogger(Logger):
     def atoms(self, resp, req, environ, request_time):
         return {k: mask_secrets(v) if isinstance(v, str) else v
                 for k, v in super().atoms(resp, req, environ, request_time).items()}
+
+    def setup(self, cfg):
+        super().setup(cfg)
+        self.json = log_format() == "json"
+        if self.json:
+            for logger in (self.error_log, self.access_log):
+                for handler in logger.handlers:
+                    handler.setFormatter(json_formatter("gateway"))
+
+    def access(self, resp, req, environ, request_time):
+        """In JSON (production), one object per request with its fields,
+        the correlation id among them; otherwise gunicorn's line."""
+        if not self.json:
+            return super().access(resp, req, environ, request_time)
+        if not (self.cfg.accesslog or self.cfg.logconfig or self.cfg.logconfig_dict or self.cfg.syslog):
+            return None
+        atoms = self.atoms(resp, req, environ, request_time)
+        self.access_log.info("%s %s", atoms["m"], atoms["U"], extra={
+            "correlation_id": atoms.get("{x-request-id}o") or "-", "status": atoms["s"],
+            "path": atoms["U"], "query": atoms["q"] or None, "bytes": atoms["B"],
+            "duration_ms": atoms["M"], "client": atoms["h"]})
 
 
 class CorrelationMiddleware:

@@ -5,6 +5,7 @@ end-to-end tests, so that the tests run the services exactly as `make run` does.
 import ctypes
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -17,6 +18,12 @@ from common.logs import ACCESS_LOG_FORMAT
 
 class StartError(RuntimeError):
     pass
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 PR_SET_PDEATHSIG = 1
@@ -33,8 +40,11 @@ def _die_with_parent() -> None:
 
 
 class Process:
-    def __init__(self, name: str, argv: list[str], env: dict, ready_marker: str | None, log_path: Path):
+    def __init__(self, name: str, argv: list[str], env: dict, ready_marker: str | None, log_path: Path,
+                 health_port: int | None = None):
         self.name, self.argv, self.env, self.ready_marker, self.log_path = name, argv, env, ready_marker, log_path
+        # Where its /healthz, /readyz and /metrics answer (common/health.py; the gateway's own port).
+        self.health_port = health_port
         self.popen: subprocess.Popen | None = None
         self._ready = threading.Event()
 
@@ -100,8 +110,9 @@ class Cluster:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         self.processes: dict[str, Process] = {}
 
-    def _add(self, name, argv, ready_marker) -> Process:
-        proc = Process(name, argv, self.env, ready_marker, self.log_dir / f"{name}.log")
+    def _add(self, name, argv, ready_marker, env=None, health_port=None) -> Process:
+        proc = Process(name, argv, {**self.env, **(env or {})}, ready_marker, self.log_dir / f"{name}.log",
+                       health_port)
         self.processes[name] = proc
         return proc
 
@@ -110,15 +121,22 @@ class Cluster:
         benchmark's own service), whose Nameko name is then `service_name`."""
         service_name = service_name or service
         name = service_name if instance == 1 else f"{service_name}-{instance}"
-        return self._add(name, [sys.executable, "-m", "common.runner", service], f"{service_name}: ready")
+        # Several instances on one machine: each its own health port.
+        port = _free_port()
+        return self._add(name, [sys.executable, "-m", "common.runner", service], f"{service_name}: ready",
+                         env={"SCOLARITE_HEALTH_PORT": str(port)}, health_port=port)
 
     def gateway(self, port: int, workers: int = 2, threads: int = 4) -> Process:
         argv = [sys.executable, "-m", "gunicorn", "gateway.wsgi:app", "--bind", f"127.0.0.1:{port}",
                 "--workers", str(workers), "--threads", str(threads), "--worker-class", "gthread",
                 "--access-logfile", "-", "--graceful-timeout", "10",
+                # Its workers' metrics summed at each scrape (gateway/gunicorn_conf.py).
+                "--config", "python:gateway.gunicorn_conf",
                 # Secret tokens masked, the correlation id at the end of each line (gateway/wsgi.py).
                 "--logger-class", "gateway.wsgi.AccessLogger", "--access-logformat", ACCESS_LOG_FORMAT]
-        return self._add("gateway", argv, "Booting worker")
+        metrics_dir = self.log_dir / f"prometheus-gateway-{port}"
+        return self._add("gateway", argv, "Booting worker", env={"PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)},
+                         health_port=port)
 
     def mailcatcher(self, directory: Path | None = None, port: int | None = None) -> Process:
         """The local SMTP server that keeps every message (tools/mailcatcher.py);

@@ -1,27 +1,37 @@
 """`make run`: the whole portal on this machine, with demo data.
 
-Migrates each deployed service's SQLite database under var/, starts every
+    python -m deploy.local.run                 SQLite files under var/
+    python -m deploy.local.run --postgres      one PostgreSQL database per service
+                                               (scolarite_<service>, created if missing)
+    python -m deploy.local.run --postgres postgresql://user@host:5432/postgres
+
+Migrates each deployed service's database (deploy/local/cluster.py), starts every
 deployed service as its own process and the gateway under gunicorn, creates
 the demo académie on first run, prints the address to open, and stops
 everything on Ctrl-C. A process that dies meanwhile is started again, after a
 pause that grows if it keeps dying, and the rest of the portal keeps serving.
 """
+import argparse
 import os
 import signal
 import sys
 import time
 
 from common.clock import Clock
-from common.config import ROOT, database_url, var_dir
-from common.db import upgrade
-from common.deployment import deployed_services
+from common.config import amqp_uri, var_dir
+from deploy.local.cluster import DEFAULT_PG_ADMIN, LocalDeployment
 from tools import demo
-from tools.cluster import Cluster, StartError, Supervisor
+from tools.cluster import StartError, Supervisor
 
 PORT = int(os.environ.get("SCOLARITE_PORT", "8000"))
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m deploy.local.run", description=__doc__.splitlines()[0])
+    parser.add_argument("--postgres", nargs="?", const=os.environ.get("SCOLARITE_PG_ADMIN", DEFAULT_PG_ADMIN),
+                        metavar="ADMIN_DSN", help="one PostgreSQL database per service, on this server")
+    parser.add_argument("--db-prefix", default="scolarite", help="databases named <prefix>_<service>")
+    args = parser.parse_args(argv)
     var = var_dir()
     os.environ.setdefault("SCOLARITE_DEV", "1")
     # The address mailed links and letters point at.
@@ -33,20 +43,13 @@ def main() -> int:
     clock_file = os.environ["SCOLARITE_CLOCK_FILE"]
     if not os.path.exists(clock_file):
         Clock(clock_file).set_offset(0)
-    services = deployed_services()
-    for name in services:
-        if (ROOT / "services" / name / "migrations").exists():
-            upgrade(name, database_url(name))
-    cluster = Cluster({}, var / "logs")
+    deployment = LocalDeployment(var, amqp_uri=amqp_uri(), postgres=args.postgres, db_prefix=args.db_prefix,
+                                 port=PORT)
+    deployment.prepare()
     # Without an SMTP server of its own, the mailer sends to the local mail
     # catcher, whose messages the gateway shows at /dev/courriels.
-    catching = "mailer" in services and "SCOLARITE_SMTP_HOST" not in os.environ
-    if catching:
-        cluster.mailcatcher()
-    for name, settings in services.items():
-        for instance in range(1, int(settings.get("instances", 1)) + 1):
-            cluster.service(name, instance)
-    cluster.gateway(PORT)
+    cluster = deployment.build()
+    catching = "mailcatcher" in cluster.processes
     stopping = False
 
     def _stop(_signum, _frame):
@@ -57,7 +60,8 @@ def main() -> int:
     signal.signal(signal.SIGTERM, _stop)
     try:
         cluster.start_all()
-        marker = var / "demo-done"
+        # Once per set of databases: SQLite files, or the PostgreSQL ones.
+        marker = var / ("demo-done" if not args.postgres else f"demo-done-postgres-{args.db_prefix}")
         if not marker.exists():
             sys.argv = ["demo"]
             demo.main()
@@ -86,4 +90,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

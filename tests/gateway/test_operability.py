@@ -1,0 +1,59 @@
+"""The gateway's health, readiness and metrics (gateway/operability.py), as
+an orchestrator and Prometheus read them."""
+import json
+import logging
+
+from common.logs import ContextFilter, correlation_id, json_formatter
+
+
+def _sample(text: str, name: str, **labels) -> float | None:
+    """The value of one sample of the Prometheus text exposition."""
+    for line in text.splitlines():
+        if not line.startswith(name + "{"):
+            continue
+        label_text = line[len(name) + 1:line.index("}")]
+        found = dict(part.split("=", 1) for part in label_text.split(","))
+        if all(found.get(k) == f'"{v}"' for k, v in labels.items()):
+            return float(line.rsplit(" ", 1)[1])
+    return None
+
+
+def test_liveness_answers_and_readiness_says_the_broker_is_unreachable(make_app):
+    client = make_app().test_client()
+    assert client.get("/healthz").status_code == 200
+    ready = client.get("/readyz")
+    # make_app points the gateway at a port where no broker listens.
+    assert ready.status_code == 503
+    assert ready.get_json()["problems"][0].startswith("broker:")
+
+
+def test_requests_are_counted_and_timed_per_route_and_status(make_app, fake_rpc):
+    client = make_app().test_client()
+    before = _sample(client.get("/metrics").text, "scolarite_http_requests_total",
+                     route="auth.login", method="GET", status="200") or 0
+    for _ in range(3):
+        assert client.get("/connexion").status_code == 200
+    assert client.get("/no-such-page").status_code == 404
+    text = client.get("/metrics").text
+    assert _sample(text, "scolarite_http_requests_total", route="auth.login", method="GET", status="200") == before + 3
+    assert _sample(text, "scolarite_http_requests_total", route="unmatched", method="GET", status="404") >= 1
+    assert _sample(text, "scolarite_http_request_seconds_count", route="auth.login", method="GET") >= 3
+    # The probes themselves are not counted as pages.
+    assert _sample(text, "scolarite_http_requests_total", route="operability.prometheus", method="GET",
+                   status="200") is None
+
+
+def test_json_log_lines_carry_the_correlation_id_and_the_process():
+    record = logging.LogRecord("scolarite", logging.INFO, __file__, 1, "courriel envoyé à %s", ("p.martin",), None)
+    token = correlation_id.set("c0ffee42")
+    try:
+        ContextFilter().filter(record)
+    finally:
+        correlation_id.reset(token)
+    line = json_formatter("mailer").format(record)
+    data = json.loads(line)
+    assert "\n" not in line
+    assert data["correlation_id"] == "c0ffee42"
+    assert data["process"] == "mailer"
+    assert data["message"] == "courriel envoyé à p.martin"
+    assert data["level"] == "INFO" and data["logger"] == "scolarite"
