@@ -39,6 +39,8 @@ bench: setup
 	$(PY) -m bench.bourses_pages
 	$(PY) -m bench.home_page
 	$(PY) -m bench.mailer
+	@bash tools/ensure-services.sh redis
+	$(PY) -m bench.evening_peak
 
 bench-mailer: setup
 	@bash tools/ensure-services.sh broker

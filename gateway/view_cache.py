@@ -97,7 +97,9 @@ class ViewCache:
         if raw is None:
             return None
         entry = json.loads(raw)
-        if entry["g"] != generations or now >= entry["until"]:
+        # Read by the shared clock: a test that moved time back finds entries
+        # stored "in the future" unusable too.
+        if entry["g"] != generations or not entry["from"] <= now < entry["until"]:
             return None
         return entry["v"]
 
@@ -109,12 +111,13 @@ class ViewCache:
         if until <= now:
             return
         plain = {**view, "children": [{k: v for k, v in c.items() if k != "tiles"} for c in view["children"]]}
-        entries = [(keys[2], {"g": generations, "until": until, "v": plain})]
+        entries = [(keys[2], {"g": generations, "from": now, "until": until, "v": plain})]
         if with_tiles:
             tiles_until = min(until, _ts(view.get("tiles_valid_until")) or until)
             by_child = {str(c["eleve_id"]): c.get("tiles", []) for c in view["children"]}
             if tiles_until > now:
-                entries.append((keys[3], {"g": generations, "until": tiles_until, "v": {"by_child": by_child}}))
+                entries.append((keys[3], {"g": generations, "from": now, "until": tiles_until,
+                                         "v": {"by_child": by_child}}))
         try:
             pipe = self.client.pipeline(transaction=False)
             for key, entry in entries:
