@@ -8,8 +8,10 @@ bounded by this; docs/security.md gives the sizing.
 Hashing and verifying run in a native thread (eventlet's tpool) when the
 process is a Nameko service (eventlet monkey-patched): argon2-cffi releases the
 GIL, so the instance keeps answering other calls while a login wave hashes,
-and several logins hash on several cores (docs/performance.md).
+and several logins hash on several cores (docs/performance.md). Those threads
+run at a lower priority (nice 10): when the cores are short, pages go first.
 """
+import os
 import secrets
 import unicodedata
 
@@ -55,10 +57,29 @@ def password_problem(password: str) -> str | None:
     return None
 
 
+# The hashing threads yield the cores to everything else (pages, replies)
+# when both are busy: a login wave slows logins, not the portal's pages.
+HASH_NICENESS = int(os.environ.get("SCOLARITE_HASH_NICENESS", "10"))
+# The pool's threads are native: the real threading module's, not eventlet's green one.
+_threading = patcher.original("threading")
+_niced = _threading.local()
+
+
+def _in_hash_thread(function, *args):
+    if not getattr(_niced, "done", False):
+        _niced.done = True
+        try:
+            os.setpriority(os.PRIO_PROCESS, _threading.get_native_id(), HASH_NICENESS)
+        except (OSError, AttributeError):  # not permitted, or not Linux: as it is
+            pass
+    return function(*args)
+
+
 def _off_hub(function, *args):
-    """`function(*args)` in a native thread when under eventlet, else here."""
+    """`function(*args)` in a native thread of eventlet's pool (lowered
+    priority) when under eventlet, else here."""
     if patcher.is_monkey_patched("thread"):
-        return tpool.execute(function, *args)
+        return tpool.execute(_in_hash_thread, function, *args)
     return function(*args)
 
 
