@@ -400,7 +400,7 @@ def main(argv=None) -> int:
         port = platform.port
         meter = CpuMeter(platform.cluster)
         print(f"portal: accounts ×{args.accounts}, notes ×{args.notes}, mailer, gateway 2 workers × 4 threads; "
-              f"{len(idents)} guardians of 3 children; view cache {'on' if view_cache else 'OFF (no Redis)'}",
+              f"{len(idents)} guardians of 3 children; view cache {'on' if view_cache else 'OFF (--no-view-cache, or no Redis)'}",
               flush=True)
         # Warm-up: connections, SQLite pages, menus.
         with ThreadPoolExecutor(8) as pool:
