@@ -27,6 +27,7 @@ import http.client
 import multiprocessing
 import os
 import re
+import shutil
 import statistics
 import sys
 import tempfile
@@ -469,6 +470,7 @@ def main(argv=None) -> int:
         platform.stop()
         databases.cleanup()
         vhosts.cleanup()
+        shutil.rmtree(tmp, ignore_errors=True)
 
     print()
     print("evening peak, same run, same 2 cores")

@@ -23,6 +23,8 @@ from services.accounts.models import Account, Lien, Responsable
 
 log = logging.getLogger(__name__)
 
+KEEP_SECONDS = 86400
+
 
 def global_key(prefix: str) -> str:
     return f"{prefix}:gen:all"
@@ -43,6 +45,9 @@ class Generations:
             pipe = self.client.pipeline(transaction=False)
             for key in keys:
                 pipe.incr(key)
+                # An account quiet for a day needs no counter: entries live
+                # 35 s, and a counter read as missing (0) matches none stored before.
+                pipe.expire(key, KEEP_SECONDS)
             pipe.execute()
         except redis.RedisError as exc:
             # The gateway's entries then live at most their TTL (docs/security.md).
