@@ -43,8 +43,9 @@ bench: setup
 	$(PY) -m bench.bourses_pages
 	$(PY) -m bench.home_page
 	$(PY) -m bench.mailer
-	@bash tools/ensure-services.sh postgres
+	@bash tools/ensure-services.sh postgres redis
 	$(PY) -m bench.deployment
+	$(PY) -m bench.evening_peak
 
 bench-mailer: setup
 	@bash tools/ensure-services.sh broker

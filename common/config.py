@@ -98,3 +98,15 @@ def smtp_settings() -> dict:
 def mail_catcher_dir() -> Path:
     """Where the development mail catcher keeps what it receives."""
     return Path(os.environ.get("SCOLARITE_MAIL_CATCHER_DIR", var_dir() / "mail"))
+
+
+def view_cache() -> dict | None:
+    """The shared cache of the pages' session views (docs/performance.md,
+    docs/security.md): a Redis URL the gateway reads and the accounts service
+    bumps generations in, its key prefix and the TTL bound in seconds. None
+    when `SCOLARITE_VIEW_CACHE` is not set: every page then asks accounts."""
+    url = os.environ.get("SCOLARITE_VIEW_CACHE")
+    if not url:
+        return None
+    return {"url": url, "prefix": os.environ.get("SCOLARITE_VIEW_CACHE_PREFIX", "scolarite"),
+            "ttl": float(os.environ.get("SCOLARITE_VIEW_CACHE_TTL", "30"))}

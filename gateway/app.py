@@ -44,6 +44,9 @@ def create_app(overrides: dict | None = None) -> Flask:
         # The server's own time for the request, for benchmarks and browsers' tools.
         if "started" in g:
             response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - g.started) * 1000:.2f}"
+            if "viewer_from" in g:
+                # Where the session's view came from: "cache" or "accounts" (gateway/view_cache.py).
+                response.headers["Server-Timing"] += f', session;desc="{g.viewer_from}"'
         response.headers["X-Request-Id"] = g.get("request_id", "")
         return response
 

@@ -7,7 +7,8 @@ each bounded by MENU_TIMEOUT. A deployed service that is down is shown as
 "temporairement indisponible"; one not deployed is never asked.
 
 Home tiles come with the session (one call for the whole page, see
-common/news.py); the menu decides which of them to show.
+common/news.py, or none when the view cache has them, gateway/view_cache.py);
+the menu decides which of them to show.
 """
 import os
 import threading

@@ -1,15 +1,20 @@
 """Who is logged in: the accounts service holds the sessions; the browser's
-signed cookie carries only the opaque session token (and the CSRF token)."""
+signed cookie carries only the opaque session token, the account's id (to
+find its cached view) and the CSRF token. The view is read from the shared
+cache when accounts has changed nothing of it since (gateway/view_cache.py),
+else asked of accounts."""
 from functools import wraps
 
-from flask import abort, g, redirect, request, session, url_for
+from flask import abort, current_app, g, redirect, request, session, url_for
 
 from contract.accounts import SessionExpired
 from contract.errors import NotFound
 from contract.etablissement import is_uai
 from gateway import rpc
+from gateway.view_cache import view_cache
 
 TOKEN = "t"
+ACCOUNT = "a"
 
 
 def load_viewer(with_tiles: bool = False) -> dict | None:
@@ -18,17 +23,43 @@ def load_viewer(with_tiles: bool = False) -> dict | None:
     g.viewer = None
     token = session.get(TOKEN)
     if token:
+        cache = view_cache(current_app.config.get("VIEW_CACHE"))
+        account_id = session.get(ACCOUNT)
+        generations = None
+        if cache is not None and account_id is not None:
+            now = current_app.config["CLOCK"].now().timestamp()
+            found = cache.lookup(token, account_id, with_tiles, now)
+            if found.view is not None:
+                g.viewer, g.viewer_from = found.view, "cache"
+                return g.viewer
+            generations = found.generations
         try:
             g.viewer = rpc.call("accounts", "get_session", token=token, with_tiles=with_tiles)
+            g.viewer_from = "accounts"
         except SessionExpired:
             session.pop(TOKEN, None)
+            session.pop(ACCOUNT, None)
+            return None
+        if account_id != g.viewer["id"]:
+            session[ACCOUNT] = g.viewer["id"]
+        elif cache is not None:
+            cache.store(token, g.viewer, with_tiles, generations, current_app.config["CLOCK"].now().timestamp())
     return g.viewer
 
 
-def start_session(token: str) -> None:
+def start_session(token: str, account_id: int | None = None) -> None:
     """A fresh cookie (and CSRF token) for every new session."""
     session.clear()
     session[TOKEN] = token
+    if account_id is not None:
+        session[ACCOUNT] = account_id
+
+
+def end_session(token: str) -> None:
+    """This browser's session ended (logout): its cached view goes too."""
+    cache = view_cache(current_app.config.get("VIEW_CACHE"))
+    if cache is not None:
+        cache.forget(token)
 
 
 def login_required(view):

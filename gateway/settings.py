@@ -51,6 +51,8 @@ class Settings:
     ratelimit_recovery: str
     public_url: str | None
     dsfr_dist: Path
+    # The shared cache of session views and tiles (gateway/view_cache.py), or None.
+    view_cache: dict | None = None
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -81,6 +83,7 @@ class Settings:
             public_url=env.get("SCOLARITE_PUBLIC_URL"),
             dsfr_dist=Path(env.get("SCOLARITE_DSFR_DIST",
                                    common_config.ROOT / "node_modules" / "@gouvfr" / "dsfr" / "dist")),
+            view_cache=common_config.view_cache(),
         )
 
     def flask_config(self) -> dict:
@@ -109,4 +112,5 @@ class Settings:
             "RATELIMIT_RECOVERY": self.ratelimit_recovery,
             "PUBLIC_URL": self.public_url,
             "DSFR_DIST": self.dsfr_dist,
+            "VIEW_CACHE": self.view_cache,
         }

@@ -18,6 +18,16 @@ from common.deployment import REQUIRED
 RUN_ID = uuid.uuid4().hex[:8]
 PG_ADMIN_DSN = os.environ.get("SCOLARITE_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
 BROKER = os.environ.get("SCOLARITE_TEST_BROKER", "127.0.0.1:5672")
+REDIS = os.environ.get("SCOLARITE_TEST_REDIS", "127.0.0.1:6379")
+
+
+def _redis_running() -> bool:
+    host, port = REDIS.rsplit(":", 1)
+    try:
+        socket.create_connection((host, int(port)), timeout=1).close()
+        return True
+    except OSError:
+        return False
 
 
 def _rabbitmqctl(*args):
@@ -152,6 +162,11 @@ class Platform:
             "SCOLARITE_JOBS_CHECK_SECONDS": "86400",
             "SCOLARITE_LOG_LEVEL": "INFO",
         }
+        if _redis_running():
+            # Pages read the session's view from the shared cache, as `make run`
+            # serves them (gateway/view_cache.py); keys of this platform only.
+            env.update({"SCOLARITE_VIEW_CACHE": f"redis://{REDIS}/0",
+                        "SCOLARITE_VIEW_CACHE_PREFIX": f"test-{uuid.uuid4().hex[:12]}"})
         for service in list(services) + list(extra_services):
             if (ROOT / "services" / service / "migrations").exists():
                 url = databases.new(backend, service)

@@ -40,6 +40,8 @@ def main(argv: list[str] | None = None) -> int:
     # The gateway's workers share their rate-limit counts (Redis, started by
     # `make run`): with memory://, each worker would count on its own.
     os.environ.setdefault("SCOLARITE_RATELIMIT_STORAGE", "redis://127.0.0.1:6379")
+    # ... and the pages' session views, which accounts invalidates (gateway/view_cache.py).
+    os.environ.setdefault("SCOLARITE_VIEW_CACHE", "redis://127.0.0.1:6379/0")
     clock_file = os.environ["SCOLARITE_CLOCK_FILE"]
     if not os.path.exists(clock_file):
         Clock(clock_file).set_offset(0)

@@ -66,6 +66,15 @@ def tiles(db: Session, eleve_ids: list[int], since: datetime | None, now: dateti
     return out
 
 
+def next_visible(db: Session, eleve_ids: list[int], now: datetime) -> datetime | None:
+    """When the tiles of these children next change by time alone (an item
+    already sent, visible later): the gateway caches them until then at most."""
+    if not eleve_ids:
+        return None
+    return db.scalar(select(func.min(NewsItem.visible_from))
+                     .where(NewsItem.eleve_id.in_(eleve_ids), NewsItem.visible_from > now))
+
+
 def forget_old(db: Session, now: datetime) -> int:
     """Delete the items no tile can count any more (and withdrawn ones)."""
     result = db.execute(delete(NewsItem).where(

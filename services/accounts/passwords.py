@@ -4,9 +4,18 @@ Argon2id parameters (OWASP's second recommended set): m=19 MiB, t=2, p=1,
 about 22 verifications per second and per process on this machine class,
 against 1.5 with argon2-cffi's defaults (64 MiB, t=3, p=4). Logins at peak are
 bounded by this; docs/security.md gives the sizing.
+
+Hashing and verifying run in a native thread (eventlet's tpool) when the
+process is a Nameko service (eventlet monkey-patched): argon2-cffi releases the
+GIL, so the instance keeps answering other calls while a login wave hashes,
+and several logins hash on several cores (docs/performance.md). Those threads
+run at a lower priority (nice 10): when the cores are short, pages go first.
 """
+import os
 import secrets
 import unicodedata
+
+from eventlet import patcher, tpool
 
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -48,8 +57,34 @@ def password_problem(password: str) -> str | None:
     return None
 
 
+# The hashing threads yield the cores to everything else (pages, replies)
+# when both are busy: a login wave slows logins, not the portal's pages.
+HASH_NICENESS = int(os.environ.get("SCOLARITE_HASH_NICENESS", "10"))
+# The pool's threads are native: the real threading module's, not eventlet's green one.
+_threading = patcher.original("threading")
+_niced = _threading.local()
+
+
+def _in_hash_thread(function, *args):
+    if not getattr(_niced, "done", False):
+        _niced.done = True
+        try:
+            os.setpriority(os.PRIO_PROCESS, _threading.get_native_id(), HASH_NICENESS)
+        except (OSError, AttributeError):  # not permitted, or not Linux: as it is
+            pass
+    return function(*args)
+
+
+def _off_hub(function, *args):
+    """`function(*args)` in a native thread of eventlet's pool (lowered
+    priority) when under eventlet, else here."""
+    if patcher.is_monkey_patched("thread"):
+        return tpool.execute(_in_hash_thread, function, *args)
+    return function(*args)
+
+
 def hash_password(password: str) -> str:
-    return HASHER.hash(password)
+    return _off_hub(HASHER.hash, password)
 
 
 def hash_provisional_password(password: str) -> str:
@@ -66,7 +101,7 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         # identifier does: that would tell which identifiers await activation.
         verify_password(None, password)
     try:
-        return HASHER.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        return _off_hub(HASHER.verify, password_hash or _DUMMY_HASH, password) and password_hash is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 

@@ -6,6 +6,7 @@ generator; each docstring says who may call it and what it promises.
 import os
 
 from nameko.timer import timer
+from sqlalchemy import select
 
 from common.clock import ClockProvider, school_year
 from common.contract import FeatureContract
@@ -22,6 +23,7 @@ from services.accounts.dependencies import AfterReply
 from services.accounts.models import Account
 from services.accounts.rules import administers
 from services.accounts.schemas import AccountViewSchema, AuditQuerySchema, LettersRequestSchema, SiecleImportSchema
+from services.accounts.view_generations import ViewGenerations
 
 # How often the daily jobs (the purge) look whether today's run is done.
 JOBS_CHECK_SECONDS = float(os.environ.get("SCOLARITE_JOBS_CHECK_SECONDS", "600"))
@@ -39,6 +41,10 @@ class AccountsService(FeatureContract):
     # published once the answer went out.
     recovery_events = work_dispatcher()
     after_reply = AfterReply()
+    # What the gateway caches of an account is tagged with these counters; each
+    # change below bumps them after its commit, before the reply
+    # (services/accounts/view_generations.py).
+    views = ViewGenerations()
 
     def _send(self, outbox) -> None:
         dispatch_mail(self.mail_events, *outbox)
@@ -53,6 +59,7 @@ class AccountsService(FeatureContract):
         data = load_or_raise(SiecleImportSchema(), payload)
         report = importing.import_siecle(self.db, data, self.clock.now(), self.clock.today())
         self.db.commit()
+        self.views.changed_all()
         return report
 
     @rpc
@@ -71,6 +78,7 @@ class AccountsService(FeatureContract):
         issued = letters.issue(self.db, asked["uai"], self.clock.now(), eleve_ids=asked["eleve_ids"],
                                classe=asked["classe"], only_new=asked["only_new"], client=client)
         self.db.commit()
+        self.views.changed_all()
         return issued
 
     @rpc
@@ -104,7 +112,14 @@ class AccountsService(FeatureContract):
         (known or not: the answer never tells whether it exists)."""
         result = sessions.login(self.db, identifiant, password, self.clock.now(), client)
         self.db.commit()
+        # The previous connection moved: the account's other sessions' tiles count from it.
+        self.views.changed(result["account_id"])
         return result
+
+    def _changed_identifiant(self, identifiant):
+        account_id = self.db.scalar(select(Account.id).where(Account.identifiant == identifiant))
+        self.db.rollback()
+        self.views.changed(account_id)
 
     def _session_account(self, token):
         return sessions.session_account(self.db, token, self.clock.now())
@@ -117,27 +132,39 @@ class AccountsService(FeatureContract):
         `with_tiles` (the home page), each child's tiles of what became visible
         since the previous connection, from the news services sent (news.py)."""
         account = self._session_account(token)
+        now = self.clock.now()
         view = family.account_view(self.db, account, self.clock.today())
+        eleve_ids = [c["eleve_id"] for c in view["children"]]
         if with_tiles:
-            by_child = news.tiles(self.db, [c["eleve_id"] for c in view["children"]],
-                                  account.previous_login_at, self.clock.now())
+            by_child = news.tiles(self.db, eleve_ids, account.previous_login_at, now)
             for child in view["children"]:
                 child["tiles"] = by_child.get(child["eleve_id"], [])
-        return AccountViewSchema().dump(view)
+        dumped = AccountViewSchema().dump(view)
+        # How long the gateway may keep this view (docs/performance.md): not past
+        # the session's own end, nor past the next tile due to appear by time.
+        dumped["session_valid_until"] = sessions.session_valid_until(self.db, token, now).isoformat()
+        if with_tiles:
+            due = news.next_visible(self.db, eleve_ids, now)
+            dumped["tiles_valid_until"] = due.isoformat() if due is not None else None
+        return dumped
 
     @route_handler("news")
     def on_news(self, payload, sender):
         """Every feature service's news (contract.news), kept for the home
         page's tiles. A service speaks only for itself: its items are kept
         under the name it sent them from, whatever the payload says."""
-        news.store(self.db, {**payload, "service": sender})
+        stored = {**payload, "service": sender}
+        news.store(self.db, stored)
         self.db.commit()
+        self.views.children_changed(self.db, {item.get("eleve_id") for item in stored.get("items") or ()})
 
     @rpc
     def logout(self, token):
         """Gateway: ends this session."""
+        account_id = sessions.session_account_id(self.db, token)
         sessions.close_session(self.db, token)
         self.db.commit()
+        self.views.changed(account_id)
 
     @rpc
     @command
@@ -156,6 +183,7 @@ class AccountsService(FeatureContract):
         outbox = lifecycle.Outbox()
         result = first_connection.activate(self.db, account, form, self.clock.now(), outbox, client, check_only)
         self.db.commit()
+        self.views.changed(account.id)
         self._send(outbox)
         return result
 
@@ -171,6 +199,7 @@ class AccountsService(FeatureContract):
         form = None if email is None and email_confirm is None else {"email": email, "email_confirm": email_confirm}
         sent_to = lifecycle.resend_confirmation(self.db, account, form, self.clock.now(), outbox, client)
         self.db.commit()
+        self.views.changed(account.id)
         self._send(outbox)
         return {"email": sent_to}
 
@@ -182,6 +211,7 @@ class AccountsService(FeatureContract):
         TokenInvalid or TokenExpired."""
         result = lifecycle.confirm_email(self.db, token, self.clock.now(), client)
         self.db.commit()
+        self._changed_identifiant(result["identifiant"])
         return result
 
     @rpc
@@ -228,6 +258,7 @@ class AccountsService(FeatureContract):
         outbox = lifecycle.Outbox()
         result = lifecycle.reset_password(self.db, token, form, self.clock.now(), outbox, client)
         self.db.commit()
+        self._changed_identifiant(result["identifiant"])
         self._send(outbox)
         return result
 
@@ -244,6 +275,7 @@ class AccountsService(FeatureContract):
         if done["password_changed"]:
             done["token"] = sessions.open_session(self.db, account, now)
         self.db.commit()
+        self.views.changed(account.id)
         self._send(outbox)
         return done
 
@@ -282,6 +314,8 @@ class AccountsService(FeatureContract):
         account = self._session_account(token)
         result = lifecycle.preview_merge(self.db, account, identifiant, password, self.clock.now(), client)
         self.db.commit()
+        # The merged account is gone (its sessions with it), its children moved.
+        self.views.changed_all()
         return result
 
     @rpc
@@ -295,14 +329,21 @@ class AccountsService(FeatureContract):
     # -- the daily jobs ---------------------------------------------------
     @timer(interval=JOBS_CHECK_SECONDS)
     def daily_jobs_timer(self):
-        jobs.run_daily(self.db, self.clock.now(), self.clock.today())
+        self._run_daily_jobs()
+
+    def _run_daily_jobs(self):
+        report = jobs.run_daily(self.db, self.clock.now(), self.clock.today())
+        if report is not None:
+            # Purged accounts' sessions ended with them.
+            self.views.changed_all()
+        return report
 
     @rpc
     def run_daily_jobs(self):
         """Operators and tests: what the timer does, now. Runs the purge if it
         has not run today (French day, from the clock); returns its report, or
         None if today's run was already done."""
-        return jobs.run_daily(self.db, self.clock.now(), self.clock.today())
+        return self._run_daily_jobs()
 
     # -- establishments -------------------------------------------------
     @rpc
@@ -357,6 +398,8 @@ class AccountsService(FeatureContract):
         establishment's staff or an operator may set it."""
         result = etablissements.set_message_accueil(self.db, uai, message, account_id)
         self.db.commit()
+        # Every page of the establishment's families carries the message.
+        self.views.changed_all()
         return result
 
     # -- the académie's services shown as links (liens.py) -----------------

@@ -72,6 +72,20 @@ def session_account(db, token, now) -> Account:
     return db.get(Account, session.account_id)
 
 
+def session_valid_until(db, token, now):
+    """The instant the session of `token` dies if no page comes: what the
+    gateway may cache it for, at most (docs/performance.md)."""
+    row = db.execute(select(Session.created_at, Session.last_seen_at)
+                     .where(Session.token_hash == sha256(token or ""))).first()
+    if row is None:
+        return now
+    return min(row.created_at + SESSION_MAX, row.last_seen_at + SESSION_IDLE)
+
+
+def session_account_id(db, token) -> int | None:
+    return db.scalar(select(Session.account_id).where(Session.token_hash == sha256(token or "")))
+
+
 def close_session(db, token) -> None:
     db.execute(delete(Session).where(Session.token_hash == sha256(token or "")))
 
@@ -106,5 +120,5 @@ def login(db, identifiant, password, now, client=None) -> dict:
     record_connection(account, now)
     audit.record(db, account, "login", now, client)
     token = open_session(db, account, now)
-    return {"token": token, "must_change_password": account.password_provisional,
+    return {"token": token, "account_id": account.id, "must_change_password": account.password_provisional,
             "must_confirm_email": must_confirm_email(account)}

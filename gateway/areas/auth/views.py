@@ -20,7 +20,7 @@ from gateway.areas.auth.forms import (
 from gateway.extensions import limiter
 from gateway.forms import form_kept_when_limited, keep_input_on_outage, too_many_attempts_message
 from gateway.rules import account_rules
-from gateway.session import TOKEN, load_viewer, start_session
+from gateway.session import TOKEN, end_session, load_viewer, start_session
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 
@@ -77,7 +77,7 @@ def login():
         except TooManyAttempts as exc:
             form.form_errors.append(too_many_attempts_message(exc.retry_after))
         else:
-            start_session(result["token"])
+            start_session(result["token"], result.get("account_id"))
             if result["must_change_password"]:
                 return redirect(url_for("auth.first_connection"))
             if result.get("must_confirm_email"):
@@ -100,6 +100,7 @@ def logout():
     token = session.get(TOKEN)
     if token:
         rpc.call("accounts", "logout", token=token)
+        end_session(token)
     session.clear()
     flash(_("Vous êtes déconnecté."), "info")
     return redirect(url_for("auth.login"))
