@@ -107,7 +107,7 @@ class InscriptionService(FeatureContract):
 
     @rpc
     @command
-    def import_affectations(self, annee_scolaire, affectations_):
+    def import_affectations(self, annee_scolaire, lignes):
         """Import CLI (tools/import_inscription.py) and demo: the assignment
         results of a rentrée, one dict per student (docs/inscription.md,
         "Import"). Students are found by INE among their collège's in
@@ -116,7 +116,7 @@ class InscriptionService(FeatureContract):
         Returns {"creees", "mises_a_jour", "ignorees"}."""
         with _french():
             annee = load_or_raise(AnneeSchema(), {"annee_scolaire": annee_scolaire})["annee_scolaire"]
-            colleges = {row.get("college_uai") for row in affectations_ or [] if isinstance(row, dict)}
+            colleges = {row.get("college_uai") for row in (lignes if isinstance(lignes, list) else []) if isinstance(row, dict)}
             by_ine = {}
             for uai in sorted(c for c in colleges if is_uai(c)):
                 try:
@@ -125,7 +125,7 @@ class InscriptionService(FeatureContract):
                     continue
                 by_ine.update({(uai, e["ine"]): e["eleve_id"] for e in eleves if e.get("ine")})
             try:
-                report = affectations.import_rows(self.db, annee, affectations_, by_ine, self.clock.now())
+                report = affectations.import_rows(self.db, annee, lignes, by_ine, self.clock.now())
                 self.db.commit()
             except Exception:
                 self.db.rollback()
