@@ -177,9 +177,11 @@ def main(argv=None) -> int:
         guardians = [set_up_guardian(platform, letter, n) for n, letter in enumerate(letters)]
         # Guardian g (ParentNNN) has the students g*CHILDREN .. (g+1)*CHILDREN-1.
         by_siecle = {int(e["siecle_eleve_id"]) - 10000: e["eleve_id"] for e in eleves}
-        children = {user: [by_siecle[i] for i in range(int(letter["prenom"][6:]) * args.children,
-                                                        min(args.students, (int(letter["prenom"][6:]) + 1) * args.children))]
-                    for user, letter in zip(guardians, letters)}
+        children = {}
+        for user, letter in zip(guardians, letters):
+            g = int(letter["prenom"][len("Parent"):])
+            last = min(args.students, (g + 1) * args.children)
+            children[user] = [by_siecle[i] for i in range(g * args.children, last)]
 
         # Warm-up: connections, caches, database pages.
         for user in guardians[:args.concurrency]:

@@ -11,7 +11,8 @@ def receipt(dossier: Dossier) -> list[dict]:
     if not dossier.decision_email:
         return []
     return [mail_request("inscription_accuse_reception", dossier.decision_email, {
-        "prenom": dossier.decision_prenom, "nom": dossier.decision_nom, "eleve_prenom": affectation.prenom, "eleve_nom": affectation.nom,
+        "prenom": dossier.decision_prenom, "nom": dossier.decision_nom, "eleve_prenom": affectation.prenom,
+        "eleve_nom": affectation.nom,
         "lycee_nom": affectation.lycee.nom, "date_inscription": dossier.complete_le.isoformat(),
         "formation": affectation.formation}, to_name=dossier.decision_par,
         etablissement_uais=[affectation.lycee_uai],

@@ -116,7 +116,8 @@ class InscriptionService(FeatureContract):
         Returns {"creees", "mises_a_jour", "ignorees"}."""
         with _french():
             annee = load_or_raise(AnneeSchema(), {"annee_scolaire": annee_scolaire})["annee_scolaire"]
-            colleges = {row.get("college_uai") for row in (lignes if isinstance(lignes, list) else []) if isinstance(row, dict)}
+            rows = lignes if isinstance(lignes, list) else []
+            colleges = {row.get("college_uai") for row in rows if isinstance(row, dict)}
             by_ine = {}
             for uai in sorted(c for c in colleges if is_uai(c)):
                 try:
@@ -198,10 +199,12 @@ class InscriptionService(FeatureContract):
         data["ferme"] = None if campagnes.is_open(campagne, now) else typo(campagnes.closed_message(campagne, now))
         return data
 
-    def _done(self, child, outbox=()):
+    def _done(self, dossier, outbox=()):
+        """Commit, then mail (a mail never announces what was not kept). The
+        answer is small: the gateway shows the page again with `page`."""
         self.db.commit()
         dispatch_mail(self.mail_events, *outbox)
-        return self.page(child)
+        return {"etat": dossier.etat, "etape": dossier.etape}
 
     @rpc
     @command
@@ -220,7 +223,7 @@ class InscriptionService(FeatureContract):
             dossier = dossiers.decide(self.db, affectation, data["choix"], context["viewer_account_id"], who, now)
         outbox = messages.decline_notice(dossier, classe if isinstance(classe, str) else None) \
             if dossier.etat == REFUSE else []
-        return self._done(child, outbox)
+        return self._done(dossier, outbox)
 
     @rpc
     @command
@@ -236,7 +239,7 @@ class InscriptionService(FeatureContract):
             dossier = dossiers.editable(affectation, context["viewer_account_id"])
             data = load_or_raise(VoeuxFormSchema(), form if isinstance(form, dict) else {})
             dossiers.save_voeux(dossier, dossiers.check_voeux(pages.offre_of(self.db, affectation), data), now)
-        return self._done(child)
+        return self._done(dossier)
 
     def _cleaned(self, onglet: str, typed, errors: dict) -> dict:
         """The typed fields of one tab, cleaned by the fiche's rules (its
@@ -283,7 +286,7 @@ class InscriptionService(FeatureContract):
             if errors:
                 raise ValidationError(errors)
             dossiers.save_donnees(dossier, cleaned["eleve"], cleaned["responsable"], now)
-        return self._done(child)
+        return self._done(dossier)
 
     @rpc
     @command
@@ -297,7 +300,7 @@ class InscriptionService(FeatureContract):
             self._check_may_submit(affectation, campagne, now)
             dossier = dossiers.editable(affectation, context["viewer_account_id"])
             dossiers.complete(dossier, now)
-        return self._done(child, messages.receipt(dossier))
+        return self._done(dossier, messages.receipt(dossier))
 
     @rpc
     def receipt(self, child):

@@ -25,6 +25,7 @@ from tests.e2e.accounts_support import confirmed_guardian, first_connection, pre
 from tests.e2e.test_accounts_staff import staff_user
 from tests.fixtures import Platform
 from tests.helpers import WebUser, letters_by_name, text_of
+from tools import demo_inscription
 
 SERVICES = {"accounts": {"required": True}, "mailer": {"required": True},
             "fiche": {"label": "Fiche de renseignements", "order": 50},
@@ -250,6 +251,13 @@ def test_the_lycée_lists_and_exports_and_the_collège_sees_the_states(family):
     platform, claire, path = family["platform"], family["claire"], path_of(family)
     press(claire, path, f"{path}decision", {"choix": "inscrire"})
     press(claire, path, f"{path}voeux", {"lv1": "AGL1", "lv2": "ALL2"})
+    # The draft is resumed in another session, at the step reached.
+    again = WebUser(platform.base_url)
+    again.login(family["letters"]["Claire MARTIN"]["identifiant"], "soleil2026")
+    resumed = again.get(f"{path}?etape=2")
+    assert "Étape 2/4" in text_of(resumed.text)
+    assert re.search(r'<option selected value="ALL2">|<option value="ALL2" selected', resumed.text)
+    assert "Étape 3/4" in text_of(again.get(path).text)
     lycee_staff = staff_user(platform, family["lycee"])
     listing = lycee_staff.get(f"/admin/etablissement/{family['lycee']}/inscription/")
     text = text_of(listing.text)
@@ -302,3 +310,20 @@ def test_the_operator_sets_the_window_and_the_cli_imports_the_results(family, tm
                           str(results)], capture_output=True, text=True, env=env, cwd=ROOT, timeout=60)
     assert run.returncode == 0, run.stderr
     assert run.stdout.splitlines()[0] == "Affectations 2027 : 0 créée(s), 1 mise(s) à jour, 1 ignorée(s)."
+
+
+def test_the_demo_data_opens_the_campaign_for_the_collèges_3e(family):
+    """tools/demo_inscription.py through the same entry points: the window
+    around the demo clock's today, the 3e students assigned with the
+    lycée's offer and message."""
+    platform = family["platform"]
+    rpc = platform.rpc()
+    try:
+        demo_inscription.fill(rpc, platform.clock, [(family["uai"], "COLLEGE JEAN MOULIN", "WATTIGNIES")],
+                              (family["lycee"], "LYCÉE MARGUERITE DE FLANDRE", "59147", "GONDECOURT"))
+        campagne = rpc.call("inscription", "list_campagnes")["campagnes"][0]
+    finally:
+        rpc.close()
+    assert campagne["ouverte"] and campagne["rentree_texte"] == "2027-2028"
+    page = text_of(family["claire"].get(path_of(family)).text)
+    assert "Nous attendons votre enfant le 1er septembre" in page and "J'inscris mon enfant" in page

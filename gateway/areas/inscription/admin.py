@@ -53,7 +53,8 @@ def message(uai):
     except ValidationError as exc:
         form.apply_remote_errors(exc.errors)
         return _eleves_page(etab, form, 400)
-    flash(_("Le message du lycée est enregistré\u00a0: les familles le lisent à l'étape 1 de l'inscription."), "success")
+    flash(_("Le message du lycée est enregistré\u00a0: les familles le lisent à l'étape 1 de l'inscription."),
+          "success")
     return redirect(url_for("admin_inscription.eleves", uai=uai))
 
 

@@ -47,9 +47,10 @@ def key(value):
 def enroll_to_summary(service):
     service.decide(child(), "inscrire", CLAIRE, classe="3A")
     service.save_voeux(child(), VOEUX)
-    return service.save_donnees(child(), {"tel_portable": "06 11 22 33 44"}, {
+    service.save_donnees(child(), {"tel_portable": "06 11 22 33 44"}, {
         "adresse": {"ligne1": "1 RUE DU MOULIN", "code_postal": "59580", "commune": "Emerchicourt", "pays": "100"},
         "tel_portable": "06 12 34 56 78"})
+    return service.page(child())
 
 
 def test_step_1_shows_the_assignment_the_deadline_and_the_lycées_message(loaded):
@@ -75,7 +76,8 @@ def test_the_whole_enrollment_ends_with_a_receipt_pdf_and_one_mail(loaded, inscr
     assert ("Langue vivante A", "Anglais") in [tuple(v) for v in summary["voeux_texte"]]
     with pytest.raises(NotFound):
         loaded.receipt(child())
-    done = loaded.complete(child())
+    assert loaded.complete(child()) == {"etat": "complet", "etape": 4}
+    done = loaded.page(child())
     assert done["etat"] == "complet" and done["complete_le"] == f"26/06/2027 à 19{NB}h{NB}08"
     [mail] = mails(loaded)
     assert (mail["kind"], mail["to"]) == ("inscription_accuse_reception", CLAIRE["email"])
@@ -95,7 +97,8 @@ def test_the_whole_enrollment_ends_with_a_receipt_pdf_and_one_mail(loaded, inscr
 
 
 def test_declining_tells_the_collèges_head_and_shows_its_contact(loaded, inscription_db):
-    page = loaded.decide(child(), "refuser", CLAIRE, classe="3A")
+    assert loaded.decide(child(), "refuser", CLAIRE, classe="3A") == {"etat": "refuse", "etape": 1}
+    page = loaded.page(child())
     assert page["etat"] == "refuse" and page["college"]["telephone"] == "03 20 81 00 00"
     [mail] = mails(loaded)
     assert (mail["kind"], mail["to"]) == ("inscription_refus_college", "ce.0591234x@example.org")
