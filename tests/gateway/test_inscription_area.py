@@ -96,6 +96,15 @@ def test_a_student_gets_not_found(client, fake_rpc):
     assert client.get(f"/eleve/{HUGO}/inscription/").status_code == 404
 
 
+def test_a_finished_enrollment_shows_the_last_step_and_the_receipt(client, fake_rpc):
+    log_in(client, fake_rpc, responsable(child(HUGO, "Hugo")))
+    fake_rpc.answers[("inscription", "page")] = lambda child: page_data(**{
+        **ENROLLED, "etat": "complet", "etape": 4, "peut_continuer": False, "complete_le": "26/06/2027 à 19 h 08"})
+    text = text_of(client.get(f"/eleve/{HUGO}/inscription/").text)
+    assert "Étape 4/4" in text and "L'inscription est terminée depuis le 26/06/2027" in text
+    assert "Télécharger l'accusé de réception (PDF)" in text and "Terminer l'inscription" not in text
+
+
 def test_a_step_out_of_order_says_why_on_the_same_page(client, fake_rpc):
     log_in(client, fake_rpc, responsable(child(HUGO, "Hugo")))
     fake_rpc.answers[("inscription", "page")] = lambda child: page_data()

@@ -74,6 +74,8 @@ def _page_data(current, context):
 def _step_shown(data) -> int:
     """The step the family is at, or an earlier one they asked to see again."""
     asked = request.args.get("etape", "")
+    if data["etat"] == "complet":
+        return 4
     if data["etat"] == "inscrit" and asked in ("2", "3", "4") and int(asked) <= data["etape"]:
         return int(asked)
     return data["etape"] if data["etat"] == "inscrit" else 1
