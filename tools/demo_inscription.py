@@ -3,7 +3,7 @@ entry points (the same as `tools.import_inscription` and the administration
 pages):
 
 - the rentrée's campaign open around the demo clock's today (from yesterday
-  14:30 to the day after tomorrow 23:59), so that guardians of the collèges'
+  14:30 to six days later 23:59), so that guardians of the collèges'
   3e students see "Inscription au lycée" in their child's menu (move the
   clock past the closing instant to see the page after the deadline);
 - every 3e student of the demo's collèges assigned at the first round to the
@@ -43,7 +43,7 @@ def fill(rpc: RpcClient, clock: Clock, colleges: list[tuple[str, str, str]], lyc
     today = clock.today()
     rentree = school_year(today) + 1
     ouverture = datetime.combine(today - timedelta(days=1), time(14, 30), tzinfo=PARIS)
-    cloture = datetime.combine(today + timedelta(days=2), time(23, 59), tzinfo=PARIS)
+    cloture = datetime.combine(today + timedelta(days=6), time(23, 59), tzinfo=PARIS)
     saved = rpc.call("inscription", "save_campagne", account_id=None, form={
         "annee_scolaire": rentree, "ouverture": ouverture.isoformat(), "cloture": cloture.isoformat()})
     lycee_uai, lycee_nom, code_postal, commune = lycee

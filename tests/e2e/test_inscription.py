@@ -322,8 +322,12 @@ def test_the_demo_data_opens_the_campaign_for_the_collèges_3e(family):
         demo_inscription.fill(rpc, platform.clock, [(family["uai"], "COLLEGE JEAN MOULIN", "WATTIGNIES")],
                               (family["lycee"], "LYCÉE MARGUERITE DE FLANDRE", "59147", "GONDECOURT"))
         campagne = rpc.call("inscription", "list_campagnes")["campagnes"][0]
+        assert campagne["ouverte"] and campagne["rentree_texte"] == "2027-2028"
+        assert campagne["cloture_texte"] == "02/07/2027 à 23\u00a0h\u00a059"
+        page = text_of(family["claire"].get(path_of(family)).text)
+        assert "Nous attendons votre enfant le 1er septembre" in page and "J'inscris mon enfant" in page
     finally:
+        # The module's window again, whatever runs next.
+        rpc.call("inscription", "save_campagne", account_id=None, form={
+            "annee_scolaire": RENTREE, "ouverture": "25/06/2027 14:30", "cloture": "28/06/2027 23:59"})
         rpc.close()
-    assert campagne["ouverte"] and campagne["rentree_texte"] == "2027-2028"
-    page = text_of(family["claire"].get(path_of(family)).text)
-    assert "Nous attendons votre enfant le 1er septembre" in page and "J'inscris mon enfant" in page
