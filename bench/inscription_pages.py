@@ -227,12 +227,15 @@ def main(argv=None) -> int:
         states = Counter(r["etat"] for r in listing["eleves"])
         deadline = time.monotonic() + 120
         while True:
-            receipts = Counter()
-            for user in guardians:
-                receipts[user.email] = sum(1 for m in platform.mailbox(to=user.email) if "accusé" in m["subject"])
+            # One read of the catcher per round: per address, the receipts it holds.
+            receipts = Counter({user.email: 0 for user in guardians})
+            for message in platform.mailbox():
+                if "accusé" in message["subject"]:
+                    for address in message["to"]:
+                        receipts[address] += 1
             if sum(receipts.values()) >= states["complet"] or time.monotonic() > deadline:
                 break
-            time.sleep(1)
+            time.sleep(2)
         rpc.close()
     finally:
         platform.stop()
