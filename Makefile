@@ -41,6 +41,7 @@ bench: setup
 	$(PY) -m bench.fiche_pages
 	$(PY) -m bench.lsl_pages
 	$(PY) -m bench.bourses_pages
+	$(PY) -m bench.inscription_pages --students 300
 	$(PY) -m bench.home_page
 	$(PY) -m bench.mailer
 	@bash tools/ensure-services.sh postgres redis

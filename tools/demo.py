@@ -33,7 +33,9 @@ from common.config import amqp_uri, var_dir
 from common.deployment import deployed_services
 from common.rpc_client import RpcClient
 from services.accounts.identifiers import ascii_fold
-from tools import demo_bourses, demo_liens, demo_lsl, demo_notes, demo_vie_scolaire, import_fiche, siecle_writer
+from tools import (
+    demo_bourses, demo_inscription, demo_liens, demo_lsl, demo_notes, demo_vie_scolaire, import_fiche, siecle_writer,
+)
 from tools.import_siecle import format_report, import_files
 
 
@@ -401,6 +403,11 @@ def build(rpc: RpcClient, var: Path, clock: Clock, services=None) -> list[Compte
               f"majeur en cours de terminale {lsl['majeur_en_terminale']}")
     if "bourses" in deployed:
         demo_bourses.fill(rpc, clock)
+    if "inscription" in deployed:
+        # The collèges' 3e students assigned to the lycée, the campaign open.
+        lycee = next(etab for etab in ETABLISSEMENTS if etab.type == "lycee")
+        demo_inscription.fill(rpc, clock, [(e.uai, e.nom, e.commune) for e in ETABLISSEMENTS if e.type == "college"],
+                              (lycee.uai, lycee.nom, lycee.code_postal, lycee.commune))
 
     heads = {}
     for etab in ETABLISSEMENTS:
