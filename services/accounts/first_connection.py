@@ -1,6 +1,7 @@
 """The first connection (guide § 2.2): with the letter's provisional password,
 the person proves who they are by a birth date, chooses their password and
 gives their address (required of a guardian)."""
+from common.clock import PARIS
 from common.errors import ValidationError
 from common.schemas import load_or_raise
 from services.accounts import audit, lifecycle, sessions, throttle
@@ -23,7 +24,7 @@ def activate(db, account: Account, form, now, outbox: lifecycle.Outbox, client=N
     family = account.role in ("responsable", "eleve")
     if family and data.get("date_naissance") is None:
         raise ValidationError({"date_naissance": ["Ce champ est obligatoire."]})
-    if family and data["date_naissance"] not in {c.date_naissance for c in children(db, account)}:
+    if family and data["date_naissance"] not in {c.date_naissance for c in children(db, account, now.astimezone(PARIS).date())}:
         field_message = ("La date de naissance ne correspond pas à celle de l'élève."
                          if account.role == "eleve" else
                          "La date de naissance ne correspond à aucun de vos enfants.")

@@ -86,7 +86,7 @@ def issue(db, uai: str, now, eleve_ids=None, classe=None, only_new=False, client
             audit.record(db, account, "created", now, client, "nouvelle notification")
         letter(account, eleve.nom, eleve.prenom, eleve)
         for lien in eleve.liens:
-            if lien.niveau_responsabilite != importing.REPRESENTANT_LEGAL:
+            if lien.niveau_responsabilite != importing.REPRESENTANT_LEGAL or lien.ended_on is not None:
                 continue
             resp = lien.responsable
             if resp.account is None:

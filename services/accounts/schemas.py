@@ -114,6 +114,9 @@ class ChildSchema(Schema):
     etablissement_message = fields.String()
     tiles = fields.List(fields.Dict())
     eleve_majeur = fields.Boolean()
+    # Set for a student who left the académie, whom the family still sees
+    # for the services that serve former students (services/accounts/rentree.py).
+    sorti_le = fields.Date(allow_none=True)
 
 
 class MessageAccueilSchema(Schema):

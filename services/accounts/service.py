@@ -15,8 +15,8 @@ from common.mail import dispatch_mail
 from common.messaging import route_handler, rpc, work_dispatcher, work_handler
 from common.schemas import load_or_raise
 from services.accounts import (
-    audit, etablissements, family, first_connection, importing, jobs, letters, lifecycle, news, rules, sessions,
-    staff,
+    audit, etablissements, family, first_connection, importing, jobs, letters, lifecycle, news, rentree, rules,
+    sessions, staff,
 )
 from services.accounts.dependencies import AfterReply
 from services.accounts.models import Account
@@ -46,12 +46,26 @@ class AccountsService(FeatureContract):
     # -- back office ----------------------------------------------------
     @rpc
     @command
-    def import_siecle(self, payload):
-        """Import CLI and demo generator: upsert one establishment's students,
-        guardians and links and create their accounts (without passwords: a
-        letter gives them one). Returns what was created, updated, skipped."""
+    def import_siecle(self, payload, confirm=False, dry_run=False):
+        """Import CLI, the rollover (`tools.rentree`) and demo generator: the
+        establishment's students, guardians and links as its SIECLE file holds
+        them now; creates the accounts they need (without passwords: a letter
+        gives them one), keeps every account, ends what the file no longer
+        holds (services/accounts/rentree.py). Returns what was created,
+        updated, left unchanged, skipped. An import that would detach most of
+        the establishment's students changes nothing and returns `refused`
+        (its report) unless `confirm`. `dry_run` answers the same report and
+        changes nothing."""
         data = load_or_raise(SiecleImportSchema(), payload)
-        report = importing.import_siecle(self.db, data, self.clock.now(), self.clock.today())
+        try:
+            report = importing.import_siecle(self.db, data, self.clock.now(), self.clock.today(),
+                                             confirm=bool(confirm))
+        except rentree.DetachRefused as refused:
+            self.db.rollback()
+            return {"refused": refused.report, "created": {}, "updated": {}, "unchanged": {}, "skipped": []}
+        if dry_run:
+            self.db.rollback()
+            return {**report, "dry_run": True}
         self.db.commit()
         return report
 
@@ -248,7 +262,7 @@ class AccountsService(FeatureContract):
     def account_children(self, token):
         """Gateway, "Enfants": the children of the logged-in account, each with
         the guardian as the child's establishment knows them."""
-        return family.children_page(self.db, self._session_account(token))
+        return family.children_page(self.db, self._session_account(token), self.clock.today())
 
     @rpc
     @command
