@@ -57,6 +57,9 @@ class LettersRequestSchema(Schema):
     eleve_ids = fields.List(fields.Integer(strict=True), load_default=None, allow_none=True)
     classe = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40))
     only_new = fields.Boolean(load_default=False)
+    # Only these accounts (the persons an e-mail notification could not reach).
+    identifiants = fields.List(fields.String(validate=validate.Length(max=40)), load_default=None, allow_none=True,
+                               validate=validate.Length(max=5000))
 
 
 class LoginSchema(Schema):

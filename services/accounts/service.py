@@ -71,21 +71,47 @@ class AccountsService(FeatureContract):
 
     @rpc
     @command
-    def issue_letters(self, uai, eleve_ids=None, only_new=False, classe=None, client=None):
+    def issue_letters(self, uai, eleve_ids=None, only_new=False, classe=None, client=None, identifiants=None):
         """Staff (letters page, after the gateway checked they administer
         `uai`) and the demo generator: one letter per account of the chosen
         students of `uai` (all of them, `eleve_ids`, or one `classe`) and of
         their legal guardians. An account not in use gets a new provisional
         password valid 3 months (the previous letter dies); an account in use
         keeps its password and its letter only recalls the identifier;
-        `only_new` keeps the accounts never notified. An account the purge
-        deleted is created again. Returns one letter each."""
+        `only_new` keeps the accounts never notified, `identifiants` only
+        those accounts. An account the purge deleted is created again.
+        Returns one letter each."""
         asked = load_or_raise(LettersRequestSchema(), {"uai": uai, "eleve_ids": eleve_ids, "classe": classe,
-                                                       "only_new": only_new})
+                                                       "only_new": only_new, "identifiants": identifiants})
         issued = letters.issue(self.db, asked["uai"], self.clock.now(), eleve_ids=asked["eleve_ids"],
-                               classe=asked["classe"], only_new=asked["only_new"], client=client)
+                               classe=asked["classe"], only_new=asked["only_new"], client=client,
+                               identifiants=asked["identifiants"])
         self.db.commit()
         return issued
+
+    @rpc
+    @command
+    def notify_by_email(self, uai, eleve_ids=None, only_new=False, classe=None, client=None):
+        """Staff (letters page, after the gateway checked they administer
+        `uai`): the same notifications as `issue_letters`, for the same
+        choice of students, sent by e-mail to the address SIECLE holds for
+        each person, with the same rules (letters.notify_by_email). Returns
+        who was mailed and who has no address and needs a letter."""
+        asked = load_or_raise(LettersRequestSchema(), {"uai": uai, "eleve_ids": eleve_ids, "classe": classe,
+                                                       "only_new": only_new})
+        outbox = lifecycle.Outbox()
+        result = letters.notify_by_email(self.db, asked["uai"], self.clock.now(), outbox, lifecycle.public_url(),
+                                         rules.describe(), eleve_ids=asked["eleve_ids"], classe=asked["classe"],
+                                         only_new=asked["only_new"], client=client)
+        self.db.commit()
+        self._send(outbox)
+        return result
+
+    @rpc
+    def notification_history(self, uai):
+        """Staff letters page: who was notified how (letter or e-mail) and
+        when at `uai`, newest first."""
+        return letters.history(self.db, uai)
 
     @rpc
     def letter_choices(self, uai):

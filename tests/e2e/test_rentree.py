@@ -8,6 +8,7 @@ to the lycée with his accounts, Zoé left after her bac: her father keeps the
 LSL for 5 months and nothing else, then nothing. Running the rollover again
 changes nothing; a truncated file is refused."""
 import os
+import re
 import subprocess
 import sys
 import uuid
@@ -16,7 +17,7 @@ from datetime import date, datetime, timezone
 import pytest
 
 from common.config import ROOT
-from tests.e2e.test_lsl import _record
+from tests.e2e.test_lsl import _record, wait_for_mail
 from tests.e2e.test_notes import activate, login_again
 from tests.helpers import letters_by_name, text_of
 from tools import rentree, siecle_writer
@@ -45,8 +46,8 @@ def write_exports(folder, uai, annee, eleves, personnes, liens):
     return sorted((folder / uai).iterdir())
 
 
-def personne(pid, prenom, nom):
-    return {"personne_id": pid, "civilite": "M.", "nom": nom, "prenom": prenom}
+def personne(pid, prenom, nom, email=None):
+    return {"personne_id": pid, "civilite": "M.", "nom": nom, "prenom": prenom, "email": email}
 
 
 def lien(eleve_id, pid):
@@ -61,6 +62,7 @@ class Academie:
         self.college = f"{uuid.uuid4().int % 10**7:07d}C"
         self.lycee = f"{uuid.uuid4().int % 10**7:07d}L"
         self.ine = f"{uuid.uuid4().int % 10**9:09d}RE"
+        self.marc = f"marc.{self.college.lower()}@example.org"
         self.extras = [eleve(f"9{i:03d}", f"Élève{i}", "NOMBRE", date(2010, 1, 1), "TERM 1", None)
                        for i in range(EXTRA)]
 
@@ -81,8 +83,12 @@ class Academie:
         """The rentrée's files: Hugo is in seconde at the lycée (new SIECLE
         ids there, same INE), Léa moved up, Zoé left on 4 July."""
         folder = self.tmp / name
-        write_exports(folder, self.college, 2027, [eleve("102", "Léa", "MARTIN", date(2014, 1, 2), "4A", None)],
-                      [personne("201", "Philippe", "MARTIN")], [lien("102", "201")])
+        # A newcomer at the collège: Nina, whose father gave SIECLE his address.
+        write_exports(folder, self.college, 2027,
+                      [eleve("102", "Léa", "MARTIN", date(2014, 1, 2), "4A", None),
+                       eleve("105", "Nina", "PETIT", date(2014, 3, 3), "4A", None)],
+                      [personne("201", "Philippe", "MARTIN"), personne("205", "Marc", "PETIT", self.marc)],
+                      [lien("102", "201"), lien("105", "205")])
         eleves = [eleve("7001", "Hugo", "MARTIN", date(2012, 4, 4), "2NDE3", self.ine)]
         if not truncated:
             eleves += [eleve("103", "Zoé", "DURAND", date(2009, 6, 30), "TERM 2", None, date_sortie=ZOE_LEFT)]
@@ -231,9 +237,9 @@ def test_the_same_rollover_again_changes_nothing(platform, rentree_done):
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "Rentrée 2027-2028" in out
-    assert ("Total (2 établissements importés, 0 refusés) : élèves : 14, nouveaux : 0, sortis : 0, "
+    assert ("Total (2 établissements importés, 0 refusés) : élèves : 15, nouveaux : 0, sortis : 0, "
             "comptes conservés (changement d'établissement) : 0, comptes créés : 0, liens terminés : 0, "
-            "inchangés : 14") in out
+            "inchangés : 15") in out
     assert "services ouverts pour l'année : aucun (l'établissement les ouvrira)" in out
 
 
@@ -250,3 +256,45 @@ def test_a_truncated_file_is_refused_and_changes_nothing(platform, rentree_done)
         assert rpc.call("accounts", "list_eleves", uai=academie.lycee) == before
     finally:
         rpc.close()
+
+
+def test_staff_notify_a_class_by_email_and_print_letters_for_who_has_no_address(platform, rentree_done):
+    college, marc = rentree_done["academie"].college, rentree_done["academie"].marc
+    rpc = platform.rpc()
+    try:
+        staff = rpc.call("accounts", "create_staff_account", payload={
+            "role": "staff", "etablissement_uai": college, "fonction": "secretariat", "nom": "GREFFE",
+            "prenom": "Alice"})
+    finally:
+        rpc.close()
+    secretariat = activate(platform, staff)
+    path = f"/admin/etablissement/{college}/lettres"
+
+    page = secretariat.post_form(path, {"mode": "classe", "classe": "4A", "moyen": "courriel"})
+
+    assert page.status_code == 200
+    text = text_of(page.text)
+    assert "Courriels envoyés (1)" in text and marc in text and "mot de passe provisoire" in text
+    # Léa's father is in use: his letter would only recall his identifier; he has no address in SIECLE.
+    assert "Sans adresse électronique : un courrier est nécessaire (3)" in text
+    sans_adresse = page.text.split('id="sans-adresse"', 1)[1].split("</ul>", 1)[0]
+    assert "Nina PETIT" in sans_adresse and "Léa MARTIN" in sans_adresse and "Philippe MARTIN" in sans_adresse
+
+    mail = wait_for_mail(platform, marc, "Votre compte Scolarité services")[-1]
+    identifiant = mail["text"].split("Identifiant : ", 1)[1].split()[0]
+    password = mail["text"].split("Mot de passe provisoire : ", 1)[1].split()[0]
+    father = activate(platform, {"identifiant": identifiant, "password": password, "role": "responsable"},
+                      "2014-03-03")
+    assert "Nina" in text_of(father.get("/compte/enfants").text)
+
+    # Letters for the three without an address, and only them.
+    letters = secretariat.post_form(path, {"mode": "personnes", "moyen": "courrier",
+                                           "identifiants": page.text.split('name="identifiants" value="', 1)[1]
+                                           .split('"', 1)[0]})
+    assert letters.headers["Content-Type"] == "application/pdf"
+    table = secretariat.get(path).text.split('id="historique"', 1)[1].split("</table>", 1)[0]
+    rows = [tuple(text_of(cell) for cell in re.findall(r"<td>(.*?)</td>", row))
+            for row in re.findall(r"<tr>(.*?)</tr>", table, flags=re.S) if "<td>" in row]
+    today = [row for row in rows if row[0].startswith("01/09/2027")]
+    assert (today[-1][1:]) == (identifiant, "courriel", f"courriel à {marc} : mot de passe provisoire")
+    assert sorted(row[2] for row in today) == ["courriel", "courrier", "courrier", "courrier"]

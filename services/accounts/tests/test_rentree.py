@@ -206,3 +206,34 @@ def test_a_dry_run_reports_and_changes_nothing(service, clock, accounts_db):
     assert report["dry_run"] is True
     assert report["updated"] == {"eleves": 1, "eleves_sortis": 1}
     assert snapshot(accounts_db) == before
+
+
+def test_notifications_by_email_follow_the_letters_rules_and_list_who_needs_a_letter(service, clock, accounts_db):
+    clock.move_to(YEAR_N)
+    service.import_siecle(payload=college())
+    philippe = accounts_db.scalar(select(Responsable).where(Responsable.siecle_personne_id == "201")).account
+
+    result = service.notify_by_email(uai=COLLEGE, classe="3A")
+
+    # Hugo's class: his father has an address in SIECLE, his mother and Hugo none.
+    assert [(m["prenom"], m["email"], m["mot_de_passe_provisoire"]) for m in result["courriels"]] == [
+        ("Philippe", "philippe@example.org", True)]
+    assert sorted((p["prenom"], p["role"]) for p in result["sans_adresse"]) == [
+        ("Claire", "responsable"), ("Hugo", "eleve")]
+    mail = service.mails.last("philippe@example.org", "notification_compte")
+    password = mail["context"]["mot_de_passe"]
+    assert mail["context"]["identifiant"] == philippe.identifiant
+    assert mail["context"]["valide_jusqu_au"] == "2026-12-31"  # 3 months from 01/10, last whole day
+    # The password works, as a letter's would.
+    assert service.login(identifiant=philippe.identifiant, password=password)["token"]
+    history = service.notification_history(uai=COLLEGE)
+    assert [(h["identifiant"], h["moyen"]) for h in history] == [(philippe.identifiant, "courriel")]
+    assert history[0]["detail"] == "courriel à philippe@example.org : mot de passe provisoire"
+
+    # In use: the e-mail only recalls the identifier, the password is unchanged.
+    confirmed_guardian(service, {"identifiant": philippe.identifiant, "password": password}, "2012-04-04",
+                       "philippe.perso@example.org")
+    again = service.notify_by_email(uai=COLLEGE, classe="3A")
+    assert again["courriels"][0]["mot_de_passe_provisoire"] is False
+    assert "mot_de_passe" not in service.mails.last("philippe@example.org", "notification_compte")["context"]
+    assert service.login(identifiant=philippe.identifiant, password="soleil2026")["token"]
