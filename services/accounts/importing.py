@@ -28,8 +28,11 @@ class IdentifierAllocator:
         stem = identifier_stem(prenom, nom)
         taken = self.taken.get(stem)
         if taken is None:
-            rows = self.db.scalars(select(Account.identifiant).where(Account.identifiant.like(f"{stem}%")))
-            taken = self.taken[stem] = set(rows)
+            # The accounts this allocator handed out are in `taken` already:
+            # no need to flush them first (a flush per new stem is most of an import's time).
+            with self.db.no_autoflush:
+                rows = self.db.scalars(select(Account.identifiant).where(Account.identifiant.like(f"{stem}%")))
+                taken = self.taken[stem] = set(rows)
         n = 1
         while f"{stem}{n}" in taken:
             n += 1
@@ -246,6 +249,7 @@ def import_siecle(db: Session, data: dict, now: datetime, today: date, confirm: 
             unchanged["responsables"] += 1
     db.flush()
 
+    moved_guardians = previous_guardians(db, list(moved.values()))
     existing_liens = {(lien.eleve_id, lien.responsable_id): lien for lien in db.scalars(
         select(Lien).join(Eleve).where(Eleve.etablissement_uai == uai))}
     in_file_liens = set()
@@ -270,21 +274,20 @@ def import_siecle(db: Session, data: dict, now: datetime, today: date, confirm: 
             lien.niveau_responsabilite, lien.code_parente = row["niveau_responsabilite"], row["code_parente"]
         # A guardian of a student who came from another establishment of the
         # académie keeps the account they had there.
-        if resp.account_id is None:
+        if resp.account_id is None and resp.account is None:
             resp.account_id = previous_guardian_account(
-                db, resp, [moved[active[r["siecle_eleve_id"]].id] for r in links
-                           if r["niveau_responsabilite"] == REPRESENTANT_LEGAL
-                           and active[r["siecle_eleve_id"]].id in moved])
+                resp, [moved[active[r["siecle_eleve_id"]].id] for r in links
+                       if r["niveau_responsabilite"] == REPRESENTANT_LEGAL
+                       and active[r["siecle_eleve_id"]].id in moved], moved_guardians)
             if resp.account_id is not None:
                 updated["comptes_responsables_suivis"] += 1
         # One account per guardian and establishment: a guardian's children in
         # this establishment share it, since the school says they are one person.
-        if resp.account_id is None and any(r["niveau_responsabilite"] == REPRESENTANT_LEGAL for r in links):
-            account = Account(identifiant=allocator.allocate(resp.prenom, resp.nom), role="responsable",
-                              etablissement_uai=uai, created_at=now)
-            db.add(account)
-            db.flush()
-            resp.account_id = account.id
+        # (Inserted with the next flush, all at once.)
+        if (resp.account_id is None and resp.account is None
+                and any(r["niveau_responsabilite"] == REPRESENTANT_LEGAL for r in links)):
+            resp.account = Account(identifiant=allocator.allocate(resp.prenom, resp.nom), role="responsable",
+                                   etablissement_uai=uai, created_at=now)
             created["comptes_responsables"] += 1
 
     # The links the file no longer holds, for students who are still here, end
@@ -332,17 +335,29 @@ def follow_moved_students(db: Session, uai: str, newcomers: list[Eleve], today: 
     return moved
 
 
-def previous_guardian_account(db: Session, resp: Responsable, previous_records: list[Eleve]) -> int | None:
+def previous_guardians(db: Session, previous_records: list[Eleve]) -> dict[int, list[tuple[tuple, int]]]:
+    """{old record's id: [(person key, account id)]} of the legal guardians
+    with an account of the records moved students come from, in one query."""
+    out: dict[int, list[tuple[tuple, int]]] = {}
+    if not previous_records:
+        return out
+    rows = db.execute(
+        select(Lien.eleve_id, Responsable.nom, Responsable.prenom, Responsable.account_id).join(Responsable)
+        .where(Lien.eleve_id.in_([e.id for e in previous_records]), Lien.niveau_responsabilite == REPRESENTANT_LEGAL,
+               Responsable.account_id.is_not(None)).order_by(Responsable.id))
+    for eleve_id, nom, prenom, account_id in rows:
+        out.setdefault(eleve_id, []).append((person_key(nom, prenom), account_id))
+    return out
+
+
+def previous_guardian_account(resp: Responsable, previous_records: list[Eleve],
+                              guardians: dict[int, list[tuple[tuple, int]]]) -> int | None:
     """The account this guardian had at the establishment their child came
     from: a legal guardian of the child's old record with the same surname and
     first name (the rule of "regroupement", docs/security.md)."""
-    if not previous_records:
-        return None
     name = person_key(resp.nom, resp.prenom)
-    for old_resp in db.scalars(
-            select(Responsable).join(Lien).where(Lien.eleve_id.in_([e.id for e in previous_records]),
-                                                 Lien.niveau_responsabilite == REPRESENTANT_LEGAL,
-                                                 Responsable.account_id.is_not(None))):
-        if person_key(old_resp.nom, old_resp.prenom) == name:
-            return old_resp.account_id
+    for record in previous_records:
+        for key, account_id in guardians.get(record.id, ()):
+            if key == name:
+                return account_id
     return None
