@@ -39,6 +39,7 @@ bench: setup
 	$(PY) -m bench.bourses_pages
 	$(PY) -m bench.home_page
 	$(PY) -m bench.mailer
+	$(PY) -m bench.rentree
 
 bench-mailer: setup
 	@bash tools/ensure-services.sh broker
