@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import select
 
 from services.accounts.models import Account, Eleve, Lien, Responsable
-from services.accounts.tests.conftest import confirmed_guardian
+from services.accounts.tests.conftest import activate, confirmed_guardian
 from tests.helpers import letters_by_name
 
 COLLEGE, LYCEE = "0590001A", "0590002B"
@@ -110,8 +110,9 @@ def test_importing_the_same_file_twice_changes_nothing(service, clock, accounts_
 
 def test_a_guardian_whose_child_left_sees_them_five_months_then_nothing(service, clock, accounts_db):
     letters = year_n(service, clock)
-    paul = letters["Paul DURAND"]
+    paul, zoe = letters["Paul DURAND"], letters["Zoé DURAND"]
     confirmed_guardian(service, paul, "2013-06-30", "paul@example.org")
+    activate(service, zoe, "2013-06-30")
 
     clock.move_to(RENTREE)
     report = service.import_siecle(payload=college(without=("103",)))
@@ -127,10 +128,14 @@ def test_a_guardian_whose_child_left_sees_them_five_months_then_nothing(service,
         "Zoé DURAND (COLLÈGE JEAN MOULIN), fin le 01/09/2027 : "
         "absent du fichier SIECLE importé le 01/09/2027 : sorti de l'établissement"]
 
+    # Her own account too.
+    assert children_of(service, zoe) == [("Zoé", "COLLÈGE JEAN MOULIN", "5A", "2027-09-01")]
+
     clock.move_to(datetime(2028, 2, 1, 10, 0, tzinfo=timezone.utc))
     assert [c[0] for c in children_of(service, paul)] == ["Zoé"]
     clock.move_to(datetime(2028, 2, 2, 10, 0, tzinfo=timezone.utc))
     assert children_of(service, paul) == []
+    assert children_of(service, zoe) == []
 
 
 def test_a_student_who_moves_from_college_to_lycee_keeps_both_accounts(service, clock, accounts_db):
