@@ -2,7 +2,7 @@
 compte chaque année ?", "Mon enfant change d'établissement"): year N is
 imported, the clock moves to year N+1, and the new year's files are imported.
 Runs on SQLite and PostgreSQL."""
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 from sqlalchemy import select
 
