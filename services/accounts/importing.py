@@ -30,9 +30,21 @@ class IdentifierAllocator:
         if taken is None:
             # The accounts this allocator handed out are in `taken` already:
             # no need to flush them first (a flush per new stem is most of an import's time).
+            # A range on the unique index rather than LIKE 'stem%', which
+            # neither SQLite (case-insensitive LIKE) nor PostgreSQL (locale
+            # collation) answers from the index: a scan of every account per
+            # stem. The range holds every identifier that starts with the
+            # stem in any collation; the check below keeps only those.
+            # (A stem ending in "z" would need a bound past the letters,
+            # which a locale collation may ignore: LIKE then.)
+            if "a" <= stem[-1] < "z":
+                upper = stem[:-1] + chr(ord(stem[-1]) + 1)
+                where = (Account.identifiant >= stem) & (Account.identifiant < upper)
+            else:
+                where = Account.identifiant.like(f"{stem}%")
             with self.db.no_autoflush:
-                rows = self.db.scalars(select(Account.identifiant).where(Account.identifiant.like(f"{stem}%")))
-                taken = self.taken[stem] = set(rows)
+                rows = self.db.scalars(select(Account.identifiant).where(where))
+                taken = self.taken[stem] = {r for r in rows if r.startswith(stem)}
         n = 1
         while f"{stem}{n}" in taken:
             n += 1

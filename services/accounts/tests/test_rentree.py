@@ -242,3 +242,19 @@ def test_notifications_by_email_follow_the_letters_rules_and_list_who_needs_a_le
     assert again["courriels"][0]["mot_de_passe_provisoire"] is False
     assert "mot_de_passe" not in service.mails.last("philippe@example.org", "notification_compte")["context"]
     assert service.login(identifiant=philippe.identifiant, password="soleil2026")["token"]
+
+
+def test_identifiers_stay_unique_across_the_academie_and_its_years(service, clock, accounts_db):
+    """Each import and each year allocates after the identifiers every
+    establishment already holds (`p.martin1`, `p.martin2`...), including a
+    surname ending in z and one that extends another (MARTINEZ after MARTIN)."""
+    clock.move_to(YEAR_N)
+    for n, uai in enumerate(("0590011A", "0590012B", "0590013C")):
+        service.import_siecle(payload={
+            "etablissement": {"uai": uai, "nom": f"COLLÈGE {n}", "type": "college", "commune": "LILLE"},
+            "eleves": [student(f"{n}1", "Paul", "MARTIN", "2012-01-01", "5A"),
+                       student(f"{n}2", "Paul", "MARTINEZ", "2012-01-01", "5A"),
+                       student(f"{n}3", "Paul", "MUÑOZ", "2012-01-01", "5A")]})
+    identifiants = sorted(accounts_db.scalars(select(Account.identifiant)))
+    assert identifiants == ["p.martin1", "p.martin2", "p.martin3", "p.martinez1", "p.martinez2", "p.martinez3",
+                            "p.munoz1", "p.munoz2", "p.munoz3"]
