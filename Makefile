@@ -47,6 +47,7 @@ bench: setup
 	@bash tools/ensure-services.sh postgres redis
 	$(PY) -m bench.deployment
 	$(PY) -m bench.evening_peak
+	$(PY) -m bench.rentree
 
 bench-mailer: setup
 	@bash tools/ensure-services.sh broker

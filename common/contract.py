@@ -16,6 +16,11 @@ Liveness: every instance sends an `alive` notice every HEARTBEAT_SECONDS; the
 gateway shows a service it has not heard from for a bounded time as
 "temporairement indisponible" without waiting on it.
 
+Former students: accounts still lists, for a while, a student who left the
+académie (`sorti_le` in the child context); only a service that sets
+`serves_former_students` has an entry for them, and the gateway lets a page
+name such a child only where the child's menu has that service's entry.
+
 Openings: a service that establishments open (`opening_model` set) answers
 `get_openings` and `set_opening` for the administration pages, and announces
 each change with a notice event `opening_changed` so caches refresh.
@@ -48,6 +53,9 @@ class FeatureContract:
     # False for a service the académie opens for every eligible family, that the
     # head cannot close (FAQ: lycée enrollment).
     staff_can_change_opening = True
+    # Whether a student who left the académie (child context's `sorti_le`)
+    # still gets this service's entry: the LSL does, for 5 months (FAQ).
+    serves_former_students = False
 
     notices = notice_dispatcher()
     news_events = work_dispatcher()
@@ -73,7 +81,7 @@ class FeatureContract:
         contexts = child_context_schema.load(children, many=True)
         out = []
         for c in contexts:
-            entry = self.menu_entry(c)
+            entry = self.menu_entry(c) if c["sorti_le"] is None or self.serves_former_students else None
             out.append({"eleve_id": c["eleve_id"], "menu": menu_entry_schema.dump(entry) if entry else None})
         return out
 

@@ -42,6 +42,7 @@ TEXT_LIST = "liste de textes"
 DATE = "date"  # "2026-03-01"
 DATETIME = "date et heure"  # ISO 8601 with its offset
 SECRET_LINK = "lien secret"  # grants access (confirmation, reset): never shown to staff, erased once sent
+SECRET_TEXT = "texte secret"  # a provisional password: never shown to staff, erased once sent
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,7 @@ class Kind:
 
     @property
     def secret(self) -> tuple:
-        return tuple(name for name, type_ in self.variables.items() if type_ == SECRET_LINK)
+        return tuple(name for name, type_ in self.variables.items() if type_ in (SECRET_LINK, SECRET_TEXT))
 
 
 _PERSON = {"prenom": TEXT, "nom": TEXT}
@@ -128,6 +129,14 @@ KINDS: dict[str, Kind] = {
         "Livret scolaire du lycée : demande refusée",
         {**_PERSON, **_CHILD, "etablissement_nom": TEXT, "demande": TEXT, "date_demande": DATETIME},
         {"reponse": TEXT}),
+    # Guide § 1.1: the head notifies each account "par courrier ou par
+    # courriel"; the e-mail says what the letter says: the identifier, and for
+    # an account not in use yet a provisional password valid 3 months.
+    "notification_compte": Kind(
+        "Notification du compte (identifiant et mot de passe provisoire)",
+        {**_PERSON, "identifiant": TEXT, "role": TEXT, "eleve": TEXT, "etablissement_nom": TEXT,
+         "adresse_site": TEXT},
+        {"mot_de_passe": SECRET_TEXT, "valide_jusqu_au": DATE, "validite": TEXT, "regle_mot_de_passe": TEXT}),
     # Issue 18: the acknowledgement of a scholarship application, with its
     # number and the estimate given at the end of the entry.
     "bourse_accuse_reception": Kind(
@@ -176,6 +185,10 @@ def _check_value(name: str, type_: str, value):
     """The value as the templates get it, or ValueError with a French message."""
     if type_ == TEXT:
         if not isinstance(value, str) or len(value) > 2000:
+            raise ValueError("Texte attendu.")
+        return value
+    if type_ == SECRET_TEXT:
+        if not isinstance(value, str) or not value or len(value) > 200 or _CONTROL.search(value):
             raise ValueError("Texte attendu.")
         return value
     if type_ == TEXT_LIST:

@@ -18,6 +18,9 @@ class ChildContextSchema(Schema):
     viewer_role = fields.String(required=True, validate=validate.OneOf(ROLES))
     # An adult student acts for themself (LSL, fiche) where a minor's guardians would.
     eleve_majeur = fields.Boolean(required=True)
+    # Set for a student who left the académie and whom the family still sees
+    # (accounts' rule): only a service that serves former students answers.
+    sorti_le = fields.Date(load_default=None, allow_none=True)
 
 
 class MenuEntrySchema(Schema):

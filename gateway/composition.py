@@ -46,13 +46,16 @@ def child_context(viewer: dict, child: dict) -> dict:
         "viewer_account_id": viewer["id"],
         "viewer_role": viewer["role"],
         "eleve_majeur": child["eleve_majeur"],
+        "sorti_le": child.get("sorti_le"),
     }
 
 
 def _cache_key(service: str, viewer: dict, child: dict, year: int) -> tuple:
     # What a menu entry may depend on: the establishment's openings for the
-    # school year, the child, the viewer's role and whether the student is an adult.
-    return (service, child["eleve_id"], child["etablissement_uai"], viewer["role"], child["eleve_majeur"], year)
+    # school year, the child, the viewer's role, whether the student is an
+    # adult and whether they left.
+    return (service, child["eleve_id"], child["etablissement_uai"], viewer["role"], child["eleve_majeur"],
+            child.get("sorti_le"), year)
 
 
 def _unavailable(name: str, settings: dict) -> dict:

@@ -90,11 +90,26 @@ def with_tiles(view):
 def child_or_404(eleve_id: int) -> dict:
     """The authorization check of every route that names a child: a guardian
     reaches only their own children, a student only themself. Another child is
-    answered exactly like a child that does not exist."""
+    answered exactly like a child that does not exist, and so is a former
+    student on a page of a service that does not serve them."""
     for child in g.viewer["children"]:
         if child["eleve_id"] == eleve_id:
+            if child.get("sorti_le") and not _serves_former_student(child):
+                abort(404)
             return child
     abort(404)
+
+
+def _serves_former_student(child: dict) -> bool:
+    """A student who left the académie is reached only on their home page and
+    through the services whose entry their menu has (the service decides:
+    common.contract's `serves_former_students`)."""
+    if request.blueprint == "home":
+        return True
+    from gateway.composition import compose_menus
+
+    entries = compose_menus(g.viewer).get(child["eleve_id"], [])
+    return any(e["service"] == request.blueprint and not e["unavailable"] for e in entries)
 
 
 def staff_required(view):

@@ -131,8 +131,11 @@ def test_reimport_updates_instead_of_duplicating_and_needs_only_the_uai(platform
         out = result.stdout
         assert "COLLÈGE DES ÉTANGS" in out
         assert "Créés : aucun" in out
-        updated = out.split("Mis à jour :")[1].split("Ignorés")[0]
-        assert "  élèves : 4\n" in updated and "  responsables : 4\n" in updated
+        updated = out.split("Mis à jour :")[1].split("Inchangés")[0]
+        # Only what changed is counted as updated.
+        assert "  élèves : 1\n" in updated and "responsables" not in updated
+        unchanged = out.split("Inchangés :")[1].split("Ignorés")[0]
+        assert "  élèves : 3\n" in unchanged and "  responsables : 4\n" in unchanged
 
         letters = rpc.call("accounts", "issue_letters", uai=uai)
         assert {letter["identifiant"] for letter in letters} == before
@@ -156,8 +159,9 @@ def test_a_student_who_left_is_skipped_with_the_reason_and_no_longer_seen(platfo
 
         result = run_cli(platform, "--uai", uai, *exports(tmp_path, uai, edit=zoe_leaves))
         assert result.returncode == 0, result.stderr
-        assert "élèves sortis (comptes fermés) : 1" in result.stdout
+        assert "élèves sortis (liens terminés, comptes conservés) : 1" in result.stdout
         assert "- élève 100103 (Zoé DURAND) : sorti de l'établissement le 01/10/2025" in result.stdout
+        # More than 5 months ago (FAQ LSL): the family no longer sees her.
         assert session_of(rpc, paul)["children"] == []
     finally:
         rpc.close()

@@ -33,12 +33,15 @@ COUNT_LABELS = {
     "etablissements": "établissement",
     "eleves": "élèves",
     "comptes_eleves": "comptes élèves",
-    "eleves_sortis": "élèves sortis (comptes fermés)",
+    "eleves_sortis": "élèves sortis (liens terminés, comptes conservés)",
     "responsables": "responsables",
     "comptes_responsables": "comptes responsables",
     "liens": "liens élève – responsable",
     "comptes_eleves_suivis": "comptes élèves conservés (élèves venus d'un autre établissement de l'académie)",
     "comptes_responsables_suivis": "comptes responsables conservés (enfant venu d'un autre établissement)",
+    "eleves_revenus": "élèves revenus dans l'établissement",
+    "liens_termines": "liens terminés (absents du fichier)",
+    "liens_repris": "liens repris",
 }
 
 
@@ -47,12 +50,15 @@ class ImportRefused(Exception):
 
 
 def import_files(rpc: RpcClient, paths: list[Path], uai: str, nom: str | None = None,
-                 type_: str | None = None, commune: str | None = None, timeout: float = DEFAULT_TIMEOUT) -> dict:
+                 type_: str | None = None, commune: str | None = None, timeout: float = DEFAULT_TIMEOUT,
+                 confirm: bool = False, dry_run: bool = False) -> dict:
     """Read the files and import them. Returns the report: the accounts
     service's (`created`, `updated`, `skipped`) with the records the files
     themselves could not give first in `skipped`, plus `etablissement`,
-    `annee_scolaire` and `fichiers`. Raises ImportRefused before sending
-    anything when a file does not fit."""
+    `annee_scolaire` and `fichiers`; `refused` when the accounts service
+    refused a file that would detach most students (nothing changed, see
+    `confirm`); `dry_run` when nothing was saved. Raises ImportRefused before
+    sending anything when a file does not fit."""
     uai = uai.strip().upper()
     if not is_uai(uai):
         raise ImportRefused(f"Code UAI invalide : {uai} (7 chiffres et une lettre).")
@@ -62,7 +68,8 @@ def import_files(rpc: RpcClient, paths: list[Path], uai: str, nom: str | None = 
         raise ImportRefused(f"{exc} Rien n'a été importé.") from None
     etablissement = _etablissement(rpc, uai, nom, type_, commune)
     try:
-        report = rpc.call("accounts", "import_siecle", payload=lecture.payload(etablissement), timeout=timeout)
+        report = rpc.call("accounts", "import_siecle", payload=lecture.payload(etablissement), timeout=timeout,
+                          confirm=confirm, dry_run=dry_run)
     except ValidationError as exc:
         raise ImportRefused(
             f"Le service des comptes a refusé l'import : {_flatten(exc.errors)}. Rien n'a été importé.") from None
@@ -111,7 +118,13 @@ def format_report(report: dict) -> str:
              + (f", année scolaire {year}-{int(year) + 1}" if year and year.isdigit() else "")]
     for f in report.get("fichiers", []):
         lines.append(f"  {f['nom']} : {f['contenu']}")
-    for title, counts in (("Créés", report["created"]), ("Mis à jour", report["updated"])):
+    if report.get("refused"):
+        return "\n".join(lines + ["", report["refused"]["message"]] + [
+            f"  - {who}" for who in report["refused"]["exemples"]])
+    if report.get("dry_run"):
+        lines.append("Simulation : rien n'a été enregistré.")
+    for title, counts in (("Créés", report["created"]), ("Mis à jour", report["updated"]),
+                          ("Inchangés", report.get("unchanged", {}))):
         lines.append("")
         if not counts:
             lines.append(f"{title} : aucun")
@@ -141,6 +154,10 @@ def parse_args(argv):
     parser.add_argument("--type", choices=sorted(TYPES), dest="type_",
                         help="college ou lycee (obligatoire au premier import)")
     parser.add_argument("--commune", help="commune de l'établissement")
+    parser.add_argument("--confirmer", action="store_true", dest="confirm",
+                        help="importer même si le fichier détache la plupart des élèves (départs réels)")
+    parser.add_argument("--simulation", action="store_true", dest="dry_run",
+                        help="afficher ce que l'import ferait, sans rien enregistrer")
     parser.add_argument("--delai", type=float, default=DEFAULT_TIMEOUT, metavar="SECONDES",
                         help=f"attente maximale de la réponse du service des comptes (défaut : {DEFAULT_TIMEOUT})")
     return parser.parse_args(argv)
@@ -151,14 +168,15 @@ def main(argv=None) -> int:
     rpc = RpcClient(amqp_uri(), timeout=30, client_name="import-siecle")
     try:
         report = import_files(rpc, args.fichiers, args.uai, nom=args.nom, type_=args.type_,
-                              commune=args.commune, timeout=args.delai)
+                              commune=args.commune, timeout=args.delai, confirm=args.confirm,
+                              dry_run=args.dry_run)
     except ImportRefused as exc:
         print(f"Import annulé : {exc}", file=sys.stderr)
         return 1
     finally:
         rpc.close()
     print(format_report(report))
-    return 0
+    return 2 if report.get("refused") else 0
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
 """Each account's journal (docs/security.md): logins, successful and failed,
-password and address changes, merges, letters, purge. Kept after the account
+password and address changes, merges, letters, purge, links that ended. Kept after the account
 is gone (no foreign key), read by the account's establishment's staff."""
 from sqlalchemy import select
 
@@ -28,6 +28,9 @@ KINDS = {
     "letter": "Notification éditée",
     "purged": "Compte supprimé (purge)",
     "created": "Compte créé",
+    "lien_termine": "Lien avec un élève terminé",
+    "sortie": "Élève sorti de l'établissement",
+    "notification_courriel": "Notification envoyée par courriel",
 }
 
 

@@ -6,22 +6,36 @@ from sqlalchemy.orm import selectinload
 
 from common.clock import age_on
 from common.errors import NotFound
-from services.accounts import importing, liens, rules
+from services.accounts import importing, liens, rentree, rules
 from services.accounts.models import Account, Eleve, Lien, Responsable
 from services.accounts.sessions import must_confirm_email
 
 
-def children(db, account: Account) -> list[Eleve]:
+def children(db, account: Account, today) -> list[Eleve]:
+    """The children this account sees: its current ones, then those who left
+    the académie while the family still sees them (rentree.py: only the
+    services that serve former students answer for them)."""
     if account.role == "eleve":
-        return [account.eleve] if account.eleve and account.eleve.active else []
+        eleve = account.eleve
+        if eleve is None:
+            return []
+        if eleve.active or rentree.is_former_child_visible(eleve.date_sortie, today):
+            return [eleve]
+        return []
     if account.role != "responsable":
         return []
-    return list(db.scalars(
+    current = list(db.scalars(
         select(Eleve).join(Lien).join(Responsable)
         .where(Responsable.account_id == account.id, Lien.niveau_responsabilite == importing.REPRESENTANT_LEGAL,
-               Eleve.active.is_(True))
+               Lien.ended_on.is_(None), Eleve.active.is_(True))
         .options(selectinload(Eleve.etablissement))
         .order_by(Eleve.date_naissance, Eleve.prenom)).unique())
+    return current + rentree.former_children_of_guardian(db, account.id, today)
+
+
+def sorti_le(eleve: Eleve):
+    """The day a former student left; None for a current one."""
+    return None if eleve.active else eleve.date_sortie
 
 
 def account_view(db, account: Account, today) -> dict:
@@ -32,9 +46,10 @@ def account_view(db, account: Account, today) -> dict:
         prenom, nom = account.responsables[0].prenom, account.responsables[0].nom
     else:
         prenom, nom = account.prenom or "", account.nom or account.identifiant
-    eleves = children(db, account)
-    # The académie's links of each child's menu (liens.py), in the same call.
-    links = liens.for_children(db, account.role, eleves, today)
+    eleves = children(db, account, today)
+    # The académie's links of each child's menu (liens.py), in the same call;
+    # none for a child who left the académie (only the LSL still serves them).
+    links = liens.for_children(db, account.role, [e for e in eleves if e.active], today)
     return {
         "id": account.id, "identifiant": account.identifiant, "role": account.role,
         "etablissement_uai": account.etablissement_uai if account.role == "staff" else None,
@@ -51,22 +66,24 @@ def account_view(db, account: Account, today) -> dict:
             "etablissement_nom": e.etablissement.nom, "eleve_majeur": age_on(e.date_naissance, today) >= 18,
             # Carried here so the home page needs no call of its own for it.
             "etablissement_message": e.etablissement.message_accueil,
-            "liens": links[e.id],
+            "liens": links.get(e.id, []),
+            "sorti_le": sorti_le(e),
         } for e in eleves],
     }
 
 
-def children_page(db, account: Account) -> list[dict]:
+def children_page(db, account: Account, today) -> list[dict]:
     """"Enfants": each child with the guardian as the child's establishment knows them."""
     out = []
-    for eleve in children(db, account):
+    for eleve in children(db, account, today):
         responsable = None
         if account.role == "responsable":
             responsable = next(({"prenom": r.prenom, "nom": r.nom} for r in account.responsables
                                 if r.etablissement_uai == eleve.etablissement_uai), None)
         out.append({"eleve_id": eleve.id, "nom": eleve.nom, "prenom": eleve.prenom,
                     "date_naissance": eleve.date_naissance.isoformat(), "classe": eleve.classe,
-                    "etablissement_nom": eleve.etablissement.nom, "responsable": responsable})
+                    "etablissement_nom": eleve.etablissement.nom, "responsable": responsable,
+                    "sorti_le": sorti_le(eleve) and sorti_le(eleve).isoformat()})
     return out
 
 
@@ -83,7 +100,7 @@ def siecle_identity(db, account_id, eleve_id) -> dict:
         personnes = sorted(db.scalars(
             select(Responsable.siecle_personne_id).join(Lien)
             .where(Responsable.account_id == account.id, Lien.eleve_id == eleve.id,
-                   Lien.niveau_responsabilite == importing.REPRESENTANT_LEGAL)))
+                   Lien.niveau_responsabilite == importing.REPRESENTANT_LEGAL, Lien.ended_on.is_(None))))
     if not personnes and not (account.role == "eleve" and account.eleve_id == eleve.id):
         raise NotFound("Élève introuvable.")
     person = eleve if account.role == "eleve" else account.responsables[0]

@@ -3,6 +3,7 @@ the person proves who they are by a birth date, chooses their password and
 gives their address (required of a guardian)."""
 from marshmallow import ValidationError as MarshmallowValidationError
 
+from common.clock import PARIS
 from common.errors import ValidationError
 from common.schemas import load_or_raise
 from services.accounts import audit, lifecycle, sessions, throttle
@@ -34,7 +35,7 @@ def activate(db, account: Account, form, now, outbox: lifecycle.Outbox, client=N
     if family and "date_naissance" not in errors:
         if data.get("date_naissance") is None:
             errors["date_naissance"] = ["Ce champ est obligatoire."]
-        elif data["date_naissance"] not in {c.date_naissance for c in children(db, account)}:
+        elif data["date_naissance"] not in {c.date_naissance for c in children(db, account, now.astimezone(PARIS).date())}:
             errors["date_naissance"] = ["La date de naissance ne correspond pas à celle de l'élève."
                                         if account.role == "eleve" else
                                         "La date de naissance ne correspond à aucun de vos enfants."]

@@ -9,6 +9,7 @@ from marshmallow import ValidationError as SchemaError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from services.accounts import rentree
 from services.accounts.identifiers import identifier_stem, person_key
 from services.accounts.models import Account, Eleve, Etablissement, Lien, Responsable
 from services.accounts.schemas import EleveImportSchema, LienImportSchema, PersonneImportSchema
@@ -27,8 +28,23 @@ class IdentifierAllocator:
         stem = identifier_stem(prenom, nom)
         taken = self.taken.get(stem)
         if taken is None:
-            rows = self.db.scalars(select(Account.identifiant).where(Account.identifiant.like(f"{stem}%")))
-            taken = self.taken[stem] = set(rows)
+            # The accounts this allocator handed out are in `taken` already:
+            # no need to flush them first (a flush per new stem is most of an import's time).
+            # A range on the unique index rather than LIKE 'stem%', which
+            # neither SQLite (case-insensitive LIKE) nor PostgreSQL (locale
+            # collation) answers from the index: a scan of every account per
+            # stem. The range holds every identifier that starts with the
+            # stem in any collation; the check below keeps only those.
+            # (A stem ending in "z" would need a bound past the letters,
+            # which a locale collation may ignore: LIKE then.)
+            if "a" <= stem[-1] < "z":
+                upper = stem[:-1] + chr(ord(stem[-1]) + 1)
+                where = (Account.identifiant >= stem) & (Account.identifiant < upper)
+            else:
+                where = Account.identifiant.like(f"{stem}%")
+            with self.db.no_autoflush:
+                rows = self.db.scalars(select(Account.identifiant).where(where))
+                taken = self.taken[stem] = {r for r in rows if r.startswith(stem)}
         n = 1
         while f"{stem}{n}" in taken:
             n += 1
@@ -105,8 +121,29 @@ def load_records(rows: list, schema: Schema, key, ref, skipped: list[dict]) -> t
     return loaded, refused
 
 
-def import_siecle(db: Session, data: dict, now: datetime, today: date) -> dict:
-    created, updated = Counter(), Counter()
+def _assign(record, row: dict, keys) -> bool:
+    """Set `keys` from `row`; True when one of them changed."""
+    changed = False
+    for key in keys:
+        if getattr(record, key) != row[key]:
+            setattr(record, key, row[key])
+            changed = True
+    return changed
+
+
+ELEVE_FIELDS = ("ine", "nom", "prenom", "date_naissance", "classe", "date_sortie")
+PERSONNE_FIELDS = ("civilite", "nom", "prenom", "email")
+
+
+def import_siecle(db: Session, data: dict, now: datetime, today: date, confirm: bool = False) -> dict:
+    """Upsert one establishment's students, guardians and links from its
+    SIECLE file, which is the whole establishment as the school knows it now:
+    a student it no longer holds left, a link it no longer holds ended
+    (services/accounts/rentree.py). Counts only what really changed, so the
+    same file imported twice changes nothing the second time. Raises
+    rentree.DetachRefused, having changed nothing, when the file would detach
+    most of the establishment's students and `confirm` is not given."""
+    created, updated, unchanged = Counter(), Counter(), Counter()
     skipped: list[dict] = []
     allocator = IdentifierAllocator(db)
     rows_eleves, refused_eleves = load_records(
@@ -119,23 +156,35 @@ def import_siecle(db: Session, data: dict, now: datetime, today: date) -> dict:
 
     etab_data = data["etablissement"]
     uai = etab_data["uai"]
+    existing_eleves = {e.siecle_eleve_id: e for e in db.scalars(select(Eleve).where(Eleve.etablissement_uai == uai))}
+    # A record the file holds but could not give (refused above) still names
+    # a student who is there: they are left as they are.
+    in_file = {r["siecle_eleve_id"] for r in rows_eleves} | refused_eleves
+    leaving_by_date = [existing_eleves[r["siecle_eleve_id"]] for r in rows_eleves
+                       if r["date_sortie"] and r["date_sortie"] <= today
+                       and r["siecle_eleve_id"] in existing_eleves and existing_eleves[r["siecle_eleve_id"]].active]
+    absent = [e for sid, e in existing_eleves.items() if e.active and sid not in in_file]
+    refusal = rentree.check_detach_guard(sum(e.active for e in existing_eleves.values()),
+                                         leaving_by_date + absent, confirm)
+    if refusal is not None:
+        raise rentree.DetachRefused(refusal)
+
     etab = db.get(Etablissement, uai)
     if etab is None:
         etab = Etablissement(uai=uai, message_accueil="")
         db.add(etab)
         created["etablissements"] += 1
-    else:
+    if _assign(etab, etab_data, ("nom", "type", "commune")) and "etablissements" not in created:
         updated["etablissements"] += 1
-    etab.nom, etab.type, etab.commune = etab_data["nom"], etab_data["type"], etab_data["commune"]
 
-    existing_eleves = {e.siecle_eleve_id: e for e in db.scalars(select(Eleve).where(Eleve.etablissement_uai == uai))}
     active: dict[str, Eleve] = {}
     left: set[str] = set()
     for row in rows_eleves:
         eleve = existing_eleves.get(row["siecle_eleve_id"])
         if row["date_sortie"] and row["date_sortie"] <= today:
             if eleve is not None and eleve.active:
-                eleve.active, eleve.date_sortie = False, row["date_sortie"]
+                rentree.student_left(db, eleve, row["date_sortie"],
+                                     f"sorti de l'établissement le {_fr(row['date_sortie'])} (fichier SIECLE)", now)
                 updated["eleves_sortis"] += 1
             skipped.append({"ref": eleve_ref(row),
                             "reason": f"sorti de l'établissement le {_fr(row['date_sortie'])}"})
@@ -145,17 +194,25 @@ def import_siecle(db: Session, data: dict, now: datetime, today: date) -> dict:
             eleve = Eleve(etablissement_uai=uai, siecle_eleve_id=row["siecle_eleve_id"])
             db.add(eleve)
             created["eleves"] += 1
-        else:
+            _assign(eleve, row, ELEVE_FIELDS)
+        elif not eleve.active:
+            _assign(eleve, row, ELEVE_FIELDS)
+            updated["eleves_revenus"] += 1
+        elif _assign(eleve, row, ELEVE_FIELDS):
             updated["eleves"] += 1
-        for key in ("ine", "nom", "prenom", "date_naissance", "classe", "date_sortie"):
-            setattr(eleve, key, row[key])
+        else:
+            unchanged["eleves"] += 1
         eleve.active = True
         active[row["siecle_eleve_id"]] = eleve
+    for eleve in absent:
+        rentree.student_left(db, eleve, today,
+                             f"absent du fichier SIECLE importé le {_fr(today)} : sorti de l'établissement", now)
+        updated["eleves_sortis"] += 1
     db.flush()
 
     student_accounts = set(db.scalars(select(Account.eleve_id).where(
         Account.eleve_id.in_([e.id for e in active.values()]))))
-    moved = follow_moved_students(db, uai, [e for e in active.values() if e.id not in student_accounts], today)
+    moved = follow_moved_students(db, uai, [e for e in active.values() if e.id not in student_accounts], today, now)
     student_accounts |= set(moved)
     updated["comptes_eleves_suivis"] += len(moved)
     for eleve in active.values():
@@ -197,53 +254,75 @@ def import_siecle(db: Session, data: dict, now: datetime, today: date) -> dict:
             db.add(resp)
             existing_resp[personne_id] = resp
             created["responsables"] += 1
-        else:
+            _assign(resp, personne, PERSONNE_FIELDS)
+        elif _assign(resp, personne, PERSONNE_FIELDS):
             updated["responsables"] += 1
-        for key in ("civilite", "nom", "prenom", "email"):
-            setattr(resp, key, personne[key])
+        else:
+            unchanged["responsables"] += 1
     db.flush()
 
+    moved_guardians = previous_guardians(db, list(moved.values()))
     existing_liens = {(lien.eleve_id, lien.responsable_id): lien for lien in db.scalars(
         select(Lien).join(Eleve).where(Eleve.etablissement_uai == uai))}
+    in_file_liens = set()
     for personne_id, links in legal_links.items():
         resp = existing_resp.get(personne_id)
         if resp is None:
             continue
         for row in links:
             eleve = active[row["siecle_eleve_id"]]
+            in_file_liens.add((eleve.id, resp.id))
             lien = existing_liens.get((eleve.id, resp.id))
             if lien is None:
                 lien = Lien(eleve_id=eleve.id, responsable_id=resp.id)
                 db.add(lien)
                 created["liens"] += 1
+            elif lien.ended_on is not None:
+                rentree.reopen_link(lien)
+                updated["liens_repris"] += 1
+            elif (lien.niveau_responsabilite, lien.code_parente) != (row["niveau_responsabilite"],
+                                                                      row["code_parente"]):
+                updated["liens"] += 1
             lien.niveau_responsabilite, lien.code_parente = row["niveau_responsabilite"], row["code_parente"]
         # A guardian of a student who came from another establishment of the
         # académie keeps the account they had there.
-        if resp.account_id is None:
+        if resp.account_id is None and resp.account is None:
             resp.account_id = previous_guardian_account(
-                db, resp, [moved[active[r["siecle_eleve_id"]].id] for r in links
-                           if r["niveau_responsabilite"] == REPRESENTANT_LEGAL
-                           and active[r["siecle_eleve_id"]].id in moved])
+                resp, [moved[active[r["siecle_eleve_id"]].id] for r in links
+                       if r["niveau_responsabilite"] == REPRESENTANT_LEGAL
+                       and active[r["siecle_eleve_id"]].id in moved], moved_guardians)
             if resp.account_id is not None:
                 updated["comptes_responsables_suivis"] += 1
         # One account per guardian and establishment: a guardian's children in
         # this establishment share it, since the school says they are one person.
-        if resp.account_id is None and any(r["niveau_responsabilite"] == REPRESENTANT_LEGAL for r in links):
-            account = Account(identifiant=allocator.allocate(resp.prenom, resp.nom), role="responsable",
-                              etablissement_uai=uai, created_at=now)
-            db.add(account)
-            db.flush()
-            resp.account_id = account.id
+        # (Inserted with the next flush, all at once.)
+        if (resp.account_id is None and resp.account is None
+                and any(r["niveau_responsabilite"] == REPRESENTANT_LEGAL for r in links)):
+            resp.account = Account(identifiant=allocator.allocate(resp.prenom, resp.nom), role="responsable",
+                                   etablissement_uai=uai, created_at=now)
             created["comptes_responsables"] += 1
+
+    # The links the file no longer holds, for students who are still here, end
+    # (a person the file holds but could not give keeps theirs).
+    active_ids = {e.id for e in active.values()}
+    refused_resp_ids = {r.id for pid, r in existing_resp.items() if pid in refused_personnes}
+    for key, lien in existing_liens.items():
+        if (lien.ended_on is None and lien.eleve_id in active_ids and key not in in_file_liens
+                and lien.responsable_id not in refused_resp_ids):
+            rentree.end_link(db, lien, rentree.RETIRE, today,
+                             f"lien absent du fichier SIECLE importé le {_fr(today)}", now)
+            updated["liens_termines"] += 1
     db.flush()
-    return {"created": dict(created), "updated": {k: v for k, v in updated.items() if v}, "skipped": skipped}
+    return {"created": dict(created), "updated": {k: v for k, v in updated.items() if v},
+            "unchanged": dict(unchanged), "skipped": skipped}
 
 
-def follow_moved_students(db: Session, uai: str, newcomers: list[Eleve], today: date) -> dict[int, Eleve]:
+def follow_moved_students(db: Session, uai: str, newcomers: list[Eleve], today: date,
+                          now: datetime) -> dict[int, Eleve]:
     """Accounts persist across the académie's establishments (FAQ): a student
     new here whose INE another establishment knows keeps their account, which
     now points at this school's record; the old record stops counting as a
-    child. Returns {new record's id: old record}."""
+    child and its links end as a move (rentree.student_moved). Returns {new record's id: old record}."""
     by_ine = {e.ine: e for e in newcomers if e.ine}
     if not by_ine:
         return {}
@@ -262,22 +341,35 @@ def follow_moved_students(db: Session, uai: str, newcomers: list[Eleve], today: 
         account.eleve_id, account.etablissement_uai = eleve.id, uai
         old.active = False
         old.date_sortie = old.date_sortie or today
+        rentree.student_moved(db, old, uai, today, now)
         moved[eleve.id] = old
     db.flush()
     return moved
 
 
-def previous_guardian_account(db: Session, resp: Responsable, previous_records: list[Eleve]) -> int | None:
+def previous_guardians(db: Session, previous_records: list[Eleve]) -> dict[int, list[tuple[tuple, int]]]:
+    """{old record's id: [(person key, account id)]} of the legal guardians
+    with an account of the records moved students come from, in one query."""
+    out: dict[int, list[tuple[tuple, int]]] = {}
+    if not previous_records:
+        return out
+    rows = db.execute(
+        select(Lien.eleve_id, Responsable.nom, Responsable.prenom, Responsable.account_id).join(Responsable)
+        .where(Lien.eleve_id.in_([e.id for e in previous_records]), Lien.niveau_responsabilite == REPRESENTANT_LEGAL,
+               Responsable.account_id.is_not(None)).order_by(Responsable.id))
+    for eleve_id, nom, prenom, account_id in rows:
+        out.setdefault(eleve_id, []).append((person_key(nom, prenom), account_id))
+    return out
+
+
+def previous_guardian_account(resp: Responsable, previous_records: list[Eleve],
+                              guardians: dict[int, list[tuple[tuple, int]]]) -> int | None:
     """The account this guardian had at the establishment their child came
     from: a legal guardian of the child's old record with the same surname and
     first name (the rule of "regroupement", docs/security.md)."""
-    if not previous_records:
-        return None
     name = person_key(resp.nom, resp.prenom)
-    for old_resp in db.scalars(
-            select(Responsable).join(Lien).where(Lien.eleve_id.in_([e.id for e in previous_records]),
-                                                 Lien.niveau_responsabilite == REPRESENTANT_LEGAL,
-                                                 Responsable.account_id.is_not(None))):
-        if person_key(old_resp.nom, old_resp.prenom) == name:
-            return old_resp.account_id
+    for record in previous_records:
+        for key, account_id in guardians.get(record.id, ()):
+            if key == name:
+                return account_id
     return None

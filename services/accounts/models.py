@@ -69,7 +69,8 @@ class Responsable(Base):
 
 class Lien(Base):
     """A student ↔ adult link; only `niveau_responsabilite == 1` (représentant
-    légal) gives access to the online services."""
+    légal) gives access to the online services, and only while the link has
+    not ended (`ended_on`)."""
 
     __tablename__ = "lien"
     __table_args__ = (UniqueConstraint("eleve_id", "responsable_id"),)
@@ -79,6 +80,14 @@ class Lien(Base):
     responsable_id: Mapped[int] = mapped_column(ForeignKey("responsable.id", ondelete="CASCADE"), index=True)
     niveau_responsabilite: Mapped[int] = mapped_column(Integer)
     code_parente: Mapped[str | None] = mapped_column(String(2))
+    # A link that ended stays, with when and why (services/accounts/rentree.py):
+    # "sortie" (the student left the académie: the family keeps what former
+    # students keep), "changement" (the student moved to another establishment
+    # of the académie, where a new record carries on), "retire" (the school's
+    # file no longer holds it).
+    ended_on: Mapped[date | None] = mapped_column(Date)
+    end_kind: Mapped[str | None] = mapped_column(String(20))
+    end_reason: Mapped[str | None] = mapped_column(String(300))
 
     eleve: Mapped[Eleve] = relationship(back_populates="liens")
     responsable: Mapped[Responsable] = relationship(back_populates="liens")

@@ -57,6 +57,9 @@ class LettersRequestSchema(Schema):
     eleve_ids = fields.List(fields.Integer(strict=True), load_default=None, allow_none=True)
     classe = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40))
     only_new = fields.Boolean(load_default=False)
+    # Only these accounts (the persons an e-mail notification could not reach).
+    identifiants = fields.List(fields.String(validate=validate.Length(max=40)), load_default=None, allow_none=True,
+                               validate=validate.Length(max=5000))
 
 
 class LoginSchema(Schema):
@@ -122,6 +125,9 @@ class ChildSchema(Schema):
     eleve_majeur = fields.Boolean()
     # The académie's links opened for this child and viewer (liens.py).
     liens = fields.List(fields.Dict())
+    # Set for a student who left the académie, whom the family still sees
+    # for the services that serve former students (services/accounts/rentree.py).
+    sorti_le = fields.Date(allow_none=True)
 
 
 class MessageAccueilSchema(Schema):

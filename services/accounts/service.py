@@ -16,8 +16,8 @@ from common.mail import dispatch_mail
 from common.messaging import route_handler, rpc, work_dispatcher, work_handler
 from common.schemas import load_or_raise
 from services.accounts import (
-    audit, etablissements, family, first_connection, importing, jobs, letters, liens, lifecycle, news, rules,
-    sessions, staff,
+    audit, etablissements, family, first_connection, importing, jobs, letters, liens, lifecycle, news, rentree,
+    rules, sessions, staff,
 )
 from services.accounts.dependencies import AfterReply
 from services.accounts.models import Account
@@ -52,34 +52,74 @@ class AccountsService(FeatureContract):
     # -- back office ----------------------------------------------------
     @rpc
     @command
-    def import_siecle(self, payload):
-        """Import CLI and demo generator: upsert one establishment's students,
-        guardians and links and create their accounts (without passwords: a
-        letter gives them one). Returns what was created, updated, skipped."""
+    def import_siecle(self, payload, confirm=False, dry_run=False):
+        """Import CLI, the rollover (`tools.rentree`) and demo generator: the
+        establishment's students, guardians and links as its SIECLE file holds
+        them now; creates the accounts they need (without passwords: a letter
+        gives them one), keeps every account, ends what the file no longer
+        holds (services/accounts/rentree.py). Returns what was created,
+        updated, left unchanged, skipped. An import that would detach most of
+        the establishment's students changes nothing and returns `refused`
+        (its report) unless `confirm`. `dry_run` answers the same report and
+        changes nothing."""
         data = load_or_raise(SiecleImportSchema(), payload)
-        report = importing.import_siecle(self.db, data, self.clock.now(), self.clock.today())
+        try:
+            report = importing.import_siecle(self.db, data, self.clock.now(), self.clock.today(),
+                                             confirm=bool(confirm))
+        except rentree.DetachRefused as refused:
+            self.db.rollback()
+            return {"refused": refused.report, "created": {}, "updated": {}, "unchanged": {}, "skipped": []}
+        if dry_run:
+            self.db.rollback()
+            return {**report, "dry_run": True}
         self.db.commit()
         self.views.changed_all()
         return report
 
     @rpc
     @command
-    def issue_letters(self, uai, eleve_ids=None, only_new=False, classe=None, client=None):
+    def issue_letters(self, uai, eleve_ids=None, only_new=False, classe=None, client=None, identifiants=None):
         """Staff (letters page, after the gateway checked they administer
         `uai`) and the demo generator: one letter per account of the chosen
         students of `uai` (all of them, `eleve_ids`, or one `classe`) and of
         their legal guardians. An account not in use gets a new provisional
         password valid 3 months (the previous letter dies); an account in use
         keeps its password and its letter only recalls the identifier;
-        `only_new` keeps the accounts never notified. An account the purge
-        deleted is created again. Returns one letter each."""
+        `only_new` keeps the accounts never notified, `identifiants` only
+        those accounts. An account the purge deleted is created again.
+        Returns one letter each."""
         asked = load_or_raise(LettersRequestSchema(), {"uai": uai, "eleve_ids": eleve_ids, "classe": classe,
-                                                       "only_new": only_new})
+                                                       "only_new": only_new, "identifiants": identifiants})
         issued = letters.issue(self.db, asked["uai"], self.clock.now(), eleve_ids=asked["eleve_ids"],
-                               classe=asked["classe"], only_new=asked["only_new"], client=client)
+                               classe=asked["classe"], only_new=asked["only_new"], client=client,
+                               identifiants=asked["identifiants"])
         self.db.commit()
         self.views.changed_all()
         return issued
+
+    @rpc
+    @command
+    def notify_by_email(self, uai, eleve_ids=None, only_new=False, classe=None, client=None):
+        """Staff (letters page, after the gateway checked they administer
+        `uai`): the same notifications as `issue_letters`, for the same
+        choice of students, sent by e-mail to the address SIECLE holds for
+        each person, with the same rules (letters.notify_by_email). Returns
+        who was mailed and who has no address and needs a letter."""
+        asked = load_or_raise(LettersRequestSchema(), {"uai": uai, "eleve_ids": eleve_ids, "classe": classe,
+                                                       "only_new": only_new})
+        outbox = lifecycle.Outbox()
+        result = letters.notify_by_email(self.db, asked["uai"], self.clock.now(), outbox, lifecycle.public_url(),
+                                         rules.describe(), eleve_ids=asked["eleve_ids"], classe=asked["classe"],
+                                         only_new=asked["only_new"], client=client)
+        self.db.commit()
+        self._send(outbox)
+        return result
+
+    @rpc
+    def notification_history(self, uai):
+        """Staff letters page: who was notified how (letter or e-mail) and
+        when at `uai`, newest first."""
+        return letters.history(self.db, uai)
 
     @rpc
     def letter_choices(self, uai):
@@ -283,7 +323,7 @@ class AccountsService(FeatureContract):
     def account_children(self, token):
         """Gateway, "Enfants": the children of the logged-in account, each with
         the guardian as the child's establishment knows them."""
-        return family.children_page(self.db, self._session_account(token))
+        return family.children_page(self.db, self._session_account(token), self.clock.today())
 
     @rpc
     @command

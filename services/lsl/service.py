@@ -55,6 +55,8 @@ class LslService(FeatureContract):
     # The head opens it (FAQ: "il doit être déployé par le chef d'établissement").
     opening_model = Opening
     opened_by_default = False
+    # FAQ: the livret stays reachable until 5 months after leaving (rules.access_until).
+    serves_former_students = True
     news_kinds = news.KINDS
 
     # -- establishments ---------------------------------------------------

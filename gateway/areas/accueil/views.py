@@ -1,6 +1,8 @@
 """Accueil: each child's menu, the establishment's welcome message and the
 tiles of what is new since the previous connection (guide § 2.6 and 3.1)."""
-from flask import Blueprint, g, redirect, render_template, url_for
+from flask import Blueprint, current_app, g, redirect, render_template, url_for
+
+from common.clock import school_year
 
 from gateway.composition import compose_menus, home_tiles
 from gateway.session import child_or_404, login_required, with_tiles
@@ -25,4 +27,9 @@ def index():
 def child(eleve_id):
     current = child_or_404(eleve_id)
     menu = compose_menus(g.viewer)[eleve_id]
-    return render_template("accueil/home.html", child=current, menu=menu, tiles=home_tiles(current, menu))
+    # At the rentrée no service is open until the establishment opens it
+    # again: the page says so rather than showing an empty menu unexplained.
+    no_service = not any(e["service"] != "accounts" for e in menu)
+    year = school_year(current_app.config["CLOCK"].today())
+    return render_template("accueil/home.html", child=current, menu=menu, tiles=home_tiles(current, menu),
+                           no_service=no_service, annee=f"{year}-{year + 1}")

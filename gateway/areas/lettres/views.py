@@ -24,9 +24,13 @@ LETTERS_TIMEOUT = 180
 
 
 class LettersForm(Form):
-    mode = HiddenField(validators=[AnyOf(["eleve", "classe", "nouveaux"])])
+    mode = HiddenField(validators=[AnyOf(["eleve", "classe", "nouveaux", "personnes"])])
     eleve_id = StringField(_l("Élève"), validators=[Optional(), Length(max=20)])
     classe = StringField(_l("Classe"), validators=[Optional(), Length(max=40)])
+    # Guide § 1.1: "un courrier ou un courriel".
+    moyen = HiddenField(default="courrier", validators=[Optional(), AnyOf(["courrier", "courriel"])])
+    # The persons an e-mail could not reach, space-separated identifiers.
+    identifiants = HiddenField(validators=[Optional(), Length(max=50000)])
 
 
 def portal_url() -> str:
@@ -46,17 +50,29 @@ def letters(uai):
             eleve = known.get((form.eleve_id.data or "").strip())
             if eleve is None:
                 form.eleve_id.errors = [_("Choisissez un élève de l'établissement.")]
-                return render_template("lettres/lettres.html", etab=etab, choices=choices, form=form), 200
+                return _page(etab, choices, form, uai), 200
             selection = {"eleve_ids": [eleve["eleve_id"]]}
             label = f"{eleve['prenom']} {eleve['nom']}"
         elif form.mode.data == "classe":
             if form.classe.data not in choices["classes"]:
                 form.classe.errors = [_("Choisissez une classe de l'établissement.")]
-                return render_template("lettres/lettres.html", etab=etab, choices=choices, form=form), 200
+                return _page(etab, choices, form, uai), 200
             selection = {"classe": form.classe.data}
             label = _("classe %(classe)s", classe=form.classe.data)
+        elif form.mode.data == "personnes":
+            names = (form.identifiants.data or "").split()
+            if not names:
+                form.identifiants.errors = [_("Aucune personne choisie.")]
+                return _page(etab, choices, form, uai), 200
+            selection = {"identifiants": names}
+            label = _("personnes sans adresse électronique")
         else:
             selection = {"only_new": True}
+        if form.moyen.data == "courriel" and form.mode.data != "personnes":
+            result = rpc.call("accounts", "notify_by_email", timeout=LETTERS_TIMEOUT, uai=uai,
+                              client=client_address(), **selection)
+            return render_template("lettres/courriels.html", etab=etab, result=result, label=label,
+                                   at=current_app.config["CLOCK"].now(), form=LettersForm(formdata=None))
         # Asked before the letters are issued (which replaces provisional
         # passwords): without the rules' words no letter could be printed.
         rules = account_rules()
@@ -76,7 +92,12 @@ def letters(uai):
         # Provisional passwords: never kept by a cache.
         response.headers["Cache-Control"] = "no-store"
         return response
-    return render_template("lettres/lettres.html", etab=etab, choices=choices, form=form)
+    return _page(etab, choices, form, uai)
+
+
+def _page(etab, choices, form, uai):
+    history = rpc.call("accounts", "notification_history", uai=uai)
+    return render_template("lettres/lettres.html", etab=etab, choices=choices, form=form, history=history)
 
 
 @bp.get("/journal")

@@ -5,11 +5,12 @@ from html import unescape
 
 import pytest
 
-from common.mail import DATE, DATETIME, KINDS, SECRET_LINK, TEXT, TEXT_LIST, mail_request
+from common.mail import DATE, DATETIME, KINDS, SECRET_LINK, SECRET_TEXT, TEXT, TEXT_LIST, mail_request
 from services.mailer.rendering import date_fr, render, template_kinds
 
 SAMPLE = {TEXT: "Élodie", TEXT_LIST: ["premier", "second"], DATE: "2027-02-28",
-          DATETIME: "2026-12-04T16:30:00+00:00", SECRET_LINK: "https://scolarite.example/lien?jeton=SECRET&x=1"}
+          DATETIME: "2026-12-04T16:30:00+00:00", SECRET_LINK: "https://scolarite.example/lien?jeton=SECRET&x=1",
+          SECRET_TEXT: "SECRETmdp42"}
 
 
 def full_context(kind):
@@ -26,7 +27,8 @@ def test_the_seeds_messages_are_all_there():
         "confirmation_nouvelle_adresse", "information_ancienne_adresse", "mot_de_passe_modifie",
         "fiche_modifications_acceptees", "fiche_modifications_refusees", "inscription_accuse_reception",
         "inscription_refus_college", "justification_absence_acceptee", "justification_absence_refusee",
-        "lsl_demande_acceptee", "lsl_demande_refusee", "bourse_accuse_reception", "bourse_suivi"}
+        "lsl_demande_acceptee", "lsl_demande_refusee", "bourse_accuse_reception", "bourse_suivi",
+        "notification_compte"}
 
 
 @pytest.mark.parametrize("kind", sorted(KINDS))
@@ -37,7 +39,11 @@ def test_each_kind_renders_in_french_with_its_links_clickable(kind):
     assert "Scolarité services" in rendered.text and "Scolarité services" in rendered.html
     assert "{{" not in rendered.text + rendered.html
     assert rendered.html.lstrip().startswith("<!doctype html>") and '<html lang="fr">' in rendered.html
-    if KINDS[kind].secret:
+    secret_types = {KINDS[kind].variables[name] for name in KINDS[kind].secret}
+    if SECRET_TEXT in secret_types:
+        assert SAMPLE[SECRET_TEXT] in rendered.text and SAMPLE[SECRET_TEXT] in rendered.html
+        assert "SECRET" not in rendered.subject
+    if SECRET_LINK in secret_types:
         assert SAMPLE[SECRET_LINK] in rendered.text
         assert f'href="{SAMPLE[SECRET_LINK].replace("&", "&amp;")}"' in rendered.html
         assert "SECRET" not in rendered.subject
