@@ -35,7 +35,8 @@ def activate(db, account: Account, form, now, outbox: lifecycle.Outbox, client=N
     if family and "date_naissance" not in errors:
         if data.get("date_naissance") is None:
             errors["date_naissance"] = ["Ce champ est obligatoire."]
-        elif data["date_naissance"] not in {c.date_naissance for c in children(db, account, now.astimezone(PARIS).date())}:
+        elif data["date_naissance"] not in {c.date_naissance
+                                            for c in children(db, account, now.astimezone(PARIS).date())}:
             errors["date_naissance"] = ["La date de naissance ne correspond pas à celle de l'élève."
                                         if account.role == "eleve" else
                                         "La date de naissance ne correspond à aucun de vos enfants."]

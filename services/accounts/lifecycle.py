@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, or_, and_, select
 
+from common.clock import PARIS
 from common.errors import ValidationError
 from common.mail import mail_request
 from common.schemas import load_or_raise
@@ -307,7 +308,7 @@ def preview_merge(db, account: Account, identifiant: str | None, password: str |
     identifier and children) and a ticket for `merge_by_ticket`."""
     other = _merge_candidate(db, account, identifiant, password, now, client)
     return {"ticket": tokens.issue_merge(db, account, other, now), "identifiant": other.identifiant,
-            "enfants": [{"prenom": e.prenom, "nom": e.nom} for e in children(db, other)]}
+            "enfants": [{"prenom": e.prenom, "nom": e.nom} for e in children(db, other, now.astimezone(PARIS).date())]}
 
 
 def merge_by_ticket(db, account: Account, ticket: str | None, now, client=None) -> dict:
