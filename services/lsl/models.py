@@ -15,11 +15,16 @@ from sqlalchemy import JSON, Date, ForeignKey, Integer, Numeric, String, Text, U
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from common.db import UtcDateTime
+from common.idempotency import define_table
 from common.openings import OpeningMixin
 
 
 class Base(DeclarativeBase):
     pass
+
+
+# Which commands ran, by idempotency key, and what they answered.
+command_records = define_table(Base.metadata)
 
 
 class Opening(OpeningMixin, Base):

@@ -21,6 +21,7 @@ from common.db import Database
 from common.errors import Forbidden, NotFound, ValidationError
 from common.mail import dispatch_mail
 from common.messaging import rpc, work_dispatcher
+from common.idempotency import command
 from common.rpc_client import ServiceRpc
 from common.schemas import load_or_raise
 from services.lsl import codes, demandes, news, pages, pdf, replication, rules
@@ -75,6 +76,7 @@ class LslService(FeatureContract):
 
     # -- back office --------------------------------------------------------
     @rpc
+    @command
     def replicate(self, uai, xml):
         """Replication CLI and demo generator: one lycée's daily LSL file (XML,
         docs/lsl.md). All or nothing: a refused file (ValidationError
@@ -119,6 +121,7 @@ class LslService(FeatureContract):
         return plain([{"recue_le": r.recue_le, "acceptee": r.acceptee, "rapport": r.rapport} for r in rows])
 
     @rpc
+    @command
     def publish_final(self, uai, account_id, eleve_ids=None):
         """Gateway administration pages, after the results: make the final
         livret (PDF) available to the families of these students (default:
@@ -255,6 +258,7 @@ class LslService(FeatureContract):
         }, self.clock.now())
 
     @rpc
+    @command
     def request(self, child, demande, auteur):
         """Gateway, a family's request to the head: {"type": "rectification"
         (with "partie", "objet", "commentaire") or "opposition" (to the
@@ -291,6 +295,7 @@ class LslService(FeatureContract):
                        if d.eleve_id in names else str(d.eleve_id)} for d in rows])
 
     @rpc
+    @command
     def decide(self, uai, demande_id, decision, reponse="", account_id=None):
         """Gateway administration pages, after checking the viewer administers
         `uai`: record the school's decision ("acceptee" or "refusee", with an
