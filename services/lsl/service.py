@@ -14,6 +14,7 @@ from collections import OrderedDict
 
 from marshmallow import ValidationError as SchemaError
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from common.clock import ClockProvider
 from common.contract import FeatureContract, child_context_schema
@@ -26,7 +27,7 @@ from common.rpc_client import ServiceRpc
 from common.schemas import load_or_raise
 from services.lsl import codes, demandes, news, pages, pdf, replication, rules
 from services.lsl.exceptions import AccessEnded, LslClosed
-from services.lsl.models import Demande, Etablissement, LivretEleve, Nomenclature, Opening, Replication
+from services.lsl.models import Demande, Etablissement, LivretEleve, LivretPdf, Nomenclature, Opening, Replication
 from services.lsl.schemas import ETATS, UAI, AuteurSchema, DecisionSchema, DemandeSchema, plain
 
 NOT_A_LYCEE = "Le livret scolaire du lycée ne concerne que les lycées."
@@ -248,14 +249,33 @@ class LslService(FeatureContract):
                 "pdf": base64.b64encode(content).decode("ascii")}
 
     def _render(self, livret: LivretEleve) -> bytes:
+        """The final livret's PDF: the one kept if it was rendered from the
+        same content (models.LivretPdf), else rendered now and kept."""
         today = self.clock.today()
         etab = self._etablissement(livret.etablissement_uai)
-        return pdf.render({
+        content = {
             "eleve": {"prenom": livret.prenom, "nom": livret.nom},
             "etablissement": {"nom": etab.nom, "commune": etab.commune},
             "enseignements": pages.enseignements(self.db, livret.eleve_id), "engagements": pages.engagements(livret),
             "avis_examen": pages.avis_examen(self.db, livret, today), "scolarite": pages.scolarite(livret),
-        }, self.clock.now())
+        }
+        version = pdf.content_version(content)
+        kept = self.db.get(LivretPdf, livret.eleve_id)
+        if kept is not None and kept.version == version:
+            data = kept.pdf
+            self.db.rollback()
+            return data
+        data = pdf.render(content, self.clock.now())
+        if kept is None:
+            kept = LivretPdf(eleve_id=livret.eleve_id)
+            self.db.add(kept)
+        kept.version, kept.pdf, kept.rendered_at = version, data, self.clock.now()
+        try:
+            self.db.commit()
+        except IntegrityError:
+            # Another worker kept the same livret first: this rendering is as good.
+            self.db.rollback()
+        return data
 
     @rpc
     @command
