@@ -10,6 +10,7 @@ administration pages, after the gateway checked they administer the
 establishment. Each docstring says who may call and what the method promises.
 """
 import base64
+import hashlib
 from collections import OrderedDict
 
 from marshmallow import ValidationError as SchemaError
@@ -183,21 +184,27 @@ class LslService(FeatureContract):
         })
 
     @rpc
-    def enseignements(self, child, annee=None):
+    def enseignements(self, child, annee=None, known_version=None):
         """Gateway, Enseignements: the school years from première with
         evaluations ("annees"), and one of them ("annee": the one asked, by
         default the latest; None when there is none) with its subjects grouped
         as on the paper livret, each with its annual appreciation, the
         student's and the group's averages, the group's distribution and the
-        competences with their level. NotFound for a year without evaluations."""
+        competences with their level; "version" names that content. A caller
+        that kept the page of `known_version` gets {"version"} alone while the
+        content is the same (the access checks are made each time). NotFound
+        for a year without evaluations."""
         _context, livret = self._livret(child)
         if annee is not None and (not isinstance(annee, int) or isinstance(annee, bool)):
             raise ValidationError({"annee": ["Nombre entier attendu."]})
         # The page families open most changes only with a replication: kept
         # per process, keyed by what it is built from (the database, the
         # student's data, the latest replication, which may have renamed a subject).
-        key = (str(self.db.get_bind().url), livret.eleve_id, annee, livret.digest,
-               self.db.scalar(select(func.max(Replication.id))))
+        built_from = (livret.eleve_id, annee, livret.digest, self.db.scalar(select(func.max(Replication.id))))
+        version = hashlib.sha256(repr(built_from).encode()).hexdigest()[:32]
+        if known_version is not None and known_version == version:
+            return {"version": version}
+        key = (str(self.db.get_bind().url), *built_from)
         page = _ENSEIGNEMENTS.get(key)
         if page is None:
             years = pages.evaluated_years(self.db, livret.eleve_id)
@@ -206,7 +213,7 @@ class LslService(FeatureContract):
                 raise NotFound("annee")
             shown = pages.enseignements(self.db, livret.eleve_id, chosen) if chosen is not None else []
             # Already plain JSON, built without a second pass.
-            page = {"annees": years, "annee": shown[0] if shown else None}
+            page = {"annees": years, "annee": shown[0] if shown else None, "version": version}
             _ENSEIGNEMENTS[key] = page
             while len(_ENSEIGNEMENTS) > ENSEIGNEMENTS_CACHED:
                 _ENSEIGNEMENTS.popitem(last=False)
