@@ -11,13 +11,13 @@ from tests.gateway.test_vie_scolaire_area import page_data
 from tests.gateway.viewers import child, log_in, responsable
 
 SERVICES = {"accounts": {}, "mailer": {}, "vie_scolaire": {"label": "Vie scolaire", "order": 30},
-            "lsl": {"label": "Livret scolaire du lycée", "order": 40}}
+            "lsl": {"label": "Livret scolaire du lycée", "order": 40}, "bourses": {"label": "Bourses", "order": 60}}
 HUGO = 7
 
 
 @pytest.fixture
 def client(make_app, fake_rpc, watch):
-    for service, path in (("vie_scolaire", "/vie-scolaire/"), ("lsl", "/lsl/")):
+    for service, path in (("vie_scolaire", "/vie-scolaire/"), ("lsl", "/lsl/"), ("bourses", "/bourses/")):
         fake_rpc.answers[(service, "menus")] = lambda children, path=path, service=service: [
             {"eleve_id": c["eleve_id"], "menu": {"label": service, "path": path, "order": 30}} for c in children]
     fake_rpc.answers[("accounts", "menus")] = lambda children: [{"eleve_id": c["eleve_id"], "menu": None}
@@ -27,11 +27,11 @@ def client(make_app, fake_rpc, watch):
     return client
 
 
-def _sent_twice(client, fake_rpc, service, method, url, form, done):
+def _sent_twice(client, fake_rpc, service, method, url, form, done, typed="Fièvre"):
     fake_rpc.answers[(service, method)] = NoAnswer(f"{service}: no answer in time")
     page = client.post(url, data=form)
     assert page.status_code == 503
-    assert "nous ne savons pas" in page.text and "Fièvre" in page.text  # the input is kept
+    assert "nous ne savons pas" in page.text and typed in page.text  # the input is kept
     first_key = fake_rpc.keys(service, method)[0]
     fake_rpc.answers[(service, method)] = done
     page = client.post(url, data=form)
@@ -54,3 +54,9 @@ def test_an_lsl_request_sent_again_after_no_answer_asks_with_its_key(client, fak
         "qui_demande": "", "demandes": [], "definitif_disponible": False, "parties": []}
     _sent_twice(client, fake_rpc, "lsl", "request", f"/eleve/{HUGO}/lsl/demande/opposition",
                 {"confirmation": "y", "commentaire": "Fièvre"}, {"id": 1, "etat": "en_attente"})
+
+
+def test_a_bourse_application_sent_again_after_no_answer_asks_with_its_key(client, fake_rpc):
+    _sent_twice(client, fake_rpc, "bourses", "submit", f"/eleve/{HUGO}/bourses/",
+                {"situation": "maries_pacses", "enfants_a_charge": "2", "revenu_fiscal_reference": "11 928",
+                 "annee_avis": "2024", "action": "deposer"}, {"id": 5, "numero": "BC2024-000005"}, typed="11 928")
