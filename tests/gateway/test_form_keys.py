@@ -1,4 +1,4 @@
-"""A family's form to a feature service whose answer did not come in time
+"""A family's form to a feature service (vie scolaire, LSL, bourses, fiche) whose answer did not come in time
 (gateway/rpc.py), the services replaced (tests/gateway/conftest.py): the page
 says the outcome is not known and keeps the input; the same form sent again
 asks with the same idempotency key, so the service (which runs a command once
@@ -11,13 +11,15 @@ from tests.gateway.test_vie_scolaire_area import page_data
 from tests.gateway.viewers import child, log_in, responsable
 
 SERVICES = {"accounts": {}, "mailer": {}, "vie_scolaire": {"label": "Vie scolaire", "order": 30},
-            "lsl": {"label": "Livret scolaire du lycée", "order": 40}, "bourses": {"label": "Bourses", "order": 60}}
+            "lsl": {"label": "Livret scolaire du lycée", "order": 40}, "bourses": {"label": "Bourses", "order": 60},
+            "fiche": {"label": "Fiche de renseignements", "order": 50}}
 HUGO = 7
 
 
 @pytest.fixture
 def client(make_app, fake_rpc, watch):
-    for service, path in (("vie_scolaire", "/vie-scolaire/"), ("lsl", "/lsl/"), ("bourses", "/bourses/")):
+    for service, path in (("vie_scolaire", "/vie-scolaire/"), ("lsl", "/lsl/"), ("bourses", "/bourses/"),
+                          ("fiche", "/fiche/")):
         fake_rpc.answers[(service, "menus")] = lambda children, path=path, service=service: [
             {"eleve_id": c["eleve_id"], "menu": {"label": service, "path": path, "order": 30}} for c in children]
     fake_rpc.answers[("accounts", "menus")] = lambda children: [{"eleve_id": c["eleve_id"], "menu": None}
@@ -60,3 +62,11 @@ def test_a_bourse_application_sent_again_after_no_answer_asks_with_its_key(clien
     _sent_twice(client, fake_rpc, "bourses", "submit", f"/eleve/{HUGO}/bourses/",
                 {"situation": "maries_pacses", "enfants_a_charge": "2", "revenu_fiscal_reference": "11 928",
                  "annee_avis": "2024", "action": "deposer"}, {"id": 5, "numero": "BC2024-000005"}, typed="11 928")
+
+
+def test_fiche_changes_sent_again_after_no_answer_ask_with_their_key(client, fake_rpc):
+    tab = {"champs": [{"champ": "prenom2", "libelle": "Deuxième prénom", "valeur": "", "en_attente": None,
+                       "affichage": ""}], "regime": "Externe", "peut_modifier": True, "verrou": None, "lien": None}
+    fake_rpc.answers[("fiche", "fiche")] = {"eleve": tab, "responsable": None, "decisions": [], "choix": {}}
+    _sent_twice(client, fake_rpc, "fiche", "submit_changes", f"/eleve/{HUGO}/fiche/eleve/modifier",
+                {"prenom2": "Jean-Fièvre"}, {"enregistrees": 1, "retirees": 0})
