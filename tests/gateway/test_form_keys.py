@@ -1,9 +1,9 @@
-"""A family's form to a feature service (vie scolaire, LSL, bourses, fiche) whose answer did not come in time
-(gateway/rpc.py), the services replaced (tests/gateway/conftest.py): the page
-says the outcome is not known and keeps the input; the same form sent again
-asks with the same idempotency key, so the service (which runs a command once
-per key, services/*/tests/test_commands.py) answers from its record instead of
-recording the request twice."""
+"""A family's form to a feature service (vie scolaire, LSL, bourses, fiche)
+whose answer did not come in time (gateway/rpc.py), the services replaced
+(tests/gateway/conftest.py): the page says the outcome is not known and keeps
+the input; the same form sent again asks with the same idempotency key, so the
+service (which runs a command once per key, services/*/tests/test_commands.py)
+answers from its record instead of recording the request twice."""
 import pytest
 
 from contract.errors import NoAnswer
