@@ -1,8 +1,11 @@
 """What the tests do as a person would: fill in forms over HTTP, read pages."""
 import re
+from contextlib import contextmanager
 from html import unescape
 
 import requests
+
+from common.messaging import idempotency_key
 
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
@@ -77,3 +80,15 @@ def family_payload(uai="0590001A", nom="COLLEGE JEAN MOULIN", type_="college"):
 def letters_by_name(letters: list[dict]) -> dict:
     """{"Philippe MARTIN": letter, ...}"""
     return {f"{letter['prenom']} {letter['nom']}": letter for letter in letters}
+
+
+@contextmanager
+def command_key(value: str):
+    """Runs what follows as a call carrying this idempotency key, as
+    common.messaging.CallContext sets it from a call's headers (a replayed
+    form or a redelivered RPC carries the same key)."""
+    token = idempotency_key.set(value)
+    try:
+        yield
+    finally:
+        idempotency_key.reset(token)

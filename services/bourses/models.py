@@ -13,6 +13,7 @@ from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, UniqueCons
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from common.db import UtcDateTime
+from common.idempotency import define_table
 
 COLLEGE, LYCEE = "college", "lycee"
 NIVEAUX = (COLLEGE, LYCEE)
@@ -48,6 +49,10 @@ DECIDEE = (ACCORDEE, REFUSEE)
 
 class Base(DeclarativeBase):
     pass
+
+
+# Which commands ran, by idempotency key, and what they answered.
+command_records = define_table(Base.metadata)
 
 
 class BaremeEchelon(Base):

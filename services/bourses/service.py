@@ -21,6 +21,7 @@ from common.db import Database
 from common.errors import Forbidden, NotFound, ValidationError
 from common.mail import dispatch_mail
 from common.messaging import rpc, work_dispatcher
+from common.idempotency import command
 from common.rpc_client import ServiceRpc
 from common.schemas import load_or_raise
 from services.bourses import bareme, campagnes, demandes, documents, fiscal, messages
@@ -116,6 +117,7 @@ class BoursesService(FeatureContract):
 
     # -- back office: barème and campaigns ----------------------------------
     @rpc
+    @command
     def load_bareme(self, annee_scolaire, niveau, echelons):
         """The operator's import CLI (tools/import_bourses.py), the demo
         generator and the administration pages: replace the barème of one
@@ -139,6 +141,7 @@ class BoursesService(FeatureContract):
                 "echelons": bareme.view(bareme.rows(self.db, annee_scolaire, niveau))}
 
     @rpc
+    @command
     def save_campagne(self, form, account_id):
         """Administration pages (an académie operator, checked by the gateway)
         and the demo: create a campaign window ({"annee_scolaire", "niveau",
@@ -212,6 +215,7 @@ class BoursesService(FeatureContract):
                 load_or_raise(schema, eleve if isinstance(eleve, dict) else {}), self._etablissement(uai))
 
     @rpc
+    @command
     def save_draft(self, child, form, demandeur=None, eleve=None):
         """Gateway, "Enregistrer le brouillon": keep what this viewer typed for
         this child (any field may be empty, none may be wrong: a wrong one is
@@ -227,6 +231,7 @@ class BoursesService(FeatureContract):
         return self.page(child)
 
     @rpc
+    @command
     def submit(self, child, form, demandeur=None, eleve=None):
         """Gateway, "Déposer la demande": file this viewer's application for
         this child ({"prenom", "nom", "email"} of the viewer and {"prenom",
@@ -313,6 +318,7 @@ class BoursesService(FeatureContract):
         return demandes.view(demandes.for_school(self.db, uai, demande_id), with_history=True)
 
     @rpc
+    @command
     def review(self, uai, demande_id, form, account_id):
         """Gateway administration pages, staff of `uai`: {"action": "complete"
         | "piece_manquante" (with "piece") | "accorder" (with "echelon"; the

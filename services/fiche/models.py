@@ -13,6 +13,7 @@ from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, 
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from common.db import UtcDateTime
+from common.idempotency import define_table
 from common.openings import OpeningMixin
 
 EN_ATTENTE, ACCEPTEE, REFUSEE = "en_attente", "acceptee", "refusee"
@@ -20,6 +21,10 @@ EN_ATTENTE, ACCEPTEE, REFUSEE = "en_attente", "acceptee", "refusee"
 
 class Base(DeclarativeBase):
     pass
+
+
+# Which commands ran, by idempotency key, and what they answered.
+command_records = define_table(Base.metadata)
 
 
 class Opening(OpeningMixin, Base):

@@ -19,6 +19,7 @@ from common.db import Database
 from common.errors import NotFound, ValidationError
 from common.mail import dispatch_mail
 from common.messaging import rpc, work_dispatcher
+from common.idempotency import command
 from common.rpc_client import ServiceRpc
 from common.schemas import load_or_raise
 from services.fiche import demandes, export, importing, mails, news, pages, validation
@@ -54,6 +55,7 @@ class FicheService(FeatureContract):
 
     # -- back office ----------------------------------------------------
     @rpc
+    @command
     def import_siecle(self, payload):
         """Import CLI (tools.import_fiche) and demo generator: the
         establishment's record from its SIECLE exports (services.fiche.siecle
@@ -109,6 +111,7 @@ class FicheService(FeatureContract):
         return pages.family_page(self.db, self._viewer(child))
 
     @rpc
+    @command
     def submit_changes(self, child, onglet, changes):
         """Gateway, the MODIFIER form of a tab ("eleve" or "responsable", the
         viewer's own): each changed field becomes a pending request, replacing
@@ -156,6 +159,7 @@ class FicheService(FeatureContract):
         return pages.dossier(self.db, uai, self._eleve(_check_uai(uai), eleve_id))
 
     @rpc
+    @command
     def decide(self, uai, eleve_id, decisions, account_id):
         """Gateway administration pages (same check): accept or refuse each
         pending request of one student's dossier, with an optional reason.

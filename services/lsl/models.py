@@ -11,15 +11,20 @@ is still known to a later replication.
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import JSON, Date, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Integer, LargeBinary, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from common.db import UtcDateTime
+from common.idempotency import define_table
 from common.openings import OpeningMixin
 
 
 class Base(DeclarativeBase):
     pass
+
+
+# Which commands ran, by idempotency key, and what they answered.
+command_records = define_table(Base.metadata)
 
 
 class Opening(OpeningMixin, Base):
@@ -189,3 +194,19 @@ class Replication(Base):
     recue_le: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     acceptee: Mapped[bool] = mapped_column(default=False)
     rapport: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class LivretPdf(Base):
+    """The final livret's PDF as last rendered (1 to 1.5 s of fpdf2 for a
+    terminale student), kept with the version of the content it was rendered
+    from: a download whose content has the same version is answered with it;
+    any change (a replication, a renamed subject or establishment, the exam
+    opinion's year ending) gives another version and a new rendering."""
+    __tablename__ = "livret_pdf"
+
+    eleve_id: Mapped[int] = mapped_column(ForeignKey("livret_eleve.eleve_id", ondelete="CASCADE"),
+                                          primary_key=True)
+    # sha256 of the content the PDF shows (services/lsl/pdf.py: content_version).
+    version: Mapped[str] = mapped_column(String(64))
+    pdf: Mapped[bytes] = mapped_column(LargeBinary)
+    rendered_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)

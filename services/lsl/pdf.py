@@ -2,6 +2,8 @@
 definitive livret available as a PDF): the same content as the screens, built
 from the same page data (services/lsl/pages.py), in a Unicode font (Roboto,
 from the pinned `font-roboto` package) so every accent prints."""
+import hashlib
+import json
 from datetime import date, datetime
 
 import font_roboto
@@ -11,6 +13,16 @@ from fpdf.fonts import FontFace
 from common.clock import PARIS
 
 GREY = (230, 230, 236)
+# Changed with the layout below, so that PDFs kept by the service
+# (models.LivretPdf) are rendered again in the new one.
+LAYOUT = "2026-11-30"
+
+
+def content_version(livret: dict) -> str:
+    """The version of what `render` would print for `livret` (its content,
+    not the day of printing): the key of the kept PDF."""
+    text = json.dumps([LAYOUT, livret], sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _num(value) -> str:

@@ -10,10 +10,12 @@ administration pages, after the gateway checked they administer the
 establishment. Each docstring says who may call and what the method promises.
 """
 import base64
+import hashlib
 from collections import OrderedDict
 
 from marshmallow import ValidationError as SchemaError
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from common.clock import ClockProvider
 from common.contract import FeatureContract, child_context_schema
@@ -21,11 +23,12 @@ from common.db import Database
 from common.errors import Forbidden, NotFound, ValidationError
 from common.mail import dispatch_mail
 from common.messaging import rpc, work_dispatcher
+from common.idempotency import command
 from common.rpc_client import ServiceRpc
 from common.schemas import load_or_raise
 from services.lsl import codes, demandes, news, pages, pdf, replication, rules
 from services.lsl.exceptions import AccessEnded, LslClosed
-from services.lsl.models import Demande, Etablissement, LivretEleve, Nomenclature, Opening, Replication
+from services.lsl.models import Demande, Etablissement, LivretEleve, LivretPdf, Nomenclature, Opening, Replication
 from services.lsl.schemas import ETATS, UAI, AuteurSchema, DecisionSchema, DemandeSchema, plain
 
 NOT_A_LYCEE = "Le livret scolaire du lycée ne concerne que les lycées."
@@ -77,6 +80,7 @@ class LslService(FeatureContract):
 
     # -- back office --------------------------------------------------------
     @rpc
+    @command
     def replicate(self, uai, xml):
         """Replication CLI and demo generator: one lycée's daily LSL file (XML,
         docs/lsl.md). All or nothing: a refused file (ValidationError
@@ -121,6 +125,7 @@ class LslService(FeatureContract):
         return plain([{"recue_le": r.recue_le, "acceptee": r.acceptee, "rapport": r.rapport} for r in rows])
 
     @rpc
+    @command
     def publish_final(self, uai, account_id, eleve_ids=None):
         """Gateway administration pages, after the results: make the final
         livret (PDF) available to the families of these students (default:
@@ -181,21 +186,27 @@ class LslService(FeatureContract):
         })
 
     @rpc
-    def enseignements(self, child, annee=None):
+    def enseignements(self, child, annee=None, known_version=None):
         """Gateway, Enseignements: the school years from première with
         evaluations ("annees"), and one of them ("annee": the one asked, by
         default the latest; None when there is none) with its subjects grouped
         as on the paper livret, each with its annual appreciation, the
         student's and the group's averages, the group's distribution and the
-        competences with their level. NotFound for a year without evaluations."""
+        competences with their level; "version" names that content. A caller
+        that kept the page of `known_version` gets {"version"} alone while the
+        content is the same (the access checks are made each time). NotFound
+        for a year without evaluations."""
         _context, livret = self._livret(child)
         if annee is not None and (not isinstance(annee, int) or isinstance(annee, bool)):
             raise ValidationError({"annee": ["Nombre entier attendu."]})
         # The page families open most changes only with a replication: kept
         # per process, keyed by what it is built from (the database, the
         # student's data, the latest replication, which may have renamed a subject).
-        key = (str(self.db.get_bind().url), livret.eleve_id, annee, livret.digest,
-               self.db.scalar(select(func.max(Replication.id))))
+        built_from = (livret.eleve_id, annee, livret.digest, self.db.scalar(select(func.max(Replication.id))))
+        version = hashlib.sha256(repr(built_from).encode()).hexdigest()[:32]
+        if known_version is not None and known_version == version:
+            return {"version": version}
+        key = (str(self.db.get_bind().url), *built_from)
         page = _ENSEIGNEMENTS.get(key)
         if page is None:
             years = pages.evaluated_years(self.db, livret.eleve_id)
@@ -204,7 +215,7 @@ class LslService(FeatureContract):
                 raise NotFound("annee")
             shown = pages.enseignements(self.db, livret.eleve_id, chosen) if chosen is not None else []
             # Already plain JSON, built without a second pass.
-            page = {"annees": years, "annee": shown[0] if shown else None}
+            page = {"annees": years, "annee": shown[0] if shown else None, "version": version}
             _ENSEIGNEMENTS[key] = page
             while len(_ENSEIGNEMENTS) > ENSEIGNEMENTS_CACHED:
                 _ENSEIGNEMENTS.popitem(last=False)
@@ -247,16 +258,36 @@ class LslService(FeatureContract):
                 "pdf": base64.b64encode(content).decode("ascii")}
 
     def _render(self, livret: LivretEleve) -> bytes:
+        """The final livret's PDF: the one kept if it was rendered from the
+        same content (models.LivretPdf), else rendered now and kept."""
         today = self.clock.today()
         etab = self._etablissement(livret.etablissement_uai)
-        return pdf.render({
+        content = {
             "eleve": {"prenom": livret.prenom, "nom": livret.nom},
             "etablissement": {"nom": etab.nom, "commune": etab.commune},
             "enseignements": pages.enseignements(self.db, livret.eleve_id), "engagements": pages.engagements(livret),
             "avis_examen": pages.avis_examen(self.db, livret, today), "scolarite": pages.scolarite(livret),
-        }, self.clock.now())
+        }
+        version = pdf.content_version(content)
+        kept = self.db.get(LivretPdf, livret.eleve_id)
+        if kept is not None and kept.version == version:
+            data = kept.pdf
+            self.db.rollback()
+            return data
+        data = pdf.render(content, self.clock.now())
+        if kept is None:
+            kept = LivretPdf(eleve_id=livret.eleve_id)
+            self.db.add(kept)
+        kept.version, kept.pdf, kept.rendered_at = version, data, self.clock.now()
+        try:
+            self.db.commit()
+        except IntegrityError:
+            # Another worker kept the same livret first: this rendering is as good.
+            self.db.rollback()
+        return data
 
     @rpc
+    @command
     def request(self, child, demande, auteur):
         """Gateway, a family's request to the head: {"type": "rectification"
         (with "partie", "objet", "commentaire") or "opposition" (to the
@@ -293,6 +324,7 @@ class LslService(FeatureContract):
                        if d.eleve_id in names else str(d.eleve_id)} for d in rows])
 
     @rpc
+    @command
     def decide(self, uai, demande_id, decision, reponse="", account_id=None):
         """Gateway administration pages, after checking the viewer administers
         `uai`: record the school's decision ("acceptee" or "refusee", with an

@@ -13,6 +13,7 @@ from sqlalchemy import (JSON, Boolean, Date, ForeignKey, Integer, LargeBinary, S
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from common.db import UtcDateTime
+from common.idempotency import define_table
 from common.openings import OpeningMixin
 
 # The kinds of events (domain sheet § 2). Families see the first five, each
@@ -41,6 +42,10 @@ EN_ATTENTE, ACCEPTEE, REFUSEE = "en_attente", "acceptee", "refusee"
 
 class Base(DeclarativeBase):
     pass
+
+
+# Which commands ran, by idempotency key, and what they answered.
+command_records = define_table(Base.metadata)
 
 
 class Opening(OpeningMixin, Base):

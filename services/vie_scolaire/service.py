@@ -22,6 +22,7 @@ from common.db import Database
 from common.errors import Forbidden, NotFound, ValidationError
 from common.mail import dispatch_mail, mail_request, normalize_address, right_to_disconnect_not_before
 from common.messaging import rpc, work_dispatcher
+from common.idempotency import command
 from common.rpc_client import ServiceRpc
 from common.schemas import load_or_raise
 from services.vie_scolaire import documents, importing, news, pages, reglages
@@ -97,6 +98,7 @@ class VieScolaireService(FeatureContract):
 
     # -- back office ----------------------------------------------------
     @rpc
+    @command
     def import_motifs(self, uai, rows):
         """Import CLI and demo generator: the establishment's motif table
         ({"code", "libelle", "parents"} per row: `parents` says a family may
@@ -107,6 +109,7 @@ class VieScolaireService(FeatureContract):
         return self._commit_or_rollback(lambda: importing.import_codes(self.db, Motif, uai, rows))
 
     @rpc
+    @command
     def import_punitions(self, uai, rows):
         """Import CLI and demo generator: the establishment's list of
         punishments ({"code", "libelle"} per row), as `import_motifs`."""
@@ -114,6 +117,7 @@ class VieScolaireService(FeatureContract):
         return self._commit_or_rollback(lambda: importing.import_codes(self.db, TypePunition, uai, rows))
 
     @rpc
+    @command
     def import_periodes(self, uai, rows):
         """Import CLI and demo generator: the period calendar, trimesters or
         semesters per class ({"classe" (empty: every class without its own),
@@ -125,6 +129,7 @@ class VieScolaireService(FeatureContract):
         return report
 
     @rpc
+    @command
     def import_evenements(self, uai, rows):
         """Import CLI and demo generator: events, one row per event as in the
         documented file (docs/vie_scolaire.md), students named by their SIECLE
@@ -151,6 +156,7 @@ class VieScolaireService(FeatureContract):
             raise Forbidden("Vous n'administrez pas la vie scolaire de cet établissement.")
 
     @rpc
+    @command
     def set_settings(self, uai, heure_demi_journee, account_id=None):
         """Import CLI, demo generator and administration pages (the viewer's
         account, checked with accounts): the time that splits the school day
@@ -234,6 +240,7 @@ class VieScolaireService(FeatureContract):
         return pages.family_page(self.db, context, self.clock.now(), _since(since), periode)
 
     @rpc
+    @command
     def justify(self, child, evenement_id, form, auteur):
         """Gateway, a guardian (or an adult student) justifying one of the
         child's published absences: `form` {"motif" (from the school's
@@ -304,6 +311,7 @@ class VieScolaireService(FeatureContract):
         return {"nom": j.document_nom, "type": j.document_type, "contenu": base64.b64encode(j.document).decode()}
 
     @rpc
+    @command
     def decide_justification(self, uai, justification_id, decision, account_id):
         """Administration pages, after checking the viewer administers `uai`:
         accept ({"accepter": true}: the absence becomes justified, with the

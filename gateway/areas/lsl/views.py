@@ -4,10 +4,13 @@ head and the final livret as a PDF. The LSL service decides what is shown and
 who may ask; these views only ask it for the child they checked
 (child_or_404), lay out the answer and carry the forms."""
 import base64
+from collections import OrderedDict
 
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 
 from contract.errors import Forbidden, NotFound, NotOpen, Unavailable, ValidationError
 from contract.lsl import AccessEnded
@@ -17,6 +20,11 @@ from gateway.composition import child_context, compose_menus
 from gateway.session import child_or_404, login_required
 
 bp = Blueprint("lsl", __name__, url_prefix="/eleve/<int:eleve_id>/lsl", template_folder="templates")
+
+# Rendered Enseignements contents kept per process (about 15 KB each), with
+# their version: see `enseignements`.
+ENSEIGNEMENTS_KEPT = 200
+_ENSEIGNEMENTS: OrderedDict = OrderedDict()
 
 PARTS = {"enseignements": _l("Enseignements"), "engagements": _l("Engagements / investissements"),
          "avis_examen": _l("Avis examen"), "scolarite": _l("Scolarité")}
@@ -95,13 +103,28 @@ def home(eleve_id):
 @login_required
 def enseignements(eleve_id):
     current = _common(eleve_id)
+    annee = request.args.get("annee", type=int)
+    # The page's content as rendered last for this child, year and language,
+    # with the version the service gave it: the service is asked each time
+    # (it checks access), and answers only the version while it is the same.
+    key = (eleve_id, annee, current["prenom"], str(get_locale()))
+    kept = _ENSEIGNEMENTS.get(key)
     try:
-        data, frame, page = _call(current, "enseignements", annee=request.args.get("annee", type=int))
+        data, frame, page = _call(current, "enseignements", annee=annee,
+                                  known_version=kept[0] if kept else None)
     except (NotFound, ValidationError):
         abort(404)
     if page is not None:
         return page
-    return render_template("lsl/enseignements.html", **frame, data=data, part="enseignements")
+    if kept is not None and "annees" not in data and data["version"] == kept[0]:
+        body = kept[1]
+        _ENSEIGNEMENTS.move_to_end(key)
+    else:
+        body = Markup(render_template("lsl/_enseignements_body.html", child=current, data=data))
+        _ENSEIGNEMENTS[key] = (data["version"], body)
+        while len(_ENSEIGNEMENTS) > ENSEIGNEMENTS_KEPT:
+            _ENSEIGNEMENTS.popitem(last=False)
+    return render_template("lsl/enseignements.html", **frame, body=body, part="enseignements")
 
 
 @bp.get("/engagements")

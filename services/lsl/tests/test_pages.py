@@ -258,3 +258,22 @@ def test_the_enseignements_page_follows_every_replication(opened):
     group = opened.enseignements(child(11))["annee"]["regroupements"][0]
     assert (group["libelle"], group["matieres"][0]["libelle"]) == ("Enseignements de spécialité",
                                                                    "Mathématiques (spécialité)")
+
+
+def test_a_caller_with_the_current_version_gets_the_version_alone_until_a_replication(opened):
+    opened.replicate(LYCEE, xml(eleve("3001", annees=[annee(2025, "1RE 2"), annee(2026, "TERM 2")])).decode())
+    page = opened.enseignements(child(11))
+    assert opened.enseignements(child(11), known_version=page["version"]) == {"version": page["version"]}
+    assert opened.enseignements(child(11), known_version="ancienne")["annee"] == page["annee"]
+    # Another year is another content.
+    assert "annees" in opened.enseignements(child(11), annee=2025, known_version=page["version"])
+    # A replication changes the content: the whole page again, with a new version.
+    opened.replicate(LYCEE, xml(eleve("3001", annees=[annee(2025, "1RE 2"), annee(2026, "TERM 2", [evaluation(
+        appreciation="Une autre appréciation.")])])).decode())
+    again = opened.enseignements(child(11), known_version=page["version"])
+    assert again["version"] != page["version"]
+    assert again["annee"]["regroupements"][0]["matieres"][0]["appreciation"] == "Une autre appréciation."
+    # Access is checked each time: a closed livret is refused whatever the version.
+    opened.set_opening(LYCEE, False, account_id=1)
+    with pytest.raises(LslClosed):
+        opened.enseignements(child(11), known_version=again["version"])

@@ -56,3 +56,29 @@ def test_the_final_livret_once_published_reads_back_with_the_screens_content(lsl
         assert heading in flat, heading
     assert "Très favorable 1 50,00 %" in flat
     assert "Favorable 1 50,00 %" in flat
+
+
+def _text(download) -> str:
+    reader = PdfReader(io.BytesIO(base64.b64decode(download["pdf"])))
+    return " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+
+
+def test_the_pdf_is_kept_until_its_content_changes(lsl, clock):
+    clock.move_to(NOW)
+    lsl.set_opening(LYCEE, True, account_id=1)
+    first_year = annee(2026, "TERM 2", [evaluation(appreciation="Très bonne année, félicitations.")])
+    lsl.replicate(LYCEE, xml(eleve("3001", avis_examen="T", annees=[first_year])).decode())
+    lsl.publish_final(LYCEE, account_id=7)
+    first = lsl.final_livret(child(11))
+    assert "Édité le 08/07/2027" in _text(first)
+
+    # The next day, same content: the PDF kept is answered (printed the 8th).
+    clock.move_to(datetime(2027, 7, 9, 10, 0, tzinfo=PARIS))
+    assert lsl.final_livret(child(11)) == first
+
+    # A replication changes an appreciation: a new PDF, with it.
+    changed = annee(2026, "TERM 2", [evaluation(appreciation="Année remarquable, bravo.")])
+    lsl.replicate(LYCEE, xml(eleve("3001", avis_examen="T", annees=[changed])).decode())
+    text = _text(lsl.final_livret(child(11)))
+    assert "Année remarquable, bravo." in text and "Très bonne année" not in text
+    assert "Édité le 09/07/2027" in text
