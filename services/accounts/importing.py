@@ -147,7 +147,7 @@ def import_siecle(db: Session, data: dict, now: datetime, today: date) -> dict:
             created["eleves"] += 1
         else:
             updated["eleves"] += 1
-        for key in ("ine", "nom", "prenom", "date_naissance", "classe", "date_sortie"):
+        for key in ("ine", "nom", "prenom", "date_naissance", "sexe", "classe", "date_sortie"):
             setattr(eleve, key, row[key])
         eleve.active = True
         active[row["siecle_eleve_id"]] = eleve

@@ -17,7 +17,7 @@ from sqlalchemy import delete, func, or_, and_, select
 from common.errors import ValidationError
 from common.mail import mail_request
 from common.schemas import load_or_raise
-from services.accounts import audit, throttle, tokens
+from services.accounts import audit, expired_letters, throttle, tokens
 from services.accounts.exceptions import InvalidCredentials, MergeRefused, ProvisionalPasswordExpired
 from services.accounts.identifiers import looks_like_identifier, person_key
 from services.accounts.letters import last_valid_day, letter_valid_until
@@ -357,6 +357,8 @@ def purge(db, now, client=None) -> dict:
         else:
             reason, text = "inutilise", "non utilisé depuis 365 jours"
         counts[reason] += 1
+        if reason == "non_active" and account.password_provisional and account.provisional_issued_at is not None:
+            expired_letters.keep(db, account, now)
         audit.record(db, account, "purged", now, client, text)
         end_sessions(db, account)
         db.execute(delete(Token).where(Token.account_id == account.id))
@@ -365,5 +367,6 @@ def purge(db, now, client=None) -> dict:
         db.flush()
         db.expire(account, ["responsables"])
         db.delete(account)
+    expired_letters.forget_old(db, now)
     db.flush()
     return counts
