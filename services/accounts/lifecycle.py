@@ -81,6 +81,7 @@ def send_confirmation(db, account: Account, now, outbox: Outbox, client=None) ->
     outbox.add(db, MAIL_EMAIL_CONFIRMATION, account.email, account, {
         "identifiant": account.identifiant, "lien": link(f"/confirmation/{raw}"),
         "valide_jusqu_au": last_valid_day(tokens.expiry(tokens.EMAIL_CONFIRMATION, now)),
+        "role": account.role,
     })
     audit.record(db, account, "email_confirmation_sent", now, client, account.email)
 

@@ -78,7 +78,7 @@ def test_confirmation_link_is_valid_three_months(platform, school, moved_clock):
 def test_student_address_is_optional_and_its_link_can_be_sent_again_from_the_profile(platform, school):
     user, page = first_connection(platform, school["letters"]["Hugo MARTIN"], "2012-04-04",
                                   email="hugo@example.org")
-    assert "La scolarité de Hugo MARTIN" in text_of(page.text)  # not blocked
+    assert "La scolarité d'Hugo MARTIN" in text_of(page.text)  # not blocked
     wait_for_mail(platform, "hugo@example.org")
     profile = text_of(user.get("/compte/").text)
     assert "hugo@example.org" in profile and "non confirmée" in profile
