@@ -16,6 +16,7 @@ test: setup node_modules/.installed-stamp
 	$(PY) -m pytest
 
 setup: $(VENV)/.installed-stamp node_modules/.installed-stamp
+	@$(PY) -m gateway.assets >/dev/null  # the pages' stylesheet and script (gateway/assets.py); quick when unchanged
 
 # A venv that no longer runs (moved, or its Python gone) is rebuilt from scratch.
 $(VENV)/.installed-stamp: requirements.txt requirements-dev.txt
@@ -38,6 +39,7 @@ bench: setup
 	$(PY) -m bench.lsl_pages
 	$(PY) -m bench.bourses_pages
 	$(PY) -m bench.home_page
+	$(PY) -m bench.page_weight
 	$(PY) -m bench.mailer
 
 bench-mailer: setup

@@ -46,7 +46,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         return response
 
     security.register(app)
-    app.register_blueprint(assets.bp)
+    assets.register(app)
     areas.register(app)
     errors.register(app)
     return app

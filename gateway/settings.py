@@ -51,6 +51,7 @@ class Settings:
     ratelimit_recovery: str
     public_url: str | None
     dsfr_dist: Path
+    assets_dir: Path
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -81,6 +82,8 @@ class Settings:
             public_url=env.get("SCOLARITE_PUBLIC_URL"),
             dsfr_dist=Path(env.get("SCOLARITE_DSFR_DIST",
                                    common_config.ROOT / "node_modules" / "@gouvfr" / "dsfr" / "dist")),
+            # The built stylesheet and script (gateway/assets.py), served under /static/build/.
+            assets_dir=Path(env.get("SCOLARITE_ASSETS_DIR", common_config.ROOT / "build" / "assets")),
         )
 
     def flask_config(self) -> dict:
@@ -109,4 +112,5 @@ class Settings:
             "RATELIMIT_RECOVERY": self.ratelimit_recovery,
             "PUBLIC_URL": self.public_url,
             "DSFR_DIST": self.dsfr_dist,
+            "ASSETS_DIR": self.assets_dir,
         }

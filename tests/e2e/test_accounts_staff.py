@@ -130,3 +130,22 @@ def test_operator_creates_a_staff_account_shown_once(platform, school):
     page = user.post_form("/admin/personnels/", {"role": "staff", "etablissement_uai": "", "fonction": "direction",
                                                  "nom": "X" * 150, "prenom": "Marc"})
     assert page.status_code == 200 and "Compte créé" not in text_of(page.text)
+
+
+def test_the_letter_names_the_services_the_school_opened_and_only_those(platform, school):
+    rpc = platform.rpc()
+    try:
+        rpc.call("notes", "set_opening", uai=school["uai"], is_open=True, account_id=None)
+        rpc.call("vie_scolaire", "set_opening", uai=school["uai"], is_open=False, account_id=None)
+        opened = {name for name in ("notes", "vie_scolaire", "lsl", "fiche", "bourses")
+                  if (o := rpc.call(name, "get_openings", uais=[school["uai"]])[school["uai"]])["open"]
+                  and o.get("applicable") is not False}
+    finally:
+        rpc.close()
+    page = print_letters(school["staff"], school["uai"], {"mode": "classe", "classe": "5A"})
+    zoe = next(p for p in pdf_pages(page.content) if "Élève : Zoé DURAND" in p)
+    intro = zoe.split("services en ligne de l'éducation nationale")[1].split("Voici")[0]
+    assert "notes" in intro and "vie scolaire" not in intro
+    labels = {"notes": "notes", "lsl": "livret scolaire", "fiche": "fiche de renseignements", "bourses": "bourses"}
+    for name, label in labels.items():
+        assert (label in intro) == (name in opened), (name, intro)
