@@ -183,8 +183,8 @@ def test_requests_with_bad_input_kept_decided_by_the_school_and_mailed(platform,
     assert _decide(staff, lycee["uai"], demande_id, "acceptee", "Corrigée dans le module LSL.").status_code == 200
 
     mail = wait_for_mail(platform, email, "demande acceptée")[0]
-    assert mail["subject"] == "Livret scolaire du lycée – Hugo MARTIN : demande acceptée"
-    assert "Rectification : Enseignements" in mail["text"] and "Corrigée dans le module LSL." in mail["text"]
+    assert mail["subject"] == "Livret scolaire du lycée – Hugo MARTIN\u00a0: demande acceptée"
+    assert "Rectification\u00a0: Enseignements" in mail["text"] and "Corrigée dans le module LSL." in mail["text"]
     assert "acceptée le" in text_of(user.get(f"/eleve/{hugo}/lsl/").text)
     # Another establishment's staff page does not exist for this staff.
     assert staff.get("/admin/etablissement/0599003C/lsl").status_code == 404
