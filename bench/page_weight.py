@@ -74,7 +74,7 @@ def before_bytes(user: WebUser, base_url: str, visit: dict) -> int:
         response = user.http.get(base_url + path, headers={"Accept-Encoding": "identity"})
         total += len(response.content) + sum(len(k) + len(v) + 4 for k, v in response.headers.items())
     for url in fonts_loaded(visit):
-        name = url.rsplit("/", 1)[1].replace(".latin", "")
+        name = url.rsplit("/", 1)[1].replace(".fr.woff2", ".woff2")
         total += len(user.http.get(f"{base_url}/static/dsfr/fonts/{name}").content)
     return total
 

@@ -154,7 +154,9 @@ def _strip_comments(css: str) -> str:
 
 # -- fonts: the characters French pages use, the rest only when needed ---------
 # Latin-1, Œ œ Ÿ, general punctuation (dashes, quotes, no-break spaces, "…"),
-# €, arrows, ≤ ≥. Each Marianne weight goes from 58 kB to about 23 kB.
+# €, arrows, ≤ ≥, without the TrueType hinting instructions (screens of phones
+# and recent computers smooth outlines without them): each Marianne weight
+# goes from 58 kB to about 14 kB.
 LATIN = ([(0x20, 0x7E), (0xA0, 0xFF), (0x152, 0x153), (0x178, 0x178), (0x2000, 0x206F), (0x20AC, 0x20AC),
           (0x2190, 0x2199), (0x2264, 0x2265)])
 _FONT_FACE = re.compile(r"@font-face\{([^}]*)\}")
@@ -170,6 +172,7 @@ def _subset_font(source: Path, target: Path) -> list[int]:
     if not target.exists():
         options = subset.Options()
         options.flavor = "woff2"
+        options.hinting = False
         font = subset.load_font(str(source), options)
         subsetter = subset.Subsetter(options)
         subsetter.populate(unicodes=[c for low, high in LATIN for c in range(low, high + 1)])
@@ -204,7 +207,7 @@ def _latin_faces(css: str, out: Path, version: str) -> str:
         if not woff2:
             return match.group(0)
         full = out / woff2.group(1)
-        latin = full.with_name(full.stem + ".latin.woff2")
+        latin = full.with_name(full.stem + ".fr.woff2")
         ranges = _ranges(_subset_font(full, latin))
         src = f'src:url({latin.relative_to(out).as_posix()}) format("woff2");unicode-range:{ranges}'
         return match.group(0) + "@font-face{" + re.sub(r"src:[^;}]*", src, face) + "}"
