@@ -20,6 +20,7 @@ test: setup node_modules/.installed-stamp
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --durations=15
 
 setup: $(VENV)/.installed-stamp node_modules/.installed-stamp
+	@$(PY) -m gateway.assets >/dev/null  # the pages' stylesheet and script (gateway/assets.py); quick when unchanged
 
 # A venv that no longer runs (moved, or its Python gone) is rebuilt from scratch.
 $(VENV)/.installed-stamp: requirements.txt requirements-dev.txt
@@ -43,6 +44,7 @@ bench: setup
 	$(PY) -m bench.bourses_pages
 	$(PY) -m bench.inscription_pages --students 300
 	$(PY) -m bench.home_page
+	$(PY) -m bench.page_weight
 	$(PY) -m bench.mailer
 	@bash tools/ensure-services.sh postgres redis
 	$(PY) -m bench.deployment

@@ -64,11 +64,12 @@ _PERSON = {"prenom": TEXT, "nom": TEXT}
 _CHILD = {"eleve_prenom": TEXT, "eleve_nom": TEXT}
 
 KINDS: dict[str, Kind] = {
-    # Guide § 2.2: the link a guardian (or a student who gave an address) must
-    # click to activate the account; valid 3 months.
+    # Guide § 2.2: the link a guardian must click to activate the account, valid
+    # 3 months. A student's address is optional (guide § 2.3): confirming it
+    # only opens the self-service recovery, which the mail says ("role": "eleve").
     "confirmation_adresse": Kind(
         "Confirmation de l'adresse électronique",
-        {**_PERSON, "identifiant": TEXT, "lien": SECRET_LINK, "valide_jusqu_au": DATE}),
+        {**_PERSON, "identifiant": TEXT, "lien": SECRET_LINK, "valide_jusqu_au": DATE}, {"role": TEXT}),
     # Guide § 2.4: every identifier attached to the address (a guardian may keep
     # one account per child).
     "rappel_identifiant": Kind(

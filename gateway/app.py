@@ -52,7 +52,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     security.register(app)
     operability.register(app)
-    app.register_blueprint(assets.bp)
+    assets.register(app)
     areas.register(app)
     errors.register(app)
     return app

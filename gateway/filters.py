@@ -1,58 +1,48 @@
-"""How dates, times and numbers are written to people, in one place (French
-typography, built on Babel): "27/11/2026", "19 h 08", "12,5". Templates use
-them as filters (frdate, frdatetime, frtime, frnum); Python code (the letters'
-PDF, a flash message) calls the functions."""
-from datetime import date, datetime
+"""How dates, times, numbers and names are written to people: French
+typography (common/typography.py, shared with the mails and PDFs): "27/11/2026",
+"19 h 08", "12,5", "d'Éloïse", "Née le", no-break spaces before « : ; ? ! ».
+Templates use them as filters (frdate, frdatetime, frtime, frnum, de, born);
+every page the gateway renders gets its no-break spaces from `SpacedTemplate`,
+so no template has to think of them."""
+from flask import g
+from flask_babel import get_translations
+from jinja2 import Template
 
-from babel import Locale
-from babel.dates import format_date, format_datetime
-from babel.numbers import format_decimal
-
-from common.clock import PARIS
-
-# Parsed once: given a name, Babel builds a Locale (and looks for its data on
-# disk) at every call, a sixth of the time of a page with a hundred dates.
-LOCALE = Locale.parse("fr_FR")
+from common.typography import (  # noqa: F401 (re-exported for the gateway's Python code)
+    born, de, elide, french_date, french_datetime, french_number, french_time, spaced, spaced_html,
+)
 
 
-def french_date(value) -> str:
-    """A date, or an ISO date or instant as it crosses the wire -> jj/mm/aaaa."""
-    if not value:
-        return ""
-    if isinstance(value, datetime):
-        value = value.astimezone(PARIS).date() if value.tzinfo else value.date()
-    elif not isinstance(value, date):
-        value = date.fromisoformat(str(value)[:10])
-    return format_date(value, "dd/MM/yyyy", locale=LOCALE)
+class SpacedTemplate(Template):
+    """A page's text gets its no-break spaces once rendered (tags, attributes and
+    form fields untouched)."""
+
+    def render(self, *args, **kwargs) -> str:
+        return spaced_html(super().render(*args, **kwargs))
 
 
-def _instant(value) -> datetime:
-    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
-
-
-def french_time(value) -> str:
-    """An instant -> "19 h 08", French time."""
-    if not value:
-        return ""
-    return format_datetime(_instant(value), "H'\u00a0h\u00a0'mm", tzinfo=PARIS, locale=LOCALE)
-
-
-def french_datetime(value) -> str:
-    """An instant -> "27/11/2026 à 19 h 08", French time."""
-    if not value:
-        return ""
-    return format_datetime(_instant(value), "dd/MM/yyyy 'à' H'\u00a0h\u00a0'mm", tzinfo=PARIS, locale=LOCALE)
-
-
-def french_number(value) -> str:
-    """12.5 -> "12,5"; 14.0 -> "14" (as a French report card writes them)."""
-    if value is None:
-        return ""
-    return format_decimal(float(value), "#,##0.##", locale=LOCALE)
+def _translations():
+    """Flask-Babel's translations, looked up once per request rather than for
+    every string of the page (a notes page has a few hundred)."""
+    try:
+        return g._translations
+    except AttributeError:
+        g._translations = get_translations()
+        return g._translations
 
 
 def register(app) -> None:
+    """After Flask-Babel's init_app (it installs its own gettext callables)."""
+    app.jinja_env.template_class = SpacedTemplate
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: _translations().ugettext(s),
+        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
+        pgettext=lambda c, s: _translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
+        newstyle=True)
     app.add_template_filter(french_date, "frdate")
     app.add_template_filter(french_datetime, "frdatetime")
     app.add_template_filter(french_time, "frtime")
     app.add_template_filter(french_number, "frnum")
+    app.add_template_filter(de, "de")
+    app.add_template_filter(born, "born")

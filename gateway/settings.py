@@ -53,6 +53,7 @@ class Settings:
     dsfr_dist: Path
     # The shared cache of session views and tiles (gateway/view_cache.py), or None.
     view_cache: dict | None = None
+    assets_dir: Path
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -84,6 +85,8 @@ class Settings:
             dsfr_dist=Path(env.get("SCOLARITE_DSFR_DIST",
                                    common_config.ROOT / "node_modules" / "@gouvfr" / "dsfr" / "dist")),
             view_cache=common_config.view_cache(),
+            # The built stylesheet and script (gateway/assets.py), served under /static/build/.
+            assets_dir=Path(env.get("SCOLARITE_ASSETS_DIR", common_config.ROOT / "build" / "assets")),
         )
 
     def flask_config(self) -> dict:
@@ -113,4 +116,5 @@ class Settings:
             "PUBLIC_URL": self.public_url,
             "DSFR_DIST": self.dsfr_dist,
             "VIEW_CACHE": self.view_cache,
+            "ASSETS_DIR": self.assets_dir,
         }

@@ -62,7 +62,7 @@ def account_view(db, account: Account, today) -> dict:
         "previous_login_at": account.previous_login_at,
         "children": [{
             "eleve_id": e.id, "nom": e.nom, "prenom": e.prenom, "date_naissance": e.date_naissance,
-            "classe": e.classe, "etablissement_uai": e.etablissement_uai,
+            "sexe": e.sexe, "classe": e.classe, "etablissement_uai": e.etablissement_uai,
             "etablissement_nom": e.etablissement.nom, "eleve_majeur": age_on(e.date_naissance, today) >= 18,
             # Carried here so the home page needs no call of its own for it.
             "etablissement_message": e.etablissement.message_accueil,

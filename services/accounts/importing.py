@@ -131,7 +131,7 @@ def _assign(record, row: dict, keys) -> bool:
     return changed
 
 
-ELEVE_FIELDS = ("ine", "nom", "prenom", "date_naissance", "classe", "date_sortie")
+ELEVE_FIELDS = ("ine", "nom", "prenom", "date_naissance", "sexe", "classe", "date_sortie")
 PERSONNE_FIELDS = ("civilite", "nom", "prenom", "email")
 
 

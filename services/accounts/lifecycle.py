@@ -18,7 +18,7 @@ from common.clock import PARIS
 from common.errors import ValidationError
 from common.mail import mail_request
 from common.schemas import load_or_raise
-from services.accounts import audit, throttle, tokens
+from services.accounts import audit, expired_letters, throttle, tokens
 from services.accounts.exceptions import InvalidCredentials, MergeRefused, ProvisionalPasswordExpired
 from services.accounts.family import children
 from services.accounts.identifiers import looks_like_identifier, person_key
@@ -83,6 +83,7 @@ def send_confirmation(db, account: Account, now, outbox: Outbox, client=None) ->
     outbox.add(db, MAIL_EMAIL_CONFIRMATION, account.email, account, {
         "identifiant": account.identifiant, "lien": link(f"/confirmation/{raw}"),
         "valide_jusqu_au": last_valid_day(tokens.expiry(tokens.EMAIL_CONFIRMATION, now)),
+        "role": account.role,
     })
     audit.record(db, account, "email_confirmation_sent", now, client, account.email)
 
@@ -393,6 +394,8 @@ def purge(db, now, client=None) -> dict:
         else:
             reason, text = "inutilise", "non utilisé depuis 365 jours"
         counts[reason] += 1
+        if reason == "non_active" and account.password_provisional and account.provisional_issued_at is not None:
+            expired_letters.keep(db, account, now)
         audit.record(db, account, "purged", now, client, text)
         end_sessions(db, account)
         db.execute(delete(Token).where(Token.account_id == account.id))
@@ -401,5 +404,6 @@ def purge(db, now, client=None) -> dict:
         db.flush()
         db.expire(account, ["responsables"])
         db.delete(account)
+    expired_letters.forget_old(db, now)
     db.flush()
     return counts

@@ -40,6 +40,7 @@ class Eleve(Base):
     nom: Mapped[str] = mapped_column(String(100))
     prenom: Mapped[str] = mapped_column(String(100))
     date_naissance: Mapped[date] = mapped_column(Date)
+    sexe: Mapped[str | None] = mapped_column(String(1))  # SIECLE CODE_SEXE: "1" male, "2" female ("Né le" / "Née le")
     classe: Mapped[str | None] = mapped_column(String(40))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     date_sortie: Mapped[date | None] = mapped_column(Date)
@@ -279,3 +280,27 @@ class AcademieSetting(Base):
     value: Mapped[str] = mapped_column(Text, default="")
     updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     updated_by: Mapped[int | None] = mapped_column(Integer)
+
+
+class ExpiredLetter(Base):
+    """What the purge keeps of an account deleted because its letter was never
+    used: enough to tell whoever types that letter's identifier and password
+    that it is past its validity ("plus de 3 mois, contactez le secrétariat"),
+    nothing about the person: a keyed hash of the identifier, the provisional
+    password's hash and when to forget both (docs/security.md)."""
+
+    __tablename__ = "expired_letter"
+
+    identifiant_hash: Mapped[str] = mapped_column(String(64), primary_key=True)  # HMAC-SHA256, hex
+    password_hash: Mapped[str] = mapped_column(String(200))
+    forget_after: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+
+
+class HashKey(Base):
+    """The secret key of `ExpiredLetter.identifiant_hash`, drawn at random by the
+    first purge that needs it, kept in the service's own database."""
+
+    __tablename__ = "hash_key"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(64))

@@ -18,6 +18,7 @@ class EleveImportSchema(Schema):
     nom = fields.String(required=True, validate=validate.Length(min=1, max=100))
     prenom = fields.String(required=True, validate=validate.Length(min=1, max=100))
     date_naissance = fields.Date(required=True)
+    sexe = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(["1", "2"]))
     classe = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40))
     date_sortie = fields.Date(load_default=None, allow_none=True)
 
@@ -117,6 +118,7 @@ class ChildSchema(Schema):
     nom = fields.String()
     prenom = fields.String()
     date_naissance = fields.Date()
+    sexe = fields.String(allow_none=True)
     classe = fields.String(allow_none=True)
     etablissement_uai = fields.String()
     etablissement_nom = fields.String()

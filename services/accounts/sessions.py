@@ -10,7 +10,7 @@ from datetime import timedelta
 from sqlalchemy import delete, select
 
 from common.schemas import load_or_raise
-from services.accounts import audit, throttle
+from services.accounts import audit, expired_letters, throttle
 from services.accounts.exceptions import (
     InvalidCredentials, ProvisionalPasswordExpired, SessionExpired, TooManyAttempts,
 )
@@ -103,9 +103,15 @@ def login(db, identifiant, password, now, client=None) -> dict:
             audit.record(db, account, "login_blocked", now, client)
             db.commit()
         raise
+    # A purged letter's identifier is checked against its provisional password
+    # (expired_letters.py): "plus de 3 mois" only for whoever has the letter.
+    expired = expired_letters.find(db, identifiant) if account is None else None
     # Verified even for an unknown identifier (against a dummy hash) so the
     # answer takes the same time either way.
-    ok = verify_password(account.password_hash if account else None, (password or "")[:128])
+    stored = account.password_hash if account else (expired.password_hash if expired else None)
+    ok = verify_password(stored, (password or "")[:128])
+    if account is None and expired is not None and ok:
+        raise ProvisionalPasswordExpired()
     if account is None or not ok:
         throttle.record_failure(db, "login", identifiant, now)
         if account is not None:

@@ -311,6 +311,8 @@ def _read_eleves(root: Element, labels: dict[str, str], lecture: Lecture) -> set
             "nom": nom,
             "prenom": prenom,
             "date_naissance": date_naissance.isoformat(),
+            # "1" / "2"; anything else is unknown (the pages then write "Né(e) le").
+            "sexe": sexe if (sexe := _text(node, "CODE_SEXE")) in ("1", "2") else None,
             "classe": labels.get(code, code) if code else None,
             "date_sortie": date_sortie.isoformat() if date_sortie else None,
         })

@@ -3,7 +3,7 @@ from datetime import date, datetime
 
 from babel.numbers import format_decimal
 
-from common.clock import PARIS
+from common.typography import french_date, french_datetime, spaced
 from services.bourses.models import COLLEGE
 
 NBSP = "\u00a0"
@@ -24,21 +24,17 @@ def euros(amount: int) -> str:
 
 
 def fr_date(day: date | datetime) -> str:
-    if isinstance(day, datetime):
-        day = day.astimezone(PARIS).date()
-    return day.strftime("%d/%m/%Y")
+    return french_date(day)
 
 
 def fr_datetime(instant: datetime) -> str:
-    local = instant.astimezone(PARIS)
-    return f"{local.strftime('%d/%m/%Y')} à {local.strftime('%H')}{NBSP}h{NBSP}{local.strftime('%M')}"
+    """"14/09/2027 à 19 h 08" (common/typography.py: one time format everywhere)."""
+    return french_datetime(instant)
 
 
 def typo(text: str) -> str:
     """French typography: a non-breaking space before : ; ? ! and inside « »."""
-    for mark in (":", ";", "?", "!", "»"):
-        text = text.replace(f" {mark}", f"{NBSP}{mark}")
-    return text.replace("« ", f"«{NBSP}")
+    return spaced(text)
 
 
 def typo_errors(errors):

@@ -11,6 +11,7 @@ from fpdf import FPDF
 from fpdf.fonts import FontFace
 
 from common.clock import PARIS
+from common.typography import spaced
 
 GREY = (230, 230, 236)
 # Changed with the layout below, so that PDFs kept by the service
@@ -51,6 +52,13 @@ class _Livret(FPDF):
         self.set_margins(15, 15, 15)
         self.title_text = title
 
+    # French typography's no-break spaces in every text written (common/typography.py).
+    def multi_cell(self, w, h=None, text="", *args, **kwargs):
+        return super().multi_cell(w, h, spaced(text), *args, **kwargs)
+
+    def cell(self, w=None, h=None, text="", *args, **kwargs):
+        return super().cell(w, h, spaced(text), *args, **kwargs)
+
     def footer(self):
         self.set_y(-12)
         self.set_font("Roboto", "", 8)
@@ -71,9 +79,9 @@ class _Livret(FPDF):
         self.set_font("Roboto", "", 8)
         with self.table(col_widths=widths, headings_style=FontFace(emphasis="BOLD", fill_color=GREY),
                         line_height=4.5, text_align="LEFT") as table:
-            table.row(header)
+            table.row([spaced(str(cell)) for cell in header])
             for row in rows:
-                table.row([str(cell) for cell in row])
+                table.row([spaced(str(cell)) for cell in row])
         self.set_font("Roboto", "", 9)
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError
 
-from common.clock import PARIS
+from common.typography import de, french_date, french_datetime, spaced, spaced_html
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 PARTS = ("subject.txt", "body.txt", "body.html")
@@ -25,13 +25,13 @@ class RenderError(Exception):
 
 
 def date_fr(value) -> str:
-    """"2026-03-01" -> 01/03/2026; an instant -> 01/03/2026 à 14h05 (French time)."""
+    """"2026-03-01" -> 01/03/2026; an instant -> 01/03/2026 à 14 h 05 (French
+    time, common/typography.py: the pages write it the same way)."""
     if isinstance(value, str):
         value = datetime.fromisoformat(value) if "T" in value or " " in value else date.fromisoformat(value)
     if isinstance(value, datetime):
-        local = value.astimezone(PARIS)
-        return f"{local:%d/%m/%Y} à {local:%H}h{local:%M}"
-    return f"{value:%d/%m/%Y}"
+        return french_datetime(value)
+    return french_date(value)
 
 
 def masquer_adresse(address: str) -> str:
@@ -47,6 +47,7 @@ def _environment(autoescape: bool) -> Environment:
                       lstrip_blocks=True)
     env.filters["date_fr"] = date_fr
     env.filters["masquer_adresse"] = masquer_adresse
+    env.filters["de"] = de
     return env
 
 
@@ -73,4 +74,5 @@ def render(kind: str, context: dict) -> Rendered:
         raise RenderError(f"modèle {kind} : {exc}") from exc
     # One line whatever the context holds: a subject can never carry a header break.
     subject = " ".join(subject.split())[:300]
-    return Rendered(subject=subject, text=text, html=html)
+    # French typography: no-break spaces before « : ; ? ! » (common/typography.py).
+    return Rendered(subject=spaced(subject), text=spaced(text), html=spaced_html(html))

@@ -3,10 +3,11 @@ runs a fixed number of SQL statements whatever the number of grades: the
 child's grades come in one query, the class figures of a subject's
 evaluations in one more; the publication rule filters them in Python
 (`publication.publication_instant`), so it is written once."""
+import json
 import unicodedata
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Text, bindparam, cast, select
 from sqlalchemy.orm import Session
 
 from common.clock import PARIS, school_year
@@ -25,30 +26,42 @@ def _is_new(published_at: datetime, since: datetime | None) -> bool:
     return since is None or published_at > since
 
 
+# Built once: constructing the statement costs more than running it on a
+# page of a few hundred grades. `enseignants` is read as its JSON text and
+# decoded once per distinct text (a subject's evaluations share their teachers).
+_GRADES = (
+    select(Note.valeur, Note.code, Note.saisie_le, Evaluation.id, Evaluation.date, Evaluation.titre,
+           Evaluation.coefficient, Evaluation.bareme, Evaluation.date_publication,
+           cast(Evaluation.enseignants, Text), Matiere.id, Matiere.libelle)
+    .join(Evaluation, Note.evaluation_id == Evaluation.id)
+    .join(Matiere, Evaluation.matiere_id == Matiere.id)
+    .where(Note.eleve_id == bindparam("eleve_id"),
+           Evaluation.etablissement_uai == bindparam("uai"),
+           Evaluation.annee_scolaire == bindparam("annee"))
+    .order_by(Evaluation.date.desc(), Evaluation.id.desc())
+)
+_GRADES_OF_SUBJECT = _GRADES.where(Evaluation.matiere_id == bindparam("matiere_id"))
+
+
 def visible_grades(db: Session, child: dict, mode: str, now: datetime, matiere_id: int | None = None) -> list[dict]:
     """The child's published grades of this school year in its establishment,
     newest evaluation first, each with the instant it was published."""
-    query = (
-        select(Note.valeur, Note.code, Note.saisie_le, Evaluation.id, Evaluation.date, Evaluation.titre,
-               Evaluation.coefficient, Evaluation.bareme, Evaluation.date_publication, Evaluation.enseignants,
-               Matiere.id, Matiere.libelle)
-        .join(Evaluation, Note.evaluation_id == Evaluation.id)
-        .join(Matiere, Evaluation.matiere_id == Matiere.id)
-        .where(Note.eleve_id == child["eleve_id"],
-               Evaluation.etablissement_uai == child["etablissement_uai"],
-               Evaluation.annee_scolaire == school_year(now.astimezone(PARIS).date()))
-        .order_by(Evaluation.date.desc(), Evaluation.id.desc())
-    )
+    params = {"eleve_id": child["eleve_id"], "uai": child["etablissement_uai"],
+              "annee": school_year(now.astimezone(PARIS).date())}
+    query = _GRADES
     if matiere_id is not None:
-        query = query.where(Evaluation.matiere_id == matiere_id)
+        query, params["matiere_id"] = _GRADES_OF_SUBJECT, matiere_id
+    teachers: dict[str | None, list] = {}
     out = []
     for (valeur, code, saisie_le, evaluation_id, day, titre, coefficient, bareme, date_publication,
-         enseignants, mid, libelle) in db.connection().execute(query):
+         enseignants, mid, libelle) in db.connection().execute(query, params):
         published_at = publication_instant(mode, saisie_le, date_publication)
         if published_at is None or published_at > now:
             continue
+        if enseignants not in teachers:
+            teachers[enseignants] = json.loads(enseignants) if enseignants else []
         out.append({"evaluation_id": evaluation_id, "date": day, "titre": titre, "coefficient": coefficient,
-                    "bareme": bareme, "valeur": valeur, "code": code, "enseignants": enseignants or [],
+                    "bareme": bareme, "valeur": valeur, "code": code, "enseignants": teachers[enseignants],
                     "matiere_id": mid, "matiere": libelle, "date_publication": date_publication,
                     "published_at": published_at})
     return out

@@ -10,6 +10,7 @@ shows, counts or averages grades goes through `publication_instant`.
   is entered). An evaluation without a publication date is not published.
 """
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 
 from common.clock import PARIS
 from services.notes.models import ECHEANCE, FIL_DE_L_EAU
@@ -20,6 +21,7 @@ def start_of_day(day: date) -> datetime:
     return datetime.combine(day, time(0), tzinfo=PARIS)
 
 
+@lru_cache(maxsize=4096)  # pure; a page asks it for every grade, mostly with the same few arguments
 def publication_instant(mode: str, saisie_le: datetime, date_publication: date | None) -> datetime | None:
     """When a grade becomes (or became) visible to families; None: never."""
     if mode == FIL_DE_L_EAU:

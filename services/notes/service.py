@@ -26,6 +26,10 @@ from services.notes.schemas import (
     UAI, PublicationModeSchema, SettingsSchema, SubjectDetailSchema, SubjectRequestSchema, SubjectsPageSchema,
 )
 
+# Built once: a schema's construction costs more than dumping one page.
+_SUBJECTS_PAGE = SubjectsPageSchema()
+_SUBJECT_DETAIL = SubjectDetailSchema()
+
 
 def _since(value) -> datetime | None:
     if not value:
@@ -155,7 +159,7 @@ class NotesService(FeatureContract):
         context = self._open_child(child)
         data = pages.subjects_page(self.db, context, self.publication_mode(context["etablissement_uai"]),
                                    self.clock.now(), _since(since))
-        return SubjectsPageSchema().dump(data)
+        return _SUBJECTS_PAGE.dump(data)
 
     @rpc
     def subject_detail(self, child, subject_id, since=None):
@@ -167,7 +171,7 @@ class NotesService(FeatureContract):
         subject_id = load_or_raise(SubjectRequestSchema(), {"subject_id": subject_id})["subject_id"]
         data = pages.subject_detail(self.db, context, self.publication_mode(context["etablissement_uai"]),
                                     self.clock.now(), _since(since), subject_id)
-        return SubjectDetailSchema().dump(data)
+        return _SUBJECT_DETAIL.dump(data)
 
     # -- the menu contract ----------------------------------------------
     def menu_entry(self, child):

@@ -17,6 +17,7 @@ from marshmallow import ValidationError as SchemaError
 from sqlalchemy import select
 
 from common.clock import PARIS, ClockProvider, school_year
+from common.typography import french_date, french_time
 from common.contract import FeatureContract, child_context_schema
 from common.db import Database
 from common.errors import Forbidden, NotFound, ValidationError
@@ -58,16 +59,12 @@ def _integer(value, name: str) -> int:
     return value
 
 
-def _heure(instant: datetime) -> str:
-    return f"{instant.hour} h {instant.minute:02d}"
-
-
 def describe_absence(event: Evenement) -> str:
-    """"le 04/11/2026 de 8 h 00 à 11 h 55", as the mails say it."""
+    """"le 04/11/2026 de 8 h 00 à 11 h 55", as the mails say it (common/typography.py)."""
     debut, fin = event.debut.astimezone(PARIS), event.fin.astimezone(PARIS)
     if debut.date() == fin.date():
-        return f"le {debut:%d/%m/%Y} de {_heure(debut)} à {_heure(fin)}"
-    return f"du {debut:%d/%m/%Y} à {_heure(debut)} au {fin:%d/%m/%Y} à {_heure(fin)}"
+        return f"le {french_date(debut)} de {french_time(debut)} à {french_time(fin)}"
+    return f"du {french_date(debut)} à {french_time(debut)} au {french_date(fin)} à {french_time(fin)}"
 
 
 class VieScolaireService(FeatureContract):

@@ -65,7 +65,7 @@ def confirmed_guardian(platform, letter, birth, email, password="soleil2026") ->
     user, _page = first_connection(platform, letter, birth, password, email)
     follow(user, link_in(wait_for_mail(platform, email, before + 1), "/confirmation/"))
     page = user.login(letter["identifiant"], password)
-    assert "La scolarité de" in text_of(page.text), text_of(page.text)[:300]
+    assert "La scolarité d" in text_of(page.text), text_of(page.text)[:300]
     return user
 
 

@@ -57,7 +57,7 @@ def test_guardian_reaches_nothing_until_the_mailed_link_is_followed(platform, sc
     text = text_of(page.text)
     assert page.status_code == 200 and "Votre adresse électronique philippe@example.org est confirmée." in text
     assert 'href="/connexion"' in page.text and "Accéder aux services" in text
-    assert "La scolarité de" in text_of(user.get("/").text)
+    assert "La scolarité d" in text_of(user.get("/").text)
     # A link works once; followed again, it says the address is already confirmed (issue 13 § 7).
     again = follow(user, link_in(mail, "/confirmation/"))
     assert again.status_code == 200 and "Adresse électronique déjà confirmée" in text_of(again.text)
@@ -81,7 +81,7 @@ def test_confirmation_link_is_valid_three_months(platform, school, moved_clock):
 def test_student_address_is_optional_and_its_link_can_be_sent_again_from_the_profile(platform, school):
     user, page = first_connection(platform, school["letters"]["Hugo MARTIN"], "2012-04-04",
                                   email="hugo@example.org")
-    assert "La scolarité de Hugo MARTIN" in text_of(page.text)  # not blocked
+    assert "La scolarité d'Hugo MARTIN" in text_of(page.text)  # not blocked
     wait_for_mail(platform, "hugo@example.org")
     profile = text_of(user.get("/compte/").text)
     assert "hugo@example.org" in profile and "non confirmée" in profile
@@ -115,7 +115,7 @@ def test_forgotten_identifier_and_password_answer_the_same_page_whatever_the_inp
     reset = link_in(wait_for_mail(platform, address, 3), "/mot-de-passe-oublie/")
 
     # The password does not change until the link is used.
-    assert "La scolarité de" in text_of(WebUser(platform.base_url).login(letter["identifiant"], "soleil2026").text)
+    assert "La scolarité d" in text_of(WebUser(platform.base_url).login(letter["identifiant"], "soleil2026").text)
     other = WebUser(platform.base_url)
     other.login(letter["identifiant"], "soleil2026")
 
@@ -133,7 +133,7 @@ def test_forgotten_identifier_and_password_answer_the_same_page_whatever_the_inp
     for session in (user, other):
         assert session.get("/").url.split("?")[0].endswith("/connexion")
     assert "incorrect" in text_of(WebUser(platform.base_url).login(letter["identifiant"], "soleil2026").text)
-    assert "La scolarité de" in text_of(WebUser(platform.base_url).login(letter["identifiant"], "nouveau2027").text)
+    assert "La scolarité d" in text_of(WebUser(platform.base_url).login(letter["identifiant"], "nouveau2027").text)
     again = follow(WebUser(platform.base_url), reset)
     assert again.status_code == 404 and "Ce lien n'est plus valable" in text_of(again.text)
 
@@ -208,7 +208,7 @@ def test_profile_changes_need_the_current_password_and_tell_the_old_address(plat
     assert "Votre mot de passe a été modifié" in text_of(page.text)
     assert "mot de passe" in wait_for_mail(platform, new, 2)["subject"].lower()
     assert other.get("/").url.split("?")[0].endswith("/connexion")  # the other session ended
-    assert "La scolarité de" in text_of(user.get("/").text)  # this one goes on
+    assert "La scolarité d" in text_of(user.get("/").text)  # this one goes on
 
 
 def lycee_payload(uai):
@@ -318,7 +318,7 @@ def test_bad_input_on_the_profile_changes_nothing(platform, lea, form, message):
     user.login(lea["identifiant"], "soleil2026")
     page = user.post_form("/compte/", form)
     assert page.status_code == 200 and message in text_of(page.text)
-    assert "La scolarité de" in text_of(WebUser(platform.base_url).login(lea["identifiant"], "soleil2026").text)
+    assert "La scolarité d" in text_of(WebUser(platform.base_url).login(lea["identifiant"], "soleil2026").text)
 
 
 def test_merge_form_refuses_malformed_identifiers(platform):

@@ -130,3 +130,26 @@ def test_operator_creates_a_staff_account_shown_once(platform, school):
     page = user.post_form("/admin/personnels/", {"role": "staff", "etablissement_uai": "", "fonction": "direction",
                                                  "nom": "X" * 150, "prenom": "Marc"})
     assert page.status_code == 200 and "Compte créé" not in text_of(page.text)
+
+
+def test_the_letter_names_the_services_the_school_opened_and_only_those(platform, school):
+    def intro() -> str:
+        page = print_letters(school["staff"], school["uai"], {"mode": "classe", "classe": "5A"})
+        zoe = next(p for p in pdf_pages(page.content) if "Élève : Zoé DURAND" in p)
+        return zoe.split("services en ligne de l'éducation nationale")[1].split("Voici")[0]
+
+    def notes_open(is_open: bool) -> None:
+        rpc = platform.rpc()
+        try:
+            rpc.call("notes", "set_opening", uai=school["uai"], is_open=is_open, account_id=None)
+        finally:
+            rpc.close()
+
+    notes_open(True)
+    try:
+        assert "(notes" in intro()
+        assert "vie scolaire" not in intro() and "fiche de renseignements" not in intro()  # not deployed here
+        notes_open(False)
+        assert "notes" not in intro()
+    finally:
+        notes_open(True)

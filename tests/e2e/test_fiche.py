@@ -124,7 +124,7 @@ def test_the_family_edits_the_school_decides_and_both_guardians_see_it(platform,
     assert "1 modification acceptée" in text_of(decided.text)
 
     mail = mail_about(platform, "philippe@example.org", "modifications acceptées")
-    assert "Téléphone portable : 06 98 76 54 32" in mail["text"]
+    assert "Téléphone portable\u00a0: 06 98 76 54 32" in mail["text"]
     for guardian in (philippe, claire):
         assert champ(guardian.get(base + "/").text, "tel_portable") == "06 98 76 54 32"
 

@@ -79,8 +79,8 @@ def test_changes_decided_by_the_school_reach_the_family_by_mail(platform, tmp_pa
         rpc.call("fiche", "decide", uai=uai, eleve_id=dossier["eleve_id"], account_id=1,
                  decisions=[{"demande_id": demande["id"], "decision": "accepter"}])
         accepted = mail_about(platform, "philippe@example.org", "modifications acceptées")
-        assert accepted["subject"] == "Fiche de renseignements – Hugo MARTIN : modifications acceptées"
-        assert "Téléphone portable : 06 98 76 54 32" in accepted["text"]
+        assert accepted["subject"] == "Fiche de renseignements – Hugo MARTIN\u00a0: modifications acceptées"
+        assert "Téléphone portable\u00a0: 06 98 76 54 32" in accepted["text"]
         assert "COLLÈGE JEAN MOULIN" in accepted["text"]
 
         # Visible to both guardians; Claire's turn has come.
@@ -92,8 +92,8 @@ def test_changes_decided_by_the_school_reach_the_family_by_mail(platform, tmp_pa
                  decisions=[{"demande_id": demande["id"], "decision": "refuser",
                              "motif": "Joindre un extrait d'acte de naissance"}])
         refused = mail_about(platform, "claire@example.org", "modifications refusées")
-        assert "Deuxième prénom : Jean" in refused["text"]
-        assert "Motif indiqué par l'établissement : Joindre un extrait d'acte de naissance" in refused["text"]
+        assert "Deuxième prénom\u00a0: Jean" in refused["text"]
+        assert "Motif indiqué par l'établissement\u00a0: Joindre un extrait d'acte de naissance" in refused["text"]
         assert not [m for m in platform.mailbox(to="philippe@example.org") if "refusées" in m["subject"]]
         [decision] = rpc.call("fiche", "fiche", child=claire)["decisions"]
         assert (decision["etat"], decision["motif"]) == ("refusee", "Joindre un extrait d'acte de naissance")
@@ -116,7 +116,7 @@ def test_an_adult_student_edits_their_own_fiche(platform, tmp_path):
         [demande] = rpc.call("fiche", "dossier", uai=etab["uai"], eleve_id=dossier["eleve_id"])["en_attente"]
         rpc.call("fiche", "decide", uai=etab["uai"], eleve_id=dossier["eleve_id"], account_id=1,
                  decisions=[{"demande_id": demande["id"], "decision": "accepter"}])
-        assert "Courriel : lucas@example.org" in mail_about(platform, "lucas@example.org", "acceptées")["text"]
+        assert "Courriel\u00a0: lucas@example.org" in mail_about(platform, "lucas@example.org", "acceptées")["text"]
         csv_text = rpc.call("fiche", "export_acceptees", uai=etab["uai"])["csv"]
         assert ";".join(["ELEVE", "1002", "", "LEFEBVRE", "Lucas", "MEL", "", "lucas@example.org"]) in csv_text
     finally:

@@ -4,6 +4,7 @@ import uuid
 
 import pytest
 
+from common.typography import de
 from tests.e2e.accounts_support import follow, link_in, wait_for_mail
 from tests.helpers import WebUser, family_payload, letters_by_name, text_of
 
@@ -61,20 +62,20 @@ def test_guardian_changes_provisional_password_then_sees_one_menu_per_child(plat
     confirm_address(platform, user, "philippe.martin@example.org", before)
     page = user.get("/")
     text = text_of(page.text)
-    assert "La scolarité de" in text
+    assert "La scolarité d" in text
     assert "Hugo MARTIN" in text and "Léa MARTIN" in text  # the child switcher
     assert "Zoé" not in text
     # One menu per child: each child's page has its own menu, whose links stay on that child.
     menus = child_menus(user, page.text)
     assert sorted(menus) == ["Hugo MARTIN", "Léa MARTIN"]
     for name, (eleve_id, title, links) in menus.items():
-        assert title == f"Menu de {name.split()[0]}"
+        assert title == f"Menu {de(name.split()[0])}"
         assert links == [("Accueil", f"/eleve/{eleve_id}/"), ("Mon compte", "/compte")]
 
     # The provisional password no longer opens the account; the new one does.
     other = WebUser(platform.base_url)
     assert "Identifiant ou mot de passe incorrect" in text_of(other.login(letter["identifiant"], letter["password"]).text)
-    assert "La scolarité de" in text_of(other.login(letter["identifiant"], "soleil2026").text)
+    assert "La scolarité d" in text_of(other.login(letter["identifiant"], "soleil2026").text)
 
 
 def test_each_child_has_its_own_page_and_menu(platform, family):
@@ -92,8 +93,8 @@ def test_each_child_has_its_own_page_and_menu(platform, family):
     assert menus["Hugo MARTIN"][0] != menus["Léa MARTIN"][0]
     for name, (eleve_id, title, links) in menus.items():
         page = user.get(f"/eleve/{eleve_id}/")
-        assert f"La scolarité de {name}" in text_of(page.text)
-        assert title == f"Menu de {name.split()[0]}" and ("Mon compte", "/compte") in links
+        assert f"La scolarité {de(name)}" in text_of(page.text)  # d'Hugo, de Léa
+        assert title == f"Menu {de(name.split()[0])}" and ("Mon compte", "/compte") in links
 
 
 def test_student_sees_only_themself(platform, family):

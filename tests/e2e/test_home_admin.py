@@ -281,7 +281,7 @@ def test_staff_open_a_service_for_next_school_year_which_shows_from_the_rentree(
                            data={"csrf_token": token, "ouvert": "1", "annee": str(current + 1)}, timeout=30)
     assert "Le service « Sonde » est ouvert aux familles." in text_of(page.text)
     hugo_page = next(f"/eleve/{i}/" for i in set(re.findall(r'/eleve/(\d+)/"', philippe.get("/").text))
-                     if "La scolarité de Hugo MARTIN" in text_of(philippe.get(f"/eleve/{i}/").text))
+                     if "La scolarité d'Hugo MARTIN" in text_of(philippe.get(f"/eleve/{i}/").text))
     assert "Sonde" not in menu_of(philippe.get(hugo_page).text)
     # A year further than the next one cannot be set.
     assert staff.get(f"/admin/etablissement/{site['uai_a']}/?annee={current + 5}").status_code == 404

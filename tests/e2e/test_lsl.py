@@ -108,7 +108,7 @@ def test_tiles_for_the_parts_with_data_and_the_parts_laid_out(platform, lycee):
     assert re.findall(r'data-partie="(\w+)"', page.text) == ["enseignements", "engagements", "avis_examen",
                                                               "scolarite"]
     text = text_of(page.text)
-    assert "Livret scolaire du lycée de Hugo MARTIN" in text and "Demander une rectification" in text
+    assert "Livret scolaire du lycée d'Hugo MARTIN" in text and "Demander une rectification" in text
 
     # The latest year by default, première a link away.
     latest = user.get(f"/eleve/{hugo}/lsl/enseignements").text
@@ -121,7 +121,7 @@ def test_tiles_for_the_parts_with_data_and_the_parts_laid_out(platform, lycee):
     assert f"14,29{NBSP}%" in html and f"Raisonner, démontrer{NBSP}:" in html
     lessons = text_of(html)
     for expected in ("Année scolaire 2025-2026 – 1RE 2", "Enseignements obligatoires", "Enseignements facultatifs",
-                     "Travail régulier, des progrès réels.", "Très bon latiniste.", "Moyenne de Hugo 13,00",
+                     "Travail régulier, des progrès réels.", "Très bon latiniste.", "Moyenne d'Hugo 13,00",
                      "Moyenne du groupe (28 élèves) 11,40", "moins de 8 : 14,29 %", "Raisonner, démontrer",
                      "Compétences maîtrisées"):
         assert expected in lessons, expected
@@ -130,7 +130,7 @@ def test_tiles_for_the_parts_with_data_and_the_parts_laid_out(platform, lycee):
 
     avis = text_of(user.get(f"/eleve/{hugo}/lsl/avis-examen").text)
     assert "Avis de l'équipe pédagogique Très favorable" in avis and "Élève sérieux." in avis
-    assert "Très favorable avis de Hugo 1 50,00 %" in avis and "Favorable 1 50,00 %" in avis
+    assert "Très favorable avis d'Hugo 1 50,00 %" in avis and "Favorable 1 50,00 %" in avis
     assert "Effectif de la série 2 100,00 %" in avis
 
     history = text_of(user.get(f"/eleve/{hugo}/lsl/scolarite").text)
@@ -183,8 +183,8 @@ def test_requests_with_bad_input_kept_decided_by_the_school_and_mailed(platform,
     assert _decide(staff, lycee["uai"], demande_id, "acceptee", "Corrigée dans le module LSL.").status_code == 200
 
     mail = wait_for_mail(platform, email, "demande acceptée")[0]
-    assert mail["subject"] == "Livret scolaire du lycée – Hugo MARTIN : demande acceptée"
-    assert "Rectification : Enseignements" in mail["text"] and "Corrigée dans le module LSL." in mail["text"]
+    assert mail["subject"] == "Livret scolaire du lycée – Hugo MARTIN\u00a0: demande acceptée"
+    assert "Rectification\u00a0: Enseignements" in mail["text"] and "Corrigée dans le module LSL." in mail["text"]
     assert "acceptée le" in text_of(user.get(f"/eleve/{hugo}/lsl/").text)
     # Another establishment's staff page does not exist for this staff.
     assert staff.get("/admin/etablissement/0599003C/lsl").status_code == 404

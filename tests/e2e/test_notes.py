@@ -139,7 +139,7 @@ def test_student_sees_subject_tiles_with_teachers_and_details_with_class_figures
     page = hugo.get(f"/eleve/{hugo_id}/notes/")
     assert page.status_code == 200
     text = text_of(page.text)
-    assert "Notes de Hugo MARTIN" in text and "Notes" in menu_of(page.text)
+    assert "Notes d'Hugo MARTIN" in text and "Notes" in menu_of(page.text)
     # First connection: every published grade is new to him.
     assert tiles(page.text) == {
         "Français": ("orange", "2 nouvelles notes – moyenne 12/20"),
@@ -155,7 +155,7 @@ def test_student_sees_subject_tiles_with_teachers_and_details_with_class_figures
     # Date, title, coefficient, his grade, class average, minimum, maximum.
     assert "Fractions nouvelle 2 15,5/20 12,25/20 9/20 15,5/20" in detail
     assert "Calcul mental nouvelle 1 7/10 7/10 7/10 7/10" in detail
-    assert "Moyenne de Hugo : 15/20" in detail  # (15.5 × 2 + 14 × 1) / 3
+    assert "Moyenne d'Hugo : 15/20" in detail  # (15.5 × 2 + 14 × 1) / 3
     francais = text_of(hugo.get(f"/eleve/{hugo_id}/notes/{subject_links(page.text)['Français']}").text)
     assert "Dictée nouvelle 1 Absent" in francais
     assert "1 absence" in francais

@@ -180,7 +180,7 @@ def test_menus_are_closed_until_the_establishment_opens_them_again(platform, ren
     father = login_again(platform, rentree_done["letters"]["Philippe MARTIN"]["identifiant"])
     home = father.get(f"/eleve/{hugo}/")
     assert f'href="/eleve/{hugo}/notes/"' not in home.text
-    assert ("L'établissement de Hugo n'a pas encore ouvert ses services en ligne pour l'année scolaire "
+    assert ("L'établissement d'Hugo n'a pas encore ouvert ses services en ligne pour l'année scolaire "
             "2027-2028.") in text_of(home.text)
     page = father.get(f"/eleve/{hugo}/notes/")
     assert page.status_code == 404

@@ -147,7 +147,7 @@ def test_shown_the_next_day_then_justified_online_accepted_and_refused_with_mail
 
         accepted = wait_for_mail(cluster, "claire.martin@example.org", "justification d'absence acceptée")
         assert "Hugo MARTIN" in accepted["subject"]
-        assert "le 09/11/2026 de 8 h 00 à 17 h 00" in accepted["text"]
+        assert "le 09/11/2026 de 8\u00a0h\u00a000 à 17\u00a0h\u00a000" in accepted["text"]
         refused = wait_for_mail(cluster, "claire.martin@example.org", "justification d'absence refusée")
         assert "Hugo était présent en cours à 8 h 30." in refused["text"]
 
@@ -254,7 +254,7 @@ def test_over_http_a_guardian_justifies_with_a_document_and_staff_accept(cluster
     assert "Justification acceptée" in text_of(accepted.text)
     mail = wait_for_mail(cluster, school["letters"]["Claire MARTIN"]["identifiant"] + "@example.org",
                          "justification d'absence acceptée")
-    assert "Léa MARTIN" in mail["subject"] and "le 03/11/2026 de 14 h 00 à 17 h 00" in mail["text"]
+    assert "Léa MARTIN" in mail["subject"] and "le 03/11/2026 de 14\u00a0h\u00a000 à 17\u00a0h\u00a000" in mail["text"]
     page = claire.get(f"/eleve/{lea}/vie-scolaire/")
     assert "1 demi-journée d'absence, justifiée" in text_of(page.text)
     assert f'data-evenement="{absence_id}"' in page.text and 'data-etat="justifiee"' in page.text

@@ -28,7 +28,7 @@ def test_staff_administer_their_establishment(client, fake_rpc):
 
     page = client.get(f"/admin/etablissement/{UAI_A}/")
     assert page.status_code == 200
-    assert "Notes : mode de publication" in page.text
+    assert "Notes\u00a0: mode de publication" in page.text
     assert client.get(f"/admin/etablissement/{UAI_A}/notes").status_code == 200
 
 

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from contract.errors import NotFound, NotOpen, Unavailable, ValidationError
 from contract.fiche import ModificationsEnAttente
 from gateway import rpc
+from gateway.filters import de
 from gateway.areas.fiche.forms import CsrfForm
 from gateway.composition import child_context, compose_menus
 from gateway.session import child_or_404, login_required
@@ -42,8 +43,8 @@ def _load(eleve_id):
             "L'établissement n'a pas ouvert la fiche de renseignements en ligne."), 404)
     except NotFound:
         return None, common, _unavailable(common, _("Fiche de renseignements pas encore disponible"), _(
-            "La fiche de renseignements de %(prenom)s n'a pas encore été transmise par son établissement. "
-            "Pour toute question, contactez son secrétariat.", prenom=current["prenom"]), 404)
+            "La fiche de renseignements %(de_prenom)s n'a pas encore été transmise par son établissement. "
+            "Pour toute question, contactez son secrétariat.", de_prenom=de(current["prenom"])), 404)
     except Unavailable:
         return None, common, _unavailable(common, _("Fiche de renseignements temporairement indisponible"), _(
             "La fiche de renseignements est temporairement indisponible. Réessayez dans quelques instants."), 503)

@@ -11,10 +11,12 @@ from datetime import date
 import font_roboto
 from fpdf import FPDF
 
-from gateway.filters import french_date
+from common.typography import french_date, spaced
 
 
 class _LetterPDF(FPDF):
+    """Every text written gets French typography's no-break spaces (common/typography.py)."""
+
     def __init__(self):
         super().__init__(format="A4")
         self.add_font("Roboto", "", font_roboto.Roboto)
@@ -22,9 +24,25 @@ class _LetterPDF(FPDF):
         self.set_auto_page_break(auto=True, margin=20)
         self.set_margins(20, 20, 20)
 
+    def multi_cell(self, w, h, text="", *args, **kwargs):
+        return super().multi_cell(w, h, spaced(text), *args, **kwargs)
 
-def render(letters: list[dict], etablissement: dict, portal_url: str, today: date, rules: dict) -> bytes:
-    """`rules`: accounts' `rules()` (the password rule and the letter's validity, in words)."""
+    def cell(self, w=None, h=None, text="", *args, **kwargs):
+        return super().cell(w, h, spaced(text), *args, **kwargs)
+
+
+def services_named(services: list[str] | None) -> str:
+    """" (notes, vie scolaire)" from the labels of the services the school opened;
+    nothing when none is open or the list is not known."""
+    if not services:
+        return ""
+    return " (" + ", ".join(label[:1].lower() + label[1:] for label in services) + ")"
+
+
+def render(letters: list[dict], etablissement: dict, portal_url: str, today: date, rules: dict,
+           services: list[str] | None = None) -> bytes:
+    """`rules`: accounts' `rules()` (the password rule and the letter's validity, in words);
+    `services`: the labels of the services the establishment opened (None: not known)."""
     pdf = _LetterPDF()
     pdf.set_title(f"Notifications – {etablissement['nom']}")
     pdf.set_author(etablissement["nom"])
@@ -48,8 +66,8 @@ def render(letters: list[dict], etablissement: dict, portal_url: str, today: dat
         pdf.multi_cell(0, 6, about, new_x="LMARGIN", new_y="NEXT")
         pdf.ln(6)
         if letter["password"]:
-            intro = ("Votre établissement vous ouvre l'accès aux services en ligne de l'éducation nationale "
-                     "(notes, vie scolaire, fiche de renseignements...). Voici de quoi créer votre compte.")
+            intro = ("Votre établissement vous ouvre l'accès aux services en ligne de l'éducation nationale"
+                     f"{services_named(services)}. Voici de quoi créer votre compte.")
         else:
             intro = ("Votre compte Scolarité services est déjà activé. Nous vous rappelons votre identifiant ; "
                      "votre mot de passe reste celui que vous avez choisi.")

@@ -33,6 +33,23 @@ class LettersForm(Form):
     identifiants = HiddenField(validators=[Optional(), Length(max=50000)])
 
 
+def open_services(uai) -> list[str] | None:
+    """The labels of the services this establishment opened to families this
+    school year, in the menu's order, for the letters to name them ("notes, vie
+    scolaire"); None when a service did not answer: the letter then names none
+    rather than a list it does not know."""
+    services = {name: s for name, s in current_app.config["FEATURE_SERVICES"].items() if name != "accounts"}
+    pendings = [rpc.call_async(name, "get_openings", timeout=current_app.config["MENU_TIMEOUT"], uais=[uai])
+                for name in services]
+    opened = []
+    for (name, settings), result in zip(services.items(), rpc.gather(pendings)):
+        if isinstance(result, Exception):
+            return None
+        if result[uai].get("open") and result[uai].get("applicable") is not False:
+            opened.append((settings.get("order", 100), settings.get("label", name)))
+    return [label for _order, label in sorted(opened)]
+
+
 def portal_url() -> str:
     return current_app.config.get("PUBLIC_URL") or request.url_root.rstrip("/")
 
@@ -78,13 +95,14 @@ def letters(uai):
         rules = account_rules()
         if rules is None:
             raise Unavailable("accounts: rules")
+        services = open_services(uai)
         issued = rpc.call("accounts", "issue_letters", timeout=LETTERS_TIMEOUT, uai=uai, client=client_address(),
                           **selection)
         if not issued:
             flash(_("Aucune notification à éditer (%(label)s).", label=label), "info")
             return redirect(url_for("admin_letters.letters", uai=uai))
         today = current_app.config["CLOCK"].today()
-        pdf = letters_pdf.render(issued, etab, portal_url(), today, rules)
+        pdf = letters_pdf.render(issued, etab, portal_url(), today, rules, services)
         response = make_response(pdf)
         response.headers["Content-Type"] = "application/pdf"
         response.headers["Content-Disposition"] = (

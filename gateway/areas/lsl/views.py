@@ -15,6 +15,7 @@ from markupsafe import Markup
 from contract.errors import Forbidden, NotFound, NotOpen, Unavailable, ValidationError
 from contract.lsl import AccessEnded
 from gateway import rpc
+from gateway.filters import de
 from gateway.areas.lsl.forms import OppositionForm, RectificationForm
 from gateway.composition import child_context, compose_menus
 from gateway.session import child_or_404, login_required
@@ -56,12 +57,12 @@ def _frame(current, eleve_id):
 def _closed(current, exc, frame):
     if isinstance(exc, AccessEnded):
         return render_template("lsl/unavailable.html", **frame, title=_("Livret scolaire fermé"), message=_(
-            "Le livret scolaire de %(prenom)s n'est plus consultable : il l'était jusqu'au %(date)s, "
-            "5 mois après sa sortie de l'établissement.", prenom=current["prenom"], date=_frdate(exc.args[0]))), 404
+            "Le livret scolaire %(de_prenom)s n'est plus consultable : il l'était jusqu'au %(date)s, "
+            "5 mois après sa sortie de l'établissement.", de_prenom=de(current["prenom"]), date=_frdate(exc.args[0]))), 404
     return render_template("lsl/unavailable.html", **frame, title=_("Livret scolaire non disponible"), message=_(
-        "Le livret scolaire du lycée de %(prenom)s n'est pas consultable en ligne : l'établissement n'a pas ouvert "
+        "Le livret scolaire du lycée %(de_prenom)s n'est pas consultable en ligne : l'établissement n'a pas ouvert "
         "ce service, ou le livret n'est pas encore créé. Pour toute question, contactez son secrétariat.",
-        prenom=current["prenom"])), 404
+        de_prenom=de(current["prenom"]))), 404
 
 
 def _frdate(iso: str) -> str:

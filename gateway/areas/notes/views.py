@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from contract.errors import NotFound, NotOpen, Unavailable, ValidationError
 from gateway import rpc
 from gateway.composition import child_context, compose_menus
-from gateway.filters import french_datetime
+from gateway.filters import de, french_datetime
 from gateway.session import child_or_404, login_required
 
 bp = Blueprint("notes", __name__, url_prefix="/eleve/<int:eleve_id>/notes", template_folder="templates")
@@ -32,8 +32,8 @@ def _page(template, eleve_id, method, **kwargs):
         data = rpc.client().result(pending)
     except NotOpen:
         return render_template("notes/unavailable.html", **common, title=_("Notes non ouvertes"), message=_(
-            "L'établissement de %(prenom)s n'a pas ouvert la consultation des notes en ligne. "
-            "Pour toute question, contactez son secrétariat.", prenom=current["prenom"])), 404
+            "L'établissement %(de_prenom)s n'a pas ouvert la consultation des notes en ligne. "
+            "Pour toute question, contactez son secrétariat.", de_prenom=de(current["prenom"]))), 404
     except Unavailable:
         # Deployed but not answering (stopped, or no answer in time).
         return render_template("notes/unavailable.html", **common, title=_("Notes temporairement indisponibles"),

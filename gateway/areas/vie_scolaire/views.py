@@ -14,6 +14,7 @@ from wtforms.validators import InputRequired, Length
 
 from contract.errors import Forbidden, NotFound, NotOpen, Unavailable, ValidationError
 from gateway import rpc
+from gateway.filters import de
 from gateway.composition import child_context, compose_menus
 from gateway.forms import Form, keep_input_on_outage
 from gateway.session import child_or_404, login_required
@@ -41,8 +42,8 @@ def _page_data(current):
     except NotOpen:
         return common, None, (render_template(
             "vie_scolaire/unavailable.html", **common, title=_("Vie scolaire non ouverte"), message=_(
-                "L'établissement de %(prenom)s n'a pas ouvert la vie scolaire en ligne. "
-                "Pour toute question, contactez son secrétariat.", prenom=current["prenom"])), 404)
+                "L'établissement %(de_prenom)s n'a pas ouvert la vie scolaire en ligne. "
+                "Pour toute question, contactez son secrétariat.", de_prenom=de(current["prenom"]))), 404)
     except Unavailable:
         return common, None, (render_template(
             "vie_scolaire/unavailable.html", **common, title=_("Vie scolaire temporairement indisponible"),

@@ -47,8 +47,11 @@ def test_accounts_not_activated_within_90_days_of_their_letter_are_purged(servic
     report = purge_at(service, clock, start + 91 * DAY)
     assert report["non_active"] == 6  # every account of the establishment: none was activated
     assert service.audit_log(identifiant=letter["identifiant"])[0]["detail"] == "non activé dans les 90 jours"
-    with pytest.raises(InvalidCredentials):
+    # The letter still gets its helpful answer (expired_letters.py), but only with its password.
+    with pytest.raises(ProvisionalPasswordExpired):
         service.login(identifiant=letter["identifiant"], password=letter["password"])
+    with pytest.raises(InvalidCredentials):
+        service.login(identifiant=letter["identifiant"], password="pas-le-bon1")
     # The school prints a new letter: the account is created again.
     fresh = {f"{l['prenom']} {l['nom']}": l for l in service.issue_letters(uai="0590001A", only_new=True)}
     assert set(fresh) == {"Hugo MARTIN", "Léa MARTIN", "Zoé DURAND", "Philippe MARTIN", "Claire MARTIN",
@@ -101,3 +104,24 @@ def test_letters_for_one_student_or_one_class(service, family):
     klass = service.issue_letters(uai="0590001A", classe="5A")
     assert sorted(l["prenom"] for l in klass) == ["Claire", "Hugo", "Paul", "Philippe", "Zoé"]
     assert all(l["valid_until"] for l in klass)
+
+
+def test_the_purge_keeps_of_an_unused_letter_only_keyed_hashes_and_forgets_them_after_a_year(
+        service, family, clock, accounts_db):
+    from sqlalchemy import select
+
+    from services.accounts.models import ExpiredLetter
+    start = clock.now()
+    letter = family["Paul DURAND"]
+    purge_at(service, clock, start + 91 * DAY)
+    kept = accounts_db.scalars(select(ExpiredLetter)).all()
+    assert len(kept) == 6
+    stored = " ".join(f"{r.identifiant_hash} {r.password_hash}" for r in kept).lower()
+    for person in family.values():  # no identifier, name or password in clear
+        assert person["identifiant"].lower() not in stored and person["nom"].lower() not in stored
+        assert person["password"].lower() not in stored
+    # A year and a day after the purge, forgotten: the usual answer.
+    purge_at(service, clock, start + 91 * DAY + 366 * DAY)
+    assert accounts_db.scalars(select(ExpiredLetter)).all() == []
+    with pytest.raises(InvalidCredentials):
+        service.login(identifiant=letter["identifiant"], password=letter["password"])

@@ -71,6 +71,13 @@ def test_birth_and_exit_dates_become_iso_dates(lecture):
     assert eleves["100101"]["date_sortie"] is None
 
 
+def test_sex_is_code_sexe_and_unknown_when_absent(lecture):
+    # "Né le" / "Née le" on the pages (common/typography.born); "Né(e) le" only when unknown.
+    eleves = by_id(lecture.eleves, "siecle_eleve_id")
+    assert (eleves["100101"]["sexe"], eleves["100102"]["sexe"], eleves["100103"]["sexe"]) == ("1", "2", "2")
+    assert eleves["100104"]["sexe"] is None  # no CODE_SEXE in its record
+
+
 def test_ine_is_id_national_else_ine_rnie(lecture):
     eleves = by_id(lecture.eleves, "siecle_eleve_id")
     assert eleves["100101"]["ine"] == "123456789AA"

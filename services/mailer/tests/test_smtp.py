@@ -84,8 +84,8 @@ def test_a_line_break_in_the_context_never_reaches_a_header(mailer, catcher):
     [caught] = catcher.mailbox.messages()
     assert caught["X-Envelope-To"] == "<parent@example.org>"
     assert caught["Bcc"] is None and caught["X-Injected"] is None
-    assert caught["Subject"] == ("Fiche de renseignements – Léa Bcc: pirate@example.org MARTIN X-Injected: oui "
-                                 ": modifications refusées")
+    assert caught["Subject"] == ("Fiche de renseignements – Léa Bcc: pirate@example.org MARTIN X-Injected: oui"
+                                 "\u00a0: modifications refusées")  # French typography's no-break space
 
 
 def test_sending_many_messages_reuses_one_connection(catcher, sender):

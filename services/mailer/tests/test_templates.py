@@ -67,7 +67,7 @@ def test_values_are_escaped_in_html_and_kept_as_typed_in_text():
 def test_several_identifiers_are_all_recalled():
     one = render("rappel_identifiant", {"prenom": "P", "nom": "M", "identifiants": ["pmartin1"]})
     several = render("rappel_identifiant", {"prenom": "P", "nom": "M", "identifiants": ["pmartin1", "pmartin2"]})
-    assert "Votre identifiant est : pmartin1" in one.text
+    assert "Votre identifiant est\u00a0: pmartin1" in one.text
     assert "pmartin1" in several.text and "pmartin2" in several.text and "Plusieurs comptes" in several.text
 
 
@@ -79,10 +79,28 @@ def test_the_old_address_learns_of_the_change_without_the_whole_new_address():
 
 def test_dates_are_written_the_french_way_in_french_time():
     assert date_fr("2027-02-28") == "28/02/2027"
-    assert date_fr("2026-12-04T16:30:00+00:00") == "04/12/2026 à 17h30"
-    assert date_fr("2026-07-04T16:30:00+00:00") == "04/07/2026 à 18h30"
+    assert date_fr("2026-12-04T16:30:00+00:00") == "04/12/2026 à 17\u00a0h\u00a030"
+    assert date_fr("2026-07-04T16:30:00+00:00") == "04/07/2026 à 18\u00a0h\u00a030"
 
 
 def test_the_reset_link_says_it_is_valid_one_week():
     rendered = render("reinitialisation_mot_de_passe", full_context("reinitialisation_mot_de_passe"))
-    assert "valable une semaine, jusqu'au 04/12/2026 à 17h30" in rendered.text
+    assert "valable une semaine, jusqu'au 04/12/2026 à 17\u00a0h\u00a030" in rendered.text
+
+
+def test_the_students_confirmation_mail_does_not_say_it_is_needed_to_reach_the_services():
+    # Guide § 2.3: a student's address is optional; the services open without it.
+    guardian = render("confirmation_adresse", full_context("confirmation_adresse") | {"role": "responsable"})
+    student = render("confirmation_adresse", full_context("confirmation_adresse") | {"role": "eleve"})
+    for rendered in (guardian, student):
+        assert SAMPLE[SECRET_LINK] in rendered.text
+    assert "nécessaire pour accéder aux services" in guardian.text + guardian.html
+    for part in (student.text, unescape(student.html)):
+        assert "nécessaire" not in part and "terminer l'activation" not in part
+        assert "Vous accédez déjà aux services en ligne" in part
+
+
+def test_mails_get_no_break_spaces_before_double_punctuation():
+    rendered = render("rappel_identifiant", {"prenom": "Éloïse", "nom": "M", "identifiants": ["emartin1"]})
+    for part in (rendered.text, unescape(rendered.html)):
+        assert re.search(r" [:;?!]", part) is None, part

@@ -90,7 +90,7 @@ def test_guardian_justifies_with_a_pdf_and_the_school_accepts(school, vs_db):
     assert school.page(child())["periodes"][0]["totaux"]["demi_journees_non_justifiees"] == 0
     [mail] = _sent(school)
     assert (mail["kind"], mail["to"]) == ("justification_absence_acceptee", "Parent.Martin@example.org")
-    assert mail["context"]["absence"] == "le 09/11/2026 de 8 h 00 à 11 h 55"
+    assert mail["context"]["absence"] == "le 09/11/2026 de 8\u00a0h\u00a000 à 11\u00a0h\u00a055"
     assert school.pending_justifications(UAI) == []
 
 

@@ -1,0 +1,154 @@
+"""French typography, in one place, for every page, mail and PDF:
+
+- dates "27/11/2026", times "19 h 08", instants "27/11/2026 à 19 h 08",
+  numbers "12,5" (Babel, fr_FR);
+- a no-break space (U+00A0) before « : ; ? ! » and inside « » (`spaced`), so
+  that a colon never starts a line; the regular spaces the source texts have
+  there are replaced, nothing is added where a text has none ("http://",
+  "14:05" stay as they are);
+- elision before a first name (`de`, `elide`): "La scolarité d'Éloïse",
+  "Menu d'Inès", "Notes de Yanis". The rule, documented in docs/ui.md:
+  "de", "le", "la", "que" drop their vowel before a name starting with a vowel
+  (accents ignored: É, Î, Œ...), before "y" followed by a consonant ("d'Yvan",
+  but "de Yanis", "de Yasmine") and before "h" (the h of French first names is
+  mute: "d'Hugo", "d'Hélène"; h aspiré first names are rare enough that
+  none is listed);
+- "Né le" / "Née le" from the sex SIECLE gives (CODE_SEXE 1 / 2), "Né(e) le"
+  only when it is unknown (`born`).
+"""
+import re
+import unicodedata
+from datetime import date, datetime
+from decimal import ROUND_HALF_EVEN, Decimal
+
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_decimal
+
+from common.clock import PARIS
+
+LOCALE = "fr_FR"
+NBSP = "\u00a0"
+
+_VOWELS = set("aeiouœæ")
+_CONSONANTS = set("bcdfghjklmnpqrstvwxz")
+_ELIDED = {"de": "d'", "le": "l'", "la": "l'", "que": "qu'", "De": "D'", "Le": "L'", "La": "L'", "Que": "Qu'"}
+
+
+def _base(letter: str) -> str:
+    """"É" -> "e": the letter without its accent, lower case."""
+    return unicodedata.normalize("NFD", letter)[0].lower()
+
+
+def elides(word: str) -> bool:
+    """Whether "de", "le", "la", "que" lose their vowel before `word`."""
+    word = word.strip()
+    if not word:
+        return False
+    first = _base(word[0])
+    if first in _VOWELS or first == "h":
+        return True
+    if first == "y":
+        return len(word) > 1 and _base(word[1]) in _CONSONANTS
+    return False
+
+
+def elide(article: str, word: str) -> str:
+    """elide("de", "Éloïse") -> "d'Éloïse"; elide("de", "Hugo") -> "d'Hugo";
+    elide("de", "Yanis") -> "de Yanis"."""
+    if article in _ELIDED and elides(word):
+        return f"{_ELIDED[article]}{word.strip()}"
+    return f"{article} {word.strip()}"
+
+
+def de(word: str) -> str:
+    """"d'Éloïse", "de Lucas": the most common case, a template filter."""
+    return elide("de", word)
+
+
+def born(sexe) -> str:
+    """"Né le", "Née le" (CODE_SEXE 1 / 2 of SIECLE), "Né(e) le" when unknown."""
+    return {"1": "Né le", "2": "Née le"}.get(str(sexe) if sexe is not None else "", "Né(e) le")
+
+
+_BEFORE_MARK = re.compile(r"[ \u00a0\u202f]+([:;?!»])")
+_AFTER_OPENING = re.compile(r"«[ \u00a0\u202f]*")
+_ENTITY_BEFORE_MARK = re.compile(r"(?: |&nbsp;|&#160;)+([:;?!]|&raquo;|»)")
+
+
+def spaced(text: str) -> str:
+    """No-break spaces before « : ; ? ! » and inside « » where the text has a
+    space (or none, inside guillemets)."""
+    if not text:
+        return text
+    text = _BEFORE_MARK.sub(NBSP + r"\1", text)
+    text = _AFTER_OPENING.sub("«" + NBSP, text)
+    return re.sub(r"(?<=[^\s\u00a0])»", NBSP + "»", text)
+
+
+# A text between two tags that holds one of the marks, or a whole
+# <textarea>/<pre>/<script>/<style> left as it is (a person's own input is
+# never changed under their eyes). Texts without a mark are skipped by the
+# regular expression itself: a page of a few thousand nodes costs well under a
+# millisecond.
+_HTML_PARTS = re.compile(r"(<(textarea|pre|script|style)\b.*?</\2\s*>)|>([^<:;?!«»]*[:;?!«»][^<]*)<",
+                         re.S | re.I)
+
+
+def spaced_html(html: str) -> str:
+    """`spaced` applied to the text of an HTML page, never to its tags, attributes
+    or form fields."""
+    def one(match):
+        if match.group(1):
+            return match.group(1)
+        text = match.group(3)
+        if "&nbsp;" in text or "&#160;" in text:
+            text = _ENTITY_BEFORE_MARK.sub(NBSP + r"\1", text)
+        return ">" + spaced(text) + "<"
+    return _HTML_PARTS.sub(one, html)
+
+
+# -- dates, times, numbers -----------------------------------------------------
+def french_date(value) -> str:
+    """A date, or an ISO date or instant as it crosses the wire -> jj/mm/aaaa."""
+    if not value:
+        return ""
+    if isinstance(value, datetime):
+        value = value.astimezone(PARIS).date() if value.tzinfo else value.date()
+    elif not isinstance(value, date):
+        value = date.fromisoformat(str(value)[:10])
+    return format_date(value, "dd/MM/yyyy", locale=LOCALE)
+
+
+def _instant(value) -> datetime:
+    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+
+
+def french_time(value) -> str:
+    """An instant -> "19 h 08", French time."""
+    if not value:
+        return ""
+    return format_datetime(_instant(value), "H'\u00a0h\u00a0'mm", tzinfo=PARIS, locale=LOCALE)
+
+
+def french_datetime(value) -> str:
+    """An instant -> "27/11/2026 à 19 h 08", French time."""
+    if not value:
+        return ""
+    return format_datetime(_instant(value), "dd/MM/yyyy 'à' H'\u00a0h\u00a0'mm", tzinfo=PARIS, locale=LOCALE)
+
+
+_CENT = Decimal("0.01")
+
+
+def french_number(value) -> str:
+    """12.5 -> "12,5"; 14.0 -> "14" (as a French report card writes them).
+    Below 1 000 (every grade, coefficient and average) written directly, as Babel
+    would (tests/test_typography.py checks they agree): a page of grades writes
+    hundreds of numbers."""
+    if value is None:
+        return ""
+    number = Decimal(repr(float(value))).quantize(_CENT, ROUND_HALF_EVEN)
+    if -1000 < number < 1000:
+        text = f"{number:f}".rstrip("0").rstrip(".").replace(".", ",")
+        return "0" if text == "-0" else text
+    return format_decimal(float(value), "#,##0.##", locale=LOCALE)
