@@ -53,6 +53,9 @@ class Settings:
     dsfr_dist: Path
     # The shared cache of session views and tiles (gateway/view_cache.py), or None.
     view_cache: dict | None = None
+    # The port on which /readyz and /metrics answer (gunicorn binds it beside the
+    # public one; gateway/operability.py); None: every port (development).
+    internal_port: int | None = None
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -84,6 +87,7 @@ class Settings:
             dsfr_dist=Path(env.get("SCOLARITE_DSFR_DIST",
                                    common_config.ROOT / "node_modules" / "@gouvfr" / "dsfr" / "dist")),
             view_cache=common_config.view_cache(),
+            internal_port=int(env["SCOLARITE_INTERNAL_PORT"]) if env.get("SCOLARITE_INTERNAL_PORT") else None,
         )
 
     def flask_config(self) -> dict:
@@ -113,4 +117,5 @@ class Settings:
             "PUBLIC_URL": self.public_url,
             "DSFR_DIST": self.dsfr_dist,
             "VIEW_CACHE": self.view_cache,
+            "INTERNAL_PORT": self.internal_port,
         }
