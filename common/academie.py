@@ -35,7 +35,8 @@ QUANTITY_CPU = re.compile(r"^[0-9]+m$|^[0-9]+(\.[0-9]+)?$")
 # Development settings that must never reach an académie's processes.
 FORBIDDEN_ENV = ("SCOLARITE_DEV", "SCOLARITE_CLOCK_FILE")
 TOP_KEYS = {"extends", "academie", "image", "public_url", "broker", "smtp", "database_url", "ratelimit_storage",
-            "gateway", "services", "secrets", "env", "ingress"}
+            "view_cache", "gateway", "services", "secrets", "env", "ingress"}
+REDIS = ("redis://", "rediss://")
 # An académie's settings of a service that only its deployment reads (not the gateway).
 DEPLOY_ONLY = {"autoscale", "resources", "database_url", "max_workers"}
 SERVICE_KEYS = {"instances", "autoscale", "resources", "database_url", "label", "order", "required", "max_workers"}
@@ -102,6 +103,9 @@ class Academie:
     broker_replicas: int
     smtp: dict                     # SCOLARITE_SMTP_* / SCOLARITE_MAIL_* variables
     ratelimit_storage: str | None
+    # The Redis of the pages' session views (SCOLARITE_VIEW_CACHE, accounts and gateway):
+    # `view_cache`, else ratelimit_storage's Redis.
+    view_cache: str | None
     gateway: Gateway
     services: dict[str, Service]   # the deployed ones, in catalogue order
     secrets: dict[str, SecretRef] = field(default_factory=dict)
@@ -118,6 +122,9 @@ class Academie:
             env["SCOLARITE_MAX_WORKERS"] = str(svc.max_workers)
         if service == "mailer":
             env.update(self.smtp)
+        if service == "accounts" and self.view_cache:
+            # accounts bumps the generations the gateway reads (gateway/view_cache.py).
+            env["SCOLARITE_VIEW_CACHE"] = self.view_cache
         return env
 
     def gateway_env(self) -> dict[str, str]:
@@ -126,6 +133,8 @@ class Academie:
             env["SCOLARITE_SECRET_KEY"] = "${SCOLARITE_SECRET_KEY}"
         if self.ratelimit_storage:
             env["SCOLARITE_RATELIMIT_STORAGE"] = self.ratelimit_storage
+        if self.view_cache:
+            env["SCOLARITE_VIEW_CACHE"] = self.view_cache
         return env
 
     def migration_env(self) -> dict[str, str]:
@@ -420,12 +429,21 @@ def load(path: Path | str, deploy_root: Path | None = None) -> Academie:
     ratelimit = data.get("ratelimit_storage")
     if ratelimit is not None:
         _no_literal_secret(str(ratelimit), "ratelimit_storage", problems)
+    view_cache = data.get("view_cache")
+    if view_cache is not None:
+        view_cache = str(view_cache)
+        if not view_cache.startswith(REDIS):
+            problems.append(f"view_cache : adresse redis:// ou rediss:// attendue, pas {view_cache!r}")
+        _no_literal_secret(view_cache, "view_cache", problems)
+    elif ratelimit is not None and str(ratelimit).startswith(REDIS):
+        view_cache = str(ratelimit)  # the Redis the gateways already share
 
     academie = Academie(
         path=path, name=name, title=str(info.get("title", name)),
         image=str(data.get("image", "scolarite-services:latest")),
         public_url=public_url, broker_uri=broker_uri, broker_replicas=broker_replicas, smtp=smtp,
-        ratelimit_storage=None if ratelimit is None else str(ratelimit), gateway=gateway, services=services,
+        ratelimit_storage=None if ratelimit is None else str(ratelimit), view_cache=view_cache,
+        gateway=gateway, services=services,
         secrets=secrets, env=env, ingress=dict(ingress))
 
     if is_academie:
@@ -433,9 +451,12 @@ def load(path: Path | str, deploy_root: Path | None = None) -> Academie:
             problems.append("secrets.SCOLARITE_SECRET_KEY : clé de signature des sessions obligatoire "
                             "(la même pour toutes les instances de la passerelle)")
         if gateway.instances > 1 or gateway.workers > 1:
-            if not (academie.ratelimit_storage or "").startswith(("redis://", "rediss://")):
+            if not (academie.ratelimit_storage or "").startswith(REDIS):
                 problems.append("ratelimit_storage : redis://... obligatoire avec plusieurs instances "
                                 "ou workers de la passerelle (compteurs partagés)")
+        if not view_cache:
+            problems.append("view_cache : redis://... obligatoire (vues de session partagées par la passerelle "
+                            "et accounts), ou ratelimit_storage en redis://")
     used = academie.referenced({**academie.common_env(), **academie.smtp, **academie.migration_env(),
                                 **academie.gateway_env()})
     for variable in used:

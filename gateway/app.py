@@ -25,6 +25,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     if proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
+    # Outermost, so that it reads the port the connection came in on before
+    # ProxyFix rewrites SERVER_PORT from a client's X-Forwarded-Host.
+    app.wsgi_app = operability.InternalPortMiddleware(app.wsgi_app, app.config)
+
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=lambda: "fr")

@@ -1,24 +1,54 @@
 """The gateway's answers to the orchestrator and to Prometheus
-(docs/operations.md), on its own port, with the pages:
+(docs/operations.md, "Health, metrics, logs"):
 
-- `/healthz` (liveness): this worker answers;
+- `/healthz` (liveness): this worker answers; on every port;
 - `/readyz` (readiness): this worker reaches the broker (its thread's RPC
   connection is up, or opens) and the rate-limit store answers; 503 with the
   reason otherwise;
 - `/metrics`: every worker's metrics, summed (common/metrics.py).
+
+`/readyz` and `/metrics` are for the cluster's network, not for families:
+with `SCOLARITE_INTERNAL_PORT` set (the image, Kubernetes, compose), gunicorn
+binds that port beside the public one and these two answer only on it, 404 on
+the public port, whatever the Host or X-Forwarded-* headers say (the port is
+the listening socket's, read before ProxyFix). The Service and the Ingress
+expose only the public port. Unset (`make run`, the tests' clusters), they
+answer on every port.
 
 Each request is counted and timed by route (its Flask endpoint: a bounded set
 of names, never a child's id) and status; a 5xx is counted as a failure.
 """
 import time
 
-from flask import Blueprint, Response, current_app, g, jsonify, request
+from flask import Blueprint, Response, abort, current_app, g, jsonify, request
 
 from common import metrics
 from gateway import rpc
 from gateway.extensions import limiter
 
 bp = Blueprint("operability", __name__)
+
+# Set by InternalPortMiddleware; a client cannot send it (headers become HTTP_*).
+INTERNAL = "scolarite.internal_port"
+
+
+class InternalPortMiddleware:
+    """Marks each request that came in on the internal port (or every request
+    when there is none), from the listening socket's port gunicorn gives as
+    SERVER_PORT, before anything rewrites it."""
+
+    def __init__(self, wsgi_app, config):
+        self.wsgi_app, self.config = wsgi_app, config
+
+    def __call__(self, environ, start_response):
+        port = self.config.get("INTERNAL_PORT")
+        environ[INTERNAL] = port is None or environ.get("SERVER_PORT") == str(port)
+        return self.wsgi_app(environ, start_response)
+
+
+def _internal_only() -> None:
+    if not request.environ.get(INTERNAL, False):
+        abort(404)
 
 
 @bp.get("/healthz")
@@ -30,6 +60,7 @@ def healthz():
 @bp.get("/readyz")
 @limiter.exempt
 def readyz():
+    _internal_only()
     problems = []
     try:
         rpc.client().ensure_connected()
@@ -46,6 +77,7 @@ def readyz():
 @bp.get("/metrics")
 @limiter.exempt
 def prometheus():
+    _internal_only()
     body, content_type = metrics.exposition()
     return Response(body, content_type=content_type)
 

@@ -51,9 +51,12 @@ class Settings:
     ratelimit_recovery: str
     public_url: str | None
     dsfr_dist: Path
+    assets_dir: Path
     # The shared cache of session views and tiles (gateway/view_cache.py), or None.
     view_cache: dict | None = None
-    assets_dir: Path
+    # The port on which /readyz and /metrics answer (gunicorn binds it beside the
+    # public one; gateway/operability.py); None: every port (development).
+    internal_port: int | None = None
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -87,6 +90,7 @@ class Settings:
             view_cache=common_config.view_cache(),
             # The built stylesheet and script (gateway/assets.py), served under /static/build/.
             assets_dir=Path(env.get("SCOLARITE_ASSETS_DIR", common_config.ROOT / "build" / "assets")),
+            internal_port=int(env["SCOLARITE_INTERNAL_PORT"]) if env.get("SCOLARITE_INTERNAL_PORT") else None,
         )
 
     def flask_config(self) -> dict:
@@ -117,4 +121,5 @@ class Settings:
             "DSFR_DIST": self.dsfr_dist,
             "VIEW_CACHE": self.view_cache,
             "ASSETS_DIR": self.assets_dir,
+            "INTERNAL_PORT": self.internal_port,
         }

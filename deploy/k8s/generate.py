@@ -34,6 +34,12 @@ PART_OF = "scolarite-services"
 IMAGE = "scolarite-services"
 HEALTH_PORT = 9100
 GATEWAY_PORT = 8000
+# The gateway's /readyz and /metrics answer only there (SCOLARITE_INTERNAL_PORT,
+# gateway/operability.py): probes and Prometheus use it, the Service and Ingress do not.
+GATEWAY_INTERNAL_PORT = HEALTH_PORT
+# Every process of an académie: its durable queues are quorum queues on the
+# RabbitmqCluster (docs/operations.md, "Quorum queues"), its logs JSON lines.
+PLATFORM_ENV = {"SCOLARITE_QUEUE_TYPE": "quorum", "SCOLARITE_LOG_FORMAT": "json"}
 DEPLOY_FILE = "/etc/scolarite/services.yml"
 RABBITMQ = "scolarite-rabbitmq"
 ACCESS_LOG_FORMAT = '%(h)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" %(M)sms [%({x-request-id}o)s]'
@@ -108,13 +114,17 @@ def service_probes() -> dict:
 
 
 def gateway_probes() -> dict:
+    """Families' pages on `http`; the probes on the internal port (`health`), where
+    /readyz answers (404 on `http`, gateway/operability.py)."""
     def get(path):
-        return {"httpGet": {"path": path, "port": "http"}}
+        return {"httpGet": {"path": path, "port": "health"}}
     return {
-        "ports": [{"name": "http", "containerPort": GATEWAY_PORT}],
+        "ports": [{"name": "http", "containerPort": GATEWAY_PORT},
+                  {"name": "health", "containerPort": GATEWAY_INTERNAL_PORT}],
+        "env": [{"name": "SCOLARITE_INTERNAL_PORT", "value": str(GATEWAY_INTERNAL_PORT)}],
         "startupProbe": {**get("/healthz"), "periodSeconds": 2, "failureThreshold": 60},
         "livenessProbe": {**get("/healthz"), "periodSeconds": 10, "timeoutSeconds": 3, "failureThreshold": 3},
-        "readinessProbe": {**get("/healthz"), "periodSeconds": 5, "timeoutSeconds": 3, "failureThreshold": 2},
+        "readinessProbe": {**get("/readyz"), "periodSeconds": 5, "timeoutSeconds": 3, "failureThreshold": 2},
     }
 
 
@@ -163,6 +173,9 @@ def hpa(name: str, component: str, scale) -> dict:
 def gateway_command(academie: Academie) -> list:
     gw = academie.gateway
     return ["gunicorn", "gateway.wsgi:app", "--bind", f"0.0.0.0:{GATEWAY_PORT}",
+            "--bind", f"0.0.0.0:{GATEWAY_INTERNAL_PORT}",
+            # Every worker's metrics summed at each scrape (PROMETHEUS_MULTIPROC_DIR under /tmp).
+            "--config", "python:gateway.gunicorn_conf",
             "--worker-class", "gthread", "--workers", str(gw.workers), "--threads", str(gw.threads),
             "--graceful-timeout", "20", "--access-logfile", "-",
             "--logger-class", "gateway.wsgi.AccessLogger", "--access-logformat", ACCESS_LOG_FORMAT]
@@ -192,7 +205,7 @@ def base_objects(catalogue: Academie) -> dict[str, list]:
         "lifecycle": {"preStop": {"exec": {"command": ["sleep", "5"]}}}})
     files["gateway.yaml"] += [
         deployment("scolarite-gateway", "gateway", pod_spec([gateway]),
-                   None if gw.autoscale else gw.instances, GATEWAY_PORT),
+                   None if gw.autoscale else gw.instances, GATEWAY_INTERNAL_PORT),
         pdb("scolarite-gateway", "gateway"),
         hpa("scolarite-gateway", "gateway", gw.autoscale),
         {"apiVersion": "v1", "kind": "Service",
@@ -231,7 +244,11 @@ def base_objects(catalogue: Academie) -> dict[str, list]:
             "securityContext": {"runAsUser": 999, "runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}},
             "containers": [{
                 "name": "redis", "image": "redis:7.4-alpine",
-                "args": ["--save", "", "--appendonly", "no", "--maxmemory", "96mb", "--maxmemory-policy", "allkeys-lru"],
+                # Rate-limit counters and the pages' view cache (accounts and gateway). When
+                # full, the keys nearest their end go first: cached views (35 s at most)
+                # before the view generations (a day), whose loss could revive a view.
+                "args": ["--save", "", "--appendonly", "no", "--maxmemory", "96mb",
+                         "--maxmemory-policy", "volatile-ttl"],
                 "ports": [{"name": "redis", "containerPort": 6379}],
                 "readinessProbe": {"exec": {"command": ["redis-cli", "ping"]}, "periodSeconds": 5},
                 "livenessProbe": {"tcpSocket": {"port": "redis"}, "periodSeconds": 10},
@@ -260,6 +277,7 @@ def base_kustomization(files: list[str]) -> dict:
         "configMapGenerator": [
             {"name": "scolarite-config", "literals": [
                 f"SCOLARITE_DEPLOY_FILE={DEPLOY_FILE}", f"SCOLARITE_HEALTH_PORT={HEALTH_PORT}",
+                *(f"{key}={value}" for key, value in PLATFORM_ENV.items()),
                 "SCOLARITE_VAR_DIR=/tmp/scolarite", "PYTHONUNBUFFERED=1"]},
             {"name": "scolarite-deploy", "files": ["services.yml"]},
         ],

@@ -109,6 +109,24 @@ def test_each_process_gets_its_settings_and_secrets_only_by_reference(tmp_path):
         loaded.process_env("mailer", environ)
 
 
+def test_accounts_and_the_gateway_share_the_view_cache_redis(tmp_path):
+    """SCOLARITE_VIEW_CACHE: the Redis where accounts bumps generations is the one
+    the gateway reads, by default the rate limits' Redis, or `view_cache`."""
+    loaded = academie.load(write(tmp_path, GOOD))
+    assert loaded.view_cache == "redis://redis:6379"
+    assert loaded.service_env("accounts")["SCOLARITE_VIEW_CACHE"] == loaded.gateway_env()["SCOLARITE_VIEW_CACHE"] \
+        == "redis://redis:6379"
+    assert "SCOLARITE_VIEW_CACHE" not in loaded.service_env("notes")
+    own = GOOD.replace("ratelimit_storage: redis://redis:6379\n",
+                       'ratelimit_storage: redis://redis:6379\nview_cache: "rediss://:${{CACHE_PASSWORD}}@cache:6380/1"\n'
+                       ).replace("secrets:\n", "secrets:\n  CACHE_PASSWORD: {{secret: cache, key: password}}\n")
+    loaded = academie.load(write(tmp_path, own, "own.yml"))
+    assert loaded.service_env("accounts")["SCOLARITE_VIEW_CACHE"] == loaded.gateway_env()["SCOLARITE_VIEW_CACHE"] \
+        == "rediss://:${CACHE_PASSWORD}@cache:6380/1"
+    for example in ("small", "large"):
+        assert academie.load(DEPLOY / "academies" / f"{example}.yml").view_cache == "redis://scolarite-redis:6379"
+
+
 def test_resources_default_to_the_measured_figures(tmp_path):
     loaded = academie.load(write(tmp_path, GOOD))
     measured = academie.default_resources(DEPLOY)
@@ -142,6 +160,12 @@ def test_resources_default_to_the_measured_figures(tmp_path):
      "services.notes.database_url : même base que accounts"),
     (("  SCOLARITE_SECRET_KEY: {{secret: gw, key: secret-key}}\n", ""), "secrets.SCOLARITE_SECRET_KEY"),
     (("ratelimit_storage: redis://redis:6379\n", ""), "ratelimit_storage : redis://... obligatoire"),
+    # the pages' view cache (SCOLARITE_VIEW_CACHE): a Redis, its password a reference
+    (("ratelimit_storage: redis://redis:6379\n", ""), "view_cache : redis://... obligatoire"),
+    (("ratelimit_storage: redis://redis:6379\n", "ratelimit_storage: redis://redis:6379\nview_cache: memcached://c:11211\n"),
+     "view_cache : adresse redis:// ou rediss:// attendue"),
+    (("ratelimit_storage: redis://redis:6379\n", "ratelimit_storage: redis://redis:6379\nview_cache: redis://:hunter2@c:6379\n"),
+     "view_cache : mot de passe en clair"),
     (("name: test,", "name: Test_1,"), "academie.name : 'Test_1'"),
     (('database_url: "postgresql://scolarite_{{service}}', 'database_url: "sqlite:///{{service}}'),
      "services.accounts.database_url : PostgreSQL attendu"),

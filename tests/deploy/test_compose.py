@@ -8,6 +8,7 @@ import yaml
 
 from common.config import ROOT
 from common.deployment import deployed_services
+from tests.deploy.wiring import PLATFORM_ENV, check_gateway
 
 COMPOSE = ROOT / "deploy" / "compose" / "compose.yaml"
 CATALOGUE = list(deployed_services(ROOT / "deploy" / "services.yml"))
@@ -89,3 +90,35 @@ def test_the_image_file_set_starts_every_process(tmp_path):
                           cwd=app, env=env, capture_output=True, text=True, timeout=180)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip() == "gateway.app"
+
+
+def test_every_process_declares_quorum_queues_logs_json_and_shares_the_view_cache():
+    services = compose()["services"]
+    for name in [*CATALOGUE, "migrate", "gateway"]:
+        env = services[name]["environment"]
+        for key, value in PLATFORM_ENV.items():
+            assert env.get(key) == value, (name, key)
+    # accounts bumps the generations the gateway reads: the same Redis, the one compose runs.
+    caches = {services[name]["environment"].get("SCOLARITE_VIEW_CACHE") for name in ("accounts", "gateway")}
+    assert caches == {"redis://redis:6379"}
+    assert "redis" in services
+    assert services["accounts"]["depends_on"]["migrate"] == {"condition": "service_completed_successfully"}
+
+
+def test_the_gateway_publishes_only_its_pages_and_is_ready_on_the_internal_port():
+    gateway = compose()["services"]["gateway"]
+    internal = gateway["environment"]["SCOLARITE_INTERNAL_PORT"]
+    check_gateway(gateway["command"], internal, 8000)
+    assert gateway["ports"] == ["127.0.0.1:8000:8000"]  # /readyz and /metrics stay inside
+    assert f"http://127.0.0.1:{internal}/readyz" in " ".join(gateway["healthcheck"]["test"])
+
+
+def test_the_image_starts_the_gateway_as_compose_and_kubernetes_do():
+    import json
+
+    dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    cmd = json.loads(re.search(r"^CMD (\[.*?\])$", dockerfile.replace("\\\n", ""), re.M | re.S).group(1))
+    internal = re.search(r"SCOLARITE_INTERNAL_PORT=(\d+)", dockerfile).group(1)
+    check_gateway(cmd, internal, 8000)
+    assert re.search(rf"^EXPOSE 8000 {internal}$", dockerfile, re.M)
+    assert "SCOLARITE_LOG_FORMAT=json" in dockerfile

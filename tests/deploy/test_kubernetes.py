@@ -22,6 +22,7 @@ import yaml
 from common import academie as academies
 from common.config import ROOT
 from deploy.k8s import generate
+from tests.deploy.wiring import PLATFORM_ENV, check_gateway
 
 K8S_VERSION = "1.33"
 HEALTH_PORT = 9100
@@ -163,16 +164,15 @@ def test_probes_use_the_health_endpoints(rendered, name):
             continue
         main = dep["spec"]["template"]["spec"]["containers"][0]
         ports = {p["name"]: p["containerPort"] for p in main["ports"]}
+        # Services and gateway alike: probes and Prometheus on the health (internal) port.
         for probe, path in (("livenessProbe", "/healthz"), ("startupProbe", "/healthz"),
-                            ("readinessProbe", "/readyz" if component == "service" else "/healthz")):
+                            ("readinessProbe", "/readyz")):
             get = main[probe]["httpGet"]
             assert get["path"] == path, (dep["metadata"]["name"], probe)
-            if component == "service":
-                assert ports[get["port"]] == HEALTH_PORT
-            else:
-                assert ports[get["port"]] == 8000
+            assert ports[get["port"]] == HEALTH_PORT, (dep["metadata"]["name"], probe)
         annotations = dep["spec"]["template"]["metadata"]["annotations"]
-        assert annotations["prometheus.io/port"] == str(ports["health" if component == "service" else "http"])
+        assert annotations["prometheus.io/port"] == str(ports["health"])
+        assert annotations["prometheus.io/path"] == "/metrics"
 
 
 @pytest.mark.parametrize("name", ["base", *ACADEMIES])
@@ -349,3 +349,75 @@ def test_an_academie_that_turns_autoscaling_off_gets_fixed_counts(tmp_path):
     assert deployments["scolarite-notes"]["spec"]["replicas"] == 2
     assert deployments["scolarite-gateway"]["spec"]["replicas"] == 2
     assert "replicas" not in deployments["scolarite-mailer"]["spec"]
+
+
+def effective_env(docs, container) -> dict[str, str]:
+    """A container's variables as the pod sees them: its ConfigMaps' (envFrom)
+    overridden by its own `env` (a value, or the Secret it comes from)."""
+    maps = {d["metadata"]["name"]: d.get("data", {}) for d in docs if d["kind"] == "ConfigMap"}
+    env = {}
+    for source in container.get("envFrom", []):
+        env.update(maps[source["configMapRef"]["name"]])
+    for entry in container.get("env", []):
+        env[entry["name"]] = entry.get("value", "<secret>")
+    return env
+
+
+@pytest.mark.parametrize("name", ["base", *ACADEMIES])
+def test_every_process_declares_quorum_queues_and_logs_json(rendered, name):
+    """The RabbitmqCluster is a cluster: every durable queue a service declares must
+    be a quorum queue (SCOLARITE_QUEUE_TYPE), in every process that may declare one,
+    and every process logs JSON lines for the collector."""
+    docs = rendered[name]
+    checked = 0
+    for doc in docs:
+        if doc["kind"] not in ("Deployment", "Job") or doc["metadata"]["name"] == "scolarite-redis":
+            continue
+        for container in containers_of(doc):
+            env = effective_env(docs, container)
+            for key, value in PLATFORM_ENV.items():
+                assert env.get(key) == value, (doc["metadata"]["name"], container["name"], key)
+            checked += 1
+    assert checked >= 3
+
+
+@pytest.mark.parametrize("name", ACADEMIES)
+def test_accounts_and_the_gateway_share_the_academie_redis_view_cache(rendered, name):
+    academie = academies.load(ROOT / "deploy" / "academies" / f"{name}.yml")
+    docs = rendered[name]
+    deployments = objects(docs, "Deployment")
+    redis = objects(docs, "Service")["scolarite-redis"]
+    seen = []
+    for deployment in ("scolarite-accounts", "scolarite-gateway"):
+        main = deployments[deployment]["spec"]["template"]["spec"]["containers"][0]
+        url = effective_env(docs, main).get("SCOLARITE_VIEW_CACHE")
+        assert url == academie.view_cache, deployment
+        seen.append(url)
+    # The same Redis on both sides, and the one this overlay runs.
+    assert seen[0] == seen[1]
+    parts = urlsplit(seen[0])
+    assert (parts.hostname, parts.port) == (redis["metadata"]["name"], redis["spec"]["ports"][0]["port"])
+    notes = deployments["scolarite-notes"]["spec"]["template"]["spec"]["containers"][0]
+    assert "SCOLARITE_VIEW_CACHE" not in effective_env(docs, notes)
+
+
+@pytest.mark.parametrize("name", ["base", *ACADEMIES])
+def test_the_gateway_serves_families_on_one_port_and_the_cluster_on_another(rendered, name):
+    """gunicorn binds the public port and SCOLARITE_INTERNAL_PORT, where alone
+    /readyz and /metrics answer: probes and Prometheus use the internal one, the
+    Service and the Ingress only the public one."""
+    docs = rendered[name]
+    gateway = objects(docs, "Deployment")["scolarite-gateway"]
+    main = gateway["spec"]["template"]["spec"]["containers"][0]
+    ports = {p["name"]: p["containerPort"] for p in main["ports"]}
+    internal = effective_env(docs, main)["SCOLARITE_INTERNAL_PORT"]
+    check_gateway(main["command"], internal, ports["http"])
+    assert ports["health"] == int(internal)
+    assert main["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "health"}
+    assert main["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "health"}
+    assert gateway["spec"]["template"]["metadata"]["annotations"]["prometheus.io/port"] == internal
+    service = objects(docs, "Service")["scolarite-gateway"]
+    assert [p["targetPort"] for p in service["spec"]["ports"]] == ["http"]
+    ingress = objects(docs, "Ingress")["scolarite-gateway"]
+    backends = [p["backend"]["service"] for r in ingress["spec"]["rules"] for p in r["http"]["paths"]]
+    assert backends and all(b == {"name": "scolarite-gateway", "port": {"name": "http"}} for b in backends)

@@ -28,6 +28,7 @@ def test_liveness_answers_and_readiness_says_the_broker_is_unreachable(make_app)
 
 
 def test_requests_are_counted_and_timed_per_route_and_status(make_app, fake_rpc):
+    fake_rpc.answers[("accounts", "login_message")] = {"message": ""}  # the login page's welcome text
     client = make_app().test_client()
     before = _sample(client.get("/metrics").text, "scolarite_http_requests_total",
                      route="auth.login", method="GET", status="200") or 0
@@ -57,3 +58,38 @@ def test_json_log_lines_carry_the_correlation_id_and_the_process():
     assert data["process"] == "mailer"
     assert data["message"] == "courriel envoyé à p.martin"
     assert data["level"] == "INFO" and data["logger"] == "scolarite"
+
+
+def test_readiness_and_metrics_answer_only_on_the_internal_port(make_app):
+    """With SCOLARITE_INTERNAL_PORT (the image, Kubernetes, compose), /readyz and
+    /metrics answer on that port only: through the Ingress, families reach the
+    public port, where both are the ordinary 404 page; /healthz answers on both."""
+    client = make_app(INTERNAL_PORT=9100).test_client()
+    public, internal = "http://scolarite.ac-test.fr:8000", "http://10.0.0.7:9100"
+    for path in ("/metrics", "/readyz"):
+        refused = client.get(path, base_url=public)
+        assert refused.status_code == 404, path
+        assert "scolarite_" not in refused.text and "broker" not in refused.text
+    assert client.get("/metrics", base_url=internal).status_code == 200
+    assert "scolarite_http_requests_total" in client.get("/metrics", base_url=internal).text
+    assert client.get("/readyz", base_url=internal).status_code == 503  # answered: no broker here
+    assert client.get("/healthz", base_url=public).status_code == 200
+    assert client.get("/healthz", base_url=internal).status_code == 200
+
+
+def test_forwarded_headers_do_not_open_the_internal_paths(make_app, monkeypatch):
+    """Behind the Ingress, ProxyFix trusts X-Forwarded-Host, which a family may
+    set to the internal port: the port that counts is the socket's."""
+    monkeypatch.setenv("SCOLARITE_TRUSTED_PROXIES", "1")
+    client = make_app(INTERNAL_PORT=9100).test_client()
+    forged = {"X-Forwarded-Host": "scolarite.ac-test.fr:9100", "X-Forwarded-Port": "9100",
+              "Host": "scolarite.ac-test.fr:9100"}
+    assert client.get("/metrics", base_url="http://scolarite.ac-test.fr:8000", headers=forged).status_code == 404
+    assert client.get("/metrics", base_url="http://10.0.0.7:9100").status_code == 200
+
+
+def test_the_internal_port_comes_from_the_environment(make_app, monkeypatch):
+    monkeypatch.setenv("SCOLARITE_INTERNAL_PORT", "9100")
+    client = make_app().test_client()
+    assert client.get("/metrics", base_url="http://localhost:8000").status_code == 404
+    assert client.get("/metrics", base_url="http://localhost:9100").status_code == 200

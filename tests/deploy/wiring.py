@@ -1,0 +1,25 @@
+"""What every way of running the portal (image, compose, Kubernetes) must agree
+on with the code beside it (docs/operations.md, "Health, metrics, logs"):
+the gateway under gunicorn with gateway.gunicorn_conf, families' pages on the
+public port, /readyz and /metrics on SCOLARITE_INTERNAL_PORT."""
+from gateway import gunicorn_conf
+
+# Every process of a deployment (common/config.py reads them).
+PLATFORM_ENV = {"SCOLARITE_QUEUE_TYPE": "quorum", "SCOLARITE_LOG_FORMAT": "json"}
+
+
+def binds(command: list[str]) -> list[int]:
+    """The ports a gunicorn command line binds."""
+    return [int(command[i + 1].rsplit(":", 1)[1]) for i, arg in enumerate(command) if arg == "--bind"]
+
+
+def check_gateway(command: list[str], internal_port: str, public_port: int) -> None:
+    """The gateway's command: gunicorn with its settings file (multiprocess
+    metrics), bound to the public port and to the internal one, never --preload."""
+    assert command[:2] == ["gunicorn", "gateway.wsgi:app"], command
+    config = command[command.index("--config") + 1]
+    assert config == "python:gateway.gunicorn_conf", config
+    assert hasattr(gunicorn_conf, "child_exit")  # the module the option names
+    assert "--preload" not in command
+    assert sorted(binds(command)) == sorted([public_port, int(internal_port)]), command
+    assert int(internal_port) != public_port
