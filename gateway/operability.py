@@ -2,9 +2,11 @@
 (docs/operations.md, "Health, metrics, logs"):
 
 - `/healthz` (liveness): this worker answers; on every port;
-- `/readyz` (readiness): this worker reaches the broker (its thread's RPC
-  connection is up, or opens) and the rate-limit store answers; 503 with the
-  reason otherwise;
+- `/readyz` (readiness): the rate-limit store answers (503 with the reason
+  otherwise). A broker it cannot reach is reported (`degraded`) but keeps the
+  worker ready: during a broker outage the gateway itself must answer families
+  with its "temporairement indisponible" pages and keep what they typed; taken
+  out of the Service, the Ingress would answer its own bare 503 instead;
 - `/metrics`: every worker's metrics, summed (common/metrics.py).
 
 `/readyz` and `/metrics` are for the cluster's network, not for families:
@@ -61,16 +63,18 @@ def healthz():
 @limiter.exempt
 def readyz():
     _internal_only()
-    problems = []
+    problems, degraded = [], []
     try:
         rpc.client().ensure_connected()
-    except Exception as exc:  # any failure to reach the broker means "not ready", with its kind
-        problems.append(f"broker: {exc.__class__.__name__}")
+    except Exception as exc:  # reported with its kind; the pages say the services are unavailable
+        degraded.append(f"broker: {exc.__class__.__name__}")
     storage = limiter.storage if current_app.config.get("RATELIMIT_ENABLED", True) else None
     if storage is not None and not storage.check():
         problems.append("rate-limit store: unreachable")
     if problems:
-        return jsonify(status="not ready", service="gateway", problems=problems), 503
+        return jsonify(status="not ready", service="gateway", problems=problems + degraded), 503
+    if degraded:
+        return jsonify(status="degraded", service="gateway", problems=degraded)
     return jsonify(status="ready", service="gateway")
 
 
