@@ -9,29 +9,31 @@ on loopback.
 2. Mailer throughput, 1 then 2 instances: N mail requests handed to a
    requesting service as durable work events (bench/mailer.py's measure),
    until the local SMTP catcher kept the last; baseline: 1 instance.
-3. Families' evening: sessions (log in, home, grades, log out) by USERS
-   families at once, S sessions, against PostgreSQL with 2 instances of
-   accounts and notes; baseline: the same on SQLite with one instance each.
-   This is a simple session loop of our own: the evening-peak benchmark
-   (bench/evening_peak.py, its own issue) measures the highest rate held, and
-   `peak_rate` is the one place to call it from once it exists.
+3. Families' evening (log in, home, grades, log out) against PostgreSQL
+   with 2 instances of accounts and notes; baseline: the same on SQLite with one instance each.
+   The evening-peak benchmark's machinery (bench/evening_peak.py,
+   `peak_rate`) gives the highest rate held: RATES sessions per second
+   offered open loop in turn, SECONDS each, until one is not held (a
+   session failed or their p95 over 1 s). Bounded: at most
+   sum(rates) × seconds sessions per deployment (6 rates × 5 s by default:
+   210 sessions, about 40 s with the warm-up).
 
 Parts 1 and 2 run on PostgreSQL; the second instance is added to the running
 deployment, so both figures come from the same databases and broker.
 
-Usage: python -m bench.deployment [--calls 2000] [--messages 1000] [--sessions 60] [--users 4]
+Usage: python -m bench.deployment [--calls 2000] [--messages 1000] [--rates 2,4,6,8,10,12] [--seconds 5]
+                                  [--guardians 60]
 """
 import argparse
-import statistics
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
+from bench import evening_peak
 from bench.mailer import mailer_rate
 from common.rpc_client import RpcClient
-from tests.faults.support import PASSWORD, deployment, family_session, school_with_grades, start
+from tests.faults.support import PASSWORD, deployment, school_with_grades, start
 from tests.fixtures import VirtualHosts
 from tests.mailer.requester import SERVICE as REQUESTER
 from tools.mailcatcher import Mailbox
@@ -57,39 +59,19 @@ def notes_rate(amqp_uri: str, child: dict, calls: int, window: int = WINDOW) -> 
         client.close()
 
 
-def session_rate(base_url: str, school, sessions: int, users: int) -> float:
-    """Whole sessions per second, `users` families at once; every page checked."""
-    failures, done = [], []
-    lock = threading.Lock()
-    todo = iter(range(sessions))
-
-    def family():
-        while True:
-            with lock:
-                if next(todo, None) is None:
-                    return
-            steps = family_session(base_url, school)
-            if len(steps) != 4 or not all(step[2] for step in steps):
-                failures.append(steps)
-            done.append(1)
-
-    family_session(base_url, school)  # warm-up: connections, caches
-    threads = [threading.Thread(target=family) for _ in range(users)]
-    started = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(600)
-    elapsed = time.perf_counter() - started
-    if failures:
-        raise SystemExit(f"{len(failures)} sessions failed, e.g. {failures[0]}")
-    return len(done) / elapsed
-
-
-def peak_rate(d, school, sessions: int, users: int) -> float:
-    """The evening's figure for deployment `d`; today the session loop above
-    (bench/evening_peak.py will give the highest rate held)."""
-    return session_rate(d.base_url, school, sessions, users)
+def peak_rate(d, rates: list[float], seconds: float, guardians: int) -> float | None:
+    """The evening's figure for deployment `d`: bench/evening_peak.py's
+    highest rate held (open loop, rising rates, no session failed and the
+    sessions' p95 under 1 s), on an establishment of `guardians` families
+    with grades published."""
+    rpc = RpcClient(d.amqp_uri, timeout=300, client_name="bench")
+    try:
+        idents = evening_peak.prepare_on(rpc, d.database_url("accounts"), d.clock, guardians)
+    finally:
+        rpc.close()
+    evening_peak.warm_up(d.port, idents)
+    held, _summary, _table = evening_peak.peak_rate(d.port, idents, rates, seconds)
+    return held
 
 
 def hugo_child(d, school) -> dict:
@@ -106,6 +88,10 @@ def hugo_child(d, school) -> dict:
             "eleve_majeur": child["eleve_majeur"]}
 
 
+def _rate(value: float | None) -> str:
+    return "none held" if value is None else f"{value:.1f}"
+
+
 SERVICES = {"accounts": {"required": True}, "mailer": {"required": True}, "notes": {"label": "Notes", "order": 20}}
 
 
@@ -113,9 +99,11 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--calls", type=int, default=2000)
     parser.add_argument("--messages", type=int, default=1000)
-    parser.add_argument("--sessions", type=int, default=60)
-    parser.add_argument("--users", type=int, default=4)
+    parser.add_argument("--rates", default="2,4,6,8,10,12", help="evening: offered sessions per second, rising")
+    parser.add_argument("--seconds", type=float, default=5, help="evening: each rate's duration")
+    parser.add_argument("--guardians", type=int, default=60, help="evening: families of 3 children")
     args = parser.parse_args(argv)
+    rates = [float(r) for r in args.rates.split(",")]
     vhosts = VirtualHosts()
     rows = []
     try:
@@ -143,8 +131,8 @@ def main(argv=None) -> int:
                 mail_2 = mailer_rate(rpc, args.messages, 1, mailbox, "two")
                 print(f"  2 instances: notes {notes_2:.0f} calls/s, mailer {mail_2:.0f} msg/s", flush=True)
                 rpc.close()
-                evening_pg = peak_rate(pg, school, args.sessions, args.users)
-                print(f"  PostgreSQL, 2 × accounts and notes: {evening_pg:.1f} sessions/s", flush=True)
+                print("  evening, PostgreSQL, 2 × accounts and notes:", flush=True)
+                evening_pg = peak_rate(pg, rates, args.seconds, args.guardians)
             finally:
                 pg.stop()
                 pg.drop_databases()
@@ -156,23 +144,23 @@ def main(argv=None) -> int:
                               env={"SCOLARITE_LOG_LEVEL": "WARNING"}, postgres=None, mailcatcher=False)
             try:
                 start(lite)
-                school = school_with_grades(lite, tmp / "sqlite")
-                evening_lite = peak_rate(lite, school, args.sessions, args.users)
-                print(f"  SQLite, 1 × each: {evening_lite:.1f} sessions/s", flush=True)
+                print("  evening, SQLite, 1 × each:", flush=True)
+                evening_lite = peak_rate(lite, rates, args.seconds, args.guardians)
             finally:
                 lite.stop()
-            rows.append((f"evening sessions/s ({args.users} families)", "SQLite, 1 each", evening_lite,
+            rows.append(("evening, highest rate held, sessions/s", "SQLite, 1 each", evening_lite,
                          "PostgreSQL, 2 × accounts+notes", evening_pg))
     finally:
         vhosts.cleanup()
 
     print()
     print(f"Deployment benchmark (loopback, {args.calls} calls, {args.messages} messages, "
-          f"{args.sessions} sessions)")
+          f"evening rates {args.rates} × {args.seconds:g} s)")
     print(f"| measure | baseline | rate | compared | rate | ratio |")
     print(f"| --- | --- | ---: | --- | ---: | ---: |")
     for what, base_label, base, label, value in rows:
-        print(f"| {what} | {base_label} | {base:.1f} | {label} | {value:.1f} | {value / base:.2f} |")
+        ratio = f"{value / base:.2f}" if base and value else "n/a"
+        print(f"| {what} | {base_label} | {_rate(base)} | {label} | {_rate(value)} | {ratio} |")
     return 0
 
 

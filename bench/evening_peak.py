@@ -282,28 +282,36 @@ def prepare(platform, guardians: int) -> list[str]:
     """An establishment of `guardians` families of three children, each
     guardian's account in use (password chosen, address confirmed), grades
     published: returns the guardians' identifiers."""
+    rpc = platform.rpc(timeout=300)
+    try:
+        return prepare_on(rpc, platform.env["ACCOUNTS_DATABASE_URL"], platform.clock, guardians)
+    finally:
+        rpc.close()
+
+
+def prepare_on(rpc, accounts_database_url: str, clock, guardians: int) -> list[str]:
+    """`prepare` for any portal: its RPC client, the accounts database's URL
+    and its clock (a tests' Platform, or bench/deployment.py's LocalDeployment)."""
     from common.db import new_session
     from services.accounts.models import Account
     from services.accounts.passwords import HASHER
     from tools.demo_notes import fill
 
-    rpc = platform.rpc(timeout=300)
     uai = f"{uuid.uuid4().int % 10**7:07d}S"
     rpc.call("accounts", "import_siecle", payload=family_payload(uai, guardians))
     letters = rpc.call("accounts", "issue_letters", uai=uai)
     idents = [l["identifiant"] for l in letters if l["role"] == "responsable"]
     # The accounts in use, as if each family had done its first connection:
     # one real full-cost hash of the same password (logins verify it).
-    db = new_session(platform.env["ACCOUNTS_DATABASE_URL"])
-    now = platform.clock.now()
+    db = new_session(accounts_database_url)
+    now = clock.now()
     for account in db.query(Account).filter(Account.identifiant.in_(idents)):
         account.password_hash, account.password_provisional = HASHER.hash(PASSWORD), False
         account.activated_at = account.email_confirmed_at = now - timedelta(days=30)
         account.email = f"{account.identifiant}@example.org"
     db.commit()
     db.close()
-    fill(rpc, [uai], clock=platform.clock)
-    rpc.close()
+    fill(rpc, [uai], clock=clock)
     return idents
 
 
@@ -359,6 +367,42 @@ def home_p95(port: int, browsers: list[Browser], paths: list[str], rate: float, 
     return p95(lat) * 1000
 
 
+def warm_up(port: int, idents: list[str], sessions: int = 16) -> None:
+    """Connections, database pages, menus: sessions before any measure."""
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda i: one_session(port, idents[i % len(idents)], time.perf_counter()), range(sessions)))
+
+
+def peak_rate(port: int, idents: list[str], rates: list[float], seconds: float, meter=None,
+              verbose: bool = True) -> tuple[float | None, dict | None, list[dict]]:
+    """The highest rate held: each offered rate (rising) for `seconds`, open
+    loop, until one is not held (a session failed, or the sessions' p95 is
+    over HELD_P95). Returns (that rate or None, its summary, every rate's
+    summary). Bounded: at most sum(rates) × seconds sessions."""
+    held, held_summary, table = None, None, []
+    with ThreadPoolExecutor(400) as pool:
+        for rate in rates:
+            before = meter.snapshot() if meter else None
+            t0 = time.perf_counter()
+            results = open_loop(port, idents, rate, seconds, pool)
+            elapsed = time.perf_counter() - t0
+            s = summary(results)
+            s.update(rate=rate, cpu=CpuMeter.delta(before, meter.snapshot()) if meter else {}, elapsed=elapsed)
+            table.append(s)
+            ok = s["failed"] == 0 and s["p95"] < HELD_P95
+            if verbose:
+                steps = "  ".join(f"{k} {v * 1000:.0f}" for k, v in s["steps"].items())
+                print(f"  {rate:5.1f}/s offered: {s['ok']:4d} ok {s['failed']:3d} failed   session p50 "
+                      f"{s['p50'] * 1000:6.0f} ms p95 {s['p95'] * 1000:6.0f} ms   step p95 (ms): {steps}"
+                      f"   {'held' if ok else 'NOT HELD'}", flush=True)
+                if s["errors"]:
+                    print(f"         errors: {s['errors']}")
+            if not ok:
+                break
+            held, held_summary = rate, s
+    return held, held_summary, table
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--accounts", type=int, default=2, help="accounts instances")
@@ -403,32 +447,9 @@ def main(argv=None) -> int:
         print(f"portal: accounts ×{args.accounts}, notes ×{args.notes}, mailer, gateway 2 workers × 4 threads; "
               f"{len(idents)} guardians of 3 children; view cache {'on' if view_cache else 'OFF (--no-view-cache, or no Redis)'}",
               flush=True)
-        # Warm-up: connections, SQLite pages, menus.
-        with ThreadPoolExecutor(8) as pool:
-            list(pool.map(lambda i: one_session(port, idents[i % len(idents)], time.perf_counter()), range(16)))
+        warm_up(port, idents)
 
-        held, held_cpu, table = None, None, []
-        with ThreadPoolExecutor(400) as pool:
-            for rate in rates:
-                before = meter.snapshot()
-                t0 = time.perf_counter()
-                results = open_loop(port, idents, rate, args.seconds, pool)
-                elapsed = time.perf_counter() - t0
-                cpu = CpuMeter.delta(before, meter.snapshot())
-                s = summary(results)
-                s.update(rate=rate, cpu=cpu, elapsed=elapsed)
-                table.append(s)
-                ok = s["failed"] == 0 and s["p95"] < HELD_P95
-                steps = "  ".join(f"{k} {v * 1000:.0f}" for k, v in s["steps"].items())
-                print(f"  {rate:5.1f}/s offered: {s['ok']:4d} ok {s['failed']:3d} failed   session p50 "
-                      f"{s['p50'] * 1000:6.0f} ms p95 {s['p95'] * 1000:6.0f} ms   step p95 (ms): {steps}"
-                      f"   {'held' if ok else 'NOT HELD'}", flush=True)
-                if s["errors"]:
-                    print(f"         errors: {s['errors']}")
-                if ok:
-                    held, held_cpu = rate, s
-                else:
-                    break
+        held, held_cpu, table = peak_rate(port, idents, rates, args.seconds, meter)
 
         # Logins (closed loop, 8 browsers) against raw Argon2 on the same 2 cores.
         def login(b):

@@ -133,7 +133,7 @@ def school_with_grades(d: LocalDeployment, tmp: Path) -> School:
     user.login(letter["identifiant"], letter["password"])
     page = user.post_form("/premiere-connexion", {"date_naissance": "2012-04-04", "new_password": PASSWORD,
                                                   "new_password_confirm": PASSWORD})
-    assert page.status_code == 200 and "Première connexion" not in text_of(page.text), text_of(page.text)[:300]
+    assert page.status_code == 200 and "Pour activer votre compte" not in text_of(page.text), text_of(page.text)[:300]
     return School(uai, letters, ids["Hugo MARTIN"], letter["identifiant"])
 
 
