@@ -7,3 +7,4 @@ CREATE DATABASE vie_scolaire;
 CREATE DATABASE lsl;
 CREATE DATABASE fiche;
 CREATE DATABASE bourses;
+CREATE DATABASE inscription;

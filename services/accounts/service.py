@@ -251,7 +251,8 @@ class AccountsService(FeatureContract):
         TokenInvalid or TokenExpired."""
         result = lifecycle.confirm_email(self.db, token, self.clock.now(), client)
         self.db.commit()
-        self._changed_identifiant(result["identifiant"])
+        if not result["already_confirmed"]:  # a link followed again changes nothing
+            self._changed_identifiant(result["identifiant"])
         return result
 
     @rpc
