@@ -300,8 +300,8 @@ def import_siecle(db: Session, data: dict, now: datetime, today: date, confirm: 
             in_file_liens.add((eleve_id, resp.id))
             known = existing_liens.get((eleve_id, resp.id))
             if known is None:
-                db.add(Lien(eleve_id=eleve_id, responsable_id=resp.id, niveau_responsabilite=row["niveau_responsabilite"],
-                            code_parente=row["code_parente"]))
+                db.add(Lien(eleve_id=eleve_id, responsable_id=resp.id,
+                            niveau_responsabilite=row["niveau_responsabilite"], code_parente=row["code_parente"]))
                 created["liens"] += 1
                 continue
             if known.ended_on is not None:
