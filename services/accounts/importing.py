@@ -312,7 +312,8 @@ def import_siecle(db: Session, data: dict, now: datetime, today: date, confirm: 
             else:
                 continue
             lien = db.get(Lien, known.id)
-            rentree.reopen_link(lien)
+            if lien.ended_on is not None:
+                rentree.reopen_link(lien)
             lien.niveau_responsabilite, lien.code_parente = row["niveau_responsabilite"], row["code_parente"]
         # A guardian of a student who came from another establishment of the
         # académie keeps the account they had there.
