@@ -1,6 +1,9 @@
 """The back-office entry point for SIECLE data (ARCHITECTURE rule 7): upsert an
 establishment's students, guardians and links, create the accounts they need,
 and say what was created, updated and skipped, and why."""
+import ctypes
+import ctypes.util
+import gc
 from collections import Counter
 from datetime import date, datetime
 
@@ -15,6 +18,10 @@ from services.accounts.models import Account, Eleve, Etablissement, Lien, Respon
 from services.accounts.schemas import EleveImportSchema, LienImportSchema, PersonneImportSchema
 
 REPRESENTANT_LEGAL = 1
+# Guardians written per flush (their links and accounts with them); the
+# session then lets them go, so that an import's memory does not grow with
+# the size of the establishment (bench/rentree.py).
+CHUNK = 500
 
 
 class IdentifierAllocator:
@@ -179,7 +186,9 @@ def import_siecle(db: Session, data: dict, now: datetime, today: date, confirm: 
 
     active: dict[str, Eleve] = {}
     left: set[str] = set()
-    for row in rows_eleves:
+    for n, row in enumerate(rows_eleves):
+        if n and n % CHUNK == 0:
+            db.flush()  # in chunks: one flush of every student at once is an import's peak
         eleve = existing_eleves.get(row["siecle_eleve_id"])
         if row["date_sortie"] and row["date_sortie"] <= today:
             if eleve is not None and eleve.active:
@@ -220,15 +229,24 @@ def import_siecle(db: Session, data: dict, now: datetime, today: date, confirm: 
             db.add(Account(identifiant=allocator.allocate(eleve.prenom, eleve.nom), role="eleve",
                            eleve_id=eleve.id, etablissement_uai=uai, created_at=now))
             created["comptes_eleves"] += 1
+    db.flush()
+    # The students are written: from here on only their ids are needed. Their
+    # records (and the accounts just made) are let go, so that an
+    # establishment's objects are not all in memory at once (issue 19): the
+    # session holds what is written only weakly. (Not expunged: a caller
+    # sharing the session may hold some of them.)
+    active_ids_by_sid = {sid: e.id for sid, e in active.items()}
+    moved_from = {new_id: old.id for new_id, old in moved.items()}
+    del existing_eleves, leaving_by_date, absent, active, moved
 
     personnes = {p["siecle_personne_id"]: p for p in rows_personnes}
     legal_links: dict[str, list[dict]] = {}
     for lien in rows_liens:
         eleve_id, personne_id = lien["siecle_eleve_id"], lien["siecle_personne_id"]
-        reason = (None if eleve_id in active and personne_id in personnes
+        reason = (None if eleve_id in active_ids_by_sid and personne_id in personnes
                   else "élève sorti de l'établissement" if eleve_id in left
                   else "élève écarté (voir plus haut)" if eleve_id in refused_eleves
-                  else "élève absent du fichier des élèves" if eleve_id not in active
+                  else "élève absent du fichier des élèves" if eleve_id not in active_ids_by_sid
                   else "personne écartée (voir plus haut)" if personne_id in refused_personnes
                   else "personne absente du fichier des responsables")
         if reason:
@@ -238,7 +256,9 @@ def import_siecle(db: Session, data: dict, now: datetime, today: date, confirm: 
 
     existing_resp = {r.siecle_personne_id: r for r in db.scalars(
         select(Responsable).where(Responsable.etablissement_uai == uai))}
-    for personne_id, personne in personnes.items():
+    for n, (personne_id, personne) in enumerate(personnes.items()):
+        if n and n % CHUNK == 0:
+            db.flush()
         links = legal_links.get(personne_id, [])
         if not any(lien["niveau_responsabilite"] == REPRESENTANT_LEGAL for lien in links):
             if personne_id not in existing_resp:
@@ -261,36 +281,47 @@ def import_siecle(db: Session, data: dict, now: datetime, today: date, confirm: 
             unchanged["responsables"] += 1
     db.flush()
 
-    moved_guardians = previous_guardians(db, list(moved.values()))
-    existing_liens = {(lien.eleve_id, lien.responsable_id): lien for lien in db.scalars(
-        select(Lien).join(Eleve).where(Eleve.etablissement_uai == uai))}
+    moved_guardians = previous_guardians(db, list(moved_from.values()))
+    refused_resp_ids = {r.id for pid, r in existing_resp.items() if pid in refused_personnes}
+    # The establishment's links as plain rows: a Lien record is loaded only to
+    # be changed.
+    existing_liens = {(row.eleve_id, row.responsable_id): row for row in db.execute(
+        select(Lien.id, Lien.eleve_id, Lien.responsable_id, Lien.ended_on, Lien.niveau_responsabilite,
+               Lien.code_parente).join(Eleve).where(Eleve.etablissement_uai == uai))}
     in_file_liens = set()
+    pending = []
     for personne_id, links in legal_links.items():
-        resp = existing_resp.get(personne_id)
+        resp = existing_resp.pop(personne_id, None)
         if resp is None:
             continue
+        pending.append(resp)
         for row in links:
-            eleve = active[row["siecle_eleve_id"]]
-            in_file_liens.add((eleve.id, resp.id))
-            lien = existing_liens.get((eleve.id, resp.id))
-            if lien is None:
-                lien = Lien(eleve_id=eleve.id, responsable_id=resp.id)
-                db.add(lien)
+            eleve_id = active_ids_by_sid[row["siecle_eleve_id"]]
+            in_file_liens.add((eleve_id, resp.id))
+            known = existing_liens.get((eleve_id, resp.id))
+            if known is None:
+                db.add(Lien(eleve_id=eleve_id, responsable_id=resp.id,
+                            niveau_responsabilite=row["niveau_responsabilite"], code_parente=row["code_parente"]))
                 created["liens"] += 1
-            elif lien.ended_on is not None:
-                rentree.reopen_link(lien)
+                continue
+            if known.ended_on is not None:
                 updated["liens_repris"] += 1
-            elif (lien.niveau_responsabilite, lien.code_parente) != (row["niveau_responsabilite"],
-                                                                      row["code_parente"]):
+            elif (known.niveau_responsabilite, known.code_parente) != (row["niveau_responsabilite"],
+                                                                        row["code_parente"]):
                 updated["liens"] += 1
+            else:
+                continue
+            lien = db.get(Lien, known.id)
+            if lien.ended_on is not None:
+                rentree.reopen_link(lien)
             lien.niveau_responsabilite, lien.code_parente = row["niveau_responsabilite"], row["code_parente"]
         # A guardian of a student who came from another establishment of the
         # académie keeps the account they had there.
         if resp.account_id is None and resp.account is None:
             resp.account_id = previous_guardian_account(
-                resp, [moved[active[r["siecle_eleve_id"]].id] for r in links
+                resp, [moved_from[active_ids_by_sid[r["siecle_eleve_id"]]] for r in links
                        if r["niveau_responsabilite"] == REPRESENTANT_LEGAL
-                       and active[r["siecle_eleve_id"]].id in moved], moved_guardians)
+                       and active_ids_by_sid[r["siecle_eleve_id"]] in moved_from], moved_guardians)
             if resp.account_id is not None:
                 updated["comptes_responsables_suivis"] += 1
         # One account per guardian and establishment: a guardian's children in
@@ -301,20 +332,59 @@ def import_siecle(db: Session, data: dict, now: datetime, today: date, confirm: 
             resp.account = Account(identifiant=allocator.allocate(resp.prenom, resp.nom), role="responsable",
                                    etablissement_uai=uai, created_at=now)
             created["comptes_responsables"] += 1
+        if len(pending) >= CHUNK:
+            _flush_and_release(db, pending)
+    _flush_and_release(db, pending)
+    del existing_resp
 
     # The links the file no longer holds, for students who are still here, end
     # (a person the file holds but could not give keeps theirs).
-    active_ids = {e.id for e in active.values()}
-    refused_resp_ids = {r.id for pid, r in existing_resp.items() if pid in refused_personnes}
-    for key, lien in existing_liens.items():
-        if (lien.ended_on is None and lien.eleve_id in active_ids and key not in in_file_liens
-                and lien.responsable_id not in refused_resp_ids):
-            rentree.end_link(db, lien, rentree.RETIRE, today,
+    active_ids = set(active_ids_by_sid.values())
+    for key, known in existing_liens.items():
+        if (known.ended_on is None and known.eleve_id in active_ids and key not in in_file_liens
+                and known.responsable_id not in refused_resp_ids):
+            rentree.end_link(db, db.get(Lien, known.id), rentree.RETIRE, today,
                              f"lien absent du fichier SIECLE importé le {_fr(today)}", now)
             updated["liens_termines"] += 1
     db.flush()
     return {"created": dict(created), "updated": {k: v for k, v in updated.items() if v},
             "unchanged": dict(unchanged), "skipped": skipped}
+
+
+def _libc():
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        return libc if hasattr(libc, "malloc_trim") else None
+    except OSError:
+        return None
+
+
+LIBC = _libc()
+
+
+def release_memory() -> None:
+    """After an import: collect the cycles the ORM's records leave (without it
+    they wait for a full collection, several imports later, and the process
+    grows from one establishment to the next), then hand the freed heap back
+    to the system (glibc's malloc_trim; nothing elsewhere). Measured by
+    bench/rentree.py (issue 19)."""
+    gc.collect()
+    if LIBC is not None:
+        LIBC.malloc_trim(0)
+
+
+def _flush_and_release(db: Session, guardians: list[Responsable]) -> None:
+    """Write a chunk of guardians with their links and accounts, then let them
+    go: an establishment of 1 500 students is 3 000 guardians, 3 000 links and
+    4 500 accounts, too many to hold at once (issue 19). The session holds
+    what is written only weakly; the guardian ↔ account reference (a cycle
+    only the garbage collector would break) is expired, to be loaded again if
+    asked for."""
+    db.flush()
+    for resp in guardians:
+        if "account" in resp.__dict__:
+            db.expire(resp, ["account"])
+    guardians.clear()
 
 
 def follow_moved_students(db: Session, uai: str, newcomers: list[Eleve], today: date,
@@ -347,7 +417,7 @@ def follow_moved_students(db: Session, uai: str, newcomers: list[Eleve], today: 
     return moved
 
 
-def previous_guardians(db: Session, previous_records: list[Eleve]) -> dict[int, list[tuple[tuple, int]]]:
+def previous_guardians(db: Session, previous_records: list[int]) -> dict[int, list[tuple[tuple, int]]]:
     """{old record's id: [(person key, account id)]} of the legal guardians
     with an account of the records moved students come from, in one query."""
     out: dict[int, list[tuple[tuple, int]]] = {}
@@ -355,21 +425,21 @@ def previous_guardians(db: Session, previous_records: list[Eleve]) -> dict[int, 
         return out
     rows = db.execute(
         select(Lien.eleve_id, Responsable.nom, Responsable.prenom, Responsable.account_id).join(Responsable)
-        .where(Lien.eleve_id.in_([e.id for e in previous_records]), Lien.niveau_responsabilite == REPRESENTANT_LEGAL,
+        .where(Lien.eleve_id.in_(previous_records), Lien.niveau_responsabilite == REPRESENTANT_LEGAL,
                Responsable.account_id.is_not(None)).order_by(Responsable.id))
     for eleve_id, nom, prenom, account_id in rows:
         out.setdefault(eleve_id, []).append((person_key(nom, prenom), account_id))
     return out
 
 
-def previous_guardian_account(resp: Responsable, previous_records: list[Eleve],
+def previous_guardian_account(resp: Responsable, previous_records: list[int],
                               guardians: dict[int, list[tuple[tuple, int]]]) -> int | None:
     """The account this guardian had at the establishment their child came
     from: a legal guardian of the child's old record with the same surname and
     first name (the rule of "regroupement", docs/security.md)."""
     name = person_key(resp.nom, resp.prenom)
     for record in previous_records:
-        for key, account_id in guardians.get(record.id, ()):
+        for key, account_id in guardians.get(record, ()):
             if key == name:
                 return account_id
     return None

@@ -69,6 +69,9 @@ class AccountsService(FeatureContract):
         except rentree.DetachRefused as refused:
             self.db.rollback()
             return {"refused": refused.report, "created": {}, "updated": {}, "unchanged": {}, "skipped": []}
+        finally:
+            del data
+            importing.release_memory()
         if dry_run:
             self.db.rollback()
             return {**report, "dry_run": True}

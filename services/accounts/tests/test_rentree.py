@@ -4,8 +4,10 @@ imported, the clock moves to year N+1, and the new year's files are imported.
 Runs on SQLite and PostgreSQL."""
 from datetime import datetime, timezone
 
+import pytest
 from sqlalchemy import select
 
+from services.accounts import importing
 from services.accounts.models import Account, Eleve, Lien, Responsable
 from services.accounts.tests.conftest import activate, confirmed_guardian
 from tests.helpers import letters_by_name
@@ -138,7 +140,15 @@ def test_a_guardian_whose_child_left_sees_them_five_months_then_nothing(service,
     assert children_of(service, zoe) == []
 
 
-def test_a_student_who_moves_from_college_to_lycee_keeps_both_accounts(service, clock, accounts_db):
+# An establishment's guardians are written in chunks (importing.CHUNK, for
+# memory): a chunk of one guardian must do what a single chunk does.
+CHUNKS = pytest.mark.parametrize("chunk", [importing.CHUNK, 1], ids=["one-chunk", "chunks-of-1"])
+
+
+@CHUNKS
+def test_a_student_who_moves_from_college_to_lycee_keeps_both_accounts(service, clock, accounts_db, chunk,
+                                                                       monkeypatch):
+    monkeypatch.setattr(importing, "CHUNK", chunk)
     letters = year_n(service, clock)
     philippe = letters["Philippe MARTIN"]
     confirmed_guardian(service, philippe, "2012-04-04", "philippe@example.org")
@@ -160,7 +170,9 @@ def test_a_student_who_moves_from_college_to_lycee_keeps_both_accounts(service, 
     assert all("vers LYCÉE PASTEUR" in li.end_reason for li in old)
 
 
-def test_a_link_the_file_no_longer_holds_ends_with_when_and_why(service, clock, accounts_db):
+@CHUNKS
+def test_a_link_the_file_no_longer_holds_ends_with_when_and_why(service, clock, accounts_db, chunk, monkeypatch):
+    monkeypatch.setattr(importing, "CHUNK", chunk)
     letters = year_n(service, clock)
     claire = letters["Claire MARTIN"]
     confirmed_guardian(service, claire, "2012-04-04", "claire@example.org")
