@@ -7,6 +7,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError
 
+from common.mail import KINDS
 from common.typography import de, french_date, french_datetime, spaced, spaced_html
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -66,6 +67,11 @@ def render(kind: str, context: dict) -> Rendered:
     if kind not in template_kinds():
         raise RenderError(f"aucun modèle pour le type de message {kind!r}")
     folder = f"email/{kind}"
+    # An optional field left out of a request is None for the template (the
+    # templates are strict about every other name).
+    kind_spec = KINDS.get(kind)
+    if kind_spec is not None:
+        context = {**dict.fromkeys(kind_spec.optional), **context}
     try:
         subject = _text.get_template(f"{folder}/subject.txt").render(context)
         text = _text.get_template(f"{folder}/body.txt").render(context)

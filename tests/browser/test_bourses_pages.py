@@ -73,7 +73,7 @@ def test_a_guardian_drafts_corrects_and_files_an_application(site, browser, devi
 
     eleve_id = re.search(r"/eleve/(\d+)/", page.url + page.content()).group(1)
     page.goto(f"/eleve/{eleve_id}/bourses/")
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Bourse de collège de")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Bourse de collège d")
     assert serious_violations(page) == []
 
     # A person clicks the label: the DSFR draws the radio button over the input.

@@ -82,7 +82,7 @@ def activate_student(page, letter, birth, password="soleil2026"):
     page.locator("#new_password").fill(password)
     page.locator("#new_password_confirm").fill(password)
     page.get_by_role("button", name="Valider").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("La scolarité de")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("La scolarité d")
 
 
 def activate_staff(page, account, password="bureau2026"):
@@ -157,7 +157,7 @@ def test_2_a_guardian_s_first_real_visit_says_premiere_connexion_with_everything
     page.goto(link_in(wait_for_mail(platform, email), "/confirmation/"))
     page.get_by_role("link", name="Accéder aux services").click()
     log_in(page, letter["identifiant"], "soleil2026")
-    expect(page.get_by_role("heading", level=1)).to_contain_text("La scolarité de Hugo")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("La scolarité d'Hugo")
     expect(page.get_by_role("heading", name="Première connexion")).to_be_visible()
     expect(page.get_by_text("depuis votre dernière connexion")).to_have_count(0)
     expect(page.locator("[data-service='notes'] .fr-tile__title")).to_contain_text("2 nouvelles notes")
@@ -298,7 +298,7 @@ def test_6_the_phone_menu_holds_the_account_and_each_child_s_services(platform, 
     modal = page.locator("#menu-principal")
     expect(modal.get_by_role("link", name="Mon compte")).to_be_visible()
     expect(modal.get_by_role("button", name="Se déconnecter")).to_be_visible()
-    expect(modal.get_by_role("button", name="Services de Hugo")).to_be_visible()
+    expect(modal.get_by_role("button", name="Services d'Hugo")).to_be_visible()
     expect(modal.get_by_role("button", name="Services de Léa")).to_be_visible()
     modal.get_by_role("button", name="Services de Léa").click()
     checked(page, "6-menu-telephone-phone")

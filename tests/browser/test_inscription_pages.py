@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from common.clock import PARIS
-from tests.browser.conftest import PC, PHONE, serious_violations
+from tests.browser.conftest import PC, PHONE, fill_birth_date, serious_violations
 from tests.e2e.test_inscription import OFFRE, RENTREE, affectation, payload
 from tests.e2e.test_notes import confirmation_link
 from tests.fixtures import Platform
@@ -66,7 +66,7 @@ def test_a_guardian_enrolls_the_child_step_by_step(site, browser, device):
     page.get_by_label("Votre identifiant").fill(letter["identifiant"])
     page.get_by_label("Votre mot de passe").fill(letter["password"])
     page.get_by_role("button", name="Valider").click()
-    page.get_by_label("Date de naissance").fill("2012-04-04")
+    fill_birth_date(page, "2012-04-04")
     page.get_by_label("Nouveau mot de passe").fill("soleil2026")
     page.get_by_label("Confirmation du mot de passe").fill("soleil2026")
     page.get_by_label(re.compile(r"^Votre adresse électronique")).fill(email)
@@ -74,7 +74,7 @@ def test_a_guardian_enrolls_the_child_step_by_step(site, browser, device):
     page.get_by_role("button", name="Valider").click()
     page.goto(confirmation_link(site, email))
     page.goto("/")
-    expect(page.get_by_role("heading", level=1)).to_contain_text("La scolarité de")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("La scolarité d")
 
     page.goto(f"/eleve/{eleve_id}/inscription/")
     expect(page.get_by_role("heading", level=1)).to_contain_text("L'inscription pour la rentrée 2027 – Étape 1/4")

@@ -138,7 +138,7 @@ def test_a_link_opens_a_new_tab_without_access_to_the_services_page(site, declar
     page.get_by_label("Votre identifiant").fill(letter["identifiant"])
     page.get_by_label("Votre mot de passe").fill(PASSWORD)
     page.get_by_role("button", name="Valider").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("La scolarité de")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("La scolarité d")
     if device == "smartphone":
         page.get_by_role("button", name=re.compile("Menu de")).click()
     link = page.get_by_role("link", name=re.compile(r"^Pix"))

@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from common.clock import PARIS
-from tests.browser.conftest import PC, PHONE, serious_violations
+from tests.browser.conftest import PC, PHONE, fill_birth_date, serious_violations
 from tests.helpers import family_payload, letters_by_name
 
 pytestmark = pytest.mark.browser
@@ -62,7 +62,7 @@ def _log_in(page, letter, birth=None):
     page.get_by_label("Votre mot de passe").fill(letter.get("new_password") or letter["password"])
     page.get_by_role("button", name="Valider").click()
     if birth:
-        page.get_by_label("Date de naissance").fill(birth)
+        fill_birth_date(page, birth)
         page.get_by_label("Nouveau mot de passe").fill("soleil2026")
         page.get_by_label("Confirmation du mot de passe").fill("soleil2026")
         page.get_by_role("button", name="Valider").click()

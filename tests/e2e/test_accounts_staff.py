@@ -65,7 +65,7 @@ def test_a_letter_for_an_account_in_use_recalls_only_the_identifier(platform, sc
     page = print_letters(school["staff"], school["uai"], {"mode": "classe", "classe": "6B"})
     lea = next(p for p in pdf_pages(page.content) if "Élève : Léa MARTIN" in p)
     assert "Mot de passe inchangé" in lea and "provisoire" not in lea and identifiant in lea
-    assert "La scolarité de" in text_of(WebUser(platform.base_url).login(identifiant, "soleil2026").text)
+    assert "La scolarité d" in text_of(WebUser(platform.base_url).login(identifiant, "soleil2026").text)
 
 
 def test_letters_for_one_student_and_for_new_accounts_only(platform, school):

@@ -153,7 +153,7 @@ def family_session(base_url: str, school: School) -> list[tuple[str, int, bool, 
         return ok
 
     if not record("connexion", page := user.login(school.hugo, PASSWORD),
-                  page.status_code == 200 and "La scolarité de" in page.text):
+                  page.status_code == 200 and "La scolarité d" in page.text):
         return steps
     if not record("accueil", page := user.get(f"/eleve/{school.hugo_id}/"), page.status_code == 200):
         return steps

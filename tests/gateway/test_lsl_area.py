@@ -45,7 +45,7 @@ def test_the_content_of_a_version_is_shown_again_and_a_new_version_rendered(clie
     url = f"/eleve/{HUGO}/lsl/enseignements"
     first = client.get(url)
     assert first.status_code == 200 and "Travail régulier." in text_of(first.text)
-    assert "Moyenne de Hugo" in text_of(first.text)
+    assert "Moyenne d'Hugo" in text_of(first.text)
     again = client.get(url)
     assert again.status_code == 200 and text_of(again.text) == text_of(first.text)
     assert [c["known_version"] for c in fake_rpc.called("lsl", "enseignements")] == [None, "v1"]
