@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import yaml
 
+from common.typography import de
 from tests.helpers import WebUser, letters_by_name, text_of
 from tests.messaging.support import Broker
 
@@ -54,7 +55,7 @@ def students(platform):
         page = user.post_form("/premiere-connexion", {
             "date_naissance": eleve["date_naissance"], "new_password": "charge2026",
             "new_password_confirm": "charge2026"})
-        assert f"La scolarité de {name}" in text_of(page.text), text_of(page.text)[:300]
+        assert f"La scolarité {de(eleve['prenom'])} {eleve['nom']}" in text_of(page.text), text_of(page.text)[:300]
         out[name] = (user, re.search(r"/eleve/\d+/", page.url).group(0))
     return out
 

@@ -281,7 +281,7 @@ def test_staff_notify_a_class_by_email_and_print_letters_for_who_has_no_address(
     assert "Nina PETIT" in sans_adresse and "Léa MARTIN" in sans_adresse and "Philippe MARTIN" in sans_adresse
 
     mail = wait_for_mail(platform, marc, "Votre compte Scolarité services")[-1]
-    identifiant = mail["text"].split("Identifiant : ", 1)[1].split()[0]
+    identifiant = re.search(r"Identifiant\s*:\s*(\S+)", mail["text"]).group(1)
     password = mail["text"].split("Mot de passe provisoire : ", 1)[1].split()[0]
     father = activate(platform, {"identifiant": identifiant, "password": password, "role": "responsable"},
                       "2014-03-03")

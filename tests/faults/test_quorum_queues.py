@@ -67,7 +67,8 @@ def test_durable_queues_are_quorum_queues_and_a_waiting_work_event_survives_a_br
 
         probes.stop("msg_worker")
         client.call("msg_probe", "dispatch_job", token="avant-le-redemarrage")
-        assert broker.queues()[WORK_QUEUE]["messages"] == 1
+        # The management counts follow the queue a few seconds behind.
+        wait_until(lambda: broker.queues().get(WORK_QUEUE, {}).get("messages") == 1, "the job waiting", timeout=30)
 
         node.restart()
         # Kept by the quorum queue across the restart (counted again once it has recovered its log).
