@@ -74,7 +74,8 @@ def test_concurrent_pages_each_show_their_own_child_over_a_bounded_number_of_con
         response = page.get(path if i % 3 else "/")
         text = text_of(response.text)
         others = [other for other in names if other != name and other in text]
-        return name, response.status_code, f"La scolarité de {name}" in text, others
+        prenom, nom = name.split(" ", 1)
+        return name, response.status_code, f"La scolarité {de(prenom)} {nom}" in text, others
 
     def gateway_connections(connections):
         return {c["pid"] for c in connections if (c["name"] or "").startswith("gateway pid")}
