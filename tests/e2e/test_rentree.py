@@ -282,7 +282,7 @@ def test_staff_notify_a_class_by_email_and_print_letters_for_who_has_no_address(
 
     mail = wait_for_mail(platform, marc, "Votre compte Scolarité services")[-1]
     identifiant = re.search(r"Identifiant\s*:\s*(\S+)", mail["text"]).group(1)
-    password = mail["text"].split("Mot de passe provisoire : ", 1)[1].split()[0]
+    password = re.search(r"Mot de passe provisoire\s*:\s*(\S+)", mail["text"]).group(1)
     father = activate(platform, {"identifiant": identifiant, "password": password, "role": "responsable"},
                       "2014-03-03")
     assert "Nina" in text_of(father.get("/compte/enfants").text)
