@@ -214,9 +214,9 @@ def test_pages_say_unavailable_while_the_broker_is_down_and_recover_losing_no_ma
         up_at = time.monotonic()
         node.start()
         back = wait_for(lambda: next((s[0] for s in load.steps if s[0] > up_at and s[1] == "deconnexion"), None),
-                        "a whole session after the restart", timeout=90)
+                        "a whole session after the restart", timeout=240)
         wait_for(lambda: sum(1 for s in load.steps if s[0] > back and s[1] == "deconnexion") >= 4,
-                 "sessions after the restart", timeout=60)
+                 "sessions after the restart", timeout=120)
     finally:
         load.stop()
 
