@@ -22,10 +22,14 @@ test: setup node_modules/.installed-stamp
 setup: $(VENV)/.installed-stamp node_modules/.installed-stamp
 	@$(PY) -m gateway.assets >/dev/null  # the pages' stylesheet and script (gateway/assets.py); quick when unchanged
 
-# A venv that no longer runs (moved, or its Python gone) is rebuilt from scratch.
+# A venv that no longer runs (moved, or its Python gone) is rebuilt from scratch,
+# and so is one that pip cannot install into (an install interrupted half-way
+# leaves packages without metadata, which pip then trips on).
+PIP_INSTALL = $(PY) -m pip install --disable-pip-version-check -q -r requirements-dev.txt
 $(VENV)/.installed-stamp: requirements.txt requirements-dev.txt
 	@$(PY) -c '' 2>/dev/null || { rm -rf $(VENV); $(PYTHON) -m venv $(VENV); }
-	$(PY) -m pip install --disable-pip-version-check -q -r requirements-dev.txt
+	$(PIP_INSTALL) || { echo "pip failed: rebuilding $(VENV) from scratch"; rm -rf $(VENV); \
+		$(PYTHON) -m venv $(VENV) && $(PIP_INSTALL); }
 	@touch $@
 
 # The DSFR comes from the npm registry at the version pinned in package-lock.json
