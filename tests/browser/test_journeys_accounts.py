@@ -97,6 +97,21 @@ def heading(page):
     return page.get_by_role("heading", level=1)
 
 
+def choose_password(page, password):
+    """Types the new password twice and validates."""
+    page.get_by_label("Nouveau mot de passe").fill(password)
+    page.get_by_label("Confirmation du mot de passe").fill(password)
+    page.get_by_role("button", name="Valider").click()
+
+
+def fill_first_connection(page, birth, email):
+    """The first connection's form (guide § 2.2): birth date, password, address."""
+    fill_birth_date(page, birth)
+    page.get_by_label("Votre adresse électronique", exact=False).first.fill(email)
+    page.get_by_label("Confirmation de votre adresse électronique").fill(email)
+    choose_password(page, PASSWORD)
+
+
 def child_menu(page, device):
     """The child's side menu, unfolded on a phone (guide § 2.6)."""
     menu = page.get_by_role("navigation", name=re.compile("^Services (de |d')"))
@@ -133,12 +148,7 @@ def test_a_guardian_s_first_connection_through_the_mailed_link_to_the_child_s_se
     expect(heading(page)).to_have_text("Première connexion")
     expect(page.get_by_text(letter["identifiant"], exact=True)).to_be_visible()
     checked(page, name.format("premiere-connexion"))
-    fill_birth_date(page, "2012-04-04")
-    page.get_by_label("Nouveau mot de passe").fill(PASSWORD)
-    page.get_by_label("Confirmation du mot de passe").fill(PASSWORD)
-    page.get_by_label("Votre adresse électronique", exact=False).first.fill(email)
-    page.get_by_label("Confirmation de votre adresse électronique").fill(email)
-    page.get_by_role("button", name="Valider").click()
+    fill_first_connection(page, "2012-04-04", email)
 
     expect(heading(page)).to_have_text("Votre compte est presque prêt")
     expect(page.get_by_role("status")).to_contain_text(
@@ -189,12 +199,7 @@ def test_a_student_s_first_connection_reaches_the_services_at_once_and_confirms_
     expect(heading(page)).to_have_text("Première connexion")
     expect(page.get_by_text("L'adresse électronique est facultative")).to_be_visible()
     checked(page, name.format("premiere-connexion"))
-    fill_birth_date(page, "2013-06-30")
-    page.get_by_label("Nouveau mot de passe").fill(PASSWORD)
-    page.get_by_label("Confirmation du mot de passe").fill(PASSWORD)
-    page.get_by_label("Votre adresse électronique", exact=False).first.fill(email)
-    page.get_by_label("Confirmation de votre adresse électronique").fill(email)
-    page.get_by_role("button", name="Valider").click()
+    fill_first_connection(page, "2013-06-30", email)
 
     # A student reaches the services at once; the address waits for its link (guide § 2.2.2).
     expect(heading(page)).to_have_text("La scolarité de Zoé DURAND")
@@ -249,16 +254,12 @@ def test_a_forgotten_password_is_changed_through_the_mailed_link(platform, open_
     checked(page, name.format("nouveau-mot-de-passe"))
 
     # Letters without a digit: refused beside the field, the password unchanged.
-    page.get_by_label("Nouveau mot de passe").fill("soleilsoleil")
-    page.get_by_label("Confirmation du mot de passe").fill("soleilsoleil")
-    page.get_by_role("button", name="Valider").click()
+    choose_password(page, "soleilsoleil")
     expect(page.locator("#new_password-erreurs")).to_have_text(
         "Le mot de passe doit contenir au moins une lettre et au moins un chiffre.")
     expect(page.locator("#erreurs")).to_be_focused()
     checked(page, name.format("mot-de-passe-refuse"))
-    page.get_by_label("Nouveau mot de passe").fill("nouveau2027")
-    page.get_by_label("Confirmation du mot de passe").fill("nouveau2027")
-    page.get_by_role("button", name="Valider").click()
+    choose_password(page, "nouveau2027")
 
     expect(page).to_have_url(re.compile("/connexion"))
     expect(page.get_by_text("Votre mot de passe a été modifié. Connectez-vous avec votre nouveau mot de passe.")
