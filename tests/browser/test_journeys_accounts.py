@@ -165,7 +165,7 @@ def test_a_guardian_s_first_connection_through_the_mailed_link_to_the_child_s_se
     mail = wait_for_mail(platform, email)
     assert "Confirmez votre adresse électronique" in mail["subject"]
     assert letter["identifiant"] in mail["text"] and "valable jusqu'au" in mail["text"]
-    page.context.clear_cookies()
+    # Followed in the same browser, where the unconfirmed session still is.
     page.goto(link_in(mail, "/confirmation/"))
     expect(heading(page)).to_have_text("Adresse électronique confirmée")
     expect(page.get_by_role("status")).to_contain_text(f"Votre adresse électronique {email} est confirmée.")
