@@ -27,7 +27,6 @@ Inventory of what covered these journeys before this file (issue 21):
   the previous connection followed from its home tile to its detail.
 """
 import re
-import uuid
 from datetime import timedelta
 
 import pytest
