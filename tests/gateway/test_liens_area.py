@@ -90,7 +90,7 @@ def test_an_unavailable_accounts_service_keeps_what_the_operator_typed(client, f
     fake_rpc.answers[("accounts", "declare_lien")] = Unavailable("accounts")
     page = client.post("/admin/liens/", data={"nom": "Pix", "adresse": "https://app.pix.fr/", "audience": "eleves",
                                               "types_etablissement": "college"})
-    assert "temporairement indisponible : rien n'a été enregistré" in text_of(page.text)
+    assert "momentanément indisponible : rien n'a été enregistré" in text_of(page.text)
     assert 'value="https://app.pix.fr/"' in page.text
     fake_rpc.answers[("accounts", "declare_lien")] = OutcomeUnknown("accounts")
     page = client.post("/admin/liens/", data={"nom": "Pix", "adresse": "https://app.pix.fr/", "audience": "eleves",
@@ -137,5 +137,5 @@ def test_the_openings_page_works_when_the_links_cannot_be_read(client, fake_rpc)
     fake_rpc.answers[("accounts", "lien_openings")] = Unavailable("accounts")
     page = client.get(f"/admin/etablissement/{UAI_A}/")
     assert page.status_code == 200
-    assert "Services académiques" in page.text and "temporairement indisponible" in page.text
+    assert "Services académiques" in page.text and "momentanément indisponible" in page.text
     assert "Message d'accueil" in text_of(page.text)

@@ -158,7 +158,7 @@ def set_lien_opening(uai, lien_id):
         flash(_("Le service des comptes n'a pas répondu à temps : nous ne savons pas encore si le changement "
                 "a été fait. Rechargez cette page dans quelques instants pour voir son état."), "warning")
     except Unavailable:
-        flash(_("Le service des comptes est temporairement indisponible : rien n'a été modifié."), "error")
+        flash(_("Le service des comptes est momentanément indisponible : rien n'a été modifié."), "error")
     else:
         flash(_("Le lien est affiché dans le menu des familles concernées.") if result["open"]
               else _("Le lien n'est plus affiché aux familles."), "success")
@@ -203,7 +203,7 @@ def set_opening(uai, service):
                 "a été fait. Rechargez cette page dans quelques instants pour voir son état.", label=label),
               "warning")
     except Unavailable:
-        flash(_("Le service « %(label)s » est temporairement indisponible : rien n'a été modifié.", label=label),
+        flash(_("Le service « %(label)s » est momentanément indisponible : rien n'a été modifié.", label=label),
               "error")
     else:
         if result["open"]:

@@ -46,8 +46,8 @@ def _load(eleve_id):
             "La fiche de renseignements %(de_prenom)s n'a pas encore été transmise par son établissement. "
             "Pour toute question, contactez son secrétariat.", de_prenom=de(current["prenom"])), 404)
     except Unavailable:
-        return None, common, _unavailable(common, _("Fiche de renseignements temporairement indisponible"), _(
-            "La fiche de renseignements est temporairement indisponible. Réessayez dans quelques instants."), 503)
+        return None, common, _unavailable(common, _("Fiche de renseignements momentanément indisponible"), _(
+            "La fiche de renseignements est momentanément indisponible. Réessayez dans quelques instants."), 503)
     return data, common, None
 
 

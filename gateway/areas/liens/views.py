@@ -61,7 +61,7 @@ def _save(form, call, **kwargs) -> bool:
         form.form_errors.append(_("Le service des comptes n'a pas répondu à temps : nous ne savons pas encore si "
                                   "le lien est enregistré. Vérifiez la liste dans quelques instants."))
     except Unavailable:
-        form.form_errors.append(_("Le service des comptes est temporairement indisponible : rien n'a été "
+        form.form_errors.append(_("Le service des comptes est momentanément indisponible : rien n'a été "
                                   "enregistré. Réessayez dans quelques instants."))
     else:
         return True
@@ -110,7 +110,7 @@ def retirer(lien_id):
         flash(_("Le service des comptes n'a pas répondu à temps : rechargez cette page pour voir si le lien "
                 "est retiré."), "warning")
     except Unavailable:
-        flash(_("Le service des comptes est temporairement indisponible : rien n'a été retiré."), "error")
+        flash(_("Le service des comptes est momentanément indisponible : rien n'a été retiré."), "error")
     else:
         flash(_("Le service est retiré des menus de tous les établissements."), "success")
     return redirect(url_for("admin_liens.liens"))
