@@ -78,7 +78,7 @@ def liens():
                 "d'administration.", nom=form.nom.data.strip()), "success")
         return redirect(url_for("admin_liens.liens"))
     return render_template("liens/liens.html", form=form, liens=rpc.call("accounts", "list_liens"),
-                           retirer=RetirerForm(), audiences=dict(AUDIENCES), types=dict(TYPES))
+                           audiences=dict(AUDIENCES), types=dict(TYPES))
 
 
 @bp.route("/<int:lien_id>/", methods=["GET", "POST"])
@@ -94,6 +94,19 @@ def modifier(lien_id):
         flash(_("Le service « %(nom)s » est modifié.", nom=form.nom.data.strip()), "success")
         return redirect(url_for("admin_liens.liens"))
     return render_template("liens/modifier.html", form=form, lien=lien)
+
+
+@bp.get("/<int:lien_id>/retirer")
+@staff_required
+def confirmer_retrait(lien_id):
+    """Removing a link acts on every establishment's families: a step says
+    what will happen before it is done."""
+    _operator_only()
+    try:
+        lien = rpc.call("accounts", "get_lien", lien_id=lien_id)
+    except NotFound:
+        abort(404)
+    return render_template("liens/retirer.html", lien=lien, form=RetirerForm())
 
 
 @bp.post("/<int:lien_id>/retirer")
