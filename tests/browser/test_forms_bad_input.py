@@ -20,10 +20,16 @@ from playwright.sync_api import expect
 
 from common.clock import PARIS
 from tests.browser.conftest import DEVICES, checked
-from tests.e2e.accounts_support import confirmed_guardian, first_connection, link_in, wait_for_mail
+from tests.e2e.accounts_support import confirmed_guardian, first_connection, link_in, press, wait_for_mail
+from tests.e2e.fiche_support import new_establishment as new_fiche_school
 from tests.e2e.test_accounts_staff import staff_user
+from tests.e2e.test_fiche_service import MONDAY
+from tests.e2e.test_inscription import OFFRE, RENTREE, affectation
+from tests.e2e.test_inscription import payload as inscription_payload
 from tests.fixtures import Platform
 from tests.helpers import WebUser, family_payload, letters_by_name
+from tools.demo_bourses import BAREME_FILE
+from tools.import_bourses import read_bareme
 
 pytestmark = pytest.mark.browser
 
@@ -89,7 +95,7 @@ class Form:
     round (`bad` None)."""
     path: str
     button: str
-    empty: dict
+    empty: dict | None
     bad: dict | None
     bad_errors: dict
     clear: tuple = ()
@@ -100,13 +106,13 @@ class Form:
 
 
 # -- how each form is reached ---------------------------------------------
-def login_form(site):
+def login_form(site, tmp):
     return Form("/connexion", "Valider", empty={"identifiant": REQUIRED, "mot_de_passe": REQUIRED},
                 bad={"identifiant": "inconnu.x", "mot_de_passe": "pas-le-bon"}, bad_errors={},
                 bad_summary=("Identifiant ou mot de passe incorrect.",), passwords=("mot_de_passe",))
 
 
-def first_connection_form(site):
+def first_connection_form(site, tmp):
     school = new_school(site)
     user = WebUser(site.base_url)
     letter = school["letters"]["Philippe MARTIN"]
@@ -122,17 +128,17 @@ def first_connection_form(site):
                 passwords=("new_password", "new_password_confirm"))
 
 
-def forgotten_password_form(site):
+def forgotten_password_form(site, tmp):
     # Any identifier is answered the same way (no enumeration): nothing is malformed.
     return Form("/mot-de-passe-oublie", "Valider", empty={"identifiant": REQUIRED}, bad=None, bad_errors={})
 
 
-def forgotten_identifier_form(site):
+def forgotten_identifier_form(site, tmp):
     return Form("/identifiant-oublie", "Valider", empty={"email": REQUIRED},
                 bad={"email": "pas-une-adresse"}, bad_errors={"email": "Adresse électronique invalide."})
 
 
-def new_password_form(site):
+def new_password_form(site, tmp):
     school = new_school(site)
     user = guardian(site, school)
     email = f"claire.{school['uai'].lower()}@example.org"
@@ -146,7 +152,7 @@ def new_password_form(site):
                 bad_errors={"new_password": "8 à 14 caractères"}, passwords=("new_password", "new_password_confirm"))
 
 
-def mon_compte_form(site):
+def mon_compte_form(site, tmp):
     school = new_school(site)
     return Form("/compte/", "Valider", user=guardian(site, school), empty={"current_password": REQUIRED},
                 clear=("email", "email_confirm"),
@@ -156,7 +162,7 @@ def mon_compte_form(site):
                 passwords=("current_password", "new_password", "new_password_confirm"))
 
 
-def justification_form(site):
+def justification_form(site, tmp):
     school = new_school(site)
     rpc = site.rpc()
     try:
@@ -178,6 +184,129 @@ def justification_form(site):
                 bad_errors={"document": "Le document doit être un PDF ou une image (JPEG ou PNG)."})
 
 
+def fiche_form(site, tmp):
+    site.clock.move_to(MONDAY)
+    school = new_fiche_school(site, tmp)
+    user = confirmed_guardian(site, school["letters"]["Philippe MARTIN"], "2013-04-04",
+                              f"philippe.{school['uai'].lower()}@example.org", PASSWORD)
+    hugo = re.search(r"/eleve/(\d+)/", user.get("/").url + user.last.text).group(1)
+    address = ("adresse-ligne1", "adresse-ligne2", "adresse-ligne3", "adresse-ligne4", "adresse-code_postal",
+               "adresse-commune")
+    return Form(f"/eleve/{hugo}/fiche/responsable/modifier", "Envoyer à l'établissement", user=user,
+                clear=address, empty={"adresse": REQUIRED},
+                bad={"adresse-ligne1": "1 RUE DU MOULIN", "adresse-code_postal": "59580", "adresse-commune": "Lille",
+                     "tel_portable": "06 12"},
+                bad_errors={"tel_portable": "Numéro de téléphone invalide", "adresse-commune": "59580"})
+
+
+def inscription_form(site, tmp):
+    site.clock.move_to(INSCRIPTION_DAY)
+    uai, lycee = f"{uuid.uuid4().int % 10**7:07d}B", f"{uuid.uuid4().int % 10**7:07d}L"
+    rpc = site.rpc()
+    try:
+        rpc.call("inscription", "save_campagne", account_id=None, form={
+            "annee_scolaire": RENTREE, "ouverture": "25/06/2027 14:30", "cloture": "28/06/2027 23:59"})
+        rpc.call("accounts", "import_siecle", payload=inscription_payload(uai))
+        rpc.call("accounts", "import_siecle", payload={
+            "etablissement": {"uai": lycee, "nom": "LYCÉE MARGUERITE DE FLANDRE", "type": "lycee",
+                              "commune": "GONDECOURT"}, "eleves": [], "personnes": [], "liens": []})
+        letters = letters_by_name(rpc.call("accounts", "issue_letters", uai=uai))
+        ids = {f"{e['prenom']} {e['nom']}": e["eleve_id"] for e in rpc.call("accounts", "list_eleves", uai=uai)}
+        rpc.call("inscription", "import_affectations", annee_scolaire=RENTREE,
+                 lignes=[affectation(uai, lycee, 1, "MARTIN", "Hugo")])
+        rpc.call("inscription", "import_offres", offres=[{**OFFRE, "lycee_uai": lycee}])
+    finally:
+        rpc.close()
+    user = confirmed_guardian(site, letters["Claire MARTIN"], "2012-04-04", f"claire.{uai.lower()}@example.org",
+                              PASSWORD)
+    path = f"/eleve/{ids['Hugo MARTIN']}/inscription/"
+    press(user, path, f"{path}decision", {"choix": "inscrire"})
+    press(user, path, f"{path}voeux", {"lv1": "AGL1", "lv2": "ESP2", "options": ["LATIN"], "section": "EURO_AGL"})
+    address = ("responsable_adresse_ligne1", "responsable_adresse_code_postal", "responsable_adresse_commune")
+    # Every field of this step may stay as the record has it: nothing is required.
+    return Form(f"{path}?etape=3", "Enregistrer et continuer", user=user, empty=None,
+                bad={"responsable_adresse_ligne1": "1 RUE DU MOULIN", "responsable_adresse_code_postal": "59580",
+                     "responsable_adresse_commune": "Lille", "responsable_tel_portable": "06 12",
+                     "eleve_email": "pas-une-adresse"},
+                bad_errors={"responsable_adresse_commune": "Cette commune ne correspond pas au code postal 59580",
+                            "responsable_tel_portable": "Numéro de téléphone invalide",
+                            "eleve_email": "Adresse électronique invalide"})
+
+
+def bourses_form(site, tmp):
+    site.clock.move_to(BOURSES_DAY)
+    rpc = site.rpc()
+    try:
+        for (_year, niveau), echelons in read_bareme(BAREME_FILE).items():
+            rpc.call("bourses", "load_bareme", annee_scolaire=2027, niveau=niveau, echelons=echelons)
+        rpc.call("bourses", "save_campagne", account_id=None, form={
+            "annee_scolaire": 2027, "niveau": "college", "ouverture": "01/09/2027", "cloture": "14/10/2027"})
+    finally:
+        rpc.close()
+    school = new_school(site, BOURSES_DAY)
+    return Form(f"/eleve/{school['ids']['Hugo MARTIN']}/bourses/", "Déposer la demande",
+                user=guardian(site, school),
+                empty={"situation": REQUIRED, "enfants_a_charge": REQUIRED, "revenu_fiscal_reference": REQUIRED},
+                bad={"situation-0": "check:", "enfants_a_charge": "0", "revenu_fiscal_reference": "-500",
+                     "annee_avis": "deux mille"},
+                bad_errors={"enfants_a_charge": "1 enfant à charge au minimum",
+                            "revenu_fiscal_reference": "ne peut pas être négatif", "annee_avis": "Nombre entier attendu."})
+
+
+def staff_of(site, school, fonction="direction") -> WebUser:
+    return staff_user(site, school["uai"], fonction)
+
+
+def reglages_form(site, tmp):
+    school = new_school(site)
+    rpc = site.rpc()
+    try:
+        rpc.call("vie_scolaire", "set_opening", uai=school["uai"], is_open=True, account_id=None)
+    finally:
+        rpc.close()
+    return Form(f"/admin/etablissement/{school['uai']}/vie-scolaire/reglages", "Enregistrer l'heure",
+                user=staff_of(site, school), clear=("heure_demi_journee",), empty={"heure_demi_journee": REQUIRED},
+                bad={"heure_demi_journee": "25:99"}, bad_errors={"heure_demi_journee": "au format hh:mm"})
+
+
+def personnels_form(site, tmp):
+    school = new_school(site)
+    return Form("/admin/personnels/", "Créer le compte", user=operator(site),
+                empty={"nom": REQUIRED, "prenom": REQUIRED},
+                bad={"etablissement_uai": "select:", "nom": "LEROY", "prenom": "Anne", "email": "pas-une-adresse"},
+                bad_errors={"email": "Adresse électronique invalide.",
+                            "etablissement_uai": "Un personnel est rattaché à un établissement"})
+
+
+def liens_form(site, tmp):
+    return Form("/admin/liens/", "Déclarer le service", user=operator(site),
+                empty={"nom": REQUIRED, "adresse": REQUIRED},
+                bad={"nom": "Pix", "adresse": "http://app.pix.example.fr/", "types_etablissement-0": "check:"},
+                bad_errors={"adresse": "Seules les adresses en https sont acceptées"})
+
+
+def bourses_campagne_form(site, tmp):
+    site.clock.move_to(BOURSES_DAY)
+    return Form("/admin/bourses/", "Enregistrer la campagne", user=operator(site),
+                empty={"ouverture": "Date attendue au format jj/mm/aaaa.",
+                       "cloture": "Date attendue au format jj/mm/aaaa."},
+                bad={"annee_scolaire": "2027", "ouverture": "31/02/2027", "cloture": "demain"},
+                bad_errors={"ouverture": "Date attendue au format jj/mm/aaaa.",
+                            "cloture": "Date attendue au format jj/mm/aaaa."})
+
+
+def inscription_campagne_form(site, tmp):
+    site.clock.move_to(INSCRIPTION_DAY)
+    return Form("/admin/inscription/", "Enregistrer la campagne", user=operator(site),
+                empty={"annee_scolaire": "Nombre entier attendu.",
+                       "ouverture": "Date et heure attendues au format jj/mm/aaaa hh:mm",
+                       "cloture": "Date et heure attendues au format jj/mm/aaaa hh:mm"},
+                bad={"annee_scolaire": "20a7", "ouverture": "31/02/2027 14:30", "cloture": "demain"},
+                bad_errors={"annee_scolaire": "Nombre entier attendu.",
+                            "ouverture": "Date et heure attendues au format jj/mm/aaaa hh:mm",
+                            "cloture": "Date et heure attendues au format jj/mm/aaaa hh:mm"})
+
+
 FORMS = {
     "connexion": login_form,
     "premiere-connexion": first_connection_form,
@@ -186,8 +315,16 @@ FORMS = {
     "nouveau-mot-de-passe": new_password_form,
     "mon-compte": mon_compte_form,
     "justification": justification_form,
+    "fiche": fiche_form,
+    "inscription": inscription_form,
+    "bourses": bourses_form,
+    "reglages-vie-scolaire": reglages_form,
+    "personnels": personnels_form,
+    "liens-academiques": liens_form,
+    "campagne-bourses": bourses_campagne_form,
+    "campagne-inscription": inscription_campagne_form,
 }
-PHONE_SUBSET = ["connexion", "premiere-connexion", "mon-compte", "justification"]
+PHONE_SUBSET = ["premiere-connexion", "mon-compte", "justification", "fiche", "bourses"]
 CASES = [(name, "pc") for name in FORMS] + [(name, "phone") for name in PHONE_SUBSET]
 
 
@@ -215,6 +352,9 @@ def type_in(page, values: dict) -> None:
         if isinstance(value, tuple):
             # A file chosen: (file:<name>, type, content).
             target.set_input_files({"name": value[0].removeprefix("file:"), "mimeType": value[1], "buffer": value[2]})
+        elif value.startswith("check:"):
+            # The DSFR draws the box over the input: a person clicks the label.
+            page.locator(f'label[for="{input_id}"]').click()
         elif value.startswith("select:"):
             target.select_option(value.removeprefix("select:"))
         else:
@@ -240,17 +380,18 @@ def came_back_with(page, form: Form, errors: dict, name: str) -> None:
 
 
 @pytest.mark.parametrize("name, device", CASES)
-def test_a_form_sent_empty_then_malformed_says_why_beside_each_field(site, open_page, name, device):
-    form = FORMS[name](site)
+def test_a_form_sent_empty_then_malformed_says_why_beside_each_field(site, open_page, tmp_path, name, device):
+    form = FORMS[name](site, tmp_path)
     page = open_page(device, form.user)
     page.goto(form.path)
     button = page.get_by_role("button", name=form.button, exact=True)
 
-    # Empty.
-    for input_id in form.clear:
-        page.locator(f"#{input_id}").fill("")
-    button.click()
-    came_back_with(page, form, form.empty, f"erreurs-{name}-vide-{device}")
+    # Empty (a form whose every field may stay empty has no such round).
+    if form.empty is not None:
+        for input_id in form.clear:
+            page.locator(f"#{input_id}").fill("")
+        button.click()
+        came_back_with(page, form, form.empty, f"erreurs-{name}-vide-{device}")
 
     # Malformed: every value typed stays, but passwords (and a file chosen,
     # which a browser never sends back).
@@ -261,7 +402,7 @@ def test_a_form_sent_empty_then_malformed_says_why_beside_each_field(site, open_
     came_back_with(page, form, form.bad_errors, f"erreurs-{name}-invalide-{device}")
     for input_id, value in form.bad.items():
         target = page.locator(f"#{input_id}")
-        if isinstance(value, tuple):
+        if isinstance(value, tuple) or value.startswith("check:"):
             continue
         if input_id in form.passwords:
             expect(target).to_have_value("")
