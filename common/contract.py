@@ -14,7 +14,7 @@ services.
 
 Liveness: every instance sends an `alive` notice every HEARTBEAT_SECONDS; the
 gateway shows a service it has not heard from for a bounded time as
-"temporairement indisponible" without waiting on it.
+"momentanément indisponible" without waiting on it.
 
 Former students: accounts still lists, for a while, a student who left the
 académie (`sorti_le` in the child context); only a service that sets

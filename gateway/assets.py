@@ -10,7 +10,8 @@ themselves:
   needs, in that order), the rules of the icons the templates name (picked
   from dist/utility/icons/ instead of utility.min.css) and the project's own
   gateway/static/theme.css;
-- the DSFR script;
+- the DSFR script, followed by the pages' own few lines (gateway/static/page.js:
+  the error summary takes the focus);
 - the fonts, icons and favicon those files point to, under a folder named by
   the DSFR version;
 
@@ -41,6 +42,7 @@ from whitenoise import WhiteNoise
 GATEWAY = Path(__file__).resolve().parent
 TEMPLATE_DIRS = [GATEWAY / "templates", *sorted(GATEWAY.glob("areas/*/templates"))]
 THEME = GATEWAY / "static" / "theme.css"
+PAGE_SCRIPT = GATEWAY / "static" / "page.js"
 URL_PREFIX = "/static/build/"
 ONE_YEAR = 365 * 24 * 3600
 COMPRESSED = (".css", ".js", ".svg")
@@ -295,7 +297,9 @@ def build(dist: Path, out: Path, template_dirs=None) -> dict:
             _write_atomically(out / f"{built}.br", brotli.compress(data, quality=11))
     manifest = {
         "css": _emit(out, "app", ".css", bundle),
-        "js": _emit(out, "dsfr.module", ".min.js", (dist / "dsfr.module.min.js").read_bytes()),
+        # One script: the DSFR's, then the pages' own few lines (page.js).
+        "js": _emit(out, "dsfr.module", ".min.js", (dist / "dsfr.module.min.js").read_bytes() + b"\n"
+                    + PAGE_SCRIPT.read_bytes()),
         "favicon": favicon.as_posix(),
     }
     return manifest

@@ -4,7 +4,7 @@
 Menus come from the worker's cache (gateway/menus.py); on a miss, one `menus`
 call per service for all the children of the page, all in flight at once,
 each bounded by MENU_TIMEOUT. A deployed service that is down is shown as
-"temporairement indisponible"; one not deployed is never asked.
+"momentanément indisponible"; one not deployed is never asked.
 
 Home tiles come with the session (one call for the whole page, see
 common/news.py, or none when the view cache has them, gateway/view_cache.py);

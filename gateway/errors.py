@@ -118,11 +118,11 @@ def register(app):
             # Only a request that never reached a service raises this on a
             # form (one that went out and got no answer is OutcomeUnknown).
             template, context = form_page
-            flash(_("Le service est temporairement indisponible : rien n'a été enregistré. "
+            flash(_("Le service est momentanément indisponible : rien n'a été enregistré. "
                     "Vos saisies sont conservées ci-dessous ; réessayez dans quelques instants."), "error")
             return render_template(template, **context), 503
-        return _page(_("Service temporairement indisponible"),
-                     _("Le service est temporairement indisponible. Réessayez dans quelques instants."), 503)
+        return _page(_("Service momentanément indisponible"),
+                     _("Le service est momentanément indisponible. Réessayez dans quelques instants."), 503)
 
     @app.errorhandler(ServiceError)
     def service_error(exc):

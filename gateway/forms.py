@@ -13,6 +13,7 @@ from flask_wtf import FlaskForm
 from jinja2 import pass_context
 from wtforms import DateField, Field
 from wtforms.utils import unset_value
+from wtforms.widgets import ListWidget
 
 from common.schemas import CONTROL_CHARACTERS
 
@@ -130,9 +131,29 @@ class Form(FlaskForm):
             if field.type in ("CSRFTokenField", "HiddenField"):
                 out += [(None, "", str(message)) for message in field.errors]
                 continue
-            anchor = getattr(field, "anchor", field.id)
+            # A group of radio buttons or check boxes is reached by its first one.
+            anchor = getattr(field, "anchor", f"{field.id}-0" if isinstance(field.widget, ListWidget) else field.id)
             out += [(anchor, str(field.label.text), str(message)) for message in field.errors]
-        return out
+        return out + [(anchor, str(label), str(message)) for anchor, label, message in self.input_errors]
+
+    @property
+    def input_errors(self) -> list[tuple[str, str, str]]:
+        """Errors of inputs the form does not declare as fields (a form whose
+        inputs a service defines, as the fiche's): (anchor, label, message)."""
+        if "_input_errors" not in self.__dict__:
+            self._input_errors = []
+        return self._input_errors
+
+    def add_input_errors(self, errors: dict, anchors: dict, labels: dict) -> None:
+        """Adds a service's messages by input name ({name: [message]}) to the
+        summary, each linking to `anchors.get(name, name)` and named
+        `labels[name]`; the page writes them beside their inputs itself."""
+        for name, messages in errors.items():
+            for message in messages if isinstance(messages, list) else [messages]:
+                self.input_errors.append((anchors.get(name, name), labels.get(name, ""), str(message)))
+
+    def has_errors(self) -> bool:
+        return bool(self.form_errors or self.input_errors or any(f.errors for f in self))
 
     def apply_remote_errors(self, errors: dict) -> None:
         """Put a service's ValidationError messages next to their fields."""
@@ -152,7 +173,10 @@ def page_has_form_errors(context) -> bool:
     """True when a form of the page being rendered holds errors: base.html
     then prefixes the page title with "Erreur : " (DSFR's pattern)."""
     for value in context.values():
-        if isinstance(value, Form) and (value.form_errors or any(f.errors for f in value)):
+        if isinstance(value, Form) and value.has_errors():
+            return True
+        if isinstance(value, dict) and any(isinstance(f, Form) and f.has_errors() for f in value.values()):
+            # A page of rows, each its own form (a decision per request).
             return True
     return False
 

@@ -4,7 +4,7 @@ when it last heard from each one, and their menu entries per child.
 One listener thread per worker process (started after the fork, on the first
 request) consumes the services' notices from a private queue:
 - `alive`: the service answers; one not heard from for ALIVE_WITHIN seconds is
-  shown as "temporairement indisponible" without the page waiting on it;
+  shown as "momentanément indisponible" without the page waiting on it;
 - `opening_changed`: that service's cached entries for the establishment the
   notice names are dropped, so a change made by staff shows on the next page
   and the other establishments' entries stay;

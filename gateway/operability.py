@@ -5,7 +5,7 @@
 - `/readyz` (readiness): the rate-limit store answers (503 with the reason
   otherwise). A broker it cannot reach is reported (`degraded`) but keeps the
   worker ready: during a broker outage the gateway itself must answer families
-  with its "temporairement indisponible" pages and keep what they typed; taken
+  with its "momentanément indisponible" pages and keep what they typed; taken
   out of the Service, the Ingress would answer its own bare 503 instead;
 - `/metrics`: every worker's metrics, summed (common/metrics.py).
 

@@ -8,6 +8,7 @@ Its own platform (accounts, mailer, gateway on SQLite: the links' storage is
 tested on both backends in services/accounts/tests/test_liens.py)."""
 import re
 import uuid
+from html import unescape
 
 import pytest
 from playwright.sync_api import expect
@@ -88,12 +89,14 @@ def declared(site):
     for uai in (site["college"], site["lycee"]):
         head = _staff_user(site, site["staff"][uai])
         admin_page = f"/admin/etablissement/{uai}/"
-        offered = re.findall(r'/admin/etablissement/\w+/lien/(\d+)', head.get(admin_page).text)
+        offered = re.findall(r'href="(/admin/etablissement/\w+/lien/(\d+)\?[^"]*)"', head.get(admin_page).text)
         assert offered, "no académie link offered"
-        for lien_id in offered:
-            page = press(head, admin_page, f"/admin/etablissement/{uai}/lien/{lien_id}",
-                         {"ouvert": "1", "annee": re.search(r'name="annee" value="(\d+)"',
-                                                            head.get(admin_page).text).group(1)})
+        for step, lien_id in offered:
+            # Each through its confirmation step, which says what will happen.
+            step = unescape(step)
+            assert "sera affiché dans le menu" in text_of(head.get(step).text)
+            page = press(head, step, f"/admin/etablissement/{uai}/lien/{lien_id}",
+                         {"ouvert": "1", "annee": re.search(r'name="annee" value="(\d+)"', head.get(step).text).group(1)})
             assert "Le lien est affiché dans le menu des familles concernées" in text_of(page.text)
         # The LPC is for collèges only: the lycée is not offered it.
         assert ("LPC" in text_of(head.get(admin_page).text)) == (uai == site["college"])

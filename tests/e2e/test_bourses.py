@@ -318,7 +318,7 @@ def test_a_stopped_service_keeps_what_the_family_typed_and_the_rest_works(vhosts
         rpc.close()
         claire = confirmed_guardian(down, letters["Claire MARTIN"], "2012-04-04", f"claire.{uai.lower()}@example.org")
         page = claire.get(f"/eleve/{hugo}/bourses/")
-        assert page.status_code == 503 and "temporairement indisponible" in text_of(page.text)
+        assert page.status_code == 503 and "momentanément indisponible" in text_of(page.text)
         assert claire.get(f"/eleve/{hugo}/").status_code == 200
         typed = {"action": "deposer", "situation": "vie_maritale", "enfants_a_charge": "4",
                  "revenu_fiscal_reference": "12 345", "revenu_fiscal_reference_2": "6 789", "annee_avis": "2026"}

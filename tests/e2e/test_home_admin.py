@@ -183,7 +183,7 @@ def test_stopped_service_shows_unavailable_and_the_page_still_renders(site, user
             assert page.status_code == 200
             assert "La scolarité d" in text_of(page.text)
             menu = menu_of(page.text)
-            if "Sonde ouverte (temporairement indisponible)" in menu:
+            if "Sonde ouverte (momentanément indisponible)" in menu:
                 break
             assert time.monotonic() < deadline, menu
             time.sleep(0.5)
@@ -315,7 +315,7 @@ def test_a_form_sent_while_accounts_is_down_comes_back_with_what_was_typed(site,
         page = user.login("p.martin42", "soleil2026")
         assert page.status_code == 503
         text = text_of(page.text)
-        assert "Le service est temporairement indisponible : rien n'a été enregistré." in text
+        assert "Le service est momentanément indisponible : rien n'a été enregistré." in text
         assert 'value="p.martin42"' in page.text
         assert "soleil2026" not in page.text  # a password is never sent back
         page = user.post_form("/identifiant-oublie", {"email": "philippe@example.org"})

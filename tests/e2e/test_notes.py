@@ -334,8 +334,8 @@ def test_notes_deployed_but_stopped_gives_a_french_page_and_the_rest_works(vhost
         page = zoe.get(f"/eleve/{eleve_id}/notes/")
         assert page.status_code == 503
         text = text_of(page.text)
-        assert "La consultation des notes est temporairement indisponible." in text
-        assert "Notes (temporairement indisponible)" in text
+        assert "La consultation des notes est momentanément indisponible." in text
+        assert "Notes (momentanément indisponible)" in text
         assert "Traceback" not in page.text
     finally:
         site.stop()

@@ -25,7 +25,7 @@ from tools.import_notes import import_files
 PG_BIN = Path(os.environ.get("SCOLARITE_PG_BIN", "/usr/lib/postgresql/15/bin"))
 HEADER = "evaluation;matiere;groupe;enseignants;date;titre;coefficient;bareme;date_publication;eleve;note;saisie_le"
 PASSWORD = "valide2026"
-UNAVAILABLE = "temporairement indisponible"
+UNAVAILABLE = "momentanément indisponible"
 # A form whose request went out and got no answer: the page says the outcome is not known yet.
 OUTCOME_UNKNOWN = "nous ne savons pas encore si votre demande a été enregistrée"
 
@@ -140,7 +140,7 @@ def school_with_grades(d: LocalDeployment, tmp: Path) -> School:
 def family_session(base_url: str, school: School) -> list[tuple[str, int, bool, bool]]:
     """Hugo's evening: log in, home, his grades, log out; it stops at the
     first page that is not what he expects.
-    [(step, status, as expected, a clear 503 page: "temporairement indisponible", or,
+    [(step, status, as expected, a clear 503 page: "momentanément indisponible", or,
     for a form sent as the broker went away, "outcome not known yet")]."""
     user = WebUser(base_url)
     steps = []

@@ -1,6 +1,6 @@
 """RabbitMQ restarted under load (issue 20): a broker node this module starts
 itself (tools/broker_node.py, never the machine's shared one), the services
-on quorum queues and PostgreSQL. While it is down, pages answer "temporairement
+on quorum queues and PostgreSQL. While it is down, pages answer "momentanément
 indisponible" (never an error page); once it is back, everything recovers
 without a process being restarted, and no durable message is lost: a fiche
 change, an inscription (whose receipt mail waits in the mailer's queue) and an
@@ -202,7 +202,7 @@ def test_pages_say_unavailable_while_the_broker_is_down_and_recover_losing_no_ma
         node.stop()
         down_at = time.monotonic()
         wait_for(lambda: len(load.between(down_at, time.monotonic())) >= 6, "pages asked while the broker is down")
-        # The gateway stays ready (degraded): it serves the "temporairement indisponible" pages itself.
+        # The gateway stays ready (degraded): it serves the "momentanément indisponible" pages itself.
         assert _ready(cluster.processes["gateway"].health_port) == 200
         assert _ready(cluster.processes["notes"].health_port) == 503
         # A change sent now: a clear 503 that never claims it was recorded.

@@ -90,7 +90,7 @@ def test_a_service_that_does_not_answer_is_shown_unavailable_and_the_page_render
     page = client.get("/eleve/101/")
 
     assert page.status_code == 200
-    assert "Sonde (temporairement indisponible)" in " ".join(menu_text(page).split())
+    assert "Sonde (momentanément indisponible)" in " ".join(menu_text(page).split())
 
 
 def test_another_child_answers_exactly_like_a_child_that_does_not_exist(client, fake_rpc):

@@ -73,7 +73,7 @@ def test_an_operator_declares_a_link_and_sees_accounts_refusal_beside_the_field(
     form = {"nom": "Pix", "adresse": "http://app.pix.fr/", "audience": "eleves", "types_etablissement": "college"}
     page = client.post("/admin/liens/", data=form)
     assert page.status_code == 200
-    assert re.search(r'id="adresse-erreurs">\s*<p class="fr-error-text">Seules les adresses en https', page.text)
+    assert re.search(r'id="adresse-erreurs">\s*<p class="[^"]*fr-error-text">Seules les adresses en https', page.text)
     assert 'value="http://app.pix.fr/"' in page.text
 
     fake_rpc.answers[("accounts", "declare_lien")] = lambda payload, account_id: declared()
@@ -90,7 +90,7 @@ def test_an_unavailable_accounts_service_keeps_what_the_operator_typed(client, f
     fake_rpc.answers[("accounts", "declare_lien")] = Unavailable("accounts")
     page = client.post("/admin/liens/", data={"nom": "Pix", "adresse": "https://app.pix.fr/", "audience": "eleves",
                                               "types_etablissement": "college"})
-    assert "temporairement indisponible : rien n'a été enregistré" in text_of(page.text)
+    assert "momentanément indisponible : rien n'a été enregistré" in text_of(page.text)
     assert 'value="https://app.pix.fr/"' in page.text
     fake_rpc.answers[("accounts", "declare_lien")] = OutcomeUnknown("accounts")
     page = client.post("/admin/liens/", data={"nom": "Pix", "adresse": "https://app.pix.fr/", "audience": "eleves",
@@ -106,12 +106,50 @@ def test_only_operators_reach_the_declaration_pages(client, fake_rpc, viewer):
     assert fake_rpc.called("accounts", "list_liens") == []
 
 
+def _year_offered(client) -> str:
+    """The school year the establishment's page offers to open the link for."""
+    page = client.get(f"/admin/etablissement/{UAI_A}/").text
+    return re.search(r'/lien/7\?[^"]*annee=(\d+)', page).group(1)
+
+
+def test_opening_a_link_first_says_what_will_happen(client, fake_rpc):
+    log_in(client, fake_rpc, staff(UAI_A))
+    page = client.get(f"/admin/etablissement/{UAI_A}/").text
+    # The button leads to a confirmation step, not to the change.
+    link = re.search(r'href="([^"]*/lien/7\?[^"]*)"[^>]*>\s*Ouvrir «\s*Pix\s*»', page).group(1).replace("&amp;", "&")
+    confirm = client.get(link)
+    text = text_of(confirm.text)
+    assert confirm.status_code == 200 and "Ouvrir « Pix » ?" in text
+    assert "sera affiché dans le menu des élèves de l'établissement Collège " + UAI_A in text
+    assert "app.pix.fr" in text and "Confirmer l'ouverture" in text and "Annuler" in text
+    assert f'action="/admin/etablissement/{UAI_A}/lien/7"' in confirm.text
+    assert fake_rpc.called("accounts", "set_lien_opening") == []
+    # Closing says so too; a link not offered to the establishment has no step.
+    fake_rpc.answers[("accounts", "lien_openings")] = lambda uai, annee_scolaire: [
+        {**declared(), "open": True, "annee_scolaire": annee_scolaire}]
+    closing = text_of(client.get(link.replace("ouvert=1", "ouvert=0")).text)
+    assert "Fermer « Pix » ?" in closing and "ne sera plus affiché dans le menu des élèves" in closing
+    assert client.get(link.replace("/lien/7", "/lien/9")).status_code == 404
+    assert client.get(link.replace(f"/etablissement/{UAI_A}/", f"/etablissement/{UAI_B}/")).status_code == 404
+
+
+def test_removing_a_declared_link_first_says_what_will_happen(client, fake_rpc):
+    log_in(client, fake_rpc, staff(None, role="operator"))
+    fake_rpc.answers[("accounts", "get_lien")] = lambda lien_id: declared()
+    page = client.get("/admin/liens/").text
+    assert 'href="/admin/liens/7/retirer"' in page
+    confirm = text_of(client.get("/admin/liens/7/retirer").text)
+    assert "Retirer « Pix » ?" in confirm and "tous les établissements qui l'ont ouvert" in confirm
+    assert "Confirmer le retrait" in confirm
+    assert fake_rpc.called("accounts", "remove_lien") == []
+
+
 def test_staff_open_a_link_of_their_establishment_only(client, fake_rpc):
     log_in(client, fake_rpc, staff(UAI_A))
     page = client.get(f"/admin/etablissement/{UAI_A}/")
     assert re.search(r"Ouvrir «\s*Pix\s*»", page.text) and "app.pix.fr" in page.text
     fake_rpc.answers[("accounts", "set_lien_opening")] = lambda **kw: {"open": True, "annee_scolaire": kw["annee_scolaire"]}
-    year = re.search(r'name="annee" value="(\d+)"', page.text).group(1)
+    year = _year_offered(client)
     done = client.post(f"/admin/etablissement/{UAI_A}/lien/7", data={"ouvert": "1", "annee": year},
                        follow_redirects=True)
     assert "Le lien est affiché dans le menu des familles concernées." in done.text
@@ -126,7 +164,7 @@ def test_staff_open_a_link_of_their_establishment_only(client, fake_rpc):
 def test_a_link_not_meant_for_the_establishment_is_refused_in_words(client, fake_rpc):
     log_in(client, fake_rpc, staff(UAI_A))
     fake_rpc.answers[("accounts", "set_lien_opening")] = Forbidden("type")
-    year = re.search(r'name="annee" value="(\d+)"', client.get(f"/admin/etablissement/{UAI_A}/").text).group(1)
+    year = _year_offered(client)
     page = client.post(f"/admin/etablissement/{UAI_A}/lien/7", data={"ouvert": "1", "annee": year},
                        follow_redirects=True)
     assert "Ce service académique n'est pas destiné à cet établissement." in text_of(page.text)
@@ -137,5 +175,5 @@ def test_the_openings_page_works_when_the_links_cannot_be_read(client, fake_rpc)
     fake_rpc.answers[("accounts", "lien_openings")] = Unavailable("accounts")
     page = client.get(f"/admin/etablissement/{UAI_A}/")
     assert page.status_code == 200
-    assert "Services académiques" in page.text and "temporairement indisponible" in page.text
+    assert "Services académiques" in page.text and "momentanément indisponible" in page.text
     assert "Message d'accueil" in text_of(page.text)

@@ -19,7 +19,7 @@ def _sample(text: str, name: str, **labels) -> float | None:
 
 
 def test_liveness_answers_and_readiness_reports_the_unreachable_broker_but_stays_ready(make_app):
-    """Without its broker the gateway still serves the "temporairement
+    """Without its broker the gateway still serves the "momentanément
     indisponible" pages that keep what families typed: it stays in the Service
     (a 503 here would hand families to the Ingress's bare error page)."""
     client = make_app().test_client()

@@ -91,7 +91,7 @@ def test_closed_or_silent_service_gets_a_french_page(client, fake_rpc):
     assert page.status_code == 404 and "n'a pas ouvert la vie scolaire en ligne" in text_of(page.text)
     fake_rpc.answers[("vie_scolaire", "page")] = Unavailable("timeout")
     page = client.get(f"/eleve/{HUGO}/vie-scolaire/")
-    assert page.status_code == 503 and "temporairement indisponible" in page.text
+    assert page.status_code == 503 and "momentanément indisponible" in page.text
 
 
 def test_alerts_name_the_students(client, fake_rpc):

@@ -132,7 +132,7 @@ def test_a_service_known_down_is_shown_unavailable_at_once_and_not_asked(healthy
         """The menu marks notes, and the page that shows it did not ask notes."""
         before = waiting()
         menu = text_of(user.get(f"/eleve/{eleve_id}/").text)
-        return "Notes (temporairement indisponible)" in menu and waiting() <= before
+        return "Notes (momentanément indisponible)" in menu and waiting() <= before
 
     with frozen(portal, "notes"):
         # Within ALIVE_WITHIN of its last heartbeat.
@@ -140,7 +140,7 @@ def test_a_service_known_down_is_shown_unavailable_at_once_and_not_asked(healthy
         before = waiting()
         page = user.get(f"/eleve/{eleve_id}/notes/")
         assert page.status_code == 503
-        assert "temporairement indisponible" in text_of(page.text)
+        assert "momentanément indisponible" in text_of(page.text)
         # Not asked: nothing more waits for the frozen service.
         assert waiting() <= before
 

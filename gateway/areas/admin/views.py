@@ -139,6 +139,24 @@ def _etablissement_page(etab, year, message_form, status=200):
                            deployed=list(deployed.items()), year=year, years=_school_years()), status
 
 
+@bp.get("/etablissement/<uai>/lien/<int:lien_id>")
+@staff_required
+def confirm_lien_opening(uai, lien_id):
+    """Showing a link in the menu of every family concerned, or no longer:
+    a step says what will happen before it is done, as for a service."""
+    etab = administered_etablissement(uai)
+    if request.args.get("ouvert") not in ("0", "1"):
+        abort(404)
+    year = _chosen_year(request.args.get("annee"))
+    # Only a link meant for this kind of establishment is offered (accounts' rule).
+    offered = {lien["id"]: lien for lien in rpc.call("accounts", "lien_openings", uai=uai, annee_scolaire=year)}
+    if lien_id not in offered:
+        abort(404)
+    return render_template("admin/confirm_opening.html", etab=etab, lien=offered[lien_id], label=offered[lien_id]["nom"],
+                           year=year, opening=request.args["ouvert"] == "1", opening_form=OpeningForm(),
+                           action=url_for("admin.set_lien_opening", uai=uai, lien_id=lien_id))
+
+
 @bp.post("/etablissement/<uai>/lien/<int:lien_id>")
 @staff_required
 def set_lien_opening(uai, lien_id):
@@ -158,7 +176,7 @@ def set_lien_opening(uai, lien_id):
         flash(_("Le service des comptes n'a pas répondu à temps : nous ne savons pas encore si le changement "
                 "a été fait. Rechargez cette page dans quelques instants pour voir son état."), "warning")
     except Unavailable:
-        flash(_("Le service des comptes est temporairement indisponible : rien n'a été modifié."), "error")
+        flash(_("Le service des comptes est momentanément indisponible : rien n'a été modifié."), "error")
     else:
         flash(_("Le lien est affiché dans le menu des familles concernées.") if result["open"]
               else _("Le lien n'est plus affiché aux familles."), "success")
@@ -177,8 +195,9 @@ def confirm_opening(uai, service):
     if request.args.get("ouvert") not in ("0", "1"):
         abort(404)
     label = current_app.config["FEATURE_SERVICES"][service].get("label", service)
-    return render_template("admin/confirm_opening.html", etab=etab, service=service, label=label, year=year,
-                           opening=request.args["ouvert"] == "1", opening_form=OpeningForm())
+    return render_template("admin/confirm_opening.html", etab=etab, lien=None, label=label, year=year,
+                           opening=request.args["ouvert"] == "1", opening_form=OpeningForm(),
+                           action=url_for("admin.set_opening", uai=uai, service=service))
 
 
 @bp.post("/etablissement/<uai>/ouverture/<service>")
@@ -203,7 +222,7 @@ def set_opening(uai, service):
                 "a été fait. Rechargez cette page dans quelques instants pour voir son état.", label=label),
               "warning")
     except Unavailable:
-        flash(_("Le service « %(label)s » est temporairement indisponible : rien n'a été modifié.", label=label),
+        flash(_("Le service « %(label)s » est momentanément indisponible : rien n'a été modifié.", label=label),
               "error")
     else:
         if result["open"]:

@@ -53,8 +53,8 @@ def page(eleve_id):
         return _unavailable(current, 404, _("Bourses non proposées"),
                             _("Les bourses ne concernent que les élèves des collèges et des lycées."))
     except Unavailable:
-        return _unavailable(current, 503, _("Bourses temporairement indisponibles"),
-                            _("Le service des bourses est temporairement indisponible. Réessayez dans quelques "
+        return _unavailable(current, 503, _("Bourses momentanément indisponibles"),
+                            _("Le service des bourses est momentanément indisponible. Réessayez dans quelques "
                               "instants."))
     draft = data["brouillon"] or {}
     form = DemandeForm(data={name: "" if draft.get(name) is None else str(draft[name]) for name in FIELDS})

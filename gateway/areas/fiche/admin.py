@@ -42,7 +42,9 @@ def dossier(uai, eleve_id):
         decisions = [{"demande_id": demande_id, "decision": t["decision"], "motif": t["motif"] or None}
                      for demande_id, t in typed.items() if t["decision"] in ("accepter", "refuser")]
         if not form.validate():
-            general, status = [_("La page a expiré : vos choix sont conservés, envoyez-les à nouveau.")], 400
+            if form.csrf_token.errors:
+                general = [_("La page a expiré : vos choix sont conservés, envoyez-les à nouveau.")]
+            status = 400
         elif not decisions:
             general, status = [_("Choisissez « Accepter » ou « Refuser » pour au moins une modification.")], 400
         else:
@@ -62,6 +64,11 @@ def dossier(uai, eleve_id):
                              "%(num)d courriels de confirmation envoyés aux familles.", result["courriels"])]),
                       "success")
                 return redirect(url_for("admin_fiche.dossier", uai=uai, eleve_id=eleve_id))
+    if status == 400:
+        # What the person must correct: the error summary at the top (its title "Erreur : ").
+        form.csrf_token.errors = []
+        form.form_errors.extend(general)
+        general = []
     return render_template("fiche/admin_dossier.html", etab=etab, data=data, form=form, typed=typed,
                            general=general), status
 

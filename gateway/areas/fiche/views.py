@@ -21,6 +21,8 @@ ONGLETS = ("eleve", "responsable")
 # The parts of the two composite fields, as the form names them ("adresse-ligne1").
 PARTS = {"naissance": ("pays", "departement", "commune", "ville"),
          "adresse": ("ligne1", "ligne2", "ligne3", "ligne4", "code_postal", "commune", "pays")}
+# The fields shown as two radio buttons, oui / non (modifier.html).
+YES_NO = ("communication_adresse", "accepte_sms")
 
 
 def _frame(eleve_id):
@@ -46,8 +48,8 @@ def _load(eleve_id):
             "La fiche de renseignements %(de_prenom)s n'a pas encore été transmise par son établissement. "
             "Pour toute question, contactez son secrétariat.", de_prenom=de(current["prenom"])), 404)
     except Unavailable:
-        return None, common, _unavailable(common, _("Fiche de renseignements temporairement indisponible"), _(
-            "La fiche de renseignements est temporairement indisponible. Réessayez dans quelques instants."), 503)
+        return None, common, _unavailable(common, _("Fiche de renseignements momentanément indisponible"), _(
+            "La fiche de renseignements est momentanément indisponible. Réessayez dans quelques instants."), 503)
     return data, common, None
 
 
@@ -85,6 +87,21 @@ def _prefill(tab: dict) -> dict:
     return {c["champ"]: (c["en_attente"]["valeur"] if c["en_attente"] else c["valeur"]) for c in tab["champs"]}
 
 
+def _summarised(form: CsrfForm, tab: dict, errors: dict, general: list) -> None:
+    """The error summary at the top of the form: each message linking to its
+    input (a group to its first input) and named by its field's label."""
+    labels, anchors = {}, {}
+    for c in tab["champs"]:
+        labels[c["champ"]] = c["libelle"]
+        if c["champ"] in PARTS:
+            anchors[c["champ"]] = f"{c['champ']}-{PARTS[c['champ']][0]}"
+            labels.update({f"{c['champ']}-{part}": c["libelle"] for part in (*PARTS[c["champ"]], "identique_rl1")})
+        elif c["champ"] in YES_NO:
+            anchors[c["champ"]] = f"{c['champ']}-oui"
+    form.form_errors.extend(general)
+    form.add_input_errors(errors, anchors, labels)
+
+
 def _errors(errors: dict) -> tuple[dict, list]:
     """The service's messages by form input ("adresse.code_postal" beside
     "adresse-code_postal"), and those for the whole form."""
@@ -118,16 +135,23 @@ def edit(eleve_id, onglet):
         changes = _typed(onglet, fields)
         values = changes
         if not form.validate():
-            general, status = [_("La page a expiré : vos saisies sont conservées, envoyez-les à nouveau.")], 400
+            # The CSRF token refused (the page expired), or too many requests
+            # from this address (the form's own message).
+            if form.csrf_token.errors:
+                form.csrf_token.errors = []
+                form.form_errors.append(_("La page a expiré : vos saisies sont conservées, envoyez-les à nouveau."))
+            status = 400
         else:
             try:
                 report = rpc.call("fiche", "submit_changes", child=child_context(g.viewer, common["child"]),
                                   onglet=onglet, changes=changes)
             except ValidationError as exc:
                 errors, general = _errors(exc.errors)
-                status = 400
+                _summarised(form, tab, errors, general)
+                general, status = [], 400
             except ModificationsEnAttente as exc:
-                general, status = [str(exc)], 409
+                _summarised(form, tab, {}, [str(exc)])
+                status = 409
             except Unavailable:
                 general, status = [_("La fiche de renseignements n'a pas répondu : nous ne savons pas si vos "
                                      "modifications ont été enregistrées. Vos saisies sont conservées ci-dessous ; "

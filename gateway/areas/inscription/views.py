@@ -66,8 +66,8 @@ def _page_data(current, context):
         # A student's own account, or a child with no assignment: as if absent.
         abort(404)
     except Unavailable:
-        return None, _unavailable(current, 503, _("Inscription au lycée temporairement indisponible"),
-                                  _("Le service d'inscription au lycée est temporairement indisponible. Réessayez "
+        return None, _unavailable(current, 503, _("Inscription au lycée momentanément indisponible"),
+                                  _("Le service d'inscription au lycée est momentanément indisponible. Réessayez "
                                     "dans quelques instants\u00a0: rien de ce que vous avez enregistré n'est perdu."))
 
 

@@ -61,7 +61,7 @@ def _save(form, call, **kwargs) -> bool:
         form.form_errors.append(_("Le service des comptes n'a pas répondu à temps : nous ne savons pas encore si "
                                   "le lien est enregistré. Vérifiez la liste dans quelques instants."))
     except Unavailable:
-        form.form_errors.append(_("Le service des comptes est temporairement indisponible : rien n'a été "
+        form.form_errors.append(_("Le service des comptes est momentanément indisponible : rien n'a été "
                                   "enregistré. Réessayez dans quelques instants."))
     else:
         return True
@@ -78,7 +78,7 @@ def liens():
                 "d'administration.", nom=form.nom.data.strip()), "success")
         return redirect(url_for("admin_liens.liens"))
     return render_template("liens/liens.html", form=form, liens=rpc.call("accounts", "list_liens"),
-                           retirer=RetirerForm(), audiences=dict(AUDIENCES), types=dict(TYPES))
+                           audiences=dict(AUDIENCES), types=dict(TYPES))
 
 
 @bp.route("/<int:lien_id>/", methods=["GET", "POST"])
@@ -96,6 +96,19 @@ def modifier(lien_id):
     return render_template("liens/modifier.html", form=form, lien=lien)
 
 
+@bp.get("/<int:lien_id>/retirer")
+@staff_required
+def confirmer_retrait(lien_id):
+    """Removing a link acts on every establishment's families: a step says
+    what will happen before it is done."""
+    _operator_only()
+    try:
+        lien = rpc.call("accounts", "get_lien", lien_id=lien_id)
+    except NotFound:
+        abort(404)
+    return render_template("liens/retirer.html", lien=lien, form=RetirerForm())
+
+
 @bp.post("/<int:lien_id>/retirer")
 @staff_required
 def retirer(lien_id):
@@ -110,7 +123,7 @@ def retirer(lien_id):
         flash(_("Le service des comptes n'a pas répondu à temps : rechargez cette page pour voir si le lien "
                 "est retiré."), "warning")
     except Unavailable:
-        flash(_("Le service des comptes est temporairement indisponible : rien n'a été retiré."), "error")
+        flash(_("Le service des comptes est momentanément indisponible : rien n'a été retiré."), "error")
     else:
         flash(_("Le service est retiré des menus de tous les établissements."), "success")
     return redirect(url_for("admin_liens.liens"))

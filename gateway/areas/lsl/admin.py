@@ -6,12 +6,12 @@ the rules are the LSL service's."""
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import RadioField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from contract.errors import Forbidden, NotFound, Unavailable, ValidationError
 from gateway import rpc
+from gateway.forms import Form
 from gateway.session import administered_etablissement, staff_required
 
 bp = Blueprint("admin_lsl", __name__, url_prefix="/admin/etablissement/<uai>/lsl", template_folder="templates")
@@ -19,14 +19,14 @@ bp = Blueprint("admin_lsl", __name__, url_prefix="/admin/etablissement/<uai>/lsl
 ETATS = {"en_attente": _l("En attente"), "acceptee": _l("Acceptées"), "refusee": _l("Refusées"), "": _l("Toutes")}
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(Form):
     decision = RadioField(_l("Décision"), choices=[("acceptee", _l("Accepter")), ("refusee", _l("Refuser"))],
                           validators=[InputRequired(_l("Choisissez d'accepter ou de refuser la demande."))])
     reponse = TextAreaField(_l("Réponse à la famille (facultative)"), validators=[
         Optional(), Length(max=2000, message=_l("2000 caractères au maximum."))])
 
 
-class PublishForm(FlaskForm):
+class PublishForm(Form):
     pass
 
 

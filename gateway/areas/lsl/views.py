@@ -78,8 +78,8 @@ def _call(current, method, **kwargs):
         return None, frame, _closed(current, exc, frame)
     except Unavailable:
         return None, frame, (render_template("lsl/unavailable.html", **frame,
-                                             title=_("Livret scolaire temporairement indisponible"), message=_(
-            "Le livret scolaire est temporairement indisponible. Réessayez dans quelques instants.")), 503)
+                                             title=_("Livret scolaire momentanément indisponible"), message=_(
+            "Le livret scolaire est momentanément indisponible. Réessayez dans quelques instants.")), 503)
 
 
 def _part(eleve_id, method, template, active):
@@ -176,7 +176,7 @@ def _request(eleve_id, kind, form_class, template):
         if kind == "rectification":
             form.partie.choices = [(form.partie.data or "", form.partie.data or _("Choisissez une partie"))]
         return render_template(template, **frame, form=form, data={"peut_demander": True}, kind=kind, alert=_(
-            "Le livret scolaire est temporairement indisponible : votre demande n'a pas été envoyée. "
+            "Le livret scolaire est momentanément indisponible : votre demande n'a pas été envoyée. "
             "Votre saisie est conservée ci-dessous ; réessayez dans quelques instants.")), 503
     if page is not None:
         return page

@@ -36,8 +36,8 @@ def _page(template, eleve_id, method, **kwargs):
             "Pour toute question, contactez son secrétariat.", de_prenom=de(current["prenom"]))), 404
     except Unavailable:
         # Deployed but not answering (stopped, or no answer in time).
-        return render_template("notes/unavailable.html", **common, title=_("Notes temporairement indisponibles"),
-                               message=_("La consultation des notes est temporairement indisponible. "
+        return render_template("notes/unavailable.html", **common, title=_("Notes momentanément indisponibles"),
+                               message=_("La consultation des notes est momentanément indisponible. "
                                          "Réessayez dans quelques instants.")), 503
     except (NotFound, ValidationError):
         abort(404)

@@ -46,8 +46,8 @@ def _page_data(current):
                 "Pour toute question, contactez son secrétariat.", de_prenom=de(current["prenom"]))), 404)
     except Unavailable:
         return common, None, (render_template(
-            "vie_scolaire/unavailable.html", **common, title=_("Vie scolaire temporairement indisponible"),
-            message=_("La vie scolaire est temporairement indisponible. Réessayez dans quelques instants.")), 503)
+            "vie_scolaire/unavailable.html", **common, title=_("Vie scolaire momentanément indisponible"),
+            message=_("La vie scolaire est momentanément indisponible. Réessayez dans quelques instants.")), 503)
     except (NotFound, ValidationError):
         abort(404)
 
