@@ -58,8 +58,7 @@ class LslService(FeatureContract):
     # The head opens it (FAQ: "il doit être déployé par le chef d'établissement").
     opening_model = Opening
     opened_by_default = False
-    # FAQ: the livret stays reachable until 5 months after leaving (rules.access_until).
-    serves_former_students = True
+    # Former students reach it for the months contract/lsl.py declares (rules.access_until).
     news_kinds = news.KINDS
 
     # -- establishments ---------------------------------------------------
