@@ -58,3 +58,21 @@ def test_a_form_says_it_beside_the_field_and_a_file_after_its_line_and_column():
         Row().load({"jour": "31/02/2027", "instant": "demain"})
     assert row.value.messages == {"jour": ["date attendue au format jj/mm/aaaa."],
                                   "instant": ["date et heure attendues au format jj/mm/aaaa hh:mm."]}
+
+
+def test_refusals_leave_with_french_no_break_spaces():
+    from common.errors import Forbidden, NotFound
+    from common.typography import french_refusals
+
+    with pytest.raises(ValidationError) as refused:
+        with french_refusals():
+            raise ValidationError({"cloture": ["Date attendue : jj/mm/aaaa."], "x": {"y": ["« ici »"]}})
+    assert refused.value.errors == {"cloture": ["Date attendue\u00a0: jj/mm/aaaa."], "x": {"y": ["«\u00a0ici\u00a0»"]}}
+    with pytest.raises(Forbidden) as forbidden:
+        with french_refusals(str.upper, Forbidden):
+            raise Forbidden("campagne close")
+    assert str(forbidden.value) == "CAMPAGNE CLOSE"
+    with pytest.raises(NotFound) as other:
+        with french_refusals(str.upper, Forbidden):
+            raise NotFound("eleve : 3")
+    assert str(other.value) == "eleve : 3"

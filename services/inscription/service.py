@@ -11,7 +11,6 @@ the method promises.
 """
 import base64
 import os
-from contextlib import contextmanager
 
 from common.clock import ClockProvider
 from common.contract import FeatureContract, child_context_schema
@@ -22,6 +21,7 @@ from common.mail import dispatch_mail
 from common.messaging import rpc, work_dispatcher
 from common.rpc_client import ServiceRpc
 from common.schemas import load_or_raise
+from common.typography import french_refusals
 from contract.errors import Unavailable
 from contract.etablissement import check_uai, is_uai
 from services.inscription import affectations, campagnes, documents, dossiers, messages, pages
@@ -30,7 +30,7 @@ from services.inscription.models import COMPLET, REFUSE, Lycee
 from services.inscription.schemas import (
     AnneeSchema, CampagneSchema, ChoixFormSchema, MessageSchema, ResponsableSchema, VoeuxFormSchema,
 )
-from services.inscription.text import typo, typo_errors
+from services.inscription.text import typo
 
 # The académie this deployment serves: a lycée of another académie is
 # enrolled directly with it (FAQ).
@@ -38,15 +38,9 @@ ACADEMIE = os.environ.get("SCOLARITE_ACADEMIE", "LILLE")
 MENU = {"label": "Inscription au lycée", "path": "/inscription/", "order": 70}
 
 
-@contextmanager
 def _french():
     """Every refusal leaves with French typography (non-breaking spaces)."""
-    try:
-        yield
-    except ValidationError as exc:
-        raise ValidationError(typo_errors(exc.errors)) from None
-    except EtapeRefusee as exc:
-        raise EtapeRefusee(typo(str(exc))) from None
+    return french_refusals(typo, EtapeRefusee)
 
 
 class InscriptionService(FeatureContract):
