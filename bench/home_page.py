@@ -19,7 +19,7 @@ import uuid
 from datetime import timedelta
 
 from bench.pages import ONE_RPC, load_pages, p95, run, started_platform
-from tests.e2e.accounts_support import confirmed_guardian, first_connection
+from tests.e2e.accounts_support import confirmed_guardian, first_connection, merge_accounts
 from tests.helpers import WebUser, text_of
 
 TARGET = 2.0
@@ -68,7 +68,7 @@ def measure(args) -> None:
 
         user = activate(platform, letter_a, "2012-03-01")
         activate(platform, letter_b, "2009-07-03")
-        page = user.post_form("/compte/enfants/regrouper", {"identifiant": letter_b["identifiant"], "password": PASSWORD})
+        page = merge_accounts(user, letter_b["identifiant"], PASSWORD)
         # A trimester later (the clock moved, not waited for), with its grades:
         # the home page has tiles to count since the previous connection.
         platform.clock.advance(timedelta(days=100))
