@@ -17,24 +17,17 @@ call, run in this process on the benchmark's own database.
 
 Usage: python -m bench.bourses_pages [--requests 300] [--backend sqlite|postgresql]
 """
-import argparse
-import re
-import statistics
 import sys
-import tempfile
-import time
 import uuid
 from datetime import datetime, timedelta
-from pathlib import Path
 
 from nameko.testing.services import worker_factory
 from sqlalchemy import event
 
-from bench.pages import p95, server_ms
+from bench.pages import ONE_RPC, BenchFailed, arguments, load_pages, print_pages, run, started_platform
 from common.clock import PARIS, school_year
 from common.db import new_session
-from common.deployment import deployed_services
-from tests.fixtures import Databases, Platform, VirtualHosts
+from tests.e2e.accounts_support import link_in, wait_for_mail
 from tests.helpers import WebUser
 from tools.demo_bourses import BAREME_FILE
 from tools.import_bourses import read_bareme
@@ -82,20 +75,12 @@ def count_statements(url: str, platform, uai: str, eleve_id: int, viewer_id: int
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--requests", type=int, default=300, help="loads of each page")
-    parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
-    args = parser.parse_args(argv)
+    args = arguments(argv)
+    return run(lambda: measure(args))
 
-    services = deployed_services()
-    if "bourses" not in services:
-        print("the bourses service is not in deploy/services.yml", file=sys.stderr)
-        return 1
-    tmp = Path(tempfile.mkdtemp(prefix="bench-bourses-"))
-    vhosts, databases = VirtualHosts(), Databases(tmp)
-    platform = Platform(vhosts, databases, args.backend, tmp, services)
-    try:
-        platform.start(list(services))
+
+def measure(args) -> None:
+    with started_platform(("bourses",), args.backend) as (platform, _tmp, services):
         platform.clock.move_to(DAY)
         rpc = platform.rpc(timeout=300)
         uai = f"{uuid.uuid4().int % 10**7:07d}N"
@@ -127,60 +112,30 @@ def main(argv=None) -> int:
         eleve_id = next(e["eleve_id"] for e in eleves if e["siecle_eleve_id"] == "1000")
         bourses_path = f"/eleve/{eleve_id}/bourses/"
         # A guardian reaches the services once their address is confirmed (guide § 2.2.1).
-        family.http.get(_confirmation_link(platform, "parent.banc@example.org"), timeout=30)
+        family.http.get(link_in(wait_for_mail(platform, "parent.banc@example.org", timeout=30), "/confirmation/"),
+                        timeout=30)
         family.login(letter["identifiant"], PASSWORD)
         filed = family.post_form(bourses_path, {"action": "deposer", **FORM})
         if "/demande/" not in filed.url:
-            print(f"filing over HTTP failed: {filed.status_code} {filed.url}", file=sys.stderr)
-            return 1
+            raise BenchFailed(f"filing over HTTP failed: {filed.status_code} {filed.url}")
         school_user = WebUser(platform.base_url)
         school_user.login(staff["identifiant"], staff["password"])
         school_user.post_form("/premiere-connexion", {"new_password": PASSWORD, "new_password_confirm": PASSWORD})
         list_path = f"/admin/etablissement/{uai}/bourses/"
-        users = {bourses_path: family, "/compte/": family, list_path: school_user}
-        for _ in range(30):  # warm-up: connections, caches, database pages
-            for path, user in users.items():
-                user.get(path)
-        timings = {path: [] for path in users}
-        for _ in range(args.requests):
-            for path, user in users.items():
-                response = user.get(path)
-                if response.status_code != 200:
-                    print(f"{path} answered {response.status_code}", file=sys.stderr)
-                    return 1
-                timings[path].append(server_ms(response))
+        timings = load_pages({"family page (/bourses/)": (family, bourses_path),
+                              "school's list (admin)": (school_user, list_path), ONE_RPC: (family, "/compte/")},
+                             args.requests)
         rpc = platform.rpc()
         viewer_id = rpc.call("accounts", "get_session", token=rpc.call(
             "accounts", "login", identifiant=letter["identifiant"], password=PASSWORD)["token"])["id"]
         rpc.close()
         statements = count_statements(platform.env["BOURSES_DATABASE_URL"], platform, uai, eleve_id, viewer_id)
-    finally:
-        platform.stop()
-        databases.cleanup()
-        vhosts.cleanup()
 
-    one = statistics.median(timings["/compte/"])
     print(f"bourses pages, a collège with {APPLICATIONS} applications filed, {args.backend}, "
           f"services deployed: {', '.join(services)}")
-    for label, path in (("family page (/bourses/)", bourses_path), ("school's list (admin)", list_path),
-                        ("one-RPC page (/compte/)", "/compte/")):
-        values = timings[path]
-        print(f"  {label:27s} median {statistics.median(values):6.2f} ms   p95 {p95(values):6.2f} ms"
-              + (f"   {statistics.median(values) / one:.2f}x the one-RPC page" if path != "/compte/" else ""))
+    print_pages(timings, 27)
     print(f"  SQL statements: page {statements['page']}, list_demandes ({APPLICATIONS} applications, first 100) "
           f"{statements['list_demandes']}")
-    return 0
-
-
-def _confirmation_link(platform, address: str) -> str:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        for message in platform.mailbox(to=address):
-            links = re.findall(r"https?://\S+/confirmation/\S+", message["text"])
-            if links:
-                return links[-1].rstrip(".>")
-        time.sleep(0.2)
-    raise RuntimeError(f"no confirmation mail for {address}")
 
 
 if __name__ == "__main__":

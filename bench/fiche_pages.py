@@ -17,25 +17,20 @@ SQLite copy of the same record).
 
 Usage: python -m bench.fiche_pages [--requests 300] [--backend sqlite|postgresql]
 """
-import argparse
 import re
-import statistics
 import sys
-import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 from unittest.mock import MagicMock
 
 from sqlalchemy import event
 
-from bench.pages import p95, server_ms
+from bench.pages import ONE_RPC, BenchFailed, arguments, load_pages, print_pages, run, started_platform
 from common.clock import Clock
 from common.db import new_session, upgrade
-from common.deployment import deployed_services
 from tests.e2e.accounts_support import confirmed_guardian, first_connection
 from tests.e2e.fiche_support import new_establishment
 from tests.e2e.test_fiche_service import MONDAY
-from tests.fixtures import Databases, Platform, VirtualHosts
 from tests.helpers import CSRF
 
 PASSWORD = "banc2026ab"
@@ -104,20 +99,12 @@ def sql_statements(paths: list[Path], uai: str, tmp: Path) -> dict:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--requests", type=int, default=300, help="loads of each page")
-    parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
-    args = parser.parse_args(argv)
+    args = arguments(argv)
+    return run(lambda: measure(args))
 
-    services = deployed_services()
-    if "fiche" not in services or "mailer" not in services:
-        print("the fiche and mailer services must be in deploy/services.yml", file=sys.stderr)
-        return 1
-    tmp = Path(tempfile.mkdtemp(prefix="bench-fiche-"))
-    vhosts, databases = VirtualHosts(), Databases(tmp)
-    platform = Platform(vhosts, databases, args.backend, tmp, services)
-    try:
-        platform.start(list(services))
+
+def measure(args) -> None:
+    with started_platform(("fiche", "mailer"), args.backend) as (platform, tmp, services):
         platform.clock.move_to(MONDAY)
         etab = new_establishment(platform, tmp / "siecle")
         uai = etab["uai"]
@@ -133,37 +120,19 @@ def main(argv=None) -> int:
         for path, changes in ((base + "/eleve/modifier", CHANGES_ELEVE),
                               (base + "/responsable/modifier", CHANGES_RESPONSABLE)):
             if "transmises" not in submit(user, path, changes).text:
-                print(f"{path}: the changes were not taken", file=sys.stderr)
-                return 1
+                raise BenchFailed(f"{path}: the changes were not taken")
         listing = staff.get(f"/admin/etablissement/{uai}/fiche").text
         dossier_path = re.search(r'href="(/admin/etablissement/[^"]+/fiche/\d+)"', listing).group(1)
-        pages = {"ÉLÈVE tab (/fiche/)": (user, base + "/"), "RESPONSABLE tab": (user, base + "/responsable"),
-                 "school's dossier (admin)": (staff, dossier_path), "one-RPC page (/compte/)": (user, "/compte/")}
-        for _ in range(30):  # warm-up: connections, caches, database pages
-            for who, path in pages.values():
-                who.get(path)
-        timings = {label: [] for label in pages}
-        for _ in range(args.requests):
-            for label, (who, path) in pages.items():
-                response = who.get(path)
-                if response.status_code != 200:
-                    print(f"{path} answered {response.status_code}", file=sys.stderr)
-                    return 1
-                timings[label].append(server_ms(response))
+        timings = load_pages({"ÉLÈVE tab (/fiche/)": (user, base + "/"),
+                              "RESPONSABLE tab": (user, base + "/responsable"),
+                              "school's dossier (admin)": (staff, dossier_path), ONE_RPC: (user, "/compte/")},
+                             args.requests)
         statements = sql_statements(etab["paths"], uai, tmp)
-    finally:
-        platform.stop()
-        databases.cleanup()
-        vhosts.cleanup()
 
-    one = statistics.median(timings["one-RPC page (/compte/)"])
     print(f"fiche de renseignements pages, a guardian with 4 changes pending, {args.backend}, "
           f"services deployed: {', '.join(services)}")
-    for label, values in timings.items():
-        print(f"  {label:27s} median {statistics.median(values):6.2f} ms   p95 {p95(values):6.2f} ms"
-              + (f"   {statistics.median(values) / one:.2f}x the one-RPC page" if not label.startswith("one") else ""))
+    print_pages(timings, 27)
     print(f"  SQL statements per call: fiche {statements['fiche']}, dossier {statements['dossier']}")
-    return 0
 
 
 if __name__ == "__main__":

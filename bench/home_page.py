@@ -15,15 +15,11 @@ import argparse
 import re
 import statistics
 import sys
-import tempfile
 import uuid
 from datetime import timedelta
-from pathlib import Path
 
-from bench.pages import p95, server_ms
-from common.deployment import deployed_services
-from tests.fixtures import Databases, Platform, VirtualHosts
-from tests.e2e.accounts_support import confirmed_guardian, first_connection
+from bench.pages import ONE_RPC, load_pages, p95, run, started_platform
+from tests.e2e.accounts_support import confirmed_guardian, first_connection, merge_accounts
 from tests.helpers import WebUser, text_of
 
 TARGET = 2.0
@@ -56,13 +52,11 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=400, help="loads of each page")
     args = parser.parse_args(argv)
+    return run(lambda: measure(args))
 
-    services = deployed_services()
-    tmp = Path(tempfile.mkdtemp(prefix="bench-home-"))
-    vhosts, databases = VirtualHosts(), Databases(tmp)
-    platform = Platform(vhosts, databases, "sqlite", tmp, services)
-    try:
-        platform.start(list(services))
+
+def measure(args) -> None:
+    with started_platform((), "sqlite", name="home") as (platform, _tmp, services):
         rpc = platform.rpc(timeout=120)
         uai_a, uai_b = (f"{uuid.uuid4().int % 10**7:07d}{x}" for x in "AB")
         rpc.call("accounts", "import_siecle", payload=family(uai_a, "COLLÈGE DU BANC", "college", [
@@ -74,7 +68,7 @@ def main(argv=None) -> int:
 
         user = activate(platform, letter_a, "2012-03-01")
         activate(platform, letter_b, "2009-07-03")
-        page = user.post_form("/compte/enfants/regrouper", {"identifiant": letter_b["identifiant"], "password": PASSWORD})
+        page = merge_accounts(user, letter_b["identifiant"], PASSWORD)
         # A trimester later (the clock moved, not waited for), with its grades:
         # the home page has tiles to count since the previous connection.
         platform.clock.advance(timedelta(days=100))
@@ -103,17 +97,8 @@ def main(argv=None) -> int:
                   f"({text_of(page.text)[:200]})", file=sys.stderr)
         home_path = f"/eleve/{children[0]}/"
         tiles = re.findall(r'fr-tile__title"><a[^>]*>([^<]+)<', user.get(home_path).text)
-        for _ in range(50):  # warm-up: connections, caches, SQLite pages
-            user.get(home_path)
-            user.get("/compte/")
-        home_ms, one_ms = [], []
-        for _ in range(args.requests):
-            home_ms.append(server_ms(user.get(home_path)))
-            one_ms.append(server_ms(user.get("/compte/")))
-    finally:
-        platform.stop()
-        databases.cleanup()
-        vhosts.cleanup()
+        timings = load_pages({"home": (user, home_path), ONE_RPC: (user, "/compte/")}, args.requests, warm_up=50)
+        home_ms, one_ms = timings["home"], timings[ONE_RPC]
 
     ratio = statistics.median(home_ms) / statistics.median(one_ms)
     print(f"home page, guardian with {len(children)} children in 2 establishments, "
@@ -122,7 +107,6 @@ def main(argv=None) -> int:
     print(f"  one-RPC page (/compte/)    median {statistics.median(one_ms):6.2f} ms   p95 {p95(one_ms):6.2f} ms")
     print(f"  ratio of medians           {ratio:.2f}x   (target: at most {TARGET:.1f}x) "
           f"{'OK' if ratio <= TARGET else 'ABOVE TARGET'}")
-    return 0
 
 
 if __name__ == "__main__":

@@ -26,24 +26,20 @@ Usage: python -m bench.inscription_pages [--students 1000] [--children 10] [--co
 """
 import argparse
 import queue
-import re
 import statistics
 import sys
-import tempfile
 import threading
 import time
 import uuid
 from collections import Counter
 from datetime import datetime, timedelta
 from html import unescape
-from pathlib import Path
 
 import requests
 
-from bench.pages import p95
+from bench.pages import BenchFailed, p95, run, started_platform
 from common.clock import PARIS
-from common.deployment import deployed_services
-from tests.fixtures import Databases, Platform, VirtualHosts
+from tests.e2e.accounts_support import link_in, wait_for_mail
 from tests.helpers import CSRF, WebUser
 
 PASSWORD = "banc2026ab"
@@ -76,17 +72,6 @@ def assignment(uai: str, lycee: str, eleve: dict) -> dict:
             "voeux": [{"rang": 1, "libelle": "LYCÉE DU BANC – 2nde GT", "resultat": "Affecté"}]}
 
 
-def confirmation_link(platform, address: str) -> str:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        for message in platform.mailbox(to=address):
-            links = re.findall(r"https?://\S+/confirmation/\S+", message["text"])
-            if links:
-                return links[-1].rstrip(".>")
-        time.sleep(0.2)
-    raise RuntimeError(f"no confirmation mail for {address}")
-
-
 def set_up_guardian(platform, letter, n: int) -> WebUser:
     user = WebUser(platform.base_url)
     # One connection per request, as many families' browsers are: a kept-alive
@@ -96,7 +81,7 @@ def set_up_guardian(platform, letter, n: int) -> WebUser:
     email = f"parent{n:03d}.banc@example.org"
     user.post_form("/premiere-connexion", {"date_naissance": "2012-03-01", "new_password": PASSWORD,
                                            "new_password_confirm": PASSWORD, "email": email, "email_confirm": email})
-    user.http.get(confirmation_link(platform, email), timeout=30)
+    user.http.get(link_in(wait_for_mail(platform, email, timeout=60), "/confirmation/"), timeout=30)
     user.login(letter["identifiant"], PASSWORD)
     user.email = email
     return user
@@ -163,16 +148,11 @@ def main(argv=None) -> int:
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
     args = parser.parse_args(argv)
+    return run(lambda: measure(args))
 
-    services = deployed_services()
-    if not {"inscription", "fiche"} <= set(services):
-        print("the inscription and fiche services must be in deploy/services.yml", file=sys.stderr)
-        return 1
-    tmp = Path(tempfile.mkdtemp(prefix="bench-inscription-"))
-    vhosts, databases = VirtualHosts(), Databases(tmp)
-    platform = Platform(vhosts, databases, args.backend, tmp, services)
-    try:
-        platform.start(list(services))
+
+def measure(args) -> int:
+    with started_platform(("inscription", "fiche"), args.backend) as (platform, _tmp, services):
         platform.clock.move_to(NOW)
         rpc = platform.rpc(timeout=600)
         uai, lycee = f"{uuid.uuid4().int % 10**7:07d}N", f"{uuid.uuid4().int % 10**7:07d}L"
@@ -185,8 +165,7 @@ def main(argv=None) -> int:
                           lignes=[assignment(uai, lycee, e) for e in eleves])
         rpc.call("inscription", "import_offres", offres=[{**OFFRE, "lycee_uai": lycee}])
         if report["creees"] != args.students:
-            print(f"import: {report}", file=sys.stderr)
-            return 1
+            raise BenchFailed(f"import: {report}")
         print(f"set-up: {len(letters)} guardian accounts (first connection, address confirmed)...", flush=True)
         guardians = [set_up_guardian(platform, letter, n) for n, letter in enumerate(letters)]
         # Guardian g (ParentNNN) has the students g*CHILDREN .. (g+1)*CHILDREN-1.
@@ -237,10 +216,6 @@ def main(argv=None) -> int:
                 break
             time.sleep(2)
         rpc.close()
-    finally:
-        platform.stop()
-        databases.cleanup()
-        vhosts.cleanup()
 
     base_p95 = p95(baseline["one-RPC page /compte/ (GET)"])
     print(f"inscription, the last evening: {args.students} students of one lycée, {len(guardians)} guardian accounts, "

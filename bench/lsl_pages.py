@@ -17,19 +17,14 @@ the download through the gateway.
 
 Usage: python -m bench.lsl_pages [--requests 300] [--backend sqlite|postgresql]
 """
-import argparse
 import re
 import statistics
 import sys
-import tempfile
 import time
 import uuid
-from pathlib import Path
 
-from bench.pages import p95, server_ms
+from bench.pages import ONE_RPC, BenchFailed, arguments, load_pages, p95, print_pages, run, server_ms, started_platform
 from common.clock import Clock, school_year
-from common.deployment import deployed_services
-from tests.fixtures import Databases, Platform, VirtualHosts
 from tests.helpers import WebUser
 from tools.lsl_writer import lsl_xml
 
@@ -118,20 +113,12 @@ def uncached_pdf_ms(platform, child: dict, times: int = 5) -> list[float]:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--requests", type=int, default=300, help="loads of each page")
-    parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
-    args = parser.parse_args(argv)
+    args = arguments(argv)
+    return run(lambda: measure(args))
 
-    services = deployed_services()
-    if "lsl" not in services:
-        print("the lsl service is not in deploy/services.yml", file=sys.stderr)
-        return 1
-    tmp = Path(tempfile.mkdtemp(prefix="bench-lsl-"))
-    vhosts, databases = VirtualHosts(), Databases(tmp)
-    platform = Platform(vhosts, databases, args.backend, tmp, services)
-    try:
-        platform.start(list(services))
+
+def measure(args) -> None:
+    with started_platform(("lsl",), args.backend) as (platform, _tmp, services):
         rpc = platform.rpc(timeout=300)
         uai = f"{uuid.uuid4().int % 10**7:07d}B"
         rpc.call("accounts", "import_siecle", payload=school(uai))
@@ -150,47 +137,29 @@ def main(argv=None) -> int:
         listing = user.get(path)
         shown = len(re.findall(r'class="fr-card fr-card--no-arrow fr-mb-3w matiere"', listing.text))
         if shown != SUBJECTS:  # the latest year; première is one link away
-            print(f"the page shows {shown} subjects instead of {SUBJECTS}", file=sys.stderr)
-            return 1
-        for _ in range(30):  # warm-up: connections, caches, database pages
-            for p in (path, "/compte/"):
-                user.get(p)
-        timings = {path: [], "/compte/": []}
-        for _ in range(args.requests):
-            for p, values in timings.items():
-                response = user.get(p)
-                if response.status_code != 200:
-                    print(f"{p} answered {response.status_code}", file=sys.stderr)
-                    return 1
-                values.append(server_ms(response))
+            raise BenchFailed(f"the page shows {shown} subjects instead of {SUBJECTS}")
+        timings = load_pages({"Enseignements (/lsl/enseignements)": (user, path), ONE_RPC: (user, "/compte/")},
+                             args.requests)
         sql = statements(platform, uai, eleve_id)
 
         child = {"eleve_id": eleve_id, "etablissement_uai": uai, "viewer_account_id": 0, "viewer_role": "eleve",
                  "eleve_majeur": False}
-        started = time.perf_counter()
+        begun = time.perf_counter()
         livret = rpc.call("lsl", "final_livret", child=child)  # rendered, then kept by the service
-        first_ms = (time.perf_counter() - started) * 1000
+        first_ms = (time.perf_counter() - begun) * 1000
         pdf_bytes = len(livret["pdf"]) * 3 // 4
         render_ms = []
         for _ in range(20):
-            started = time.perf_counter()
+            begun = time.perf_counter()
             rpc.call("lsl", "final_livret", child=child)
-            render_ms.append((time.perf_counter() - started) * 1000)
+            render_ms.append((time.perf_counter() - begun) * 1000)
         uncached_ms = uncached_pdf_ms(platform, child)
         download_ms = [server_ms(user.get(f"/eleve/{eleve_id}/lsl/livret-definitif.pdf")) for _ in range(20)]
         rpc.close()
-    finally:
-        platform.stop()
-        databases.cleanup()
-        vhosts.cleanup()
 
-    one = statistics.median(timings["/compte/"])
     print(f"LSL Enseignements page, a terminale student with two years of {SUBJECTS} subjects "
           f"({CLASS_SIZE} students replicated), {args.backend}, services deployed: {', '.join(services)}")
-    for label, p in (("Enseignements (/lsl/enseignements)", path), ("one-RPC page (/compte/)", "/compte/")):
-        values = timings[p]
-        print(f"  {label:36s} median {statistics.median(values):6.2f} ms   p95 {p95(values):6.2f} ms"
-              + (f"   {statistics.median(values) / one:.2f}x the one-RPC page" if p != "/compte/" else ""))
+    print_pages(timings, 36)
     print(f"  SQL statements for the Enseignements page: {sql[0]} the first time, {sql[1]} until the next replication")
     print(f"  final livret PDF ({pdf_bytes // 1024} KiB), rendered without the kept PDF (baseline, in process): "
           f"median {statistics.median(uncached_ms):.1f} ms of {len(uncached_ms)}; first RPC final_livret "
@@ -198,7 +167,6 @@ def main(argv=None) -> int:
     print(f"  kept PDF: RPC final_livret median {statistics.median(render_ms):.1f} ms (p95 {p95(render_ms):.1f}), "
           f"{statistics.median(uncached_ms) / statistics.median(render_ms):.0f}x faster; download through the "
           f"gateway median {statistics.median(download_ms):.1f} ms")
-    return 0
 
 
 if __name__ == "__main__":

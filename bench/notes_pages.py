@@ -14,26 +14,19 @@ asserted in services/notes/tests/test_pages.py.
 
 Usage: python -m bench.notes_pages [--requests 300] [--backend sqlite|postgresql]
 """
-import argparse
 import re
-import statistics
 import sys
-import tempfile
 import uuid
 from datetime import timedelta
-from pathlib import Path
 
+from bench.pages import ONE_RPC, BenchFailed, arguments, load_pages, print_pages, run, started_platform
 from common.clock import PARIS
-from bench.pages import p95, server_ms
-from common.deployment import deployed_services
-from tests.fixtures import Databases, Platform, VirtualHosts
 from tests.helpers import WebUser
 
 PASSWORD = "banc2026ab"
 SUBJECTS = 12
 EVALUATIONS_PER_SUBJECT = 25
 CLASS_SIZE = 25
-
 
 
 def school(uai: str) -> dict:
@@ -61,20 +54,12 @@ def grades(platform) -> tuple[list, list]:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--requests", type=int, default=300, help="loads of each page")
-    parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
-    args = parser.parse_args(argv)
+    args = arguments(argv)
+    return run(lambda: measure(args))
 
-    services = deployed_services()
-    if "notes" not in services:
-        print("the notes service is not in deploy/services.yml", file=sys.stderr)
-        return 1
-    tmp = Path(tempfile.mkdtemp(prefix="bench-notes-"))
-    vhosts, databases = VirtualHosts(), Databases(tmp)
-    platform = Platform(vhosts, databases, args.backend, tmp, services)
-    try:
-        platform.start(list(services))
+
+def measure(args) -> None:
+    with started_platform(("notes",), args.backend) as (platform, _tmp, services):
         rpc = platform.rpc(timeout=300)
         uai = f"{uuid.uuid4().int % 10**7:07d}N"
         rpc.call("accounts", "import_siecle", payload=school(uai))
@@ -94,35 +79,15 @@ def main(argv=None) -> int:
         listing = user.get(subjects_path)
         subject_ids = sorted(set(int(i) for i in re.findall(rf"/eleve/{eleve_id}/notes/(\d+)", listing.text)))
         if len(subject_ids) != SUBJECTS:
-            print(f"the subject page shows {len(subject_ids)} subjects instead of {SUBJECTS}", file=sys.stderr)
-            return 1
-        detail_path = f"/eleve/{eleve_id}/notes/{subject_ids[0]}"
-        for _ in range(30):  # warm-up: connections, caches, database pages
-            for path in (subjects_path, detail_path, "/compte/"):
-                user.get(path)
-        timings = {subjects_path: [], detail_path: [], "/compte/": []}
-        for _ in range(args.requests):
-            for path, values in timings.items():
-                response = user.get(path)
-                if response.status_code != 200:
-                    print(f"{path} answered {response.status_code}", file=sys.stderr)
-                    return 1
-                values.append(server_ms(response))
-    finally:
-        platform.stop()
-        databases.cleanup()
-        vhosts.cleanup()
+            raise BenchFailed(f"the subject page shows {len(subject_ids)} subjects instead of {SUBJECTS}")
+        timings = load_pages({"subject page (/notes/)": (user, subjects_path),
+                              "detail page (/notes/<id>)": (user, f"/eleve/{eleve_id}/notes/{subject_ids[0]}"),
+                              ONE_RPC: (user, "/compte/")}, args.requests)
 
-    one = statistics.median(timings["/compte/"])
     print(f"notes pages, one student with {SUBJECTS * EVALUATIONS_PER_SUBJECT} grades in {SUBJECTS} subjects "
           f"({report['notes']['creees']} grades in the class), {args.backend}, "
           f"services deployed: {', '.join(services)}")
-    for label, path in (("subject page (/notes/)", subjects_path), ("detail page (/notes/<id>)", detail_path),
-                        ("one-RPC page (/compte/)", "/compte/")):
-        values = timings[path]
-        print(f"  {label:27s} median {statistics.median(values):6.2f} ms   p95 {p95(values):6.2f} ms"
-              + (f"   {statistics.median(values) / one:.2f}x the one-RPC page" if path != "/compte/" else ""))
-    return 0
+    print_pages(timings, 27)
 
 
 if __name__ == "__main__":

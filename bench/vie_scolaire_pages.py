@@ -17,21 +17,15 @@ the service's own database; tests/test_pages.py asserts they are equal).
 
 Usage: python -m bench.vie_scolaire_pages [--requests 300] [--backend sqlite|postgresql]
 """
-import argparse
-import statistics
 import sys
-import tempfile
 import uuid
 from datetime import date, datetime, timedelta
-from pathlib import Path
 
 from sqlalchemy import event as sa_event
 
-from bench.pages import p95, server_ms
+from bench.pages import ONE_RPC, BenchFailed, arguments, load_pages, print_pages, run, started_platform
 from common.clock import PARIS, school_year
 from common.db import new_session
-from common.deployment import deployed_services
-from tests.fixtures import Databases, Platform, VirtualHosts
 from tests.helpers import WebUser, text_of
 
 PASSWORD = "banc2026ab"
@@ -106,20 +100,12 @@ def statements_per_page(url: str, uai: str, eleve_id: int, now: datetime) -> int
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--requests", type=int, default=300, help="loads of each page")
-    parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
-    args = parser.parse_args(argv)
+    args = arguments(argv)
+    return run(lambda: measure(args))
 
-    services = deployed_services()
-    if "vie_scolaire" not in services:
-        print("the vie_scolaire service is not in deploy/services.yml", file=sys.stderr)
-        return 1
-    tmp = Path(tempfile.mkdtemp(prefix="bench-vie-scolaire-"))
-    vhosts, databases = VirtualHosts(), Databases(tmp)
-    platform = Platform(vhosts, databases, args.backend, tmp, services)
-    try:
-        platform.start(list(services))
+
+def measure(args) -> None:
+    with started_platform(("vie_scolaire",), args.backend) as (platform, _tmp, services):
         year = school_year(platform.clock.today())
         platform.clock.move_to(datetime(year + 1, 6, 20, 10, 0, tzinfo=PARIS))
         rpc = platform.rpc(timeout=300)
@@ -154,38 +140,17 @@ def main(argv=None) -> int:
         page_path, home_path = f"/eleve/{eleve_id}/vie-scolaire/", f"/eleve/{eleve_id}/"
         page = user.get(page_path)
         if page.status_code != 200 or page.text.count("data-evenement=") < 10:
-            print(f"{page_path} answered {page.status_code} without its events", file=sys.stderr)
-            return 1
+            raise BenchFailed(f"{page_path} answered {page.status_code} without its events")
         if "demi-journées d'absence ce trimestre" not in text_of(user.get(home_path).text):
-            print("the home page shows no vie scolaire tile", file=sys.stderr)
-            return 1
-        for _ in range(30):  # warm-up: connections, caches, database pages
-            for path in (page_path, home_path, "/compte/"):
-                user.get(path)
-        timings = {page_path: [], home_path: [], "/compte/": []}
-        for _ in range(args.requests):
-            for path, values in timings.items():
-                response = user.get(path)
-                if response.status_code != 200:
-                    print(f"{path} answered {response.status_code}", file=sys.stderr)
-                    return 1
-                values.append(server_ms(response))
-    finally:
-        platform.stop()
-        databases.cleanup()
-        vhosts.cleanup()
+            raise BenchFailed("the home page shows no vie scolaire tile")
+        timings = load_pages({"vie scolaire page": (user, page_path), "home page (tiles)": (user, home_path),
+                              ONE_RPC: (user, "/compte/")}, args.requests)
 
-    one = statistics.median(timings["/compte/"])
     print(f"vie scolaire pages, one student with {EVENTS} events in a school year, {args.backend}, "
           f"services deployed: {', '.join(services)}")
-    for label, path in (("vie scolaire page", page_path), ("home page (tiles)", home_path),
-                        ("one-RPC page (/compte/)", "/compte/")):
-        values = timings[path]
-        print(f"  {label:25s} median {statistics.median(values):6.2f} ms   p95 {p95(values):6.2f} ms"
-              + (f"   {statistics.median(values) / one:.2f}x the one-RPC page" if path != "/compte/" else ""))
+    print_pages(timings, 25)
     print(f"  SQL statements of the vie scolaire page: {statements_few} with 2 events, "
           f"{statements_many} with {EVENTS}")
-    return 0
 
 
 if __name__ == "__main__":

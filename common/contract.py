@@ -16,16 +16,20 @@ Liveness: every instance sends an `alive` notice every HEARTBEAT_SECONDS; the
 gateway shows a service it has not heard from for a bounded time as
 "momentanément indisponible" without waiting on it.
 
-Former students: accounts still lists, for a while, a student who left the
-académie (`sorti_le` in the child context); only a service that sets
-`serves_former_students` has an entry for them, and the gateway lets a page
-name such a child only where the child's menu has that service's entry.
+Former students: a service that serves students who left the académie
+(`sorti_le` in the child context) declares for how many months in its wire
+contract (`FORMER_STUDENTS_MONTHS` in contract/<service>.py: the LSL's 5).
+Only such a service has an entry for them; accounts lists them to their family
+for the longest of these declarations, and the gateway lets a page name such a
+child only where the child's menu has that service's entry.
 
 Openings: a service that establishments open (`opening_model` set) answers
 `get_openings` and `set_opening` for the administration pages, and announces
 each change with a notice event `opening_changed` so caches refresh.
 """
+import importlib
 import os
+import pkgutil
 
 from nameko.timer import timer
 from sqlalchemy import select
@@ -35,11 +39,30 @@ from common.clock import school_year, staff_school_years
 from common.errors import Forbidden, ValidationError
 from common.messaging import notice_dispatcher, rpc, work_dispatcher
 from common.rpc_client import ServiceRpc
+import contract
 # Re-exported: services import the schemas from here.
 from contract.feature import (  # noqa: F401
     ROLES, ChildContextSchema, MenuEntrySchema, child_context_schema, menu_entry_schema)
 
 HEARTBEAT_SECONDS = float(os.environ.get("SCOLARITE_HEARTBEAT_SECONDS", "5"))
+
+
+def former_students_months(service: str) -> int:
+    """How many months after leaving a student still reaches `service`: the
+    `FORMER_STUDENTS_MONTHS` of its contract module, 0 (not at all) without."""
+    try:
+        module = importlib.import_module(f"contract.{service}")
+    except ModuleNotFoundError as exc:
+        if exc.name != f"contract.{service}":
+            raise
+        return 0
+    return getattr(module, "FORMER_STUDENTS_MONTHS", 0)
+
+
+def longest_former_students_months() -> int:
+    """The longest any service declares: how long accounts keeps listing a
+    student who left to their family (services/accounts/rentree.py)."""
+    return max((former_students_months(m.name) for m in pkgutil.iter_modules(contract.__path__)), default=0)
 
 
 class FeatureContract:
@@ -53,9 +76,6 @@ class FeatureContract:
     # False for a service the académie opens for every eligible family, that the
     # head cannot close (FAQ: lycée enrollment).
     staff_can_change_opening = True
-    # Whether a student who left the académie (child context's `sorti_le`)
-    # still gets this service's entry: the LSL does, for 5 months (FAQ).
-    serves_former_students = False
 
     notices = notice_dispatcher()
     news_events = work_dispatcher()
@@ -81,7 +101,7 @@ class FeatureContract:
         contexts = child_context_schema.load(children, many=True)
         out = []
         for c in contexts:
-            entry = self.menu_entry(c) if c["sorti_le"] is None or self.serves_former_students else None
+            entry = self.menu_entry(c) if c["sorti_le"] is None or former_students_months(self.name) else None
             out.append({"eleve_id": c["eleve_id"], "menu": menu_entry_schema.dump(entry) if entry else None})
         return out
 

@@ -2,6 +2,20 @@
 missing values, and a refusal that lists every faulty line in French, in line
 order, so that a file is accepted whole or refused whole with its report."""
 from common.errors import ValidationError
+from common.schemas import FrenchDate, FrenchDateTime
+
+
+class RowDate(FrenchDate):
+    """A file's date: its refusal follows "Ligne 12, colonne « date » : "."""
+
+    default_error_messages = {"invalid": "date attendue au format jj/mm/aaaa."}
+
+
+class RowDateTime(FrenchDateTime):
+    """A file's date and time (Paris time unless it gives an offset)."""
+
+    default_error_messages = {"invalid": "date et heure attendues au format jj/mm/aaaa hh:mm."}
+
 
 # Past this many faulty lines, the rest are only counted.
 MAX_MESSAGES = 100

@@ -4,9 +4,11 @@ Field messages are set once here; schemas that face a person import `fields`
 from this module so the French messages are in place.
 """
 import re
+from datetime import date, datetime, timezone
 
 from marshmallow import Schema, ValidationError, fields, validate  # noqa: F401
 
+from common.clock import PARIS
 from common.errors import ValidationError as RemoteValidationError
 
 _FRENCH = {
@@ -82,3 +84,62 @@ def load_or_raise(schema: Schema, data, **kwargs):
         return schema.load(data, **kwargs)
     except ValidationError as exc:
         raise RemoteValidationError(exc.messages) from None
+
+
+def optional_instant(value, field: str) -> datetime | None:
+    """An RPC's optional instant ("since"): None when not given, UTC when it
+    gives no offset; a refusal beside `field` otherwise."""
+    if not value:
+        return None
+    try:
+        instant = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    except ValueError:
+        raise RemoteValidationError({field: ["Date et heure invalides."]}) from None
+    return instant if instant.tzinfo else instant.replace(tzinfo=timezone.utc)
+
+
+class FrenchDate(fields.Field):
+    """jj/mm/aaaa or aaaa-mm-jj."""
+
+    default_error_messages = {"invalid": "Date attendue au format jj/mm/aaaa."}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, date) and not isinstance(value, datetime):
+            return value
+        if not isinstance(value, str):
+            raise self.make_error("invalid")
+        for fmt in ("%d/%m/%Y", "%Y-%m-%d"):
+            try:
+                return datetime.strptime(value.strip(), fmt).date()
+            except ValueError:
+                continue
+        raise self.make_error("invalid")
+
+
+class FrenchDateTime(fields.Field):
+    """jj/mm/aaaa hh:mm (Paris time) or ISO 8601 (Paris time when no offset is given)."""
+
+    default_error_messages = {"invalid": "Date et heure attendues au format jj/mm/aaaa hh:mm."}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, datetime):
+            instant = value
+        elif isinstance(value, str):
+            instant = None
+            text = value.strip()
+            for fmt in ("%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S"):
+                try:
+                    instant = datetime.strptime(text, fmt)
+                    break
+                except ValueError:
+                    continue
+            if instant is None:
+                try:
+                    instant = datetime.fromisoformat(text)
+                except ValueError:
+                    raise self.make_error("invalid") from None
+        else:
+            raise self.make_error("invalid")
+        instant = instant if instant.tzinfo else instant.replace(tzinfo=PARIS)
+        # Stored in UTC: SQLite keeps the wall-clock time and forgets the offset.
+        return instant.astimezone(timezone.utc)

@@ -18,6 +18,7 @@
 """
 import re
 import unicodedata
+from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 
@@ -25,6 +26,7 @@ from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal
 
 from common.clock import PARIS
+from contract.errors import ValidationError
 
 LOCALE = "fr_FR"
 NBSP = "\u00a0"
@@ -83,6 +85,27 @@ def spaced(text: str) -> str:
     text = _BEFORE_MARK.sub(NBSP + r"\1", text)
     text = _AFTER_OPENING.sub("«" + NBSP, text)
     return re.sub(r"(?<=[^\s\u00a0])»", NBSP + "»", text)
+
+
+def spaced_errors(errors, typo=spaced):
+    """`typo` applied to every message of a ValidationError's mapping."""
+    if isinstance(errors, dict):
+        return {k: spaced_errors(v, typo) for k, v in errors.items()}
+    if isinstance(errors, list):
+        return [spaced_errors(v, typo) for v in errors]
+    return typo(errors) if isinstance(errors, str) else errors
+
+
+@contextmanager
+def french_refusals(typo=spaced, *kinds):
+    """Every refusal raised inside leaves with French typography: a
+    ValidationError's messages, and the message of the errors of `kinds`."""
+    try:
+        yield
+    except ValidationError as exc:
+        raise ValidationError(spaced_errors(exc.errors, typo)) from None
+    except kinds as exc:
+        raise type(exc)(typo(str(exc))) from None
 
 
 # A text between two tags that holds one of the marks, or a whole

@@ -3,6 +3,12 @@ from nameko.exceptions import deserialize_to_instance
 
 from contract.errors import NotOpen
 
+# FAQ (LSL): "Le téléservice reste accessible 5 mois après la sortie de l'élève
+# de l'établissement." The LSL's rules (services/lsl/rules.py) apply it, and
+# accounts lists a former student to their family that long
+# (common.contract.former_students_months).
+FORMER_STUDENTS_MONTHS = 5
+
 
 @deserialize_to_instance
 class LslClosed(NotOpen):

@@ -103,7 +103,7 @@ def child_or_404(eleve_id: int) -> dict:
 def _serves_former_student(child: dict) -> bool:
     """A student who left the académie is reached only on their home page and
     through the services whose entry their menu has (the service decides:
-    common.contract's `serves_former_students`)."""
+    common.contract's `former_students_months`)."""
     if request.blueprint == "home":
         return True
     from gateway.composition import compose_menus
@@ -120,6 +120,19 @@ def staff_required(view):
     @login_required
     def wrapper(*args, **kwargs):
         if g.viewer["role"] not in ("staff", "operator"):
+            abort(404)
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def operator_required(view):
+    """The académie's operators only; anybody else gets a 404."""
+
+    @wraps(view)
+    @login_required
+    def wrapper(*args, **kwargs):
+        if g.viewer["role"] != "operator":
             abort(404)
         return view(*args, **kwargs)
 

@@ -18,10 +18,8 @@ import re
 import sys
 from pathlib import Path
 
-from common.config import amqp_uri
-from common.errors import NotDeployed, Unavailable, ValidationError
-from common.rpc_client import RpcClient
-from tools.import_notes import ImportRefused, read_csv
+from common.errors import ValidationError
+from tools.import_common import ImportRefused, faults, read_csv, run
 
 PLAFONDS = tuple(f"plafond_{n}" for n in range(1, 8)) + ("plafond_8_et_plus",)
 COLUMNS = ("annee_scolaire", "niveau", "echelon", "montant_annuel") + PLAFONDS
@@ -56,8 +54,8 @@ def import_bareme(rpc, path: Path) -> list[str]:
         try:
             rpc.call("bourses", "load_bareme", annee_scolaire=annee, niveau=niveau, echelons=echelons)
         except ValidationError as exc:
-            faults = [m for messages in exc.errors.values() for m in messages]
-            raise ImportRefused(f"Barème {annee}-{annee + 1} ({niveau}) refusé :\n  " + "\n  ".join(faults)) from None
+            raise ImportRefused(f"Barème {annee}-{annee + 1} ({niveau}) refusé :\n  "
+                                + "\n  ".join(faults(exc))) from None
         done.append(f"Barème {annee}-{annee + 1} ({niveau}) : {len(echelons)} échelons chargés.")
     return done
 
@@ -74,33 +72,17 @@ def main(argv=None) -> int:
     campagne.add_argument("--cloture", required=True)
     campagne.add_argument("--campagne-id", type=int)
     args = parser.parse_args(argv)
-    rpc = RpcClient(amqp_uri(), timeout=60, client_name="import_bourses")
-    try:
+
+    def work(rpc):
         if args.command == "bareme":
-            for line in import_bareme(rpc, args.fichier):
-                print(line)
-        else:
-            saved = rpc.call("bourses", "save_campagne", form={
-                "annee_scolaire": args.annee, "niveau": args.niveau, "ouverture": args.ouverture,
-                "cloture": args.cloture, "campagne_id": args.campagne_id}, account_id=None)
-            print(f"Campagne {saved['niveau']} {saved['annee_scolaire_texte']} : du {saved['ouverture_texte']} "
-                  f"au {saved['cloture_texte']}.")
-    except ImportRefused as exc:
-        print(exc, file=sys.stderr)
-        return 1
-    except ValidationError as exc:
-        for field, messages in exc.errors.items():
-            print(f"{field} : {' '.join(messages)}", file=sys.stderr)
-        return 1
-    except NotDeployed:
-        print("Le service bourses n'est pas déployé.", file=sys.stderr)
-        return 1
-    except Unavailable:
-        print("Le service bourses ne répond pas ; réessayez plus tard.", file=sys.stderr)
-        return 1
-    finally:
-        rpc.close()
-    return 0
+            return "\n".join(import_bareme(rpc, args.fichier))
+        saved = rpc.call("bourses", "save_campagne", form={
+            "annee_scolaire": args.annee, "niveau": args.niveau, "ouverture": args.ouverture,
+            "cloture": args.cloture, "campagne_id": args.campagne_id}, account_id=None)
+        return (f"Campagne {saved['niveau']} {saved['annee_scolaire_texte']} : du {saved['ouverture_texte']} "
+                f"au {saved['cloture_texte']}.")
+
+    return run("import_bourses", work, service="bourses", timeout=60, cancelled="")
 
 
 if __name__ == "__main__":

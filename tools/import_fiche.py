@@ -15,24 +15,19 @@ before anything is sent: exit code 1 and a French message.
 accounts service's name is used. docs/fiche.md has the details.
 """
 import argparse
-import re
 import sys
 from pathlib import Path
 
-from common.config import amqp_uri
 from common.errors import NotDeployed, NotFound, Unavailable, ValidationError
 from common.rpc_client import RpcClient
+from contract.etablissement import is_uai
 from services.accounts.siecle import SiecleFileError
 from services.fiche import siecle
+from tools.import_common import ImportRefused, run
 
 DEFAULT_TIMEOUT = 600
-UAI = re.compile(r"^\d{7}[A-Z]$")
 COUNT_LABELS = {"eleves": "élèves", "responsables": "responsables", "liens": "liens élève – responsable",
                 "eleves_sortis": "élèves sortis ou absents des fichiers (fiches fermées)"}
-
-
-class ImportRefused(Exception):
-    """Nothing was imported; the message, in French, says why."""
 
 
 def import_files(rpc: RpcClient, paths: list[Path], uai: str, nom: str | None = None,
@@ -41,7 +36,7 @@ def import_files(rpc: RpcClient, paths: list[Path], uai: str, nom: str | None = 
     report (`created`, `updated`, `skipped`). Raises ImportRefused before
     sending anything when a file does not fit."""
     uai = uai.strip().upper()
-    if not UAI.match(uai):
+    if not is_uai(uai):
         raise ImportRefused(f"Code UAI invalide : {uai} (7 chiffres et une lettre).")
     try:
         _lecture, payload = siecle.read(paths, uai)
@@ -91,16 +86,8 @@ def main(argv=None) -> int:
                                       "comptes)")
     parser.add_argument("--delai", type=float, default=DEFAULT_TIMEOUT, metavar="SECONDES")
     args = parser.parse_args(argv)
-    rpc = RpcClient(amqp_uri(), timeout=30, client_name="import-fiche")
-    try:
-        report = import_files(rpc, args.fichiers, args.uai, nom=args.nom, timeout=args.delai)
-    except ImportRefused as exc:
-        print(f"Import annulé : {exc}", file=sys.stderr)
-        return 1
-    finally:
-        rpc.close()
-    print(format_report(args.uai.strip().upper(), report))
-    return 0
+    return run("import-fiche", lambda rpc: format_report(args.uai.strip().upper(), import_files(
+        rpc, args.fichiers, args.uai, nom=args.nom, timeout=args.delai)), service="de la fiche de renseignements")
 
 
 if __name__ == "__main__":

@@ -23,10 +23,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from common.config import amqp_uri
-from common.errors import NotDeployed, Unavailable, ValidationError
-from common.rpc_client import RpcClient
-from tools.import_notes import ImportRefused, read_csv
+from common.errors import ValidationError
+from tools.import_common import ImportRefused, faults, read_csv, run
 
 AFFECTATION_COLUMNS = ("ine", "nom", "prenom", "college_uai", "college_nom", "college_prive", "college_telephone",
                        "college_email", "lycee_uai", "lycee_nom", "lycee_public", "lycee_adresse", "lycee_code_postal",
@@ -89,8 +87,7 @@ def read_offres(path: Path) -> list[dict]:
 
 
 def _refused(exc: ValidationError) -> ImportRefused:
-    faults = [m for messages in exc.errors.values() for m in (messages if isinstance(messages, list) else [messages])]
-    return ImportRefused("Fichier refusé, rien n'a été importé :\n  " + "\n  ".join(str(f) for f in faults))
+    return ImportRefused("Fichier refusé, rien n'a été importé :\n  " + "\n  ".join(faults(exc)))
 
 
 def import_affectations(rpc, annee, path: Path) -> list[str]:
@@ -124,35 +121,18 @@ def main(argv=None) -> int:
     campagne.add_argument("--ouverture", required=True)
     campagne.add_argument("--cloture", required=True)
     args = parser.parse_args(argv)
-    rpc = RpcClient(amqp_uri(), timeout=120, client_name="import_inscription")
-    try:
+
+    def work(rpc):
         if args.command == "affectations":
-            lines = import_affectations(rpc, args.annee, args.fichier)
-        elif args.command == "offres":
-            lines = import_offres(rpc, args.fichier)
-        else:
-            saved = rpc.call("inscription", "save_campagne", account_id=None, form={
-                "annee_scolaire": args.annee, "ouverture": args.ouverture, "cloture": args.cloture})
-            lines = [f"Campagne de la rentrée {saved['rentree_texte']} : du {saved['ouverture_texte']} au "
-                     f"{saved['cloture_texte']}."]
-        for line in lines:
-            print(line)
-    except ImportRefused as exc:
-        print(exc, file=sys.stderr)
-        return 1
-    except ValidationError as exc:
-        for field, messages in exc.errors.items():
-            print(f"{field} : {' '.join(messages)}", file=sys.stderr)
-        return 1
-    except NotDeployed:
-        print("Le service inscription n'est pas déployé.", file=sys.stderr)
-        return 1
-    except Unavailable:
-        print("Le service inscription ne répond pas ; réessayez plus tard.", file=sys.stderr)
-        return 1
-    finally:
-        rpc.close()
-    return 0
+            return "\n".join(import_affectations(rpc, args.annee, args.fichier))
+        if args.command == "offres":
+            return "\n".join(import_offres(rpc, args.fichier))
+        saved = rpc.call("inscription", "save_campagne", account_id=None, form={
+            "annee_scolaire": args.annee, "ouverture": args.ouverture, "cloture": args.cloture})
+        return (f"Campagne de la rentrée {saved['rentree_texte']} : du {saved['ouverture_texte']} au "
+                f"{saved['cloture_texte']}.")
+
+    return run("import_inscription", work, service="inscription", timeout=120, cancelled="")
 
 
 if __name__ == "__main__":

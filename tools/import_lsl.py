@@ -16,9 +16,9 @@ import re
 import sys
 from pathlib import Path
 
-from common.config import amqp_uri
 from common.errors import Forbidden, NotDeployed, Unavailable, ValidationError
 from common.rpc_client import RpcClient
+from tools.import_common import faults, run
 
 DEFAULT_TIMEOUT = 300
 _DECLARED = re.compile(rb"""^\s*<\?xml[^>]*encoding=["']([A-Za-z0-9._-]+)["']""")
@@ -48,9 +48,8 @@ def replicate_file(rpc: RpcClient, uai: str, path: Path, timeout: float = DEFAUL
     try:
         return rpc.call("lsl", "replicate", timeout=timeout, uai=uai, xml=xml)
     except ValidationError as exc:
-        lines = [m for messages in exc.errors.values() for m in (messages if isinstance(messages, list) else [messages])]
-        raise ReplicationRefused(f"Fichier {path.name} refusé, rien n'a été modifié :\n  " + "\n  ".join(lines)) \
-            from None
+        raise ReplicationRefused(f"Fichier {path.name} refusé, rien n'a été modifié :\n  "
+                                 + "\n  ".join(faults(exc))) from None
     except Forbidden as exc:
         raise ReplicationRefused(f"{exc.args[0] if exc.args else 'Refusé.'} Rien n'a été modifié.") from None
     except NotDeployed:
@@ -78,16 +77,9 @@ def main(argv=None) -> int:
     parser.add_argument("--delai", type=float, default=DEFAULT_TIMEOUT, metavar="SECONDES",
                         help=f"attente maximale de la réponse du service (défaut : {DEFAULT_TIMEOUT})")
     args = parser.parse_args(argv)
-    rpc = RpcClient(amqp_uri(), timeout=30, client_name="import-lsl")
-    try:
-        report = replicate_file(rpc, args.uai, args.fichier, timeout=args.delai)
-    except ReplicationRefused as exc:
-        print(f"Réplication annulée : {exc}", file=sys.stderr)
-        return 1
-    finally:
-        rpc.close()
-    print(format_report(args.uai.strip().upper(), report))
-    return 0
+    return run("import-lsl", lambda rpc: format_report(args.uai.strip().upper(), replicate_file(
+        rpc, args.uai, args.fichier, timeout=args.delai)), service="LSL", refused=ReplicationRefused,
+        cancelled="Réplication annulée : ")
 
 
 if __name__ == "__main__":

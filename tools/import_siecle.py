@@ -19,11 +19,11 @@ import argparse
 import sys
 from pathlib import Path
 
-from common.config import amqp_uri
 from common.errors import NotDeployed, NotFound, Unavailable, ValidationError
 from common.rpc_client import RpcClient
 from contract.etablissement import is_uai
 from services.accounts.siecle import SUPPORTED, SiecleFileError, read_paths
+from tools.import_common import ImportRefused, run
 
 # An import creates thousands of accounts; it must not be cut short like a page's query.
 DEFAULT_TIMEOUT = 600
@@ -43,10 +43,6 @@ COUNT_LABELS = {
     "liens_termines": "liens terminés (absents du fichier)",
     "liens_repris": "liens repris",
 }
-
-
-class ImportRefused(Exception):
-    """Nothing was imported; the message, in French, says why."""
 
 
 def import_files(rpc: RpcClient, paths: list[Path], uai: str, nom: str | None = None,
@@ -165,18 +161,13 @@ def parse_args(argv):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    rpc = RpcClient(amqp_uri(), timeout=30, client_name="import-siecle")
-    try:
-        report = import_files(rpc, args.fichiers, args.uai, nom=args.nom, type_=args.type_,
-                              commune=args.commune, timeout=args.delai, confirm=args.confirm,
-                              dry_run=args.dry_run)
-    except ImportRefused as exc:
-        print(f"Import annulé : {exc}", file=sys.stderr)
-        return 1
-    finally:
-        rpc.close()
-    print(format_report(report))
-    return 2 if report.get("refused") else 0
+
+    def work(rpc):
+        report = import_files(rpc, args.fichiers, args.uai, nom=args.nom, type_=args.type_, commune=args.commune,
+                              timeout=args.delai, confirm=args.confirm, dry_run=args.dry_run)
+        return format_report(report), 2 if report.get("refused") else 0
+
+    return run("import-siecle", work, service="des comptes")
 
 
 if __name__ == "__main__":

@@ -18,10 +18,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from common.config import amqp_uri
-from common.errors import NotDeployed, Unavailable, ValidationError
 from common.rpc_client import RpcClient
-from tools.import_notes import ImportRefused, read_csv
+from tools.import_common import call, read_csv, run
 
 DEFAULT_TIMEOUT = 300
 EVENT_COLUMNS = ("ref", "eleve", "nature", "debut", "fin", "minutes", "motif", "type", "duree", "sursis", "detail",
@@ -41,17 +39,7 @@ ALIASES = {"identifiant": "ref", "reference": "ref", "type_d_evenement": "nature
 
 
 def _call(rpc, method, timeout, what, **kwargs):
-    try:
-        return rpc.call("vie_scolaire", method, timeout=timeout, **kwargs)
-    except ValidationError as exc:
-        lines = [m for messages in exc.errors.values() for m in (messages if isinstance(messages, list) else [messages])]
-        raise ImportRefused(f"{what} refusé, rien n'a été importé :\n  " + "\n  ".join(lines)) from None
-    except NotDeployed:
-        raise ImportRefused("Le service vie scolaire n'est pas démarré : rien n'a été importé.") from None
-    except Unavailable:
-        raise ImportRefused(
-            f"Le service vie scolaire n'a pas répondu dans le délai ({timeout:.0f} s). L'import a pu aboutir "
-            "malgré tout : relancez-le, il met à jour sans créer de doublons.") from None
+    return call(rpc, "vie_scolaire", method, timeout=timeout, what=what, named="Le service vie scolaire", **kwargs)
 
 
 def import_files(rpc: RpcClient, uai: str, files: dict[str, Path], demi_journee: str | None = None,
@@ -114,16 +102,8 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     files = {"motifs": args.motifs, "punitions": args.punitions, "periodes": args.periodes,
              "evenements": args.evenements}
-    rpc = RpcClient(amqp_uri(), timeout=30, client_name="import-vie-scolaire")
-    try:
-        report = import_files(rpc, args.uai, files, demi_journee=args.demi_journee, timeout=args.delai)
-    except ImportRefused as exc:
-        print(f"Import annulé : {exc}", file=sys.stderr)
-        return 1
-    finally:
-        rpc.close()
-    print(format_report(args.uai.strip().upper(), report))
-    return 0
+    return run("import-vie-scolaire", lambda rpc: format_report(args.uai.strip().upper(), import_files(
+        rpc, args.uai, files, demi_journee=args.demi_journee, timeout=args.delai)), service="vie scolaire")
 
 
 if __name__ == "__main__":

@@ -38,7 +38,8 @@ from common.errors import NotDeployed, Unavailable
 from common.rpc_client import RpcClient
 from contract.etablissement import is_uai
 from services.accounts.siecle import SiecleFileError, read_paths
-from tools.import_siecle import DEFAULT_TIMEOUT, ImportRefused, import_files
+from tools.import_common import ImportRefused
+from tools.import_siecle import DEFAULT_TIMEOUT, import_files
 
 # The counts the summary shows, per establishment and in total.
 COLUMNS = {

@@ -20,15 +20,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from common.clock import PARIS, add_months
+from common.contract import longest_former_students_months
 from services.accounts import audit
 from services.accounts.models import Account, Eleve, Etablissement, Lien, Responsable
 
-# FAQ (LSL): the livret stays reachable until 5 months after the student left
-# the establishment. Accounts keeps listing a former student to their family
-# that long, and only for the services that serve former students
-# (common.contract.FeatureContract.serves_former_students); the LSL enforces
-# its own access with its own copy of the date (services/lsl/rules.py).
-FORMER_STUDENT_MONTHS = 5
+# Accounts keeps listing a former student to their family as long as a service
+# serves them: the longest its contract declares (the LSL's 5 months, FAQ,
+# contract/lsl.py), and only those services answer for them
+# (common.contract.FeatureContract.menus); the LSL enforces its own access.
+FORMER_STUDENT_MONTHS = longest_former_students_months()
 
 SORTIE, CHANGEMENT, RETIRE = "sortie", "changement", "retire"
 

@@ -2,15 +2,14 @@
 académie loads, the family's form, the school's review. Values arrive as a
 person typed them (strings with spaces, French dates) or already typed (RPC)."""
 import re
-from datetime import date, datetime
 
 from marshmallow import RAISE, Schema, validates_schema
 
-from common.schemas import ValidationError, fields, validate
+from common.schemas import FrenchDate, ValidationError, fields, validate
 from contract.bourses import SITUATIONS
+from contract.etablissement import UAI
 from services.bourses.models import ECHELONS, NIVEAUX, VIE_MARITALE
 
-UAI = validate.Regexp(r"^\d{7}[A-Z]$", error="Code UAI invalide (7 chiffres et une lettre).")
 NIVEAU = validate.OneOf(NIVEAUX, error="Niveau attendu : college ou lycee.")
 ANNEE = validate.Range(min=2000, max=2100, error="Année scolaire invalide (par exemple 2026 pour 2026-2027).")
 # A household declares its dependent children: more than this is a typing mistake.
@@ -62,23 +61,6 @@ class Count(fields.Integer):
         if isinstance(value, str):
             value = value.strip()
         return super()._deserialize(value, attr, data, **kwargs)
-
-
-class FrenchDate(fields.Field):
-    """jj/mm/aaaa or aaaa-mm-jj."""
-
-    default_error_messages = {"invalid": "Date attendue au format jj/mm/aaaa."}
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if isinstance(value, date) and not isinstance(value, datetime):
-            return value
-        if isinstance(value, str):
-            for fmt in ("%d/%m/%Y", "%Y-%m-%d"):
-                try:
-                    return datetime.strptime(value.strip(), fmt).date()
-                except ValueError:
-                    continue
-        raise self.make_error("invalid")
 
 
 class UaiSchema(Schema):

@@ -10,7 +10,6 @@ the school's review (mail) and the decision letter (PDF). Each docstring says
 who may call and what the method promises.
 """
 import base64
-from contextlib import contextmanager
 
 from nameko.timer import timer
 from sqlalchemy.exc import IntegrityError
@@ -24,13 +23,14 @@ from common.messaging import rpc, work_dispatcher
 from common.idempotency import command
 from common.rpc_client import ServiceRpc
 from common.schemas import load_or_raise
+from common.typography import french_refusals
 from services.bourses import bareme, campagnes, demandes, documents, fiscal, messages
 from services.bourses.exceptions import BoursesClosed
 from services.bourses.models import NIVEAUX, STATUTS
 from services.bourses.schemas import (
     BaremeSchema, CampagneSchema, FormSchema, PersonSchema, ReviewSchema, UaiSchema, blank_to_none,
 )
-from services.bourses.text import bourse_label, fr_date, typo, typo_errors
+from services.bourses.text import bourse_label, fr_date, typo
 
 # How often each instance looks whether a window opened or closed by the
 # clock, to tell the gateways' menu caches (docs/bourses.md, "Menus").
@@ -43,15 +43,9 @@ _etablissements: dict[str, dict] = {}
 _open_windows: dict[str, set] = {}
 
 
-@contextmanager
 def _french():
     """Every refusal leaves with French typography (non-breaking spaces)."""
-    try:
-        yield
-    except ValidationError as exc:
-        raise ValidationError(typo_errors(exc.errors)) from None
-    except Forbidden as exc:
-        raise Forbidden(typo(str(exc))) from None
+    return french_refusals(typo, Forbidden)
 
 
 class BoursesService(FeatureContract):

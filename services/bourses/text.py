@@ -35,12 +35,3 @@ def fr_datetime(instant: datetime) -> str:
 def typo(text: str) -> str:
     """French typography: a non-breaking space before : ; ? ! and inside « »."""
     return spaced(text)
-
-
-def typo_errors(errors):
-    """The same for every message of a ValidationError's mapping."""
-    if isinstance(errors, dict):
-        return {k: typo_errors(v) for k, v in errors.items()}
-    if isinstance(errors, list):
-        return [typo_errors(v) for v in errors]
-    return typo(errors) if isinstance(errors, str) else errors

@@ -4,8 +4,7 @@ import payload's frame, the export's period."""
 from marshmallow import Schema
 
 from common.schemas import fields, validate
-
-UAI = validate.Regexp(r"^\d{7}[A-Z]$", error="Code UAI invalide (7 chiffres et une lettre).")
+from contract.etablissement import UAI
 
 
 class DecisionSchema(Schema):

@@ -10,32 +10,24 @@ export through the administration pages. Which SIECLE person the viewer is
 comes from accounts (`siecle_identity`), never from the request. Each
 docstring says who may call and what the method promises.
 """
-from marshmallow import ValidationError as SchemaError
 from sqlalchemy import select
 
 from common.clock import ClockProvider
 from common.contract import FeatureContract, child_context_schema
 from common.db import Database
-from common.errors import NotFound, ValidationError
+from common.errors import NotFound
 from common.mail import dispatch_mail
 from common.messaging import rpc, work_dispatcher
 from common.idempotency import command
 from common.rpc_client import ServiceRpc
 from common.schemas import load_or_raise
+from contract.etablissement import check_uai
 from services.fiche import demandes, export, importing, mails, news, pages, validation
 from services.fiche.dependencies import IdentityCache
 from services.fiche.demandes import Viewer
 from services.fiche.exceptions import FicheClosed
 from services.fiche.models import Eleve, Etablissement, Opening, Responsable
-from services.fiche.schemas import UAI, DecisionsSchema, ExportSchema, ImportSchema
-
-
-def _check_uai(uai) -> str:
-    try:
-        UAI(uai if isinstance(uai, str) else "")
-    except SchemaError as exc:
-        raise ValidationError({"uai": exc.messages}) from None
-    return uai
+from services.fiche.schemas import DecisionsSchema, ExportSchema, ImportSchema
 
 
 class FicheService(FeatureContract):
@@ -143,7 +135,7 @@ class FicheService(FeatureContract):
     def dossiers(self, uai):
         """Gateway administration pages, after checking the viewer
         administers `uai`: students with pending requests, oldest first."""
-        return pages.dossiers(self.db, _check_uai(uai))
+        return pages.dossiers(self.db, check_uai(uai))
 
     def _eleve(self, uai, eleve_id) -> Eleve:
         eleve = self.db.get(Eleve, eleve_id) if isinstance(eleve_id, int) and not isinstance(eleve_id, bool) else None
@@ -156,7 +148,7 @@ class FicheService(FeatureContract):
         """Gateway administration pages (same check): one student's pending
         requests, each with the field's value before and after, and the
         recent decisions. NotFound for a student of another establishment."""
-        return pages.dossier(self.db, uai, self._eleve(_check_uai(uai), eleve_id))
+        return pages.dossier(self.db, uai, self._eleve(check_uai(uai), eleve_id))
 
     @rpc
     @command

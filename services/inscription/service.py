@@ -11,7 +11,6 @@ the method promises.
 """
 import base64
 import os
-from contextlib import contextmanager
 
 from common.clock import ClockProvider
 from common.contract import FeatureContract, child_context_schema
@@ -22,15 +21,16 @@ from common.mail import dispatch_mail
 from common.messaging import rpc, work_dispatcher
 from common.rpc_client import ServiceRpc
 from common.schemas import load_or_raise
+from common.typography import french_refusals
 from contract.errors import Unavailable
-from contract.etablissement import is_uai
+from contract.etablissement import check_uai, is_uai
 from services.inscription import affectations, campagnes, documents, dossiers, messages, pages
 from services.inscription.exceptions import EtapeRefusee, InscriptionClosed, VerificationIndisponible
 from services.inscription.models import COMPLET, REFUSE, Lycee
 from services.inscription.schemas import (
     AnneeSchema, CampagneSchema, ChoixFormSchema, MessageSchema, ResponsableSchema, VoeuxFormSchema,
 )
-from services.inscription.text import typo, typo_errors
+from services.inscription.text import typo
 
 # The académie this deployment serves: a lycée of another académie is
 # enrolled directly with it (FAQ).
@@ -38,21 +38,9 @@ ACADEMIE = os.environ.get("SCOLARITE_ACADEMIE", "LILLE")
 MENU = {"label": "Inscription au lycée", "path": "/inscription/", "order": 70}
 
 
-@contextmanager
 def _french():
     """Every refusal leaves with French typography (non-breaking spaces)."""
-    try:
-        yield
-    except ValidationError as exc:
-        raise ValidationError(typo_errors(exc.errors)) from None
-    except EtapeRefusee as exc:
-        raise EtapeRefusee(typo(str(exc))) from None
-
-
-def _check_uai(uai) -> str:
-    if not is_uai(uai):
-        raise ValidationError({"uai": ["Code UAI invalide (7 chiffres et une lettre)."]})
-    return uai
+    return french_refusals(typo, EtapeRefusee)
 
 
 class InscriptionService(FeatureContract):
@@ -155,7 +143,7 @@ class InscriptionService(FeatureContract):
         """Administration pages, the lycée's staff: the "Message du lycée
         d'affectation" families read at step 1 (account_id None: back office).
         NotFound for a lycée with no assigned student."""
-        _check_uai(uai)
+        check_uai(uai)
         if account_id is not None and not self.accounts.administers(account_id=account_id, uai=uai):
             raise Forbidden("Vous n'administrez pas cet établissement.")
         data = load_or_raise(MessageSchema(), {"message": message})
@@ -331,7 +319,7 @@ class InscriptionService(FeatureContract):
         finished), wishes and changed data; counts per state; the lycée's
         message."""
         annee = self._annee(annee_scolaire)
-        listing = pages.school_listing(self.db, _check_uai(uai), annee)
+        listing = pages.school_listing(self.db, check_uai(uai), annee)
         lycee = self.db.get(Lycee, uai)
         listing["message"] = lycee.message if lycee else None
         listing["campagne"] = campagnes.view(campagnes.for_year(self.db, annee) if annee else None, self.clock.now())
@@ -340,7 +328,7 @@ class InscriptionService(FeatureContract):
     @rpc
     def export_csv(self, uai, annee_scolaire=None):
         """Gateway administration pages (same check): the same list as CSV."""
-        return {"csv": pages.school_csv(self.db, _check_uai(uai), self._annee(annee_scolaire))}
+        return {"csv": pages.school_csv(self.db, check_uai(uai), self._annee(annee_scolaire))}
 
     # -- the menu contract -----------------------------------------------------------
     def menu_entry(self, child):

@@ -49,11 +49,3 @@ def typo(text: str) -> str:
     for mark in (":", ";", "?", "!", "»"):
         text = text.replace(f" {mark}", f"{NBSP}{mark}")
     return text.replace("« ", f"«{NBSP}")
-
-
-def typo_errors(errors):
-    if isinstance(errors, dict):
-        return {k: typo_errors(v) for k, v in errors.items()}
-    if isinstance(errors, list):
-        return [typo_errors(v) for v in errors]
-    return typo(errors) if isinstance(errors, str) else errors

@@ -4,7 +4,8 @@ place:
 - who acts: the legal guardians of a minor, the student once of age, the
   age being the one on the day of the request (the child context's
   `eleve_majeur`, computed by accounts from the clock on that day);
-- access: until 5 months after the student left the establishment;
+- access: until 5 months after the student left the establishment
+  (contract/lsl.py's FORMER_STUDENTS_MONTHS, which accounts reads too);
 - the exam opinion: only during the school year it was given in;
 - the distribution of opinions: percentages computed here, summing to 100.
 """
@@ -12,9 +13,8 @@ from datetime import date, datetime, time
 from decimal import ROUND_DOWN, Decimal
 
 from common.clock import PARIS, add_months, school_year
+from contract.lsl import FORMER_STUDENTS_MONTHS
 from services.lsl import codes
-
-ACCESS_MONTHS_AFTER_LEAVING = 5
 
 
 def may_act(context: dict) -> bool:
@@ -30,7 +30,7 @@ def access_until(date_sortie: date | None) -> date | None:
     if date_sortie is None:
         return None
     instant = datetime.combine(date_sortie, time(12), tzinfo=PARIS)
-    return add_months(instant, ACCESS_MONTHS_AFTER_LEAVING).date()
+    return add_months(instant, FORMER_STUDENTS_MONTHS).date()
 
 
 def access_ended(date_sortie: date | None, today: date) -> bool:

@@ -13,7 +13,6 @@ import base64
 import hashlib
 from collections import OrderedDict
 
-from marshmallow import ValidationError as SchemaError
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -26,23 +25,16 @@ from common.messaging import rpc, work_dispatcher
 from common.idempotency import command
 from common.rpc_client import ServiceRpc
 from common.schemas import load_or_raise
+from contract.etablissement import check_uai
 from services.lsl import codes, demandes, news, pages, pdf, replication, rules
 from services.lsl.exceptions import AccessEnded, LslClosed
 from services.lsl.models import Demande, Etablissement, LivretEleve, LivretPdf, Nomenclature, Opening, Replication
-from services.lsl.schemas import ETATS, UAI, AuteurSchema, DecisionSchema, DemandeSchema, plain
+from services.lsl.schemas import ETATS, AuteurSchema, DecisionSchema, DemandeSchema, plain
 
 NOT_A_LYCEE = "Le livret scolaire du lycée ne concerne que les lycées."
 # Enseignements pages kept per process (about 15 KB each for a terminale year).
 ENSEIGNEMENTS_CACHED = 500
 _ENSEIGNEMENTS: OrderedDict = OrderedDict()
-
-
-def _check_uai(uai) -> str:
-    try:
-        UAI(uai if isinstance(uai, str) else "")
-    except SchemaError as exc:
-        raise ValidationError({"uai": exc.messages}) from None
-    return uai
 
 
 class LslService(FeatureContract):
@@ -58,8 +50,7 @@ class LslService(FeatureContract):
     # The head opens it (FAQ: "il doit être déployé par le chef d'établissement").
     opening_model = Opening
     opened_by_default = False
-    # FAQ: the livret stays reachable until 5 months after leaving (rules.access_until).
-    serves_former_students = True
+    # Former students reach it for the months contract/lsl.py declares (rules.access_until).
     news_kinds = news.KINDS
 
     # -- establishments ---------------------------------------------------
@@ -73,7 +64,7 @@ class LslService(FeatureContract):
         return etab
 
     def _lycee(self, uai: str) -> Etablissement:
-        etab = self._etablissement(_check_uai(uai))
+        etab = self._etablissement(check_uai(uai))
         if etab.type != "lycee":
             raise Forbidden(NOT_A_LYCEE)
         return etab
@@ -120,7 +111,7 @@ class LslService(FeatureContract):
     def replications(self, uai, limit=10):
         """Gateway administration pages: the establishment's latest replications
         (when, accepted or refused, the report)."""
-        rows = self.db.scalars(select(Replication).where(Replication.etablissement_uai == _check_uai(uai))
+        rows = self.db.scalars(select(Replication).where(Replication.etablissement_uai == check_uai(uai))
                                .order_by(Replication.recue_le.desc(), Replication.id.desc()).limit(int(limit)))
         return plain([{"recue_le": r.recue_le, "acceptee": r.acceptee, "rapport": r.rapport} for r in rows])
 
@@ -314,7 +305,7 @@ class LslService(FeatureContract):
     def school_requests(self, uai, etat=None):
         """Gateway administration pages: the establishment's requests, newest
         first (only those in `etat` if given), with the student's name."""
-        _check_uai(uai)
+        check_uai(uai)
         if etat is not None and etat not in ETATS:
             raise ValidationError({"etat": ["Valeur non autorisée."]})
         rows = demandes.for_etablissement(self.db, uai, etat)

@@ -1,12 +1,11 @@
 """What crosses the notes service's boundary: import rows (one per grade, as in
 the documented CSV file, docs/notes.md) and subject rows. Values arrive as the
 file has them (strings, French decimals and dates) or already typed (RPC)."""
-from datetime import date, datetime, timezone
 from decimal import Decimal, InvalidOperation
 
 from marshmallow import RAISE, Schema, validates_schema
 
-from common.clock import PARIS
+from common.import_rows import RowDate, RowDateTime
 from common.schemas import ValidationError, fields, validate
 from contract.etablissement import UAI
 from services.notes.models import CODES, PUBLICATION_MODES
@@ -43,53 +42,6 @@ class FrenchDecimal(fields.Field):
         if number != number.quantize(Decimal("0.01")):
             raise self.make_error("precision")
         return number
-
-
-class FrenchDate(fields.Field):
-    """jj/mm/aaaa or aaaa-mm-jj."""
-
-    default_error_messages = {"invalid": "date attendue au format jj/mm/aaaa."}
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if isinstance(value, date) and not isinstance(value, datetime):
-            return value
-        if not isinstance(value, str):
-            raise self.make_error("invalid")
-        for fmt in ("%d/%m/%Y", "%Y-%m-%d"):
-            try:
-                return datetime.strptime(value.strip(), fmt).date()
-            except ValueError:
-                continue
-        raise self.make_error("invalid")
-
-
-class FrenchDateTime(fields.Field):
-    """jj/mm/aaaa hh:mm (Paris time) or ISO 8601 (Paris time when no offset is given)."""
-
-    default_error_messages = {"invalid": "date et heure attendues au format jj/mm/aaaa hh:mm."}
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if isinstance(value, datetime):
-            instant = value
-        elif isinstance(value, str):
-            instant = None
-            text = value.strip()
-            for fmt in ("%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S"):
-                try:
-                    instant = datetime.strptime(text, fmt)
-                    break
-                except ValueError:
-                    continue
-            if instant is None:
-                try:
-                    instant = datetime.fromisoformat(text)
-                except ValueError:
-                    raise self.make_error("invalid") from None
-        else:
-            raise self.make_error("invalid")
-        instant = instant if instant.tzinfo else instant.replace(tzinfo=PARIS)
-        # Stored in UTC: SQLite keeps the wall-clock time and forgets the offset.
-        return instant.astimezone(timezone.utc)
 
 
 class NoteValue(fields.Field):
@@ -133,17 +85,17 @@ class GradeRowSchema(Schema):
     matiere = fields.String(required=True, validate=validate.Length(min=1, max=20))
     groupe = fields.String(required=True, validate=validate.Length(min=1, max=40))
     enseignants = TeachersField(load_default=list)
-    date = FrenchDate(required=True)
+    date = RowDate(required=True)
     titre = fields.String(required=True, validate=validate.Length(min=1, max=200))
     coefficient = FrenchDecimal(required=True, validate=[
         validate.Range(min=0, error="le coefficient ne peut pas être négatif."),
         validate.Range(max=100, error="le coefficient ne peut pas dépasser 100.")])
     bareme = FrenchDecimal(required=True, validate=validate.Range(
         min=0, min_inclusive=False, max=1000, error="le barème doit être un nombre positif (20 pour une note sur 20)."))
-    date_publication = FrenchDate(load_default=None)
+    date_publication = RowDate(load_default=None)
     eleve = fields.String(required=True, validate=validate.Length(min=1, max=20))
     note = NoteValue(required=True)
-    saisie_le = FrenchDateTime(load_default=None)
+    saisie_le = RowDateTime(load_default=None)
 
     @validates_schema
     def _note_within_scale(self, data, **kwargs):

@@ -7,46 +7,24 @@ only the published grades of the child named in the child context, which the
 gateway built after checking the viewer's link to that child. Each docstring
 says who may call and what the method promises.
 """
-from datetime import datetime, timezone
-
-from marshmallow import ValidationError as SchemaError
-
 from common.clock import ClockProvider, school_year
 from common.contract import FeatureContract, child_context_schema
 from common.db import Database
-from common.errors import ValidationError
 from common.idempotency import command
 from common.messaging import rpc
 from common.rpc_client import ServiceRpc
-from common.schemas import load_or_raise
+from common.schemas import load_or_raise, optional_instant
+from contract.etablissement import check_uai
 from services.notes import importing, news, pages
 from services.notes.exceptions import NotesClosed
 from services.notes.models import FIL_DE_L_EAU, EtablissementSettings, Evaluation, Opening
 from services.notes.schemas import (
-    UAI, PublicationModeSchema, SettingsSchema, SubjectDetailSchema, SubjectRequestSchema, SubjectsPageSchema,
+    PublicationModeSchema, SettingsSchema, SubjectDetailSchema, SubjectRequestSchema, SubjectsPageSchema,
 )
 
 # Built once: a schema's construction costs more than dumping one page.
 _SUBJECTS_PAGE = SubjectsPageSchema()
 _SUBJECT_DETAIL = SubjectDetailSchema()
-
-
-def _since(value) -> datetime | None:
-    if not value:
-        return None
-    try:
-        instant = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
-    except ValueError:
-        raise ValidationError({"since": ["Date et heure invalides."]}) from None
-    return instant if instant.tzinfo else instant.replace(tzinfo=timezone.utc)
-
-
-def _check_uai(uai) -> str:
-    try:
-        UAI(uai if isinstance(uai, str) else "")
-    except SchemaError as exc:
-        raise ValidationError({"uai": exc.messages}) from None
-    return uai
 
 
 class NotesService(FeatureContract):
@@ -77,7 +55,7 @@ class NotesService(FeatureContract):
         subjects, by code ({"code", "libelle"} per row, optional "ligne"). All
         or nothing; a refusal (ValidationError {"lignes": [...]}) names each
         faulty line."""
-        _check_uai(uai)
+        check_uai(uai)
         try:
             report = importing.import_matieres(self.db, uai, rows)
         except Exception:
@@ -98,7 +76,7 @@ class NotesService(FeatureContract):
         of the import is written. Returns counts of what was created, changed,
         unchanged. The home page's news of the imported evaluations' grades
         are sent to accounts (services/notes/news.py)."""
-        _check_uai(uai)
+        check_uai(uai)
         eleves = {e["siecle_eleve_id"]: e["eleve_id"] for e in self.accounts.list_eleves(uai=uai)}
         try:
             report = importing.import_grades(self.db, uai, rows, eleves, self.clock.now())
@@ -133,7 +111,7 @@ class NotesService(FeatureContract):
     @rpc
     def get_settings(self, uai):
         """Gateway administration pages: the establishment's publication mode."""
-        return self._settings(_check_uai(uai))
+        return self._settings(check_uai(uai))
 
     def _settings(self, uai):
         settings = self.db.get(EtablissementSettings, uai)
@@ -158,7 +136,7 @@ class NotesService(FeatureContract):
         the establishment has not opened the service."""
         context = self._open_child(child)
         data = pages.subjects_page(self.db, context, self.publication_mode(context["etablissement_uai"]),
-                                   self.clock.now(), _since(since))
+                                   self.clock.now(), optional_instant(since, "since"))
         return _SUBJECTS_PAGE.dump(data)
 
     @rpc
@@ -170,7 +148,7 @@ class NotesService(FeatureContract):
         context = self._open_child(child)
         subject_id = load_or_raise(SubjectRequestSchema(), {"subject_id": subject_id})["subject_id"]
         data = pages.subject_detail(self.db, context, self.publication_mode(context["etablissement_uai"]),
-                                    self.clock.now(), _since(since), subject_id)
+                                    self.clock.now(), optional_instant(since, "since"), subject_id)
         return _SUBJECT_DETAIL.dump(data)
 
     # -- the menu contract ----------------------------------------------

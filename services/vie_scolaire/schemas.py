@@ -1,15 +1,15 @@
 """What crosses the vie scolaire service's boundary: import rows as the
 documented CSV files have them (docs/vie_scolaire.md: strings, French dates
 and yes/no) or already typed (RPC), and the families' justification form."""
-from datetime import date, datetime, time, timezone
+from datetime import datetime, time
 
 from marshmallow import RAISE, Schema, validates_schema
 
-from common.clock import PARIS
+from common.import_rows import RowDate, RowDateTime
 from common.schemas import ValidationError, fields, validate
+from contract.etablissement import UAI
 from services.vie_scolaire.models import NATURES, SURSIS
 
-UAI = validate.Regexp(r"^\d{7}[A-Z]$", error="Code UAI invalide (7 chiffres et une lettre).")
 
 # What a back office may write for each kind (compared in lower case).
 NATURE_SPELLINGS = {
@@ -45,49 +45,6 @@ class OuiNon(fields.Field):
         if text in NO:
             return False
         raise self.make_error("invalid")
-
-
-class FrenchDate(fields.Field):
-    """jj/mm/aaaa or aaaa-mm-jj."""
-
-    default_error_messages = {"invalid": "date attendue au format jj/mm/aaaa."}
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if isinstance(value, date) and not isinstance(value, datetime):
-            return value
-        if isinstance(value, str):
-            for fmt in ("%d/%m/%Y", "%Y-%m-%d"):
-                try:
-                    return datetime.strptime(value.strip(), fmt).date()
-                except ValueError:
-                    continue
-        raise self.make_error("invalid")
-
-
-class FrenchDateTime(fields.Field):
-    """jj/mm/aaaa hh:mm (Paris time) or ISO 8601 (Paris time when no offset is given)."""
-
-    default_error_messages = {"invalid": "date et heure attendues au format jj/mm/aaaa hh:mm."}
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        instant = value if isinstance(value, datetime) else None
-        if isinstance(value, str):
-            text = value.strip()
-            for fmt in ("%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S"):
-                try:
-                    instant = datetime.strptime(text, fmt)
-                    break
-                except ValueError:
-                    continue
-            if instant is None:
-                try:
-                    instant = datetime.fromisoformat(text)
-                except ValueError:
-                    raise self.make_error("invalid") from None
-        if instant is None:
-            raise self.make_error("invalid")
-        instant = instant if instant.tzinfo else instant.replace(tzinfo=PARIS)
-        return instant.astimezone(timezone.utc)
 
 
 class HeureMinute(fields.Field):
@@ -132,8 +89,8 @@ class PeriodeRowSchema(_Row):
     classe = fields.String(load_default="", validate=validate.Length(max=40))
     numero = fields.Integer(required=True, validate=validate.Range(min=1, max=3, error="1, 2 ou 3 attendu."))
     libelle = _text(60, required=True)
-    debut = FrenchDate(required=True)
-    fin = FrenchDate(required=True)
+    debut = RowDate(required=True)
+    fin = RowDate(required=True)
 
     @validates_schema
     def _order(self, data, **kwargs):
@@ -148,8 +105,8 @@ class EvenementRowSchema(_Row):
     ref = _text(40, required=True)
     eleve = _text(20, required=True)
     nature = Nature(required=True)
-    debut = FrenchDateTime(required=True)
-    fin = FrenchDateTime(load_default=None)
+    debut = RowDateTime(required=True)
+    fin = RowDateTime(load_default=None)
     minutes = fields.Integer(load_default=None, validate=validate.Range(
         min=1, max=600, error="durée du retard entre 1 et 600 minutes."))
     motif = fields.String(load_default=None, validate=validate.Length(max=20))
@@ -161,7 +118,7 @@ class EvenementRowSchema(_Row):
     justifiee = OuiNon(load_default=None)
     publiable_en_ligne = OuiNon(load_default=None)
     famille_avisee = OuiNon(load_default=None)
-    saisie_le = FrenchDateTime(load_default=None)
+    saisie_le = RowDateTime(load_default=None)
     annulation = fields.String(load_default=None, validate=validate.OneOf(
         ("erreur de saisie",), error="seule la valeur « erreur de saisie » est admise."))
 

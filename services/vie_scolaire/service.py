@@ -11,9 +11,8 @@ gateway checked they administer the establishment. Each docstring says who
 may call and what the method promises.
 """
 import base64
-from datetime import datetime, timezone
+from datetime import datetime
 
-from marshmallow import ValidationError as SchemaError
 from sqlalchemy import select
 
 from common.clock import PARIS, ClockProvider, school_year
@@ -25,32 +24,14 @@ from common.mail import dispatch_mail, mail_request, normalize_address, right_to
 from common.messaging import rpc, work_dispatcher
 from common.idempotency import command
 from common.rpc_client import ServiceRpc
-from common.schemas import load_or_raise
+from common.schemas import load_or_raise, optional_instant
+from contract.etablissement import check_uai
 from services.vie_scolaire import documents, importing, news, pages, reglages
 from services.vie_scolaire.exceptions import VieScolaireClosed
 from services.vie_scolaire.models import (ABSENCE, ACCEPTEE, EN_ATTENTE, REFUSEE, EtablissementSettings,
                                           Evenement, Justification, Motif, Opening, TypePunition)
 from services.vie_scolaire.publication import is_visible
-from services.vie_scolaire.schemas import (UAI, AuteurSchema, DecisionSchema, JustificationSchema,
-                                           SettingsSchema)
-
-
-def _since(value) -> datetime | None:
-    if not value:
-        return None
-    try:
-        instant = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
-    except ValueError:
-        raise ValidationError({"since": ["Date et heure invalides."]}) from None
-    return instant if instant.tzinfo else instant.replace(tzinfo=timezone.utc)
-
-
-def _check_uai(uai) -> str:
-    try:
-        UAI(uai if isinstance(uai, str) else "")
-    except SchemaError as exc:
-        raise ValidationError({"uai": exc.messages}) from None
-    return uai
+from services.vie_scolaire.schemas import AuteurSchema, DecisionSchema, JustificationSchema, SettingsSchema
 
 
 def _integer(value, name: str) -> int:
@@ -102,7 +83,7 @@ class VieScolaireService(FeatureContract):
         pick it when justifying online). Created or updated by code; all or
         nothing, a refusal (ValidationError {"lignes": [...]}) names each
         faulty line."""
-        _check_uai(uai)
+        check_uai(uai)
         return self._commit_or_rollback(lambda: importing.import_codes(self.db, Motif, uai, rows))
 
     @rpc
@@ -110,7 +91,7 @@ class VieScolaireService(FeatureContract):
     def import_punitions(self, uai, rows):
         """Import CLI and demo generator: the establishment's list of
         punishments ({"code", "libelle"} per row), as `import_motifs`."""
-        _check_uai(uai)
+        check_uai(uai)
         return self._commit_or_rollback(lambda: importing.import_codes(self.db, TypePunition, uai, rows))
 
     @rpc
@@ -120,7 +101,7 @@ class VieScolaireService(FeatureContract):
         semesters per class ({"classe" (empty: every class without its own),
         "numero", "libelle", "debut", "fin"} per row). Replaces the calendar
         of each class named; all or nothing, as `import_motifs`."""
-        _check_uai(uai)
+        check_uai(uai)
         report = self._commit_or_rollback(lambda: importing.import_periodes(self.db, uai, rows))
         self._resend_absences(uai)
         return report
@@ -136,7 +117,7 @@ class VieScolaireService(FeatureContract):
         {"lignes": [...]}) names each faulty line and nothing is written.
         Returns counts of what was created, corrected, unchanged, cancelled;
         the home page's news of the events touched are sent to accounts."""
-        _check_uai(uai)
+        check_uai(uai)
         eleves = {e["siecle_eleve_id"]: e for e in self.accounts.list_eleves(uai=uai)}
         report, touched = self._commit_or_rollback(
             lambda: importing.import_evenements(self.db, uai, rows, eleves, self.clock.now()))
@@ -183,13 +164,13 @@ class VieScolaireService(FeatureContract):
         """Administration pages (after the gateway checked the viewer
         administers `uai`'s vie scolaire): the half-day boundary, the motif
         table, the classes and this school year's period calendars."""
-        return reglages.view(self.db, _check_uai(uai), self.clock.today())
+        return reglages.view(self.db, check_uai(uai), self.clock.today())
 
     @rpc
     def save_motif(self, uai, motif, account_id):
         """Administration pages: create or change one motif by code
         ({"code", "libelle", "parents"}); refusals per field, in French."""
-        _check_uai(uai)
+        check_uai(uai)
         self._check_rights(uai, _integer(account_id, "account_id"))
         return self._commit_or_rollback(lambda: reglages.save_motif(self.db, uai, motif))
 
@@ -200,7 +181,7 @@ class VieScolaireService(FeatureContract):
         ({"numero", "libelle", "debut", "fin"} with dates jj/mm/aaaa), by the
         import's rules; refusals per field ("p2_debut"). The year's absences'
         tiles are counted again."""
-        _check_uai(uai)
+        check_uai(uai)
         self._check_rights(uai, _integer(account_id, "account_id"))
         report = self._commit_or_rollback(lambda: reglages.save_calendrier(self.db, uai, classe, periodes))
         self._resend_absences(uai)
@@ -209,7 +190,7 @@ class VieScolaireService(FeatureContract):
     @rpc
     def get_settings(self, uai):
         """Administration pages: the establishment's half-day boundary ("12:00")."""
-        return {"etablissement_uai": _check_uai(uai),
+        return {"etablissement_uai": check_uai(uai),
                 "heure_demi_journee": pages.boundary(self.db, uai).strftime("%H:%M")}
 
     # -- family pages ---------------------------------------------------
@@ -234,7 +215,7 @@ class VieScolaireService(FeatureContract):
         context = self._open_child(child)
         if not (periode is None or periode == "courante" or (isinstance(periode, int) and not isinstance(periode, bool))):
             raise ValidationError({"periode": ["Numéro de période ou « courante » attendu."]})
-        return pages.family_page(self.db, context, self.clock.now(), _since(since), periode)
+        return pages.family_page(self.db, context, self.clock.now(), optional_instant(since, "since"), periode)
 
     @rpc
     @command
@@ -295,7 +276,7 @@ class VieScolaireService(FeatureContract):
     def pending_justifications(self, uai):
         """Administration pages, after checking the viewer administers `uai`:
         the justifications waiting for an answer, oldest first."""
-        return pages.pending(self.db, _check_uai(uai))
+        return pages.pending(self.db, check_uai(uai))
 
     @rpc
     def justification_document(self, uai, justification_id):
@@ -303,7 +284,7 @@ class VieScolaireService(FeatureContract):
         the document joined to a justification ({"nom", "type", "contenu"}
         base64). NotFound for another establishment's or a missing one."""
         j = self.db.get(Justification, _integer(justification_id, "justification_id"))
-        if j is None or j.etablissement_uai != _check_uai(uai) or j.document is None:
+        if j is None or j.etablissement_uai != check_uai(uai) or j.document is None:
             raise NotFound(justification_id)
         return {"nom": j.document_nom, "type": j.document_type, "contenu": base64.b64encode(j.document).decode()}
 
@@ -317,7 +298,7 @@ class VieScolaireService(FeatureContract):
         after the commit. NotFound for another establishment's; ValidationError
         if it was already answered or a refusal has no reason."""
         j = self.db.get(Justification, _integer(justification_id, "justification_id"))
-        if j is None or j.etablissement_uai != _check_uai(uai):
+        if j is None or j.etablissement_uai != check_uai(uai):
             raise NotFound(justification_id)
         self._check_rights(uai, _integer(account_id, "account_id"))
         data = load_or_raise(DecisionSchema(), decision if isinstance(decision, dict) else {})
@@ -359,7 +340,7 @@ class VieScolaireService(FeatureContract):
         year, month = annee or today.year, mois or today.month
         if not (isinstance(year, int) and isinstance(month, int) and 1 <= month <= 12 and 2000 <= year <= 2100):
             raise ValidationError({"mois": ["Mois invalide."]})
-        return {"annee": year, "mois": month, "eleves": pages.alerts(self.db, _check_uai(uai), year, month)}
+        return {"annee": year, "mois": month, "eleves": pages.alerts(self.db, check_uai(uai), year, month)}
 
     # -- the menu contract ----------------------------------------------
     def menu_entry(self, child):

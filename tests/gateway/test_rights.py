@@ -64,3 +64,20 @@ def test_families_never_reach_the_administration(client, fake_rpc):
     assert client.get("/admin/").status_code == 404
     assert client.get(f"/admin/etablissement/{UAI_A}/").status_code == 404
     assert fake_rpc.called("accounts", "get_etablissement") == []
+
+
+OPERATOR_PAGES = [("get", "/admin/personnels/"), ("post", "/admin/message-connexion"), ("get", "/admin/liens/"),
+                  ("post", "/admin/liens/7/retirer"), ("get", "/admin/bourses/"), ("post", "/admin/bourses/"),
+                  ("get", "/admin/inscription/"), ("post", "/admin/inscription/")]
+
+
+@pytest.mark.parametrize("viewer", [staff(UAI_A), responsable(child(101, "Hugo", UAI_A))])
+@pytest.mark.parametrize("method, url", OPERATOR_PAGES)
+def test_the_académie_pages_are_the_operators_only(make_app, fake_rpc, watch, viewer, method, url):
+    client = make_app({**SERVICES, "bourses": {"label": "Bourses", "order": 60},
+                       "inscription": {"label": "Inscription au lycée", "order": 70}}).test_client()
+    log_in(client, fake_rpc, viewer)
+
+    assert getattr(client, method)(url).status_code == 404
+    asked = [(service, name) for service, name, *_rest in fake_rpc.calls if name != "get_session"]
+    assert asked == []

@@ -13,7 +13,7 @@ from common.clock import staff_school_years
 from contract.errors import Forbidden, NotFound, OutcomeUnknown, Unavailable, ValidationError
 from gateway import rpc
 from gateway.forms import Form
-from gateway.session import administered_etablissement, staff_required
+from gateway.session import administered_etablissement, operator_required, staff_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
 
@@ -76,12 +76,10 @@ def index():
 
 
 @bp.post("/message-connexion")
-@staff_required
+@operator_required
 def set_login_message():
     """The login page's "Message d'accueil" (guide § 2.3): the académie's,
     set by its operators (accounts refuses anybody else)."""
-    if g.viewer["role"] != "operator":
-        abort(404)
     form = LoginMessageForm()
     if form.validate_on_submit():
         try:

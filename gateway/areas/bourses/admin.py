@@ -19,7 +19,7 @@ from gateway import rpc
 from gateway.areas.bourses.forms import CampagneForm, ReviewForm
 from gateway.areas.bourses.views import pdf_response
 from gateway.forms import keep_input_on_outage
-from gateway.session import administered_etablissement, staff_required
+from gateway.session import administered_etablissement, operator_required, staff_required
 
 bp = Blueprint("admin_bourses", __name__, template_folder="templates")
 
@@ -102,23 +102,16 @@ def _today():
     return current_app.config["CLOCK"].today()
 
 
-def _operator_only():
-    if g.viewer["role"] != "operator":
-        abort(404)
-
-
 @bp.get("/admin/bourses/")
-@staff_required
+@operator_required
 def campagnes():
-    _operator_only()
     form = CampagneForm(annee_scolaire=str(school_year(_today())))
     return _campagnes_page(form)
 
 
 @bp.post("/admin/bourses/")
-@staff_required
+@operator_required
 def save_campagne():
-    _operator_only()
     form = CampagneForm()
     if not form.validate_on_submit():
         return _campagnes_page(form, 400)

@@ -16,7 +16,7 @@ from contract.errors import NotFound, ValidationError
 from gateway import rpc
 from gateway.areas.inscription.forms import CampagneForm, MessageForm
 from gateway.forms import keep_input_on_outage
-from gateway.session import administered_etablissement, staff_required
+from gateway.session import administered_etablissement, operator_required, staff_required
 
 bp = Blueprint("admin_inscription", __name__, template_folder="templates")
 
@@ -68,27 +68,20 @@ def export(uai):
 
 
 # -- the académie's operator ---------------------------------------------------------
-def _operator_only():
-    if g.viewer["role"] != "operator":
-        abort(404)
-
-
 def _campagnes_page(form, status=200):
     return render_template("inscription/admin_campagnes.html", form=form,
                            listing=rpc.call(SERVICE, "list_campagnes")), status
 
 
 @bp.get("/admin/inscription/")
-@staff_required
+@operator_required
 def campagnes():
-    _operator_only()
     return _campagnes_page(CampagneForm(formdata=None))
 
 
 @bp.post("/admin/inscription/")
-@staff_required
+@operator_required
 def save_campagne():
-    _operator_only()
     form = CampagneForm()
     if not form.validate_on_submit():
         return _campagnes_page(form, 400)

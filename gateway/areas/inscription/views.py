@@ -103,20 +103,20 @@ def rappel(eleve_id):
     return render_template("inscription/rappel.html", child=current, menu=menu, data=data)
 
 
-def _send(current, context, method, step, forms, **kwargs):
+def _send(current, context, method, step, forms, form, payload):
     """Call one step's command; on a refusal, the same step again with what
-    was typed and the reason, nothing stored; on success, the next step."""
+    was typed and the reason, nothing stored."""
     keep_input_on_outage("inscription/page.html", child=current, menu=compose_menus(g.viewer)[current["eleve_id"]],
                          data=OUTAGE, step=step, decision_form=forms.get("decision") or DecisionForm(formdata=None),
                          voeux_form=_kept_choices(forms.get("voeux") or VoeuxForm(formdata=None)),
                          donnees_form=forms.get("donnees") or DonneesForm(formdata=None),
                          confirmation_form=forms.get("confirmation") or ConfirmationForm(formdata=None))
     try:
-        return rpc.call(SERVICE, method, child=context, **kwargs), None
+        rpc.call(SERVICE, method, child=context, **payload)
+        return None
     except NotFound:
         abort(404)
     except ValidationError as exc:
-        form = forms.get({"save_voeux": "voeux", "save_donnees": "donnees"}.get(method, "decision"))
         if isinstance(form, DonneesForm):
             form.apply_service_errors(exc.errors)
         else:
@@ -128,9 +128,24 @@ def _send(current, context, method, step, forms, **kwargs):
         flash(str(exc), "error")
         status = 503 if isinstance(exc, VerificationIndisponible) else 409
     data, failed = _page_data(current, context)
+    return failed or _render(current, data, step if data["etat"] == "inscrit" else _step_shown(data), forms, status)
+
+
+def _submit(eleve_id, name, form_class, step, method, payload, done, next_step=None):
+    """One step's form: checked here (the same step again, 400, when it does
+    not fit), sent to the service's `method` with `payload(form, current)`,
+    then the page at `next_step` with the message `done(form)`."""
+    current, context = _frame(eleve_id)
+    form = form_class()
+    forms = {name: form}
+    if not form.validate_on_submit():
+        data, failed = _page_data(current, context)
+        return failed or _render(current, data, step, forms, 400)
+    failed = _send(current, context, method, step, forms, form, payload(form, current))
     if failed:
-        return None, failed
-    return None, _render(current, data, step if data["etat"] == "inscrit" else _step_shown(data), forms, status)
+        return failed
+    flash(done(form), "success")
+    return redirect(url_for("inscription.page", eleve_id=eleve_id, etape=next_step))
 
 
 def _kept_choices(form: VoeuxForm) -> VoeuxForm:
@@ -151,74 +166,41 @@ def _responsable():
 @bp.post("/decision")
 @login_required
 def decision(eleve_id):
-    current, context = _frame(eleve_id)
-    form = DecisionForm()
-    forms = {"decision": form}
-    if not form.validate_on_submit():
-        data, failed = _page_data(current, context)
-        return failed or _render(current, data, 1, forms, 400)
-    _result, failed = _send(current, context, "decide", 1, forms, choix=form.choix.data,
-                            responsable=_responsable(), classe=current.get("classe"))
-    if failed:
-        return failed
-    if form.choix.data == "refuser":
-        flash(_("Votre réponse est enregistrée\u00a0: vous n'inscrivez pas votre enfant dans cet établissement. Le "
-                "principal de son collège en est informé."), "success")
-    else:
-        flash(_("Votre enfant est inscrit dans cet établissement. Indiquez maintenant ses souhaits "
-                "pédagogiques."), "success")
-    return redirect(url_for("inscription.page", eleve_id=eleve_id))
+    def done(form):
+        if form.choix.data == "refuser":
+            return _("Votre réponse est enregistrée\u00a0: vous n'inscrivez pas votre enfant dans cet établissement. "
+                     "Le principal de son collège en est informé.")
+        return _("Votre enfant est inscrit dans cet établissement. Indiquez maintenant ses souhaits pédagogiques.")
+
+    return _submit(eleve_id, "decision", DecisionForm, 1, "decide", lambda form, current: {
+        "choix": form.choix.data, "responsable": _responsable(), "classe": current.get("classe")}, done)
 
 
 @bp.post("/voeux")
 @login_required
 def voeux(eleve_id):
-    current, context = _frame(eleve_id)
-    form = VoeuxForm()
-    forms = {"voeux": form}
-    if not form.validate_on_submit():
-        data, failed = _page_data(current, context)
-        return failed or _render(current, data, 2, forms, 400)
-    _result, failed = _send(current, context, "save_voeux", 2, forms, form={
+    return _submit(eleve_id, "voeux", VoeuxForm, 2, "save_voeux", lambda form, _current: {"form": {
         "lv1": form.lv1.data or None, "lv2": form.lv2.data or None, "options": list(form.options.data or []),
-        "section": form.section.data or None})
-    if failed:
-        return failed
-    flash(_("Souhaits pédagogiques enregistrés."), "success")
-    return redirect(url_for("inscription.page", eleve_id=eleve_id, etape=3))
+        "section": form.section.data or None}}, lambda _form: _("Souhaits pédagogiques enregistrés."), next_step=3)
 
 
 @bp.post("/donnees")
 @login_required
 def donnees(eleve_id):
-    current, context = _frame(eleve_id)
-    form = DonneesForm()
-    forms = {"donnees": form}
-    if not form.validate_on_submit():
-        data, failed = _page_data(current, context)
-        return failed or _render(current, data, 3, forms, 400)
-    eleve, responsable = form.changes()
-    _result, failed = _send(current, context, "save_donnees", 3, forms, eleve=eleve, responsable=responsable)
-    if failed:
-        return failed
-    flash(_("Données administratives enregistrées."), "success")
-    return redirect(url_for("inscription.page", eleve_id=eleve_id, etape=4))
+    def payload(form, _current):
+        eleve, responsable = form.changes()
+        return {"eleve": eleve, "responsable": responsable}
+
+    return _submit(eleve_id, "donnees", DonneesForm, 3, "save_donnees", payload,
+                   lambda _form: _("Données administratives enregistrées."), next_step=4)
 
 
 @bp.post("/confirmation")
 @login_required
 def confirmation(eleve_id):
-    current, context = _frame(eleve_id)
-    form = ConfirmationForm()
-    forms = {"confirmation": form}
-    if not form.validate_on_submit():
-        data, failed = _page_data(current, context)
-        return failed or _render(current, data, 4, forms, 400)
-    _result, failed = _send(current, context, "complete", 4, forms)
-    if failed:
-        return failed
-    flash(_("L'inscription est terminée. Un accusé de réception vous est envoyé par courriel."), "success")
-    return redirect(url_for("inscription.page", eleve_id=eleve_id))
+    return _submit(eleve_id, "confirmation", ConfirmationForm, 4, "complete", lambda _form, _current: {},
+                   lambda _form: _("L'inscription est terminée. Un accusé de réception vous est envoyé par "
+                                   "courriel."))
 
 
 @bp.get("/accuse-reception.pdf")

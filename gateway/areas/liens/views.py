@@ -12,7 +12,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from contract.errors import NotFound, OutcomeUnknown, Unavailable, ValidationError
 from gateway import rpc
 from gateway.forms import REQUIRED, Form
-from gateway.session import staff_required
+from gateway.session import operator_required
 
 bp = Blueprint("admin_liens", __name__, url_prefix="/admin/liens", template_folder="templates")
 
@@ -46,11 +46,6 @@ class RetirerForm(Form):
     pass
 
 
-def _operator_only():
-    if g.viewer["role"] != "operator":
-        abort(404)
-
-
 def _save(form, call, **kwargs) -> bool:
     """Send the form to accounts; False with the messages beside the fields."""
     try:
@@ -69,9 +64,8 @@ def _save(form, call, **kwargs) -> bool:
 
 
 @bp.route("/", methods=["GET", "POST"])
-@staff_required
+@operator_required
 def liens():
-    _operator_only()
     form = LienForm()
     if form.validate_on_submit() and _save(form, "declare_lien"):
         flash(_("Le service « %(nom)s » est déclaré. Chaque établissement l'ouvre depuis sa page "
@@ -82,9 +76,8 @@ def liens():
 
 
 @bp.route("/<int:lien_id>/", methods=["GET", "POST"])
-@staff_required
+@operator_required
 def modifier(lien_id):
-    _operator_only()
     try:
         lien = rpc.call("accounts", "get_lien", lien_id=lien_id)
     except NotFound:
@@ -110,9 +103,8 @@ def confirmer_retrait(lien_id):
 
 
 @bp.post("/<int:lien_id>/retirer")
-@staff_required
+@operator_required
 def retirer(lien_id):
-    _operator_only()
     if not RetirerForm().validate_on_submit():
         abort(400)
     try:

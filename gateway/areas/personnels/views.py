@@ -1,6 +1,6 @@
 """Académie operators: the staff accounts of establishments (head, secretariat)
 and other operators. The provisional password is shown once."""
-from flask import Blueprint, abort, g, render_template
+from flask import Blueprint, render_template
 from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
@@ -8,7 +8,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from contract.errors import ValidationError
 from gateway import rpc
 from gateway.forms import REQUIRED, Form
-from gateway.session import staff_required
+from gateway.session import operator_required
 
 bp = Blueprint("admin_staff", __name__, url_prefix="/admin/personnels", template_folder="templates")
 
@@ -27,10 +27,8 @@ class StaffForm(Form):
 
 
 @bp.route("/", methods=["GET", "POST"])
-@staff_required
+@operator_required
 def staff():
-    if g.viewer["role"] != "operator":
-        abort(404)
     etablissements = rpc.call("accounts", "list_etablissements")
     form = StaffForm()
     form.etablissement_uai.choices = [("", "—")] + [(e["uai"], f"{e['nom']} ({e['uai']})") for e in etablissements]

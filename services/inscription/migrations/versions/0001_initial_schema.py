@@ -7,6 +7,8 @@ Create Date: 2026-11-30
 from alembic import op
 import sqlalchemy as sa
 
+from common.idempotency import create_table_migration, drop_table_migration
+
 
 revision = '0001'
 down_revision = None
@@ -37,16 +39,7 @@ def upgrade() -> None:
     sa.Column('email_direction', sa.String(length=254), nullable=True),
     sa.PrimaryKeyConstraint('uai')
     )
-    op.create_table('command_records',
-    sa.Column('key_hash', sa.String(length=64), nullable=False),
-    sa.Column('method', sa.String(length=100), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('outcome', sa.String(length=10), nullable=True),
-    sa.Column('answer', sa.Text(), nullable=True),
-    sa.PrimaryKeyConstraint('key_hash')
-    )
-    with op.batch_alter_table('command_records', schema=None) as batch_op:
-        batch_op.create_index('ix_command_records_created_at', ['created_at'], unique=False)
+    create_table_migration(op)
 
     op.create_table('lycee',
     sa.Column('uai', sa.String(length=8), nullable=False),
@@ -129,10 +122,7 @@ def downgrade() -> None:
     op.drop_table('affectation')
     op.drop_table('offre')
     op.drop_table('lycee')
-    with op.batch_alter_table('command_records', schema=None) as batch_op:
-        batch_op.drop_index('ix_command_records_created_at')
-
-    op.drop_table('command_records')
+    drop_table_migration(op)
     op.drop_table('college')
     with op.batch_alter_table('campagne', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_campagne_annee_scolaire'))
