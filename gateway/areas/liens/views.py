@@ -90,11 +90,10 @@ def modifier(lien_id):
 
 
 @bp.get("/<int:lien_id>/retirer")
-@staff_required
+@operator_required
 def confirmer_retrait(lien_id):
     """Removing a link acts on every establishment's families: a step says
     what will happen before it is done."""
-    _operator_only()
     try:
         lien = rpc.call("accounts", "get_lien", lien_id=lien_id)
     except NotFound:
