@@ -96,7 +96,7 @@ def test_the_staff_administer_each_service(site, browser, device):
     expect(operator.get_by_role("heading", level=1)).to_have_text("Services académiques")
     operator.get_by_label("Nom du service").fill(lien)
     operator.get_by_label("Adresse (https://…)").fill(f"http://{lien.lower()}.ac-exemple.fr/")
-    operator.get_by_text("Lycée", exact=True).click()
+    operator.get_by_role("group", name="Types d'établissement").get_by_text("Lycée", exact=True).click()
     operator.get_by_role("button", name="Déclarer le service").click()
     expect(operator.locator("#adresse-erreurs")).to_contain_text("Seules les adresses en https sont acceptées")
     expect(operator.get_by_label("Nom du service")).to_have_value(lien)
@@ -136,10 +136,10 @@ def test_the_staff_administer_each_service(site, browser, device):
     checked(page, f"admin-ouvertures-{device}")
 
     # The académie's link, opened for this lycée's families.
-    row = page.locator("#liens-academiques tr", has_text=lien)
+    row = page.locator("#liens-academiques tr", has=page.get_by_role("cell", name=re.compile(f"^{lien} \\(")))
     row.get_by_role("button", name=f"Ouvrir « {lien} »").click()
     expect(page.get_by_text("Le lien est affiché dans le menu des familles concernées.")).to_be_visible()
-    expect(page.locator("#liens-academiques tr", has_text=lien).get_by_text("ouvert", exact=True)).to_be_visible()
+    expect(row.get_by_text("ouvert", exact=True)).to_be_visible()
     checked(page, f"admin-lien-ouvert-{device}")
 
     # Notes: how grades are published.
