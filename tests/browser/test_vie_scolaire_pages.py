@@ -4,7 +4,6 @@ every page checked with axe-core and saved under var/screenshots/: a
 guardian reads a child's term and justifies an absence with a document; the
 school's CPE accepts it (PC) or refuses it with a reason (phone) on the
 staff page; the guardian reads the school's answer."""
-import re
 import uuid
 from datetime import datetime
 
