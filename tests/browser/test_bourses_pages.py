@@ -1,16 +1,23 @@
 """The bourses journey in a real browser (Debian's Chromium through
-Playwright), on a PC and on a 375 px smartphone, checked with axe-core: a
+Playwright), on a PC (1280×800) and a phone (375×812, mobile user agent),
+every page checked with axe-core and saved under var/screenshots/: a
 guardian keeps a draft, comes back to it, makes a mistake and reads it beside
-the field, files, and reads the estimate."""
+the field, files, and reads the estimate; the school's secretary, on the same
+kind of device, declares the file complete, forgets the échelon once and
+grants it; the guardian reads the decision and downloads its notification, a
+PDF with the child's name (read with pypdf)."""
+import io
 import re
 import uuid
 from datetime import datetime
 
 import pytest
 from playwright.sync_api import expect
+from pypdf import PdfReader
 
 from common.clock import PARIS
-from tests.browser.conftest import PC, PHONE, fill_birth_date, serious_violations
+from tests.browser.conftest import DEVICES, checked, fill_birth_date
+from tests.browser.test_familles_pages import activate_staff, log_in
 from tests.e2e.test_notes import confirmation_link
 from tests.fixtures import Platform
 from tests.helpers import family_payload, letters_by_name
@@ -23,7 +30,6 @@ SERVICES = {"accounts": {"required": True}, "mailer": {"required": True},
             "bourses": {"label": "Bourses", "order": 60}}
 DAY = datetime(2027, 9, 14, 10, 0, tzinfo=PARIS)
 RFR = re.compile(r"^Revenu fiscal de référence(?! du second)")
-PHONE_375 = {**PHONE, "viewport": {"width": 375, "height": 812}}
 
 
 @pytest.fixture(scope="module")
@@ -46,21 +52,20 @@ def _letters(site):
     rpc = site.rpc()
     try:
         rpc.call("accounts", "import_siecle", payload=family_payload(uai=uai))
-        return letters_by_name(rpc.call("accounts", "issue_letters", uai=uai)), uai
+        secretary = rpc.call("accounts", "create_staff_account", payload={
+            "role": "staff", "etablissement_uai": uai, "fonction": "secretariat", "nom": "LEROY", "prenom": "Anne"})
+        return letters_by_name(rpc.call("accounts", "issue_letters", uai=uai)), uai, secretary
     finally:
         rpc.close()
 
 
-@pytest.mark.parametrize("device", ["pc", "smartphone"])
-def test_a_guardian_drafts_corrects_and_files_an_application(site, browser, device):
-    letters, uai = _letters(site)
+@pytest.mark.parametrize("device", list(DEVICES))
+def test_a_guardian_files_an_application_and_reads_the_school_s_decision(site, browser, device):
+    letters, uai, secretary = _letters(site)
     letter, email = letters["Claire MARTIN"], f"claire.{uai.lower()}@example.org"
-    context = browser.new_context(base_url=site.base_url, locale="fr-FR", **(PC if device == "pc" else PHONE_375))
+    context = browser.new_context(base_url=site.base_url, locale="fr-FR", **DEVICES[device])
     page = context.new_page()
-    page.goto("/connexion")
-    page.get_by_label("Votre identifiant").fill(letter["identifiant"])
-    page.get_by_label("Votre mot de passe").fill(letter["password"])
-    page.get_by_role("button", name="Valider").click()
+    log_in(page, letter["identifiant"], letter["password"])
     fill_birth_date(page, "2012-04-04")
     page.get_by_label("Nouveau mot de passe").fill("soleil2026")
     page.get_by_label("Confirmation du mot de passe").fill("soleil2026")
@@ -69,12 +74,13 @@ def test_a_guardian_drafts_corrects_and_files_an_application(site, browser, devi
     page.get_by_role("button", name="Valider").click()
     page.goto(confirmation_link(site, email))
     page.goto("/")
-    expect(page.get_by_role("heading", level=1)).to_contain_text(re.compile(r"La scolarité (de |d')"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("La scolarité d'Hugo MARTIN")
+    checked(page, f"bourses-accueil-{device}")
 
     eleve_id = re.search(r"/eleve/(\d+)/", page.url + page.content()).group(1)
     page.goto(f"/eleve/{eleve_id}/bourses/")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Bourse de collège d")
-    assert serious_violations(page) == []
+    checked(page, f"bourses-demande-{device}")
 
     # A person clicks the label: the DSFR draws the radio button over the input.
     page.get_by_text("Couple marié ou pacsé (un avis d'impôt)").click()
@@ -83,6 +89,7 @@ def test_a_guardian_drafts_corrects_and_files_an_application(site, browser, devi
     page.get_by_role("button", name="Enregistrer le brouillon").click()
     expect(page.get_by_text("Votre brouillon est enregistré")).to_be_visible()
     expect(page.get_by_label("Nombre d'enfants à charge")).to_have_value("2")
+    checked(page, f"bourses-brouillon-{device}")
 
     page.get_by_label(RFR).fill("-11928")
     page.get_by_label("Année de l'avis d'impôt").fill("2027")
@@ -90,15 +97,51 @@ def test_a_guardian_drafts_corrects_and_files_an_application(site, browser, devi
     expect(page.locator("#revenu_fiscal_reference-erreurs")).to_have_text(
         "Le revenu fiscal de référence ne peut pas être négatif.")
     expect(page.get_by_label(RFR)).to_have_attribute("aria-invalid", "true")
-    assert serious_violations(page) == []
+    checked(page, f"bourses-erreur-{device}")
 
     page.get_by_label(RFR).fill("11 928")
     page.get_by_role("button", name="Déposer la demande").click()
     expect(page.get_by_role("heading", name="Demande déposée")).to_be_visible()
     expect(page.locator(".estimation")).to_contain_text("Échelon 2, soit 315")
-    assert serious_violations(page) == []
-    if device == "smartphone":
+    numero = page.locator(".demande").get_attribute("data-numero")
+    checked(page, f"bourses-deposee-{device}")
+    if device == "phone":
         # Nothing wider than the screen: the page scrolls only down.
         assert page.evaluate("document.documentElement.scrollWidth") <= 375
-        expect(page.get_by_role("button", name=re.compile("^Menu (de |d')"))).to_be_visible()
+        expect(page.get_by_role("button", name="Menu d'Hugo")).to_be_visible()
+
+    # The school's secretary, on the same kind of device, examines it.
+    office = browser.new_context(base_url=site.base_url, locale="fr-FR", **DEVICES[device]).new_page()
+    activate_staff(office, secretary)
+    office.goto(f"/admin/etablissement/{uai}/bourses/")
+    expect(office.get_by_role("heading", level=1)).to_have_text("Demandes de bourse")
+    row = office.get_by_role("row", name=re.compile(numero))
+    expect(row).to_contain_text("Hugo MARTIN")
+    expect(row).to_contain_text("échelon 2")
+    checked(office, f"bourses-admin-demandes-{device}")
+    row.get_by_role("link", name=numero).click()
+    expect(office.get_by_role("heading", level=1)).to_have_text(f"Demande n° {numero}")
+    checked(office, f"bourses-admin-demande-{device}")
+    office.get_by_role("button", name="Déclarer le dossier complet").click()
+    expect(office.locator(".statut")).to_have_text("Dossier complet, en cours d'examen")
+    checked(office, f"bourses-admin-complet-{device}")
+    office.get_by_role("button", name="Accorder la bourse").click()
+    expect(office.get_by_label("Échelon accordé")).to_have_attribute("aria-invalid", "true")
+    checked(office, f"bourses-admin-erreur-{device}")
+    office.get_by_label("Échelon accordé").fill("2")
+    office.get_by_role("button", name="Accorder la bourse").click()
+    expect(office.get_by_text("La famille en est informée par courriel.")).to_be_visible()
+    checked(office, f"bourses-admin-accordee-{device}")
+    office.context.close()
+
+    # The guardian reads the decision and downloads its notification.
+    page.reload()
+    expect(page.locator(".decision")).to_contain_text("échelon 2, 315")
+    notification = page.get_by_role("link", name="Notification de décision (PDF)")
+    checked(page, f"bourses-decision-{device}")
+    with page.expect_download() as downloaded:
+        notification.click()
+    with open(downloaded.value.path(), "rb") as pdf:
+        text = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.read())).pages).split())
+    assert "Hugo MARTIN" in text, text[:500]
     context.close()

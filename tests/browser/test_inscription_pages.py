@@ -1,17 +1,21 @@
 """The lycée enrollment in a real browser (Debian's Chromium through
 Playwright), on a PC and on a 375 px smartphone, checked with axe-core at
-each step: a guardian reads step 1 as the guide shows it, enrolls, chooses
-the wishes, makes a mistake in the address and reads the fiche's message
-beside the field, corrects it, and finishes with the receipt link."""
+each step (every page saved under var/screenshots/): a guardian reads step 1
+as the guide shows it, enrolls, chooses the wishes, makes a mistake in the
+address and reads the fiche's message beside the field, corrects it, finishes
+and downloads the receipt, a PDF with the child's name (read with pypdf)."""
+import io
 import re
 import uuid
 from datetime import datetime
 
 import pytest
 from playwright.sync_api import expect
+from pypdf import PdfReader
 
 from common.clock import PARIS
-from tests.browser.conftest import PC, PHONE, fill_birth_date, serious_violations
+from tests.browser.conftest import DEVICES, checked, fill_birth_date
+from tests.browser.test_familles_pages import log_in
 from tests.e2e.test_inscription import OFFRE, RENTREE, affectation, payload
 from tests.e2e.test_notes import confirmation_link
 from tests.fixtures import Platform
@@ -23,7 +27,6 @@ SERVICES = {"accounts": {"required": True}, "mailer": {"required": True},
             "fiche": {"label": "Fiche de renseignements", "order": 50},
             "inscription": {"label": "Inscription au lycée", "order": 70}}
 DAY = datetime(2027, 6, 26, 19, 8, tzinfo=PARIS)
-PHONE_375 = {**PHONE, "viewport": {"width": 375, "height": 812}}
 
 
 @pytest.fixture(scope="module")
@@ -56,16 +59,13 @@ def _family(site):
         rpc.close()
 
 
-@pytest.mark.parametrize("device", ["pc", "smartphone"])
+@pytest.mark.parametrize("device", list(DEVICES))
 def test_a_guardian_enrolls_the_child_step_by_step(site, browser, device):
     letters, uai, eleve_id = _family(site)
     letter, email = letters["Claire MARTIN"], f"claire.{uai.lower()}@example.org"
-    context = browser.new_context(base_url=site.base_url, locale="fr-FR", **(PC if device == "pc" else PHONE_375))
+    context = browser.new_context(base_url=site.base_url, locale="fr-FR", **DEVICES[device])
     page = context.new_page()
-    page.goto("/connexion")
-    page.get_by_label("Votre identifiant").fill(letter["identifiant"])
-    page.get_by_label("Votre mot de passe").fill(letter["password"])
-    page.get_by_role("button", name="Valider").click()
+    log_in(page, letter["identifiant"], letter["password"])
     fill_birth_date(page, "2012-04-04")
     page.get_by_label("Nouveau mot de passe").fill("soleil2026")
     page.get_by_label("Confirmation du mot de passe").fill("soleil2026")
@@ -74,13 +74,14 @@ def test_a_guardian_enrolls_the_child_step_by_step(site, browser, device):
     page.get_by_role("button", name="Valider").click()
     page.goto(confirmation_link(site, email))
     page.goto("/")
-    expect(page.get_by_role("heading", level=1)).to_contain_text("La scolarité d")
+    expect(page.get_by_role("heading", level=1)).to_have_text("La scolarité d'Hugo MARTIN")
+    checked(page, f"inscription-accueil-{device}")
 
     page.goto(f"/eleve/{eleve_id}/inscription/")
     expect(page.get_by_role("heading", level=1)).to_contain_text("L'inscription pour la rentrée 2027 – Étape 1/4")
     expect(page.locator(".message-lycee")).to_contain_text("Bienvenue au lycée Marguerite de Flandre !")
     expect(page.locator(".temps-restant")).to_contain_text("2 jours et 4 heures")
-    assert serious_violations(page) == []
+    checked(page, f"inscription-etape-1-{device}")
     page.get_by_role("button", name="J'inscris mon enfant dans cet établissement").click()
 
     expect(page.get_by_role("heading", level=1)).to_contain_text("Étape 2/4")
@@ -88,7 +89,7 @@ def test_a_guardian_enrolls_the_child_step_by_step(site, browser, device):
     page.get_by_label("Langue vivante B").select_option("ESP2")
     page.get_by_text("Latin", exact=True).click()
     expect(page.get_by_label("Latin")).to_be_checked()
-    assert serious_violations(page) == []
+    checked(page, f"inscription-etape-2-{device}")
     page.get_by_role("button", name="Enregistrer et continuer").click()
 
     expect(page.get_by_role("heading", level=1)).to_contain_text("Étape 3/4")
@@ -100,20 +101,26 @@ def test_a_guardian_enrolls_the_child_step_by_step(site, browser, device):
     expect(page.locator("#responsable_adresse_commune-erreurs")).to_contain_text(
         "Cette commune ne correspond pas au code postal 59580")
     expect(page.get_by_label("Votre téléphone portable")).to_have_value("06 12 34 56 78")
-    assert serious_violations(page) == []
+    checked(page, f"inscription-etape-3-erreur-{device}")
     page.get_by_label("Commune").fill("Emerchicourt")
     page.get_by_role("button", name="Enregistrer et continuer").click()
 
     expect(page.get_by_role("heading", level=1)).to_contain_text("Étape 4/4")
     expect(page.locator(".recapitulatif")).to_contain_text("Langue vivante A\u00a0: Anglais")
     expect(page.locator(".recapitulatif")).to_contain_text("+33612345678")
-    assert serious_violations(page) == []
+    checked(page, f"inscription-etape-4-{device}")
     page.get_by_role("button", name="Terminer l'inscription").click()
     expect(page.locator(".termine")).to_contain_text("L'inscription est terminée depuis le 26/06/2027")
-    expect(page.get_by_role("link", name="Télécharger l'accusé de réception (PDF)")).to_be_visible()
-    assert serious_violations(page) == []
-    if device == "smartphone":
+    receipt = page.get_by_role("link", name="Télécharger l'accusé de réception (PDF)")
+    expect(receipt).to_be_visible()
+    checked(page, f"inscription-terminee-{device}")
+    if device == "phone":
         # Nothing wider than the screen: the page scrolls only down.
         assert page.evaluate("document.documentElement.scrollWidth") <= 375
         expect(page.get_by_role("button", name=re.compile("^Menu d(e |')"))).to_be_visible()
+    with page.expect_download() as downloaded:
+        receipt.click()
+    with open(downloaded.value.path(), "rb") as pdf:
+        text = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.read())).pages).split())
+    assert "Hugo MARTIN" in text, text[:500]
     context.close()
