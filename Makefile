@@ -24,7 +24,7 @@ test: setup node_modules/.installed-stamp
 # `make test` fails when the committed statement no longer says what they find.
 accessibilite: setup node_modules/.installed-stamp
 	@bash tools/ensure-services.sh broker postgres redis browser
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile -m browser --accessibilite-regenerer
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile tests/browser --accessibilite-regenerer
 
 setup: $(VENV)/.installed-stamp node_modules/.installed-stamp
 	@$(PY) -m gateway.assets >/dev/null  # the pages' stylesheet and script (gateway/assets.py); quick when unchanged

@@ -5,8 +5,10 @@ The browser tests record what they find under var/accessibilite/resultats/
 conftest.py so that it also runs in pytest-xdist's controller (which collects
 nothing and so never loads tests/browser/conftest.py):
 
-- empties the results when a run starts (in the controller, or in the only
-  process without xdist), so a run's results are its own;
+- gives the run a results folder of its own (in the controller, or in the
+  only process without xdist; the workers inherit its name through the
+  environment), so a run's results are its own and two runs never mix,
+  and removes the folders of runs older than a day;
 - has each process that collects say whether the whole browser suite
   (every tests/browser/test_*.py, nothing deselected) is in the run;
 - at the end of a run that passed and ran the whole browser suite, compares
@@ -15,7 +17,9 @@ nothing and so never loads tests/browser/conftest.py):
   or with --accessibilite-regenerer (`make accessibilite`) writes it anew.
 Partial runs (-k, -m, one file) never fail for it."""
 import json
+import os
 import shutil
+import time
 from datetime import date
 
 import pytest
@@ -24,7 +28,7 @@ from common.config import ROOT
 from tools import accessibility_statement as statement
 
 BROWSER_TESTS = ROOT / "tests" / "browser"
-COLLECTED = statement.RESULTS / "collecte"
+KEEP_RUNS_SECONDS = 24 * 3600
 STALE = ("la déclaration d'accessibilité n'est plus à jour : lancez make accessibilite "
          "(the accessibility statement is out of date: run make accessibilite)")
 
@@ -41,8 +45,15 @@ def _is_worker(config) -> bool:
 
 def pytest_sessionstart(session):
     if not _is_worker(session.config):
-        shutil.rmtree(statement.RESULTS, ignore_errors=True)
+        os.environ[statement.RUN] = f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
+        for old in statement.RESULTS.glob("*") if statement.RESULTS.is_dir() else []:
+            if time.time() - old.stat().st_mtime > KEEP_RUNS_SECONDS:
+                shutil.rmtree(old, ignore_errors=True)
     session.config._browser_deselected = False
+
+
+def _collected():
+    return statement.run_dir() / "collecte"
 
 
 def pytest_deselected(items):
@@ -55,12 +66,12 @@ def pytest_collection_finish(session):
     on_disk = set(BROWSER_TESTS.glob("test_*.py"))
     complete = bool(on_disk) and on_disk <= files and not session.config._browser_deselected
     worker = session.config.workerinput["workerid"] if _is_worker(session.config) else "seul"
-    statement._write(COLLECTED / f"{worker}.json", {"complete": complete})
+    statement._write(_collected() / f"{worker}.json", {"complete": complete})
 
 
 def _whole_browser_suite_ran() -> bool:
-    said = [json.loads(p.read_text(encoding="utf-8")) for p in COLLECTED.glob("*.json")] \
-        if COLLECTED.is_dir() else []
+    said = [json.loads(p.read_text(encoding="utf-8")) for p in _collected().glob("*.json")] \
+        if _collected().is_dir() else []
     return bool(said) and all(s["complete"] for s in said)
 
 
@@ -70,19 +81,19 @@ def pytest_sessionfinish(session, exitstatus):
     if _is_worker(config):
         return
     regenerate = config.getoption("--accessibilite-regenerer")
-    if exitstatus != 0 or not _whole_browser_suite_ran():
+    if exitstatus != 0 or config.option.collectonly or not _whole_browser_suite_ran():
         if regenerate:
             config._accessibility_report = [
                 "déclaration d'accessibilité non écrite : il faut toute la suite des tests du navigateur, "
                 "sans échec (statement not written: the whole browser suite must run and pass)"]
         return
-    pages, checks = statement.load_results()
+    pages, checks = statement.load_results(statement.run_dir())
     fresh = statement.build(pages, checks, date.today())
     if regenerate:
         statement.write_statement(fresh)
         config._accessibility_report = [f"Déclaration d'accessibilité écrite : {fresh['status']}, "
                                         f"taux {fresh['rate']} %, {len(fresh['pages'])} pages "
-                                        f"→ {statement.STATEMENT.relative_to(ROOT)}"]
+                                        f"→ {statement.STATEMENT}"]
         return
     changed = statement.differences(statement.committed_statement(), fresh)
     if changed:

@@ -25,9 +25,9 @@ def axe(violations=(), passes=(), incomplete=(), inapplicable=()):
 
 @pytest.fixture
 def results(tmp_path, monkeypatch):
-    monkeypatch.setattr(statement, "PAGES", tmp_path / "pages")
-    monkeypatch.setattr(statement, "CHECKS", tmp_path / "controles")
-    return tmp_path
+    monkeypatch.setattr(statement, "RESULTS", tmp_path)
+    monkeypatch.setenv(statement.RUN, "essai")
+    return tmp_path / "essai"
 
 
 def build(results):
@@ -90,3 +90,51 @@ def test_the_statement_is_out_of_date_when_what_it_claims_changes_and_not_for_it
         "page vérifiée en plus / page now covered : /aide",
         "critère 11.1 : conforme → non conforme"]
     assert statement.differences(None, committed) == ["aucune déclaration enregistrée / no statement committed"]
+
+
+# -- The run keeps the committed statement true (tests/accessibility.py) ---------------------------
+
+A_BROWSER_TEST = '''
+from tools import accessibility_statement as statement
+
+
+def test_a_page():
+    statement.record_page("{name}", "http://127.0.0.1/{name}", "{name}", 1280, {{"passes": [
+        {{"id": "label", "help": "", "tags": ["RGAA-11.1.1"], "nodes": [{{}}]}}]}})
+'''
+
+
+@pytest.fixture
+def suite(pytester, monkeypatch):
+    """A browser suite of two pages in a directory of its own, its results and
+    statement beside it, and the plugin watching it."""
+    from tests import accessibility as plugin
+
+    browser = pytester.mkdir("browser")
+    for name in ("connexion", "accueil"):
+        (browser / f"test_{name}.py").write_text(A_BROWSER_TEST.format(name=name), encoding="utf-8")
+    monkeypatch.setattr(plugin, "BROWSER_TESTS", browser)
+    monkeypatch.setattr(statement, "RESULTS", pytester.path / "resultats")
+    monkeypatch.setenv(statement.RUN, "pytester")  # each run below names its own; this one's comes back after
+    monkeypatch.setattr(statement, "STATEMENT", pytester.path / "accessibilite.json")
+
+    def run(*args):
+        return pytester.runpytest_inprocess("-p", "tests.accessibility", "-p", "no:cacheprovider",
+                                           "--suppress-nameko-eventlet-notification", *args)
+    return browser, run
+
+
+def test_a_whole_run_fails_when_the_statement_no_longer_says_what_the_tests_find_a_partial_one_never(suite):
+    browser, run = suite
+    assert run("--accessibilite-regenerer").ret == 0
+    assert [p["path"] for p in statement.committed_statement()["pages"]] == ["/accueil", "/connexion"]
+
+    (browser / "test_aide.py").write_text(A_BROWSER_TEST.format(name="aide"), encoding="utf-8")
+    assert run("-k", "not aide").ret == 0  # partial runs never fail for it
+    assert run(str(browser / "test_aide.py")).ret == 0
+    stale = run()
+    assert stale.ret == 1
+    stale.stdout.fnmatch_lines([
+        "*la déclaration d'accessibilité n'est plus à jour : lancez make accessibilite "
+        "(the accessibility statement is out of date: run make accessibilite)*",
+        "*page vérifiée en plus / page now covered : /aide*"])

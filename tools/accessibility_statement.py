@@ -3,9 +3,9 @@ tests found (docs/accessibilite.md).
 
 The browser tests record, for every page they check (`checked(page, name)`
 in tests/browser/conftest.py), axe-core's whole verdict under
-var/accessibilite/resultats/pages/, and the keyboard, 320 px and 200 % zoom
-tests record the criteria they verify under var/accessibilite/resultats/
-controles/. `python -m tools.accessibility_statement` turns them into the
+var/accessibilite/resultats/<run>/pages/, and the keyboard, 320 px and 200 %
+zoom tests record the criteria they verify under .../<run>/controles/.
+`python -m tools.accessibility_statement` turns the latest run's into the
 statement, gateway/areas/pages/accessibilite.json, which the footer's
 "Accessibilité" page renders and from which the footer's mention comes.
 
@@ -34,7 +34,10 @@ from urllib.parse import urlsplit
 from common.config import ROOT
 
 RESULTS = ROOT / "var" / "accessibilite" / "resultats"
-PAGES, CHECKS = RESULTS / "pages", RESULTS / "controles"
+# Each test run writes under a folder of its own (its name in this variable, set by
+# tests/accessibility.py before pytest-xdist starts its workers), so two runs at once
+# never mix their results nor remove each other's.
+RUN = "SCOLARITE_ACCESSIBILITE_RUN"
 STATEMENT = ROOT / "gateway" / "areas" / "pages" / "accessibilite.json"
 CRITERIA = json.loads((ROOT / "tools" / "data" / "rgaa41_criteres.json").read_text(encoding="utf-8"))["criteres"]
 TOTAL = len(CRITERIA)  # 106
@@ -63,6 +66,16 @@ def _write(path: Path, data: dict) -> None:
     os.replace(tmp, path)
 
 
+def run_dir() -> Path:
+    """This run's results: pages/, controles/ (and collecte/, tests/accessibility.py)."""
+    return RESULTS / os.environ.get(RUN, "hors-session")
+
+
+def latest_run() -> Path | None:
+    runs = [p for p in RESULTS.glob("*") if (p / "pages").is_dir()] if RESULTS.is_dir() else []
+    return max(runs, key=lambda p: p.stat().st_mtime) if runs else None
+
+
 def _file_name(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", name)[:150] + ".json"
 
@@ -83,7 +96,7 @@ def record_page(name: str, url: str, title: str, width: int, axe: dict) -> None:
     by_impact: dict[str, int] = {}
     for rule in axe.get("violations", []):
         by_impact[rule.get("impact") or "unknown"] = by_impact.get(rule.get("impact") or "unknown", 0) + 1
-    _write(PAGES / _file_name(name), {
+    _write(run_dir() / "pages" / _file_name(name), {
         "name": name, "path": page_path(url), "title": title, "width": width,
         "axe_version": axe.get("testEngine", {}).get("version", ""),
         "user_agent": axe.get("testEnvironment", {}).get("userAgent", ""),
@@ -93,12 +106,15 @@ def record_page(name: str, url: str, title: str, width: int, axe: dict) -> None:
 def record_check(name: str, url: str, title: str, width: int, method: str, criteria: dict[str, bool]) -> None:
     """A check the tests make themselves (keyboard, reflow, zoom): which RGAA
     criteria it verified on this page, and whether each held."""
-    _write(CHECKS / _file_name(name), {
+    _write(run_dir() / "controles" / _file_name(name), {
         "name": name, "path": page_path(url), "title": title, "width": width, "method": method,
         "criteria": {number: ("pass" if held else "fail") for number, held in criteria.items()}})
 
 
-def load_results(results: Path = RESULTS) -> tuple[list[dict], list[dict]]:
+def load_results(results: Path | None = None) -> tuple[list[dict], list[dict]]:
+    """A run's pages and checks: `results`, or the latest run's."""
+    results = results or latest_run() or run_dir()
+
     def read(folder):
         return [json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.json"))] \
             if folder.is_dir() else []
@@ -223,21 +239,23 @@ def differences(committed: dict | None, fresh: dict) -> list[str]:
     return out
 
 
-def committed_statement(path: Path = STATEMENT) -> dict | None:
+def committed_statement(path: Path | None = None) -> dict | None:
+    path = path or STATEMENT
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return None
 
 
-def write_statement(statement: dict, path: Path = STATEMENT) -> None:
+def write_statement(statement: dict, path: Path | None = None) -> None:
+    path = path or STATEMENT
     path.write_text(json.dumps(statement, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 
 
 def main(argv=None) -> int:
     pages, checks = load_results()
     if not pages:
-        print("Aucun résultat de test d'accessibilité sous var/accessibilite/resultats : lancez make accessibilite "
+        print("Aucun résultat de test d'accessibilité sous var/accessibilite/resultats/ : lancez make accessibilite "
               "(no accessibility results: run make accessibilite)", file=sys.stderr)
         return 1
     statement = build(pages, checks, date.today())

@@ -71,7 +71,7 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 
 def checked(page, name: str) -> None:
     """axe-core finds no serious or critical violation on this page, its whole
-    verdict is recorded as var/accessibilite/resultats/pages/<name>.json (the
+    verdict is recorded as var/accessibilite/resultats/<run>/pages/<name>.json (the
     accessibility statement's source), and its screenshot is saved as
     var/screenshots/<name>.png."""
     assert serious_violations(page, name) == [], name

@@ -7,7 +7,7 @@ Chromium through Playwright):
   every step the focused element shows a visible focus ring (RGAA 10.7) and
   the skip link leads to the content (RGAA 12.7);
 - the main pages (login, home, a subject's grades, vie scolaire, fiche, LSL,
-  bourses, inscription) never scroll sideways at 320 px wide nor at 200 %
+  bourses, inscription, the accessibility statement) never scroll sideways at 320 px wide nor at 200 %
   zoom of a 1280 px window (RGAA 10.11, 10.4), and the value a person came
   for (a grade, a status, a date) stays on screen.
 
@@ -20,7 +20,7 @@ import pytest
 from playwright.sync_api import expect
 
 from common.clock import PARIS, school_year
-from tests.browser.conftest import CHROMIUM, DEVICES, checked  # noqa: F401 (CHROMIUM: documented below)
+from tests.browser.conftest import DEVICES, checked
 from tests.e2e.accounts_support import confirmed_guardian, first_connection
 from tests.fixtures import Platform
 from tools import accessibility_statement, demo
@@ -29,7 +29,8 @@ pytestmark = pytest.mark.browser
 
 SERVICES = {"accounts": {"required": True}, "mailer": {"required": True},
             "notes": {"label": "Notes", "order": 20}, "vie_scolaire": {"label": "Vie scolaire", "order": 30},
-            "lsl": {"label": "Livret scolaire", "order": 40}, "fiche": {"label": "Fiche de renseignements", "order": 50},
+            "lsl": {"label": "Livret scolaire", "order": 40},
+            "fiche": {"label": "Fiche de renseignements", "order": 50},
             "bourses": {"label": "Bourses", "order": 60}, "inscription": {"label": "Inscription au lycée", "order": 70}}
 # A school day of the year's first term: grades, absences and the campaigns the demo opens around it.
 DAY = datetime(2026, 11, 24, 18, 30, tzinfo=PARIS)
@@ -47,8 +48,9 @@ FOCUS_VISIBLE = """() => {
   return candidates.some(n => drawn(getComputedStyle(n)) || drawn(getComputedStyle(n, '::before'))
                               || drawn(getComputedStyle(n, '::after')));
 }"""
-DESCRIBE_FOCUS = """() => { const el = document.activeElement;
-  return el ? `${el.tagName.toLowerCase()}#${el.id} «${(el.innerText || el.value || el.getAttribute('aria-label') || '').trim().slice(0, 40)}»` : 'rien'; }"""
+DESCRIBE_FOCUS = """() => { const el = document.activeElement; if (!el) return 'rien';
+  const text = (el.innerText || el.value || el.getAttribute('aria-label') || '').trim().slice(0, 40);
+  return `${el.tagName.toLowerCase()}#${el.id} «${text}»`; }"""
 NO_SIDEWAYS_SCROLL = "() => document.documentElement.scrollWidth <= document.documentElement.clientWidth"
 
 
@@ -188,14 +190,14 @@ def activated(academie):
     out = {}
     for who in ("Hugo MARTIN", "Lucas LEFEBVRE"):
         account = letter(academie, who)
-        user, page = first_connection(academie, account, academie.births[who])
+        _user, page = first_connection(academie, account, academie.births[who])
         assert page.status_code == 200
         out[who] = account
     # A guardian whose child is in 3e (the demo's remark: "Prénom (jj/mm/aaaa, 3A)").
     who, account, born = next(
         (who, a, m) for (who, role), a in sorted(academie.accounts.items()) if role == "responsable"
         for m in [re.search(r"\((\d\d)/(\d\d)/(\d{4}), 3A\)", a["remark"])] if m)
-    confirmed_guardian(academie, account, f"{born[3]}-{born[2]}-{born[1]}", f"parent.3a@example.org")
+    confirmed_guardian(academie, account, f"{born[3]}-{born[2]}-{born[1]}", "parent.3a@example.org")
     out["parent de 3e"] = account
     return out
 
@@ -210,6 +212,7 @@ def go_to(page, link_name) -> None:
     menu.get_by_role("link", name=link_name).first.click()
 
 
+STATUS_SENTENCE = re.compile(r"^Scolarité services est (non|partiellement|totalement) conforme")
 # page name -> (account, how to reach it from the home page, the value that must stay on screen)
 PAGES = {
     "connexion": (None, None, lambda page: page.get_by_role("button", name="Valider")),
@@ -226,6 +229,10 @@ PAGES = {
                 lambda page: page.locator("main").get_by_text(re.compile("est ouverte du")).first),
     "inscription": ("parent de 3e", lambda page: go_to(page, "Inscription au lycée"),
                     lambda page: page.locator("main").get_by_text("LYCÉE MARGUERITE DE FLANDRE").first),
+    # The accessibility statement itself, reached by its footer link.
+    "accessibilite": (None, lambda page: page.get_by_role("contentinfo").get_by_role(
+        "link", name=re.compile("^Accessibilité")).click(),
+        lambda page: page.locator("main").get_by_text(STATUS_SENTENCE)),
 }
 
 
@@ -241,8 +248,8 @@ def test_the_main_pages_never_scroll_sideways_at_320_px_nor_at_200_percent_zoom(
             page.goto("/connexion")
         else:
             log_in(page, activated[who])
-            if reach:
-                reach(page)
+        if reach:
+            reach(page)
         page.wait_for_load_state()
         value = key_value(page)
         expect(value).to_be_visible()
