@@ -131,7 +131,16 @@ def _device(width: int) -> str:
 
 
 def _short_title(title: str) -> str:
-    return re.split(r"\s+[–-]\s+Scolarité services$", title.strip())[0]
+    """The page's kind, as its title says it, without the site's name, the
+    child's or school's name that ends it, nor the "Erreur :" of a form sent
+    back: "Anglais LV1 – Notes – Hugo MARTIN – Scolarité services" -> "Anglais
+    LV1 – Notes"."""
+    parts = [p for p in re.split(r"\s+–\s+", title.split("<")[0].strip()) if p]
+    if parts and parts[-1] == "Scolarité services":
+        parts.pop()
+    if len(parts) > 1:
+        parts.pop()
+    return re.sub(r"^Erreur\s*:\s*", "", " – ".join(parts))[:80]
 
 
 def build(pages: list[dict], checks: list[dict], today: date) -> dict:
