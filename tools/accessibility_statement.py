@@ -212,7 +212,9 @@ def build(pages: list[dict], checks: list[dict], today: date) -> dict:
                   for path, p in sorted(covered.items())],
         "checks": sorted({c["method"] for c in checks}),
         "environment": {"axe_version": sorted({p["axe_version"] for p in pages if p["axe_version"]}),
-                        "browsers": sorted({_browser(p["user_agent"]) for p in pages if p["user_agent"]})},
+                        # A phone's context shows a phone's user agent: the browser is the desktop contexts'.
+                        "browsers": sorted({_browser(p["user_agent"]) for p in pages
+                                            if p["user_agent"] and "Mobile" not in p["user_agent"]})},
         "page_visits": len(pages)}
 
 
