@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: run test setup bench bench-mailer messages clean-demo
+.PHONY: run test accessibilite setup bench bench-mailer messages clean-demo
 
 run: setup
 	@bash tools/ensure-services.sh broker redis
@@ -18,6 +18,13 @@ TEST_WORKERS ?= 3
 test: setup node_modules/.installed-stamp
 	@bash tools/ensure-services.sh broker postgres redis browser kubectl_cli
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --durations=15
+
+# The accessibility statement (docs/accessibilite.md): the browser tests, then the
+# statement written anew from their results (gateway/areas/pages/accessibilite.json).
+# `make test` fails when the committed statement no longer says what they find.
+accessibilite: setup node_modules/.installed-stamp
+	@bash tools/ensure-services.sh broker postgres redis browser
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile tests/browser --accessibilite-regenerer
 
 setup: $(VENV)/.installed-stamp node_modules/.installed-stamp
 	@$(PY) -m gateway.assets >/dev/null  # the pages' stylesheet and script (gateway/assets.py); quick when unchanged

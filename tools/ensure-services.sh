@@ -51,10 +51,19 @@ redis() {
 
 browser() {
   # The browser tests drive Debian's Chromium through Playwright (no browser download).
-  if [ -x /usr/bin/chromium ]; then return; fi
-  need_root "installer Chromium"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  if [ ! -x /usr/bin/chromium ]; then
+    need_root "installer Chromium"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  fi
+  # Installed is not enough: it must start, headless, as the tests start it.
+  if ! timeout 120 /usr/bin/chromium --headless --no-sandbox --disable-gpu --no-first-run \
+       --disable-background-networking --dump-dom about:blank 2>/dev/null | grep -q "<body"; then
+    echo "Le navigateur (/usr/bin/chromium) ne démarre pas : les tests du navigateur (tests/browser/) ne peuvent" \
+         "pas tourner. Essayez : /usr/bin/chromium --headless --no-sandbox --dump-dom about:blank" \
+         "(the browser cannot start)." >&2
+    exit 1
+  fi
 }
 
 kubectl_cli() {

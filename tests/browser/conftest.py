@@ -1,11 +1,15 @@
 """What every browser test shares: Debian's Chromium driven by Playwright (no
-browser download), PC and smartphone contexts, and axe-core's verdict."""
+browser download), PC and smartphone contexts, and axe-core's verdict, each
+recorded for the accessibility statement (tools/accessibility_statement.py)."""
 import re
 from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import sync_playwright
+
+from tools import accessibility_statement
 
 # Headless, and nothing that reaches outside this machine.
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -14,18 +18,33 @@ PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touc
 PC = {"viewport": {"width": 1280, "height": 900}}
 
 
+CHROMIUM = "/usr/bin/chromium"
+
+
 @pytest.fixture(scope="module")
 def browser():
     with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        try:
+            b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        except PlaywrightError as error:
+            first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+            pytest.fail(f"Le navigateur ne démarre pas ({CHROMIUM}) : les tests du navigateur ne peuvent pas "
+                        f"tourner ; installez-le (apt-get install chromium) ou réparez-le. "
+                        f"The browser cannot start: {first}", pytrace=False)
         yield b
         b.close()
 
 
-def serious_violations(page) -> list[str]:
-    """axe-core's serious and critical accessibility violations on this page."""
-    results = Axe().run(page)
-    return [f"{v['id']}: {v['help']} ({len(v['nodes'])})" for v in results.response["violations"]
+def serious_violations(page, name: str | None = None) -> list[str]:
+    """axe-core's serious and critical accessibility violations on this page.
+    axe-core's whole verdict is recorded for the accessibility statement, under
+    `name` (a page without one is recorded under its address and width)."""
+    results = Axe().run(page).response
+    width = page.viewport_size["width"] if page.viewport_size else 0
+    if name is None:
+        name = f"adresse{accessibility_statement.page_path(page.url)}-{width}px"
+    accessibility_statement.record_page(name, page.url, page.title(), width, results)
+    return [f"{v['id']}: {v['help']} ({len(v['nodes'])})" for v in results["violations"]
             if v["impact"] in ("serious", "critical")]
 
 
@@ -51,8 +70,10 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 
 
 def checked(page, name: str) -> None:
-    """axe-core finds no serious or critical violation on this page, and its
-    screenshot is saved as var/screenshots/<name>.png."""
-    assert serious_violations(page) == [], name
+    """axe-core finds no serious or critical violation on this page, its whole
+    verdict is recorded as var/accessibilite/resultats/<run>/pages/<name>.json (the
+    accessibility statement's source), and its screenshot is saved as
+    var/screenshots/<name>.png."""
+    assert serious_violations(page, name) == [], name
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
