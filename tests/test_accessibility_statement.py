@@ -92,6 +92,20 @@ def test_the_statement_is_out_of_date_when_what_it_claims_changes_and_not_for_it
     assert statement.differences(None, committed) == ["aucune déclaration enregistrée / no statement committed"]
 
 
+def test_a_criterion_left_to_a_person_may_be_found_respected_but_not_the_other_way(results):
+    """axe-core's undecided outcomes vary between runs: a statement saying
+    « à vérifier » stays true when a run decides everything, one saying
+    « conforme » does not when a run leaves elements undecided."""
+    statement.record_page("a", "http://x/connexion", "Connexion", 1280,
+                          axe(passes=[("label", ["11.1"], 1)], incomplete=[("color-contrast", ["3.2"], 1)]))
+    cautious = build(results)
+    statement.record_page("a", "http://x/connexion", "Connexion", 1280,
+                          axe(passes=[("label", ["11.1"], 1), ("color-contrast", ["3.2"], 1)]))
+    decided = build(results)
+    assert statement.differences(cautious, decided) == []
+    assert statement.differences(decided, cautious) == ["critère 3.2 : conforme → à vérifier"]
+
+
 # -- The run keeps the committed statement true (tests/accessibility.py) ---------------------------
 
 A_BROWSER_TEST = '''
