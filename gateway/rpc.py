@@ -122,6 +122,14 @@ def call(service: str, method: str, **kwargs):
     return result
 
 
+def pending(service: str, method: str) -> bool:
+    """Whether this form, sent again with the same input, has an earlier call
+    whose outcome is unknown (its key kept in the session): `call` then
+    re-asks with that key."""
+    kept = session.get(PENDING, {}).get(f"{service}.{method}")
+    return bool(kept) and kept["digest"] == _form_call()
+
+
 def _remember(slot: str, digest: str, key: str) -> None:
     """The form's call whose outcome is unknown: sent again with the same
     input, it re-asks with this key."""
