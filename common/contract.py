@@ -12,7 +12,7 @@ something becomes, or will become, visible to a family; accounts keeps them and
 the home page reads them with the session, in one call whatever the number of
 services.
 
-Liveness: every instance sends an `alive` notice every HEARTBEAT_SECONDS; the
+Liveness: every instance sends an `alive` notice every SCOLARITE_HEARTBEAT_SECONDS; the
 gateway shows a service it has not heard from for a bounded time as
 "temporairement indisponible" without waiting on it.
 
@@ -25,9 +25,7 @@ Openings: a service that establishments open (`opening_model` set) answers
 `get_openings` and `set_opening` for the administration pages, and announces
 each change with a notice event `opening_changed` so caches refresh.
 """
-import os
 
-from nameko.timer import timer
 from sqlalchemy import select
 
 from common import news
@@ -35,11 +33,11 @@ from common.clock import school_year, staff_school_years
 from common.errors import Forbidden, ValidationError
 from common.messaging import notice_dispatcher, rpc, work_dispatcher
 from common.rpc_client import ServiceRpc
+from common.settings import setting_timer
 # Re-exported: services import the schemas from here.
 from contract.feature import (  # noqa: F401
     ROLES, ChildContextSchema, MenuEntrySchema, child_context_schema, menu_entry_schema)
 
-HEARTBEAT_SECONDS = float(os.environ.get("SCOLARITE_HEARTBEAT_SECONDS", "5"))
 
 
 class FeatureContract:
@@ -69,7 +67,7 @@ class FeatureContract:
         for payload in news.events(self.name, self.news_kinds, items):
             self.news_events("news", payload)
 
-    @timer(interval=HEARTBEAT_SECONDS)
+    @setting_timer("heartbeat_seconds")
     def heartbeat(self):
         """Tells every gateway worker this service answers (transient notice)."""
         self.notices("alive", {"service": self.name})

@@ -13,7 +13,6 @@ causes, in every process it touches, and no secret in any of them.
   (`mask_secrets`): the gateway's access log and any message.
 """
 import logging
-import os
 import re
 from contextvars import ContextVar
 
@@ -83,13 +82,11 @@ def json_formatter(process: str | None = None) -> logging.Formatter:
                          datefmt="%Y-%m-%dT%H:%M:%S%z", static_fields=static, json_ensure_ascii=False)
 
 
-def setup_logging(process: str | None = None) -> None:
+def setup_logging(process: str | None = None, level: str = "INFO", log_format: str = "text") -> None:
     """Text lines for a person (`make run`), JSON lines in production
-    (SCOLARITE_LOG_FORMAT, common/config.log_format)."""
-    from common.config import log_format
-
-    logging.basicConfig(level=os.environ.get("SCOLARITE_LOG_LEVEL", "INFO"), format=FORMAT)
-    use_json = log_format() == "json"
+    (SCOLARITE_LOG_FORMAT and SCOLARITE_LOG_LEVEL, read into the process's settings)."""
+    logging.basicConfig(level=level, format=FORMAT)
+    use_json = log_format == "json"
     for handler in logging.getLogger().handlers:
         if not any(isinstance(f, ContextFilter) for f in handler.filters):
             handler.addFilter(ContextFilter())

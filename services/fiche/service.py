@@ -28,6 +28,7 @@ from services.fiche.demandes import Viewer
 from services.fiche.exceptions import FicheClosed
 from services.fiche.models import Eleve, Etablissement, Opening, Responsable
 from services.fiche.schemas import UAI, DecisionsSchema, ExportSchema, ImportSchema
+from services.fiche.settings import FicheSettings
 
 
 def _check_uai(uai) -> str:
@@ -40,6 +41,7 @@ def _check_uai(uai) -> str:
 
 class FicheService(FeatureContract):
     name = "fiche"
+    settings_class = FicheSettings
 
     db = Database()
     clock = ClockProvider()
