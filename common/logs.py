@@ -33,10 +33,12 @@ def mask_secrets(text: str) -> str:
 
 
 class ContextFilter(logging.Filter):
-    """Adds `correlation_id` to every record and masks secrets in its text."""
+    """Adds `correlation_id` to every record (the current request's, unless
+    the line names its own: `extra={"correlation_id": ...}`) and masks
+    secrets in its text."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.correlation_id = correlation_id.get() or "-"
+        record.correlation_id = getattr(record, "correlation_id", None) or correlation_id.get() or "-"
         message = record.getMessage()
         masked = mask_secrets(message)
         if masked != message:

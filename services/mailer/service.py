@@ -13,6 +13,7 @@ import socket
 from common.clock import ClockProvider
 from common.db import Database
 from common.errors import NotFound, ValidationError
+from common.logs import correlation_id
 from common.mail import MAIL_REQUESTED, load_request
 from common.messaging import route_handler, rpc
 from common.schemas import load_or_raise
@@ -71,7 +72,7 @@ class MailerService:
         rows = []
         for position, request in enumerate(requests):
             try:
-                rows.append(outbox.prepare(request, "rpc", now, from_address))
+                rows.append(outbox.prepare(request, "rpc", now, from_address, correlation_id.get()))
             except rendering.RenderError as exc:
                 raise ValidationError({str(position): {"context": [str(exc)]}}) from None
         outbox.write(self.db, rows)
@@ -101,10 +102,10 @@ class MailerService:
         rows = []
         for message in messages:
             try:
-                rows.append(outbox.prepare(load_request(message), source, now, from_address))
+                rows.append(outbox.prepare(load_request(message), source, now, from_address, correlation_id.get()))
             except (ValidationError, rendering.RenderError) as exc:
                 reason = f"demande refusée : {getattr(exc, 'errors', exc)}"
-                refused = outbox.prepare_refused(message, source, now, reason, from_address)
+                refused = outbox.prepare_refused(message, source, now, reason, from_address, correlation_id.get())
                 if refused is None:
                     log.error("mail_requested from %s: unidentifiable message refused (%s)", source, reason)
                 else:
