@@ -44,9 +44,9 @@ def client() -> RpcClient:
     pid = os.getpid()
     rpc = getattr(_local, "client", None)
     if rpc is None or _local.pid != pid:
-        settings = current_app.config["SETTINGS"]
-        rpc = RpcClient(settings.amqp_uri, timeout=settings.rpc_timeout, client_name="gateway",
-                        heartbeat=settings.rpc_heartbeat, max_bytes=settings.rpc_max_bytes)
+        cfg = current_app.config
+        rpc = RpcClient(cfg["AMQP_URI"], timeout=cfg["RPC_TIMEOUT"], client_name="gateway",
+                        heartbeat=cfg["RPC_HEARTBEAT"], max_bytes=cfg["RPC_MAX_BYTES"])
         _local.client, _local.pid = rpc, pid
     return rpc
 

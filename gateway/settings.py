@@ -108,6 +108,8 @@ class Settings(ProcessSettings):
             "SECRET_KEY": self.secret_key,
             "AMQP_URI": self.amqp_uri,
             "RPC_TIMEOUT": self.rpc_timeout,
+            "RPC_HEARTBEAT": self.rpc_heartbeat,
+            "RPC_MAX_BYTES": self.rpc_max_bytes,
             "MENU_TIMEOUT": self.menu_timeout,
             "ALIVE_WITHIN": self.alive_within,
             "DEPLOYED_SERVICES": self.deployed_services,
