@@ -15,18 +15,17 @@ before anything is sent: exit code 1 and a French message.
 accounts service's name is used. docs/fiche.md has the details.
 """
 import argparse
-import re
 import sys
 from pathlib import Path
 
 from common.config import amqp_uri
 from common.errors import NotDeployed, NotFound, Unavailable, ValidationError
 from common.rpc_client import RpcClient
+from contract.etablissement import is_uai
 from services.accounts.siecle import SiecleFileError
 from services.fiche import siecle
 
 DEFAULT_TIMEOUT = 600
-UAI = re.compile(r"^\d{7}[A-Z]$")
 COUNT_LABELS = {"eleves": "élèves", "responsables": "responsables", "liens": "liens élève – responsable",
                 "eleves_sortis": "élèves sortis ou absents des fichiers (fiches fermées)"}
 
@@ -41,7 +40,7 @@ def import_files(rpc: RpcClient, paths: list[Path], uai: str, nom: str | None = 
     report (`created`, `updated`, `skipped`). Raises ImportRefused before
     sending anything when a file does not fit."""
     uai = uai.strip().upper()
-    if not UAI.match(uai):
+    if not is_uai(uai):
         raise ImportRefused(f"Code UAI invalide : {uai} (7 chiffres et une lettre).")
     try:
         _lecture, payload = siecle.read(paths, uai)

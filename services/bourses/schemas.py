@@ -8,9 +8,9 @@ from marshmallow import RAISE, Schema, validates_schema
 
 from common.schemas import ValidationError, fields, validate
 from contract.bourses import SITUATIONS
+from contract.etablissement import UAI
 from services.bourses.models import ECHELONS, NIVEAUX, VIE_MARITALE
 
-UAI = validate.Regexp(r"^\d{7}[A-Z]$", error="Code UAI invalide (7 chiffres et une lettre).")
 NIVEAU = validate.OneOf(NIVEAUX, error="Niveau attendu : college ou lycee.")
 ANNEE = validate.Range(min=2000, max=2100, error="Année scolaire invalide (par exemple 2026 pour 2026-2027).")
 # A household declares its dependent children: more than this is a typing mistake.

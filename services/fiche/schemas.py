@@ -4,8 +4,8 @@ import payload's frame, the export's period."""
 from marshmallow import Schema
 
 from common.schemas import fields, validate
+from contract.etablissement import UAI
 
-UAI = validate.Regexp(r"^\d{7}[A-Z]$", error="Code UAI invalide (7 chiffres et une lettre).")
 
 
 class DecisionSchema(Schema):

@@ -6,10 +6,10 @@ from decimal import Decimal
 from marshmallow import RAISE, Schema, validates_schema
 
 from common.schemas import ValidationError, fields, validate
+from contract.etablissement import UAI
 from services.lsl.codes import PARTIES
 from services.lsl.models import ACCEPTEE, DEMANDE_TYPES, EN_ATTENTE, REFUSEE, RECTIFICATION
 
-UAI = validate.Regexp(r"^\d{7}[A-Z]$", error="Code UAI invalide (7 chiffres et une lettre).")
 
 
 class AuteurSchema(Schema):

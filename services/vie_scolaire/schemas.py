@@ -7,9 +7,9 @@ from marshmallow import RAISE, Schema, validates_schema
 
 from common.clock import PARIS
 from common.schemas import ValidationError, fields, validate
+from contract.etablissement import UAI
 from services.vie_scolaire.models import NATURES, SURSIS
 
-UAI = validate.Regexp(r"^\d{7}[A-Z]$", error="Code UAI invalide (7 chiffres et une lettre).")
 
 # What a back office may write for each kind (compared in lower case).
 NATURE_SPELLINGS = {
