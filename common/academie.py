@@ -14,7 +14,6 @@ stops with one message per problem, each naming the file and the setting
 """
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -153,10 +152,10 @@ class Academie:
             env["SCOLARITE_PUBLIC_URL"] = self.public_url
         return env
 
-    def process_env(self, process: str, environ=None) -> dict[str, str]:
+    def process_env(self, process: str, environ: dict) -> dict[str, str]:
         """The variables of one process outside Kubernetes (a runner on one machine):
         `process` is a service's name, `gateway` or `migrate`; every ${...} is
-        taken from `environ` (the environment by default)."""
+        taken from `environ` (the runner's environment, which it passes)."""
         if process == "gateway":
             env = self.gateway_env()
         elif process == "migrate":
@@ -175,9 +174,8 @@ class Academie:
         return seen
 
 
-def resolve(value: str, environ=None) -> str:
-    """`${VARIABLE}` replaced by its value from the environment (outside Kubernetes)."""
-    environ = os.environ if environ is None else environ
+def resolve(value: str, environ: dict) -> str:
+    """`${VARIABLE}` replaced by its value from `environ`, the runner's environment (outside Kubernetes)."""
     missing = [v for v in REFERENCE.findall(value) if v not in environ]
     if missing:
         raise SystemExit(f"variable d'environnement absente : {', '.join(missing)} (secret de l'académie)")

@@ -1,7 +1,7 @@
 """The one clock every rule reads (ARCHITECTURE rule 6).
 
 In production it is the system clock. In development and tests a clock file
-(`SCOLARITE_CLOCK_FILE`) holds an offset in seconds that every process applies,
+(`SCOLARITE_CLOCK_FILE`, read into each process's settings) holds an offset in seconds that every process applies,
 so a test or a demo can move time for all services and the gateway at once
 without sleeping.
 """
@@ -17,7 +17,8 @@ PARIS = ZoneInfo("Europe/Paris")
 
 class Clock:
     def __init__(self, path: str | None = None):
-        self.path = path if path is not None else os.environ.get("SCOLARITE_CLOCK_FILE")
+        """`path`: the clock file (the process's `clock_file` setting); None: the system clock."""
+        self.path = path
         self._cached_mtime = None
         self._offset = timedelta(0)
 
@@ -62,7 +63,9 @@ class ClockProvider(DependencyProvider):
     """Gives each worker the process's clock."""
 
     def setup(self):
-        self.clock = Clock()
+        from common.settings import service_settings
+
+        self.clock = Clock(service_settings(self.container).clock_file)
 
     def get_dependency(self, worker_ctx):
         return self.clock

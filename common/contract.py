@@ -12,7 +12,7 @@ something becomes, or will become, visible to a family; accounts keeps them and
 the home page reads them with the session, in one call whatever the number of
 services.
 
-Liveness: every instance sends an `alive` notice every HEARTBEAT_SECONDS; the
+Liveness: every instance sends an `alive` notice every SCOLARITE_HEARTBEAT_SECONDS; the
 gateway shows a service it has not heard from for a bounded time as
 "momentanément indisponible" without waiting on it.
 
@@ -28,10 +28,8 @@ Openings: a service that establishments open (`opening_model` set) answers
 each change with a notice event `opening_changed` so caches refresh.
 """
 import importlib
-import os
 import pkgutil
 
-from nameko.timer import timer
 from sqlalchemy import select
 
 from common import news
@@ -40,11 +38,11 @@ from common.errors import Forbidden, ValidationError
 from common.messaging import notice_dispatcher, rpc, work_dispatcher
 from common.rpc_client import ServiceRpc
 import contract
+from common.settings import setting_timer
 # Re-exported: services import the schemas from here.
 from contract.feature import (  # noqa: F401
     ROLES, ChildContextSchema, MenuEntrySchema, child_context_schema, menu_entry_schema)
 
-HEARTBEAT_SECONDS = float(os.environ.get("SCOLARITE_HEARTBEAT_SECONDS", "5"))
 
 
 def former_students_months(service: str) -> int:
@@ -89,7 +87,7 @@ class FeatureContract:
         for payload in news.events(self.name, self.news_kinds, items):
             self.news_events("news", payload)
 
-    @timer(interval=HEARTBEAT_SECONDS)
+    @setting_timer("heartbeat_seconds")
     def heartbeat(self):
         """Tells every gateway worker this service answers (transient notice)."""
         self.notices("alive", {"service": self.name})

@@ -1,17 +1,18 @@
 """Which services the académie deploys (deploy/services.yml, or the file named
 by SCOLARITE_DEPLOY_FILE: the catalogue itself, which is the default académie,
 or an académie file extending it, deploy/academies/*.yml, common/academie.py)."""
-import os
 from pathlib import Path
 
 from common.academie import DEPLOY_ONLY, catalogue
-from common.config import ROOT
+from common.settings import ProcessSettings
 
 REQUIRED = ("accounts", "mailer")
 
 
 def deploy_file() -> Path:
-    return Path(os.environ.get("SCOLARITE_DEPLOY_FILE", ROOT / "deploy" / "services.yml"))
+    """The deployment file the environment names (tools and tests); a process
+    passes its settings' `deploy_file`."""
+    return ProcessSettings.from_env().deploy_file
 
 
 def deployed_services(path: Path | None = None) -> dict[str, dict]:

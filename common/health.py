@@ -113,13 +113,13 @@ class DatabaseCheck:
         return None
 
 
-def service_collectors(service: str, database_url: str | None) -> list:
-    """What `services/<service>/metrics.py` adds to /metrics (its `collectors(url)`)."""
+def service_collectors(service: str, database_url: str | None, clock_file: str | None = None) -> list:
+    """What `services/<service>/metrics.py` adds to /metrics (its `collectors(url, clock_file)`)."""
     if importlib.util.find_spec(f"services.{service}") is None:
         return []
     if importlib.util.find_spec(f"services.{service}.metrics") is None:
         return []
-    return list(importlib.import_module(f"services.{service}.metrics").collectors(database_url))
+    return list(importlib.import_module(f"services.{service}.metrics").collectors(database_url, clock_file))
 
 
 class HealthServer:
@@ -176,7 +176,9 @@ def start_health_server(runner, service: str, config: dict, port: int | None) ->
     has_db = bool(url) and (ROOT / "services" / service / "migrations").exists()
     if has_db:
         checks.append(DatabaseCheck(url))
-    for collector in service_collectors(service, url if has_db else None):
+    settings = config.get("SETTINGS")
+    clock_file = settings.clock_file if settings is not None else None
+    for collector in service_collectors(service, url if has_db else None, clock_file):
         REGISTRY.register(collector)
     try:
         return HealthServer(service, port, checks).start()

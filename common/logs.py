@@ -13,7 +13,6 @@ causes, in every process it touches, and no secret in any of them.
   (`mask_secrets`): the gateway's access log and any message.
 """
 import logging
-import os
 import re
 from contextvars import ContextVar
 
@@ -34,10 +33,12 @@ def mask_secrets(text: str) -> str:
 
 
 class ContextFilter(logging.Filter):
-    """Adds `correlation_id` to every record and masks secrets in its text."""
+    """Adds `correlation_id` to every record (the current request's, unless
+    the line names its own: `extra={"correlation_id": ...}`) and masks
+    secrets in its text."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.correlation_id = correlation_id.get() or "-"
+        record.correlation_id = getattr(record, "correlation_id", None) or correlation_id.get() or "-"
         message = record.getMessage()
         masked = mask_secrets(message)
         if masked != message:
@@ -83,13 +84,11 @@ def json_formatter(process: str | None = None) -> logging.Formatter:
                          datefmt="%Y-%m-%dT%H:%M:%S%z", static_fields=static, json_ensure_ascii=False)
 
 
-def setup_logging(process: str | None = None) -> None:
+def setup_logging(process: str | None = None, level: str = "INFO", log_format: str = "text") -> None:
     """Text lines for a person (`make run`), JSON lines in production
-    (SCOLARITE_LOG_FORMAT, common/config.log_format)."""
-    from common.config import log_format
-
-    logging.basicConfig(level=os.environ.get("SCOLARITE_LOG_LEVEL", "INFO"), format=FORMAT)
-    use_json = log_format() == "json"
+    (SCOLARITE_LOG_FORMAT and SCOLARITE_LOG_LEVEL, read into the process's settings)."""
+    logging.basicConfig(level=level, format=FORMAT)
+    use_json = log_format == "json"
     for handler in logging.getLogger().handlers:
         if not any(isinstance(f, ContextFilter) for f in handler.filters):
             handler.addFilter(ContextFilter())

@@ -17,7 +17,6 @@ The gateway runs several gunicorn workers: its metrics are written under
 PROMETHEUS_MULTIPROC_DIR (prometheus-client's multiprocess mode, set up by
 gateway/gunicorn_conf.py) and summed at each scrape.
 """
-import os
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client import multiprocess
@@ -62,13 +61,13 @@ def failure(kind: str) -> None:
     FAILURES.labels(process_name, kind).inc()
 
 
-def exposition(registry: CollectorRegistry | None = None) -> tuple[bytes, str]:
+def exposition(registry: CollectorRegistry | None = None, multiprocess_dir: str | None = None) -> tuple[bytes, str]:
     """The text a scrape gets: this process's metrics, or, in multiprocess
-    mode (the gateway), every worker's summed."""
+    mode (the gateway, `multiprocess_dir` from its settings), every worker's summed."""
     from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY
 
     if registry is None:
-        if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        if multiprocess_dir:
             registry = CollectorRegistry()
             multiprocess.MultiProcessCollector(registry)
         else:

@@ -43,6 +43,7 @@ from contract.errors import ChannelRefused, MessageTooLarge, NoAnswer, NotDeploy
 from common import metrics
 from common.messaging import CONNECTION_ERRORS as _CONNECTION_ERRORS
 from common.messaging import RPC_EXCHANGE, TRANSIENT, connection_params  # noqa: F401 (re-exported)
+from common.settings import SETTINGS
 
 
 class Pending:
@@ -69,8 +70,10 @@ class Pending:
 
 # RabbitMQ refuses larger messages (its max_message_size, 128 MiB by default)
 # by closing the channel; a request this large is a mistake: refused before.
-MAX_BYTES = int(os.environ.get("SCOLARITE_RPC_MAX_BYTES", str(16 * 1024 * 1024)))
-HEARTBEAT = int(os.environ.get("SCOLARITE_RPC_HEARTBEAT", "30"))
+# The defaults of SCOLARITE_RPC_MAX_BYTES and SCOLARITE_RPC_HEARTBEAT: the
+# processes pass their settings' (common/settings.py).
+MAX_BYTES = 16 * 1024 * 1024
+HEARTBEAT = 30
 
 
 class RpcClient:
@@ -332,12 +335,16 @@ class ServiceRpc(DependencyProvider):
 
     def setup(self):
         self.amqp_uri = self.container.config[AMQP_URI_CONFIG_KEY]
+        settings = self.container.config.get(SETTINGS)
+        self.heartbeat = settings.rpc_heartbeat if settings is not None else HEARTBEAT
+        self.max_bytes = settings.rpc_max_bytes if settings is not None else MAX_BYTES
         self.idle: list[RpcClient] = []
         self.borrowed: WeakKeyDictionary = WeakKeyDictionary()
 
     def get_dependency(self, worker_ctx):
         client = self.idle.pop() if self.idle else RpcClient(
-            self.amqp_uri, timeout=self.timeout, client_name=f"{self.container.service_name}-{self.target}")
+            self.amqp_uri, timeout=self.timeout, client_name=f"{self.container.service_name}-{self.target}",
+            heartbeat=self.heartbeat, max_bytes=self.max_bytes)
         self.borrowed[worker_ctx] = client
         return _ServiceProxy(client, self.target, worker_ctx)
 

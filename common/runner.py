@@ -15,10 +15,10 @@ import sys  # noqa: E402
 from nameko.runners import ServiceRunner  # noqa: E402
 
 from common import metrics  # noqa: E402
-from common.config import health_port, nameko_config  # noqa: E402
 from common.health import WorkerMetrics, start_health_server  # noqa: E402
 from common.messaging import CallContext  # noqa: E402
 from common.logs import setup_logging  # noqa: E402
+from common.settings import ServiceSettings  # noqa: E402
 
 
 def load_service_class(name: str):
@@ -36,14 +36,17 @@ def load_service_class(name: str):
 
 def main(argv: list[str]) -> int:
     cls = load_service_class(argv[0])
-    setup_logging(process=cls.name)
+    # The process's settings, read once and checked (common/settings.py): a
+    # wrong value stops it here, saying which.
+    settings = ServiceSettings.from_env(cls.name, getattr(cls, "settings_class", None))
+    setup_logging(process=cls.name, level=settings.log_level, log_format=settings.log_format)
     metrics.set_process(cls.name)
     # Every worker of every service takes its correlation id and idempotency
     # key from its call's headers (common.messaging.CallContext).
     cls.call_context = CallContext()
     # ... and is timed, by entrypoint and outcome (common/metrics.py).
     cls.worker_metrics = WorkerMetrics()
-    config = nameko_config(cls.name)
+    config = settings.nameko_config()
     runner = ServiceRunner(config)
     runner.add_service(cls)
     stopping = eventlet.event.Event()
@@ -55,7 +58,7 @@ def main(argv: list[str]) -> int:
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
     runner.start()
-    health = start_health_server(runner, cls.name, config, health_port())
+    health = start_health_server(runner, cls.name, config, settings.health_port)
     logging.getLogger("scolarite").info("service %s ready", cls.name)
     print(f"{cls.name}: ready", flush=True)
     waiter = eventlet.spawn(runner.wait)

@@ -15,7 +15,7 @@ from gateway.settings import Settings
 def create_app(overrides: dict | None = None) -> Flask:
     settings = Settings.from_env()
     app = Flask(__name__)
-    app.config.update(settings.flask_config(), CLOCK=Clock())
+    app.config.update(settings.flask_config(), CLOCK=Clock(settings.clock_file))
     app.config.update(overrides or {})
 
     # Behind N reverse proxies, the client's address and scheme come from their

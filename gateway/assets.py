@@ -328,13 +328,12 @@ def register(app) -> None:
 
 def main(argv=None) -> int:
     """`python -m gateway.assets [DIST OUT]`: the build `make setup` runs."""
-    from common.config import ROOT
+    from gateway.settings import asset_paths
     args = argv if argv is not None else sys.argv[1:]
     if args:
         dist, out = Path(args[0]), Path(args[1])
-    else:  # the gateway's defaults (gateway/settings.py)
-        dist = Path(os.environ.get("SCOLARITE_DSFR_DIST", ROOT / "node_modules" / "@gouvfr" / "dsfr" / "dist"))
-        out = Path(os.environ.get("SCOLARITE_ASSETS_DIR", ROOT / "build" / "assets"))
+    else:  # the gateway's settings
+        dist, out = asset_paths()
     print(json.dumps(build(dist, out)))
     return 0
 

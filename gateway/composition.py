@@ -17,7 +17,7 @@ from flask import current_app, g
 
 from common.clock import school_year
 from gateway import rpc
-from gateway.menus import ServiceWatch
+from gateway.menus import HEARTBEAT, MAX_ENTRIES, ServiceWatch
 
 _watch_lock = threading.Lock()
 _watch: dict[int, ServiceWatch] = {}
@@ -32,7 +32,9 @@ def watch() -> ServiceWatch:
             w = _watch.get(pid)
             if w is None:
                 cfg = current_app.config
-                w = ServiceWatch(cfg["AMQP_URI"], list(cfg["FEATURE_SERVICES"]), cfg["ALIVE_WITHIN"])
+                w = ServiceWatch(cfg["AMQP_URI"], list(cfg["FEATURE_SERVICES"]), cfg["ALIVE_WITHIN"],
+                                 max_entries=cfg.get("MENU_CACHE_ENTRIES", MAX_ENTRIES),
+                                 heartbeat=cfg.get("WATCH_HEARTBEAT", HEARTBEAT))
                 w.start()
                 _watch.clear()
                 _watch[pid] = w

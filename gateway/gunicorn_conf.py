@@ -6,7 +6,9 @@ PROMETHEUS_MULTIPROC_DIR, so that whichever worker answers /metrics sums them
 all. The directory is chosen here, when gunicorn reads this file, before it
 imports anything that imports prometheus-client (the logger class imports
 the app), and emptied: counts left by a previous run must not be added to
-this one's.
+this one's. It is prometheus-client's own variable, set here for the workers
+(which read it into their settings, gateway/settings.py): this file is the
+gunicorn side of the gateway's settings.
 """
 import os
 import shutil

@@ -19,7 +19,6 @@ meanwhile no service is called down for want of notices.
 """
 import json
 import logging
-import os
 import threading
 import time
 from collections import OrderedDict
@@ -33,20 +32,23 @@ log = logging.getLogger(__name__)
 INVALIDATING = ("opening_changed", "menu_changed")
 # One entry per (service, child, viewer role): a worker serving 100 000 families
 # would otherwise keep every menu it ever composed.
-MAX_ENTRIES = int(os.environ.get("SCOLARITE_MENU_CACHE_ENTRIES", "20000"))
+# The defaults of SCOLARITE_MENU_CACHE_ENTRIES and SCOLARITE_WATCH_HEARTBEAT
+# (gateway/settings.py).
+MAX_ENTRIES = 20000
 # Where the establishment is in a cache key (gateway.composition._cache_key).
 _UAI = 2
-HEARTBEAT = int(os.environ.get("SCOLARITE_WATCH_HEARTBEAT", "10"))
+HEARTBEAT = 10
 
 
 class ServiceWatch:
     def __init__(self, amqp_uri: str, services: list[str], alive_within: float, cache_ttl: float = 300,
-                 max_entries: int = MAX_ENTRIES):
+                 max_entries: int = MAX_ENTRIES, heartbeat: int = HEARTBEAT):
         self.params = connection_params(amqp_uri)
         self.services = list(services)
         self.alive_within = alive_within
         self.cache_ttl = cache_ttl
         self.max_entries = max_entries
+        self.heartbeat = heartbeat
         self._lock = threading.Lock()
         self._heard: dict[str, float] = {}
         self._menus: OrderedDict[tuple, tuple[float, dict | None]] = OrderedDict()
@@ -72,7 +74,7 @@ class ServiceWatch:
         while not self._stop.is_set():
             conn = None
             try:
-                conn = amqp.Connection(connect_timeout=5, heartbeat=HEARTBEAT,
+                conn = amqp.Connection(connect_timeout=5, heartbeat=self.heartbeat,
                                        client_properties={"connection_name": "gateway service watch"},
                                        **self.params)
                 conn.connect()

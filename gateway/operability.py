@@ -82,7 +82,7 @@ def readyz():
 @limiter.exempt
 def prometheus():
     _internal_only()
-    body, content_type = metrics.exposition()
+    body, content_type = metrics.exposition(multiprocess_dir=current_app.config.get("METRICS_DIR"))
     return Response(body, content_type=content_type)
 
 

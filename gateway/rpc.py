@@ -33,8 +33,6 @@ from common.rpc_client import Pending, RpcClient
 
 _local = threading.local()
 
-# How long a form's call that got no answer is asked again, with its key.
-REASK_TIMEOUT = float(os.environ.get("SCOLARITE_REASK_TIMEOUT", "2"))
 PENDING = "pending_commands"
 
 
@@ -46,8 +44,9 @@ def client() -> RpcClient:
     pid = os.getpid()
     rpc = getattr(_local, "client", None)
     if rpc is None or _local.pid != pid:
-        rpc = RpcClient(current_app.config["AMQP_URI"], timeout=current_app.config["RPC_TIMEOUT"],
-                        client_name="gateway")
+        cfg = current_app.config
+        rpc = RpcClient(cfg["AMQP_URI"], timeout=cfg["RPC_TIMEOUT"], client_name="gateway",
+                        heartbeat=cfg["RPC_HEARTBEAT"], max_bytes=cfg["RPC_MAX_BYTES"])
         _local.client, _local.pid = rpc, pid
     return rpc
 
@@ -98,7 +97,7 @@ def call(service: str, method: str, **kwargs):
         current_app.logger.warning("%s: no answer in time, asked again with its idempotency key", slot)
         try:
             result = rpc.call(service, method, context=_context(), idempotency_key=key,
-                              timeout=REASK_TIMEOUT, **kwargs)
+                              timeout=current_app.config["REASK_TIMEOUT"], **kwargs)
         except (Unavailable, CommandInProgress) as exc:
             _remember(slot, digest, key)
             raise OutcomeUnknown(f"{slot}: {exc}") from exc
@@ -120,6 +119,14 @@ def call(service: str, method: str, **kwargs):
         raise
     _forget(slot)
     return result
+
+
+def pending(service: str, method: str) -> bool:
+    """Whether this form, sent again with the same input, has an earlier call
+    whose outcome is unknown (its key kept in the session): `call` then
+    re-asks with that key."""
+    kept = session.get(PENDING, {}).get(f"{service}.{method}")
+    return bool(kept) and kept["digest"] == _form_call()
 
 
 def _remember(slot: str, digest: str, key: str) -> None:

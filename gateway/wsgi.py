@@ -10,7 +10,6 @@ import uuid
 
 from gunicorn.glogging import Logger
 
-from common.config import log_format
 from common.logs import correlation_id, json_formatter, mask_secrets, setup_logging
 from gateway.app import create_app
 
@@ -27,7 +26,7 @@ class AccessLogger(Logger):
 
     def setup(self, cfg):
         super().setup(cfg)
-        self.json = log_format() == "json"
+        self.json = app.config["SETTINGS"].log_format == "json"
         if self.json:
             for logger in (self.error_log, self.access_log):
                 for handler in logger.handlers:
@@ -67,6 +66,6 @@ class CorrelationMiddleware:
             correlation_id.reset(token)
 
 
-setup_logging()
 app = create_app()
+setup_logging(level=app.config["SETTINGS"].log_level, log_format=app.config["SETTINGS"].log_format)
 app.wsgi_app = CorrelationMiddleware(app.wsgi_app)

@@ -29,7 +29,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from common.clock import Clock, school_year
-from common.config import amqp_uri, var_dir
+from common.config import amqp_uri, clock_file, var_dir
 from common.deployment import deployed_services
 from common.rpc_client import RpcClient
 from services.accounts.identifiers import ascii_fold
@@ -464,7 +464,7 @@ def main(argv=None) -> int:
     var = var_dir()
     rpc = RpcClient(amqp_uri(), timeout=120, client_name="demo")
     try:
-        comptes = build(rpc, var, Clock())
+        comptes = build(rpc, var, Clock(clock_file()))
     finally:
         rpc.close()
     path = var / "demo-comptes.txt"

@@ -23,6 +23,7 @@ years are relative to the demo clock's school year.
 import random
 from datetime import date
 
+from common.config import clock_file
 from common.clock import Clock, school_year
 from common.rpc_client import RpcClient
 from tools.lsl_writer import lsl_xml
@@ -170,7 +171,7 @@ def records(uai: str, eleves: list[dict], naissances: dict, today: date, etab: d
 def fill(rpc: RpcClient, uai: str, clock: Clock | None = None, naissances: dict | None = None) -> dict:
     """Replicate last year's then this year's LSL file for the lycée `uai` and
     open the service there. Returns the reports and who the stories are."""
-    clock = clock or Clock()
+    clock = clock or Clock(clock_file())
     today = clock.today()
     etab = rpc.call("accounts", "get_etablissement", uai=uai)
     eleves = rpc.call("accounts", "list_eleves", uai=uai)

@@ -14,6 +14,7 @@ the same grades; dates are relative to the demo clock's today.
 import random
 from datetime import date, datetime, time, timedelta
 
+from common.config import clock_file
 from common.clock import PARIS, Clock, school_year
 from common.rpc_client import RpcClient
 
@@ -117,7 +118,7 @@ def fill(rpc: RpcClient, uais: list[str], modes: dict | None = None, clock: Cloc
     open the notes service there, and set the publication mode given in
     `modes` ({uai: "fil_de_l_eau" | "echeance"}; au fil de l'eau otherwise).
     Returns {uai: import report}."""
-    clock = clock or Clock()
+    clock = clock or Clock(clock_file())
     today, now = clock.today(), clock.now()
     reports = {}
     for uai in uais:

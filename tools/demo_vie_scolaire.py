@@ -24,6 +24,7 @@ the demo clock's today.
 import random
 from datetime import date, datetime, time, timedelta
 
+from common.config import clock_file
 from common.clock import PARIS, Clock, school_year
 from common.rpc_client import RpcClient
 
@@ -168,7 +169,7 @@ def rows_for(uai: str, eleves: list[dict], today: date, now: datetime) -> list[d
 def fill(rpc: RpcClient, uais: list[str], clock: Clock | None = None) -> dict:
     """Import each establishment's tables, periods and a term of events, and
     open the vie scolaire service there. Returns {uai: import report}."""
-    clock = clock or Clock()
+    clock = clock or Clock(clock_file())
     today, now = clock.today(), clock.now()
     reports = {}
     for uai in uais:

@@ -131,11 +131,13 @@ def start(directory: Path, host: str = "127.0.0.1", port: int = 1025, **smtp_kwa
 
 
 def main(argv=None) -> int:
-    from common.config import mail_catcher_dir, smtp_settings
+    from common.settings import ProcessSettings
+    from services.mailer.settings import smtp_settings
 
     settings = smtp_settings()
+    mail_catcher_dir = ProcessSettings.from_env().mail_catcher_dir
     parser = argparse.ArgumentParser(description="Serveur SMTP local qui garde chaque message reçu.")
-    parser.add_argument("--dir", default=str(mail_catcher_dir()))
+    parser.add_argument("--dir", default=str(mail_catcher_dir))
     parser.add_argument("--host", default=settings["host"])
     parser.add_argument("--port", type=int, default=settings["port"])
     args = parser.parse_args(argv)

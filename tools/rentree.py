@@ -32,7 +32,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from common.clock import Clock, school_year
-from common.config import amqp_uri
+from common.config import amqp_uri, clock_file
 from common.deployment import REQUIRED, feature_services
 from common.errors import NotDeployed, Unavailable
 from common.rpc_client import RpcClient
@@ -177,7 +177,7 @@ def main(argv=None) -> int:
     if not args.dossier.is_dir():
         print(f"Rentrée annulée : {args.dossier} n'est pas un dossier.", file=sys.stderr)
         return 1
-    annee = args.annee or school_year(Clock().today())
+    annee = args.annee or school_year(Clock(clock_file()).today())
     rpc = RpcClient(amqp_uri(), timeout=30, client_name="rentree")
     try:
         result = run(rpc, args.dossier, annee, dry_run=args.dry_run,

@@ -3,6 +3,9 @@ from weakref import WeakKeyDictionary
 
 from nameko.extensions import DependencyProvider
 
+from common.settings import service_settings
+from services.accounts import passwords
+
 
 class AfterReply(DependencyProvider):
     """`self.after_reply(function, *args)` runs the call once the worker's
@@ -22,3 +25,11 @@ class AfterReply(DependencyProvider):
     def worker_teardown(self, worker_ctx):
         for function, args in self.pending.pop(worker_ctx, ()):
             function(*args)
+
+
+class HashThreads(DependencyProvider):
+    """Gives the Argon2 threads the niceness the process's settings name
+    (SCOLARITE_HASH_NICENESS), once, when the service starts."""
+
+    def setup(self):
+        passwords.set_niceness(service_settings(self.container).own.hash_niceness)

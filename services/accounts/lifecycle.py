@@ -9,7 +9,6 @@ no mail ever carries a link the database does not know. A function that must
 keep a failure (a throttle count, a journal line) while refusing commits that
 itself before raising.
 """
-import os
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, or_, and_, select
@@ -44,18 +43,18 @@ NOT_CONFIRMED_LIMIT = timedelta(days=90)
 UNUSED_LIMIT = timedelta(days=365)
 
 
-def public_url() -> str:
-    """The portal's address as families type it (letters, links in mails)."""
-    return os.environ.get("SCOLARITE_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
-
-
-def link(path: str) -> str:
-    return public_url() + path
-
-
 class Outbox(list):
     """The mails of one piece of work, each checked by the mailer's contract
-    when added (before anything is committed), sent after the commit."""
+    when added (before anything is committed), sent after the commit; their
+    links start with the portal's address as families type it
+    (SCOLARITE_PUBLIC_URL, services/accounts/settings.py)."""
+
+    def __init__(self, public_url: str):
+        super().__init__()
+        self.public_url = public_url.rstrip("/")
+
+    def link(self, path: str) -> str:
+        return self.public_url + path
 
     def add(self, db, kind: str, to: str, account: Account, context: dict) -> None:
         self.append(mail_request(kind, to, {**_person(account), **context}, account_id=account.id,
@@ -81,7 +80,7 @@ def send_confirmation(db, account: Account, now, outbox: Outbox, client=None) ->
     """A link to confirm the account's current address (3 months)."""
     raw = tokens.issue(db, account, tokens.EMAIL_CONFIRMATION, now, email=account.email)
     outbox.add(db, MAIL_EMAIL_CONFIRMATION, account.email, account, {
-        "identifiant": account.identifiant, "lien": link(f"/confirmation/{raw}"),
+        "identifiant": account.identifiant, "lien": outbox.link(f"/confirmation/{raw}"),
         "valide_jusqu_au": last_valid_day(tokens.expiry(tokens.EMAIL_CONFIRMATION, now)),
         "role": account.role,
     })
@@ -195,7 +194,7 @@ def send_password_reset(db, ident: str, now, outbox: Outbox, client=None) -> Non
         return
     raw = tokens.issue(db, account, tokens.PASSWORD_RESET, now)
     outbox.add(db, MAIL_PASSWORD_RESET, account.email, account, {
-        "identifiant": account.identifiant, "lien": link(f"/mot-de-passe-oublie/{raw}"),
+        "identifiant": account.identifiant, "lien": outbox.link(f"/mot-de-passe-oublie/{raw}"),
         "valide_jusqu_au": tokens.expiry(tokens.PASSWORD_RESET, now).isoformat(),
     })
     audit.record(db, account, "password_reset_requested", now, client)
@@ -272,7 +271,7 @@ def change_profile(db, account: Account, form: dict, now, outbox: Outbox, client
             raw = tokens.issue(db, account, tokens.EMAIL_CHANGE, now, email=new_email)
             outbox.add(db, MAIL_NEW_ADDRESS, new_email, account, {
                 "identifiant": account.identifiant, "nouvelle_adresse": new_email,
-                "lien": link(f"/confirmation/{raw}"),
+                "lien": outbox.link(f"/confirmation/{raw}"),
                 "valide_jusqu_au": last_valid_day(tokens.expiry(tokens.EMAIL_CHANGE, now)),
             })
             outbox.add(db, MAIL_OLD_ADDRESS_NOTICE, account.email, account, {

@@ -58,11 +58,18 @@ def password_problem(password: str) -> str | None:
 
 
 # The hashing threads yield the cores to everything else (pages, replies)
-# when both are busy: a login wave slows logins, not the portal's pages.
-HASH_NICENESS = int(os.environ.get("SCOLARITE_HASH_NICENESS", "10"))
+# when both are busy: a login wave slows logins, not the portal's pages. Set at
+# start from SCOLARITE_HASH_NICENESS (`set_niceness`, services/accounts/dependencies.py).
+HASH_NICENESS = 10
 # The pool's threads are native: the real threading module's, not eventlet's green one.
 _threading = patcher.original("threading")
 _niced = _threading.local()
+
+
+def set_niceness(niceness: int) -> None:
+    """The process's hashing threads' niceness, from its settings, before the first hash."""
+    global HASH_NICENESS
+    HASH_NICENESS = niceness
 
 
 def _in_hash_thread(function, *args):

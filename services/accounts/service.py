@@ -3,9 +3,7 @@
 Every method is called by the gateway (pages), the import CLI or the demo
 generator; each docstring says who may call it and what it promises.
 """
-import os
 
-from nameko.timer import timer
 from sqlalchemy import select
 
 from common.clock import ClockProvider, school_year
@@ -15,25 +13,28 @@ from common.idempotency import command
 from common.mail import dispatch_mail
 from common.messaging import route_handler, rpc, work_dispatcher, work_handler
 from common.schemas import load_or_raise
+from common.settings import SettingsProvider, setting_timer
 from services.accounts import (
     audit, etablissements, family, first_connection, importing, jobs, letters, liens, lifecycle, news, rentree,
     rules, sessions, staff,
 )
-from services.accounts.dependencies import AfterReply
+from services.accounts.dependencies import AfterReply, HashThreads
 from services.accounts.models import Account
 from services.accounts.rules import administers
 from services.accounts.schemas import AccountViewSchema, AuditQuerySchema, LettersRequestSchema, SiecleImportSchema
+from services.accounts.settings import AccountsSettings
 from services.accounts.view_generations import ViewGenerations
 
-# How often the daily jobs (the purge) look whether today's run is done.
-JOBS_CHECK_SECONDS = float(os.environ.get("SCOLARITE_JOBS_CHECK_SECONDS", "600"))
 
 
 class AccountsService(FeatureContract):
     name = "accounts"
+    settings_class = AccountsSettings
 
     db = Database()
     clock = ClockProvider()
+    settings = SettingsProvider()
+    hash_threads = HashThreads()
     # Every e-mail goes through the mailer, as a durable work event sent after
     # the commit (common/mail.py).
     mail_events = work_dispatcher()
@@ -110,8 +111,8 @@ class AccountsService(FeatureContract):
         who was mailed and who has no address and needs a letter."""
         asked = load_or_raise(LettersRequestSchema(), {"uai": uai, "eleve_ids": eleve_ids, "classe": classe,
                                                        "only_new": only_new})
-        outbox = lifecycle.Outbox()
-        result = letters.notify_by_email(self.db, asked["uai"], self.clock.now(), outbox, lifecycle.public_url(),
+        outbox = lifecycle.Outbox(self.settings.own.public_url)
+        result = letters.notify_by_email(self.db, asked["uai"], self.clock.now(), outbox, self.settings.own.public_url,
                                          rules.describe(), eleve_ids=asked["eleve_ids"], classe=asked["classe"],
                                          only_new=asked["only_new"], client=client)
         self.db.commit()
@@ -223,7 +224,7 @@ class AccountsService(FeatureContract):
         other field is checked (and a wrong birth date counted), nothing else.
         """
         account = self._session_account(token)
-        outbox = lifecycle.Outbox()
+        outbox = lifecycle.Outbox(self.settings.own.public_url)
         result = first_connection.activate(self.db, account, form, self.clock.now(), outbox, client, check_only)
         self.db.commit()
         self.views.changed(account.id)
@@ -238,7 +239,7 @@ class AccountsService(FeatureContract):
         confirmed; the address may be corrected there) and the profile's
         button (a student). Sends a new confirmation link; returns the address."""
         account = self._session_account(token)
-        outbox = lifecycle.Outbox()
+        outbox = lifecycle.Outbox(self.settings.own.public_url)
         form = None if email is None and email_confirm is None else {"email": email, "email_confirm": email_confirm}
         sent_to = lifecycle.resend_confirmation(self.db, account, form, self.clock.now(), outbox, client)
         self.db.commit()
@@ -284,7 +285,7 @@ class AccountsService(FeatureContract):
     def on_recovery_requested(self, payload):
         """Accounts itself (the two requests above), once each answered: the
         identifier reminder or the reset link, if an account qualifies."""
-        outbox = lifecycle.Outbox()
+        outbox = lifecycle.Outbox(self.settings.own.public_url)
         lifecycle.fulfil_recovery(self.db, payload, outbox)
         self.db.commit()
         self._send(outbox)
@@ -299,7 +300,7 @@ class AccountsService(FeatureContract):
     def reset_password(self, token, form, client=None):
         """Gateway, the reset link's form: sets the new password, uses the link
         up and ends every session of the account."""
-        outbox = lifecycle.Outbox()
+        outbox = lifecycle.Outbox(self.settings.own.public_url)
         result = lifecycle.reset_password(self.db, token, form, self.clock.now(), outbox, client)
         self.db.commit()
         self._changed_identifiant(result["identifiant"])
@@ -314,7 +315,7 @@ class AccountsService(FeatureContract):
         token for this browser."""
         account = self._session_account(token)
         now = self.clock.now()
-        outbox = lifecycle.Outbox()
+        outbox = lifecycle.Outbox(self.settings.own.public_url)
         done = lifecycle.change_profile(self.db, account, form, now, outbox, client)
         if done["password_changed"]:
             done["token"] = sessions.open_session(self.db, account, now)
@@ -371,7 +372,8 @@ class AccountsService(FeatureContract):
         return audit.journal(self.db, (query["identifiant"] or "").strip().lower(), query["uai"])
 
     # -- the daily jobs ---------------------------------------------------
-    @timer(interval=JOBS_CHECK_SECONDS)
+    # How often the daily jobs (the purge) look whether today's run is done.
+    @setting_timer("own.jobs_check_seconds")
     def daily_jobs_timer(self):
         self._run_daily_jobs()
 

@@ -17,7 +17,7 @@ import redis
 from nameko.extensions import DependencyProvider
 from sqlalchemy import select, union
 
-from common import config
+from common.settings import service_settings
 from services.accounts import importing
 from services.accounts.models import Account, Lien, Responsable
 
@@ -78,7 +78,7 @@ class Generations:
 
 class ViewGenerations(DependencyProvider):
     def setup(self):
-        settings = config.view_cache()
+        settings = service_settings(self.container).view_cache
         client = None
         if settings is not None:
             client = redis.Redis.from_url(settings["url"], socket_timeout=1, socket_connect_timeout=1)

@@ -1,8 +1,9 @@
 """The one provider the fiche needs besides the database and the clock."""
-import os
 import time
 
 from nameko.extensions import DependencyProvider
+
+from common.settings import service_settings
 
 
 class TtlCache:
@@ -33,7 +34,7 @@ class TtlCache:
 
 class IdentityCache(DependencyProvider):
     def setup(self):
-        self.cache = TtlCache(float(os.environ.get("SCOLARITE_FICHE_IDENTITY_TTL", "60")))
+        self.cache = TtlCache(service_settings(self.container).own.identity_ttl)
 
     def get_dependency(self, worker_ctx):
         return self.cache

@@ -28,10 +28,12 @@ from services.fiche.demandes import Viewer
 from services.fiche.exceptions import FicheClosed
 from services.fiche.models import Eleve, Etablissement, Opening, Responsable
 from services.fiche.schemas import DecisionsSchema, ExportSchema, ImportSchema
+from services.fiche.settings import FicheSettings
 
 
 class FicheService(FeatureContract):
     name = "fiche"
+    settings_class = FicheSettings
 
     db = Database()
     clock = ClockProvider()

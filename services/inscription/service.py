@@ -10,7 +10,7 @@ collège sees its students' states. Each docstring says who may call and what
 the method promises.
 """
 import base64
-import os
+from contextlib import contextmanager
 
 from common.clock import ClockProvider
 from common.contract import FeatureContract, child_context_schema
@@ -22,11 +22,13 @@ from common.messaging import rpc, work_dispatcher
 from common.rpc_client import ServiceRpc
 from common.schemas import load_or_raise
 from common.typography import french_refusals
+from common.settings import SettingsProvider
 from contract.errors import Unavailable
 from contract.etablissement import check_uai, is_uai
 from services.inscription import affectations, campagnes, documents, dossiers, messages, pages
 from services.inscription.exceptions import EtapeRefusee, InscriptionClosed, VerificationIndisponible
 from services.inscription.models import COMPLET, REFUSE, Lycee
+from services.inscription.settings import InscriptionSettings
 from services.inscription.schemas import (
     AnneeSchema, CampagneSchema, ChoixFormSchema, MessageSchema, ResponsableSchema, VoeuxFormSchema,
 )
@@ -34,7 +36,6 @@ from services.inscription.text import typo
 
 # The académie this deployment serves: a lycée of another académie is
 # enrolled directly with it (FAQ).
-ACADEMIE = os.environ.get("SCOLARITE_ACADEMIE", "LILLE")
 MENU = {"label": "Inscription au lycée", "path": "/inscription/", "order": 70}
 
 
@@ -45,9 +46,11 @@ def _french():
 
 class InscriptionService(FeatureContract):
     name = "inscription"
+    settings_class = InscriptionSettings
 
     db = Database()
     clock = ClockProvider()
+    settings = SettingsProvider()
     # INE -> the student's id (import), who administers an establishment.
     accounts = ServiceRpc("accounts", timeout=10)
     # The administrative data's rules (step 3) are the fiche's: asked, never copied.
@@ -83,7 +86,7 @@ class InscriptionService(FeatureContract):
         with _french():
             data = load_or_raise(CampagneSchema(), {**(form if isinstance(form, dict) else {}),
                                                    "account_id": account_id})
-        campagne = campagnes.save(self.db, data, ACADEMIE, self.clock.now())
+        campagne = campagnes.save(self.db, data, self.settings.own.academie, self.clock.now())
         self.db.commit()
         self.notices("menu_changed", {"service": self.name})
         return campagnes.view(campagne, self.clock.now())
@@ -91,7 +94,7 @@ class InscriptionService(FeatureContract):
     @rpc
     def list_campagnes(self):
         """Administration pages: every window, latest rentrée first."""
-        return {"campagnes": campagnes.all_views(self.db, self.clock.now()), "academie": ACADEMIE}
+        return {"campagnes": campagnes.all_views(self.db, self.clock.now()), "academie": self.settings.own.academie}
 
     @rpc
     @command
@@ -167,7 +170,7 @@ class InscriptionService(FeatureContract):
         return context, affectation, campagnes.for_year(self.db, affectation.annee_scolaire)
 
     def _check_may_submit(self, affectation, campagne, now):
-        refusal = affectations.refusal(affectation, ACADEMIE)
+        refusal = affectations.refusal(affectation, self.settings.own.academie)
         if refusal is not None:
             raise EtapeRefusee(typo(refusal))
         if not campagnes.is_open(campagne, now):
@@ -182,7 +185,7 @@ class InscriptionService(FeatureContract):
         assignment at this collège."""
         context, affectation, campagne = self._affectation(child)
         now = self.clock.now()
-        refusal = affectations.refusal(affectation, ACADEMIE)
+        refusal = affectations.refusal(affectation, self.settings.own.academie)
         data = pages.family_page(self.db, affectation, campagne, context, now, refusal)
         data["ferme"] = None if campagnes.is_open(campagne, now) else typo(campagnes.closed_message(campagne, now))
         return data
@@ -339,7 +342,7 @@ class InscriptionService(FeatureContract):
         if child["viewer_role"] != "responsable":
             return None
         affectation = affectations.for_child(self.db, child["eleve_id"], child["etablissement_uai"])
-        if affectation is None or affectations.refusal(affectation, ACADEMIE) is not None:
+        if affectation is None or affectations.refusal(affectation, self.settings.own.academie) is not None:
             return None
         if campagnes.for_year(self.db, affectation.annee_scolaire) is None:
             return None

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, selectinload
 from xml.etree.ElementTree import ParseError
 
 from common.errors import ValidationError
+from contract.etablissement import is_uai
 from services.lsl import codes
 from services.lsl.models import AnneeLivret, EvaluationLsl, LivretEleve, Nomenclature, Scolarite
 
@@ -34,7 +35,6 @@ EXT_NS = "urn:scolarite-services:lsl"
 MAX_BYTES = 20 * 1024 * 1024
 MAX_MESSAGES = 50
 
-_UAI = re.compile(r"^\d{7}[A-Z]$")
 _MATIERE = re.compile(r"^\d{6}$")
 _COMPETENCE = re.compile(r"^\d{4}$")
 
@@ -173,7 +173,7 @@ def parse(data: bytes | str, uai: str, known_matieres: set, known_competences: s
                         {"editeur": "lsl", "application": "lsl", "etablissement": "lsl"})
     etab = (entete.get("etablissement") or [None])[0]
     file_uai = (etab.text or "").strip() if etab is not None else ""
-    if not _UAI.match(file_uai):
+    if not is_uai(file_uai):
         r.error("En-tête", "UAI de l'établissement manquant ou invalide (7 chiffres et une lettre).")
     elif file_uai != uai:
         r.error("En-tête", f"le fichier est celui de l'établissement {file_uai}, pas de {uai}.")

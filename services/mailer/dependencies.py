@@ -5,7 +5,7 @@ from eventlet.event import Event
 from eventlet.semaphore import Semaphore
 from nameko.extensions import DependencyProvider
 
-from common.config import smtp_settings
+from common.settings import service_settings
 from services.mailer import outbox
 from services.mailer.smtp import SmtpPool
 
@@ -16,7 +16,7 @@ class Smtp(DependencyProvider):
     it each connection has a green thread of its own: never two users at once."""
 
     def setup(self):
-        self.pool = SmtpPool(smtp_settings())
+        self.pool = SmtpPool(service_settings(self.container).own.smtp)
 
     def get_dependency(self, worker_ctx):
         return self.pool

@@ -27,9 +27,9 @@ def outbox_backlog(session, now):
 
 
 class OutboxCollector:
-    def __init__(self, url: str):
+    def __init__(self, url: str, clock_file: str | None = None):
         self.engine = make_engine(url, pool_size=1, connect_timeout=2)
-        self.clock = Clock()
+        self.clock = Clock(clock_file)
 
     def collect(self):
         from sqlalchemy.orm import Session
@@ -54,5 +54,5 @@ class OutboxCollector:
         return []
 
 
-def collectors(url: str | None):
-    return [OutboxCollector(url)] if url else []
+def collectors(url: str | None, clock_file: str | None = None):
+    return [OutboxCollector(url, clock_file)] if url else []

@@ -52,6 +52,9 @@ class OutboxMessage(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # The correlation id of the request that asked for the message (the
+    # gateway's request, a service's call): its delivery line carries it.
+    correlation_id: Mapped[str | None] = mapped_column(String(64))
 
     etablissements: Mapped[list["OutboxEtablissement"]] = relationship(cascade="all, delete-orphan")
 

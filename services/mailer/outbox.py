@@ -8,6 +8,7 @@ claim must be visible to the other instances at once, and a message accepted
 by the server is marked sent by the next statement the mailer sends.
 """
 import hashlib
+import logging
 import time
 import uuid
 from contextlib import contextmanager
@@ -33,6 +34,8 @@ BACKOFF_FIRST = timedelta(minutes=1)
 BACKOFF_MAX = timedelta(hours=2)
 GIVE_UP_AFTER = timedelta(days=3)
 
+log = logging.getLogger("scolarite.mailer")
+
 
 def backoff(attempts: int) -> timedelta:
     """The wait after the `attempts`-th failed attempt (1, 2, ...)."""
@@ -55,9 +58,10 @@ def find(session: Session, request_ids: list[str]) -> dict[str, OutboxMessage]:
         select(OutboxMessage).where(OutboxMessage.request_id.in_(request_ids)))}
 
 
-def prepare(request: dict, source: str, now: datetime, from_address: str) -> dict:
+def prepare(request: dict, source: str, now: datetime, from_address: str, correlation_id: str | None = None) -> dict:
     """The outbox row (column values) for a checked request
-    (common.mail.load_request), its templates rendered. Raises
+    (common.mail.load_request), its templates rendered; `correlation_id`: the
+    asking request's, for the delivery's log line. Raises
     rendering.RenderError if they cannot be."""
     rendered = rendering.render(request["kind"], request["context"])
     not_before = utc(request.get("not_before"))
@@ -68,11 +72,16 @@ def prepare(request: dict, source: str, now: datetime, from_address: str) -> dic
         "message_id": message_id_for(request["request_id"], from_address), "status": QUEUED,
         "not_before": not_before, "next_attempt_at": max(now, not_before) if not_before else now,
         "attempts": 0, "last_error": None, "created_at": now, "updated_at": now,
-        "etablissements": request.get("etablissement_uais", []),
+        "etablissements": request.get("etablissement_uais", []), "correlation_id": _bounded(correlation_id),
     }
 
 
-def prepare_refused(payload, source: str, now: datetime, reason: str, from_address: str) -> dict | None:
+def _bounded(correlation_id: str | None) -> str | None:
+    return correlation_id[:64] if correlation_id else None
+
+
+def prepare_refused(payload, source: str, now: datetime, reason: str, from_address: str,
+                    correlation_id: str | None = None) -> dict | None:
     """A request that reached the mailer by event although it is invalid (its
     sender skipped common.mail): kept as failed with the reason, so that it
     shows in the staff view instead of vanishing. None if it cannot even be
@@ -88,7 +97,7 @@ def prepare_refused(payload, source: str, now: datetime, reason: str, from_addre
         "not_before": None, "next_attempt_at": None, "attempts": 0, "last_error": reason[:2000],
         "created_at": now, "updated_at": now,
         "account_id": payload.get("account_id") if isinstance(payload.get("account_id"), int) else None,
-        "etablissements": [],
+        "etablissements": [], "correlation_id": _bounded(correlation_id),
     }
 
 
@@ -325,6 +334,7 @@ def _deliver(session: Session, sender: SmtpSender, clock, owner: str, batch_size
                 # Checked when requested, so only a broken configuration gets here.
                 mark_failed(session, row, token, now, f"message impossible à construire : {exc}", attempted=False)
                 tally.failed += 1
+                _logged(row, "failed", f"message impossible à construire : {exc}")
                 continue
             outcome = sender.send(settings["from_address"], row.recipient, data)
             # Nothing between the server's answer and its record: the instant
@@ -332,20 +342,33 @@ def _deliver(session: Session, sender: SmtpSender, clock, owner: str, batch_size
             if outcome.result == SMTP_SENT:
                 mark_sent(session, row, token, now)
                 tally.sent += 1
+                _logged(row, "sent", None)
             elif outcome.result == PERMANENT:
                 mark_failed(session, row, token, now, outcome.reason)
                 tally.failed += 1
+                _logged(row, "failed", outcome.reason)
             else:
                 mark_deferred(session, row, token, now, outcome.reason)
                 tally.deferred += 1
+                _logged(row, "deferred", outcome.reason)
             if outcome.connection_failed:
                 # The server is unreachable: the rest of the batch waits too.
                 for rest in batch[position + 1:]:
                     mark_deferred(session, rest, token, now, outcome.reason)
                     tally.deferred += 1
+                    _logged(rest, "deferred", outcome.reason)
                 tally.errors.append(outcome.reason)
                 return tally
     return tally
+
+
+def _logged(row: Row, outcome: str, reason: str | None) -> None:
+    """One line per message delivered, deferred or failed, under the
+    correlation id of the request that asked for it (not the sending timer's):
+    an operator follows a request to its mail. The address is not logged."""
+    log.log(logging.WARNING if outcome == "failed" else logging.INFO, "mail %s (%s) %s after %d attempt(s)%s",
+            row.request_id, row.kind, outcome, row.attempts + 1, f": {reason}" if reason else "",
+            extra={"correlation_id": row.correlation_id or "-"})
 
 
 def page(session: Session, *, etablissement_uai: str | None, status: str | None, recipient: str | None,

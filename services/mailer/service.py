@@ -10,23 +10,22 @@ import logging
 import os
 import socket
 
-from nameko.timer import timer
-
 from common.clock import ClockProvider
 from common.db import Database
 from common.errors import NotFound, ValidationError
+from common.logs import correlation_id
 from common.mail import MAIL_REQUESTED, load_request
 from common.messaging import route_handler, rpc
 from common.schemas import load_or_raise
+from common.settings import SettingsProvider, setting_timer
 from services.mailer import outbox, rendering
 from services.mailer.dependencies import Doorbell, GroupCommit, Smtp
 from services.mailer.exceptions import TemplateMissing
 from services.mailer.schemas import OutboxEntrySchema, OutboxQuerySchema, StatusQuerySchema
+from services.mailer.settings import MailerSettings
 
 log = logging.getLogger("scolarite.mailer")
 
-# How often each instance looks for due messages (seconds of real time).
-POLL_SECONDS = float(os.environ.get("SCOLARITE_MAILER_POLL_SECONDS", "0.25"))
 # Names this process's claims in the outbox.
 INSTANCE = f"{socket.gethostname()}-{os.getpid()}"
 
@@ -35,12 +34,14 @@ _entry = OutboxEntrySchema()
 
 class MailerService:
     name = "mailer"
+    settings_class = MailerSettings
 
     db = Database()
     clock = ClockProvider()
     smtp = Smtp()
     group_commit = GroupCommit()
     new_mail = Doorbell()
+    settings = SettingsProvider()
 
     # -- requests -------------------------------------------------------
     @rpc
@@ -71,7 +72,7 @@ class MailerService:
         rows = []
         for position, request in enumerate(requests):
             try:
-                rows.append(outbox.prepare(request, "rpc", now, from_address))
+                rows.append(outbox.prepare(request, "rpc", now, from_address, correlation_id.get()))
             except rendering.RenderError as exc:
                 raise ValidationError({str(position): {"context": [str(exc)]}}) from None
         outbox.write(self.db, rows)
@@ -101,10 +102,10 @@ class MailerService:
         rows = []
         for message in messages:
             try:
-                rows.append(outbox.prepare(load_request(message), source, now, from_address))
+                rows.append(outbox.prepare(load_request(message), source, now, from_address, correlation_id.get()))
             except (ValidationError, rendering.RenderError) as exc:
                 reason = f"demande refusée : {getattr(exc, 'errors', exc)}"
-                refused = outbox.prepare_refused(message, source, now, reason, from_address)
+                refused = outbox.prepare_refused(message, source, now, reason, from_address, correlation_id.get())
                 if refused is None:
                     log.error("mail_requested from %s: unidentifiable message refused (%s)", source, reason)
                 else:
@@ -121,12 +122,12 @@ class MailerService:
         self._record_event(sender, payload)
 
     # -- sending --------------------------------------------------------
-    @timer(interval=POLL_SECONDS, eager=True)
+    @setting_timer("own.poll_seconds", eager=True)
     def deliver_due(self):
-        """Every instance, every POLL_SECONDS: send what is due, and what is
+        """Every instance, every SCOLARITE_MAILER_POLL_SECONDS: send what is due, and what is
         recorded meanwhile (for about two seconds, then the timer fires again)."""
         tally = outbox.deliver_due(self.db, self.smtp, self.clock, INSTANCE, doorbell=self.new_mail,
-                                   idle_wait=POLL_SECONDS)
+                                   idle_wait=self.settings.own.poll_seconds)
         if tally:
             log.info("mailer %s: %d sent, %d deferred, %d failed in %d batch(es)%s", INSTANCE, tally.sent,
                      tally.deferred, tally.failed, tally.batches,

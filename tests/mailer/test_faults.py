@@ -27,7 +27,7 @@ from tools.mailcatcher import Mailbox
 
 
 class MailCluster:
-    def __init__(self, vhosts, databases, backend, tmp):
+    def __init__(self, vhosts, databases, backend, tmp, env=None):
         url = self.url = databases.new(backend, "mailer")
         upgrade("mailer", url)
         self.clock = Clock(str(tmp / "clock.json"))
@@ -36,7 +36,7 @@ class MailCluster:
         env = {"AMQP_URI": self.amqp_uri, "MAILER_DATABASE_URL": url, "SCOLARITE_VAR_DIR": str(tmp / "var"),
                "SCOLARITE_CLOCK_FILE": str(tmp / "clock.json"), "SCOLARITE_SMTP_PORT": str(free_port()),
                "SCOLARITE_MAIL_CATCHER_DIR": str(tmp / "mail"), "SCOLARITE_MAILER_POLL_SECONDS": "0.1",
-               "SCOLARITE_SMTP_TIMEOUT": "5", "SCOLARITE_SMTP_CONNECTIONS": "2"}
+               "SCOLARITE_SMTP_TIMEOUT": "5", "SCOLARITE_SMTP_CONNECTIONS": "2", **(env or {})}
         self.cluster = Cluster(env, tmp / "logs")
         self.catcher = self.cluster.mailcatcher()
         self.mailers = [self.cluster.service("mailer"), self.cluster.service("mailer", 2)]
@@ -49,11 +49,13 @@ class MailCluster:
 
         return RpcClient(self.amqp_uri, timeout=30, client_name="test")
 
-    def request(self, requests, per_event=1):
-        """Dispatched as durable work events by the stand-in service."""
+    def request(self, requests, per_event=1, correlation_id=None):
+        """Dispatched as durable work events by the stand-in service, in a
+        call that carries `correlation_id` (as the gateway's calls do)."""
         rpc = self.rpc()
         try:
-            rpc.call("inscription", "request", messages=requests, per_event=per_event)
+            rpc.call("inscription", "request", messages=requests, per_event=per_event,
+                     context={"correlation_id": correlation_id} if correlation_id else None)
         finally:
             rpc.close()
 

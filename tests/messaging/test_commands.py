@@ -7,6 +7,8 @@ from datetime import timedelta
 
 import pytest
 from nameko.testing.services import worker_factory
+
+from common.settings import defaults
 from sqlalchemy import func, insert, select
 
 from contract.errors import CommandInProgress, ValidationError
@@ -31,7 +33,8 @@ def key(value):
 
 @pytest.fixture
 def service(accounts_db, clock):
-    return worker_factory(AccountsService, db=accounts_db, clock=clock, mail_events=lambda *a: None)
+    return worker_factory(AccountsService, db=accounts_db, clock=clock, mail_events=lambda *a: None,
+                          settings=defaults(AccountsService))
 
 
 def staff_count(db) -> int:

@@ -110,7 +110,13 @@ def logout():
 @limiter.limit(login_limit, methods=["POST"])
 @form_kept_when_limited
 def first_connection():
+    token = session.get(TOKEN)
     viewer = load_viewer()
+    if viewer is None and token and rpc.pending("accounts", "first_connection"):
+        # The same form again after an unknown outcome, and the session is
+        # over: the earlier command ran (it ends the account's sessions). Its
+        # record answers with the new session; nothing runs twice.
+        return _first_connection_outcome(token)
     if viewer is None:
         return redirect(url_for("auth.login"))
     if not viewer["must_change_password"]:
@@ -146,23 +152,38 @@ def first_connection():
         else:
             if not locally_valid:
                 return render_template("auth/first_connection.html", form=form, viewer=g.viewer)
-            start_session(result["token"])
-            if result.get("must_confirm_email"):
-                # Guide § 2.2.1: a message confirms what was typed and asks to
-                # follow the mail's instructions; its button leads to the login
-                # page. Until the link is followed, only "Vérification mail" opens.
-                return render_template("auth/email_sent.html", email=result["email_sent_to"], first_connection=True)
-            flash(_("Votre mot de passe a été enregistré. Bienvenue sur Scolarité services."), "success")
-            if result.get("email_sent_to"):
-                flash(_("Un courriel contenant un lien de confirmation a été envoyé à %(email)s. "
-                        "Suivez ce lien pour pouvoir retrouver votre identifiant ou votre mot de passe "
-                        "en cas d'oubli.", email=result["email_sent_to"]), "info")
-            return redirect(url_for("home.index"))
+            return _first_connection_done(result)
     return render_template("auth/first_connection.html", form=form, viewer=g.viewer)
 
 
 def _iso_or_none(value, refused: bool) -> str | None:
     return value.isoformat() if value and not refused else None
+
+
+def _first_connection_done(result: dict):
+    start_session(result["token"])
+    if result.get("must_confirm_email"):
+        # Guide § 2.2.1: a message confirms what was typed and asks to
+        # follow the mail's instructions; its button leads to the login
+        # page. Until the link is followed, only "Vérification mail" opens.
+        return render_template("auth/email_sent.html", email=result["email_sent_to"], first_connection=True)
+    flash(_("Votre mot de passe a été enregistré. Bienvenue sur Scolarité services."), "success")
+    if result.get("email_sent_to"):
+        flash(_("Un courriel contenant un lien de confirmation a été envoyé à %(email)s. "
+                "Suivez ce lien pour pouvoir retrouver votre identifiant ou votre mot de passe "
+                "en cas d'oubli.", email=result["email_sent_to"]), "info")
+    return redirect(url_for("home.index"))
+
+
+def _first_connection_outcome(token: str):
+    """The earlier command's answer, from its record (gateway/rpc.py re-asks
+    with its key). Had it not run, the ended session refuses the call before
+    anything is done: then the person logs in again."""
+    try:
+        result = rpc.call("accounts", "first_connection", token=token, client=client_address(), form={})
+    except (SessionExpired, ValidationError, TooManyAttempts):
+        return redirect(url_for("auth.login"))
+    return _first_connection_done(result)
 
 
 @bp.route("/verification-courriel", methods=["GET", "POST"])

@@ -5,12 +5,11 @@ Never registered in production (gateway/app.py)."""
 import re
 from datetime import datetime, timezone
 
-from flask import Blueprint, abort, make_response, render_template
+from flask import Blueprint, abort, current_app, make_response, render_template
 from markupsafe import Markup, escape
 
 from common.caught_mail import CaughtMail
 from common.clock import PARIS
-from common.config import mail_catcher_dir
 from gateway.security import CONTENT_SECURITY_POLICY
 
 bp = Blueprint("devmail", __name__, url_prefix="/dev/courriels", template_folder="templates")
@@ -38,7 +37,7 @@ def linkify(text: str) -> Markup:
 
 @bp.get("/")
 def index():
-    mailbox = CaughtMail(mail_catcher_dir())
+    mailbox = CaughtMail(current_app.config["SETTINGS"].mail_catcher_dir)
     ids = list(reversed(mailbox.ids()))
     messages = []
     for message_id in ids[:SHOWN]:
@@ -49,7 +48,7 @@ def index():
         messages.append({"id": message_id, "received_at": _received_at(message_id),
                          "to": str(message["To"] or ""), "subject": str(message["Subject"] or "")})
     return render_template("dev/courriels.html", messages=messages, total=len(ids), shown=SHOWN,
-                           directory=mail_catcher_dir())
+                           directory=current_app.config["SETTINGS"].mail_catcher_dir)
 
 
 @bp.get("/<message_id>")
@@ -57,7 +56,7 @@ def show(message_id):
     if not MESSAGE_ID.fullmatch(message_id):
         abort(404)
     try:
-        message = CaughtMail(mail_catcher_dir()).message(message_id)
+        message = CaughtMail(current_app.config["SETTINGS"].mail_catcher_dir).message(message_id)
     except FileNotFoundError:
         abort(404)
     text = message.get_body(preferencelist=("plain",))

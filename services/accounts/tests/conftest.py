@@ -6,6 +6,8 @@ from datetime import timedelta
 import pytest
 from nameko.testing.services import worker_factory
 
+from common.settings import defaults
+
 from services.accounts.service import AccountsService
 from tests.helpers import family_payload, letters_by_name
 
@@ -51,7 +53,7 @@ def service(accounts_db, clock):
     mails = SentMails()
     # What waits for the reply runs at once: the test is the caller.
     svc = worker_factory(AccountsService, db=accounts_db, clock=clock, mail_events=mails,
-                         after_reply=lambda function, *args: function(*args))
+                         after_reply=lambda function, *args: function(*args), settings=defaults(AccountsService))
     svc.recovery_events = OwnWorkEvents(svc)
     svc.mails = mails
     return svc

@@ -12,6 +12,7 @@ from nameko.testing.services import worker_factory
 from common.clock import PARIS
 from common.errors import NotFound
 from services.fiche import validation as fiche_validation
+from common.settings import defaults
 from services.inscription.service import InscriptionService
 from tests.fixtures import migrated_session
 
@@ -103,7 +104,8 @@ def inscription_db(databases, backend):
 
 @pytest.fixture
 def inscription(inscription_db, clock):
-    return worker_factory(InscriptionService, db=inscription_db, clock=clock, accounts=Accounts(), fiche=Fiche(clock))
+    return worker_factory(InscriptionService, db=inscription_db, clock=clock, accounts=Accounts(), fiche=Fiche(clock),
+                          settings=defaults(InscriptionService))
 
 
 @pytest.fixture

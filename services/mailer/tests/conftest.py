@@ -2,12 +2,15 @@
 (nameko.testing.services.worker_factory) with a real database (both backends),
 the real clock file and a real SMTP server (the mail catcher, in a thread of
 the test process)."""
+from dataclasses import replace
+
 import pytest
 from nameko.testing.services import worker_factory
 
-from common.config import smtp_settings
+from common.settings import defaults
+from services.mailer.settings import MailerSettings, smtp_settings
 from services.mailer.dependencies import Doorbell, GroupCommit
-from services.mailer import service
+
 from services.mailer.service import MailerService
 from services.mailer.smtp import SmtpPool, SmtpSender
 from tests.fixtures import free_port, migrated_session
@@ -58,9 +61,9 @@ def pool(smtp_config):
 def mailer(mailer_db, clock, pool, monkeypatch):
     """A MailerService worker on the real database, clock and SMTP server.
     Its sending loop returns as soon as nothing is due: a test calls it again."""
-    monkeypatch.setattr(service, "POLL_SECONDS", 0)
     group_commit, new_mail = GroupCommit(), Doorbell()
     group_commit.setup()
     new_mail.setup()
     return worker_factory(MailerService, db=mailer_db, clock=clock, smtp=pool, group_commit=group_commit,
-                          new_mail=new_mail)
+                          new_mail=new_mail,
+                          settings=replace(defaults(MailerService), own=MailerSettings(smtp=pool.settings, poll_seconds=0)))

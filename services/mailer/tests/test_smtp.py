@@ -9,7 +9,7 @@ from email.parser import BytesParser
 import pytest
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from common.config import smtp_settings
+from services.mailer.settings import smtp_settings
 from common.errors import ValidationError
 from common.mail import mail_request
 from services.mailer.smtp import PERMANENT, SENT, TEMPORARY, SmtpSender, build_message
