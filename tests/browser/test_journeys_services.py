@@ -137,7 +137,10 @@ def test_the_staff_administer_each_service(site, browser, device):
 
     # The académie's link, opened for this lycée's families.
     row = page.locator("#liens-academiques tr", has=page.get_by_role("cell", name=re.compile(f"^{lien} \\(")))
-    row.get_by_role("button", name=f"Ouvrir « {lien} »").click()
+    row.get_by_role("link", name=f"Ouvrir « {lien} »").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Ouvrir « {lien} » ?")
+    checked(page, f"admin-lien-ouvrir-{device}")
+    page.get_by_role("button", name="Confirmer l'ouverture").click()
     expect(page.get_by_text("Le lien est affiché dans le menu des familles concernées.")).to_be_visible()
     expect(row.get_by_text("ouvert", exact=True)).to_be_visible()
     checked(page, f"admin-lien-ouvert-{device}")
