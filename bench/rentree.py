@@ -19,7 +19,9 @@ files with tools/siecle_writer.py, then:
 
 Records are students + persons + links. The peak memory of the accounts
 process (VmHWM, reset before each phase) is printed against its 100 MB target
-and against its resident memory when idle, measured in the same run.
+and against its resident memory when idle, measured in the same run, with its
+resident memory after each phase (what the process keeps: the next phase's
+peak starts from there).
 
 Usage: python -m bench.rentree [--etablissements 50] [--eleves 40000] [--gros 1500]
        [--backend sqlite|postgresql]
@@ -153,7 +155,8 @@ def phase(label: str, records: int, seconds: float, memory: Memory | None = None
     line = f"  {label:<44} {records:>8} records in {seconds:7.1f} s = {records / seconds:8.0f} records/s"
     if memory is not None:
         peak = memory.peak()
-        line += f", accounts peak {peak:5.1f} MB (target {TARGET_MB}: {'met' if peak < TARGET_MB else 'NOT met'})"
+        line += (f", accounts peak {peak:5.1f} MB (target {TARGET_MB}: {'met' if peak < TARGET_MB else 'NOT met'}),"
+                 f" {memory.rss():5.1f} MB after")
     print(line, flush=True)
 
 

@@ -2,8 +2,19 @@
 
 Eventlet patching comes first, before anything else is imported; only service
 processes use eventlet (the gateway never does).
+
+Eventlet's own DNS resolver (greendns, built on dnspython) is left out: it is
+about 8 MB resident in every service process (docs/performance.md, issue 19),
+for a few names looked up when a connection opens (the broker's, Redis's, the
+SMTP server's). The system's resolver answers them instead, in a native thread
+so that the hub keeps running (`_resolve_off_hub`); an address given as digits
+needs no thread.
 """
-import eventlet
+import os
+
+os.environ.setdefault("EVENTLET_NO_GREENDNS", "yes")
+
+import eventlet  # noqa: E402
 
 eventlet.monkey_patch()
 
@@ -19,6 +30,32 @@ from common.health import WorkerMetrics, start_health_server  # noqa: E402
 from common.messaging import CallContext  # noqa: E402
 from common.logs import setup_logging  # noqa: E402
 from common.settings import ServiceSettings  # noqa: E402
+
+
+def _resolve_off_hub() -> None:
+    """Without greendns, eventlet's green socket module calls the system's
+    blocking getaddrinfo: it now runs in eventlet's thread pool, unless the
+    host is already an address."""
+    import socket
+
+    from eventlet import tpool
+    from eventlet.green import socket as green_socket
+
+    if green_socket.getaddrinfo is not socket.getaddrinfo or getattr(socket.getaddrinfo, "off_hub", False):
+        return  # greendns is in use (EVENTLET_NO_GREENDNS set otherwise), or done already
+    blocking = socket.getaddrinfo
+
+    def getaddrinfo(host, port, family=0, type=0, proto=0, flags=0):
+        try:
+            return blocking(host, port, family, type, proto, flags | socket.AI_NUMERICHOST)
+        except socket.gaierror:
+            return tpool.execute(blocking, host, port, family, type, proto, flags)
+
+    getaddrinfo.off_hub = True
+    socket.getaddrinfo = green_socket.getaddrinfo = getaddrinfo
+
+
+_resolve_off_hub()
 
 
 def load_service_class(name: str):

@@ -229,6 +229,8 @@ def import_siecle(db: Session, data: dict, now: datetime, today: date, confirm: 
             db.add(Account(identifiant=allocator.allocate(eleve.prenom, eleve.nom), role="eleve",
                            eleve_id=eleve.id, etablissement_uai=uai, created_at=now))
             created["comptes_eleves"] += 1
+            if created["comptes_eleves"] % CHUNK == 0:
+                db.flush()  # in chunks too: 1 500 accounts in one flush were 5 MB more at once
     db.flush()
     # The students are written: from here on only their ids are needed. Their
     # records (and the accounts just made) are let go, so that an
@@ -254,88 +256,98 @@ def import_siecle(db: Session, data: dict, now: datetime, today: date, confirm: 
             continue
         legal_links.setdefault(lien["siecle_personne_id"], []).append(lien)
 
-    existing_resp = {r.siecle_personne_id: r for r in db.scalars(
-        select(Responsable).where(Responsable.etablissement_uai == uai))}
-    for n, (personne_id, personne) in enumerate(personnes.items()):
-        if n and n % CHUNK == 0:
-            db.flush()
-        links = legal_links.get(personne_id, [])
-        if not any(lien["niveau_responsabilite"] == REPRESENTANT_LEGAL for lien in links):
-            if personne_id not in existing_resp:
-                levels = {lien["niveau_responsabilite"] for lien in links}
-                reason = ("personne à contacter seulement (niveau 3) : pas de compte" if levels == {3}
-                          else "personne en charge de l'élève, pas représentant légal (niveau 2) : pas de compte"
-                          if levels else "représentant légal d'aucun élève actif : pas de compte")
-                skipped.append({"ref": personne_ref(personne), "reason": reason})
-                continue
-        resp = existing_resp.get(personne_id)
-        if resp is None:
-            resp = Responsable(etablissement_uai=uai, siecle_personne_id=personne_id)
-            db.add(resp)
-            existing_resp[personne_id] = resp
-            created["responsables"] += 1
-            _assign(resp, personne, PERSONNE_FIELDS)
-        elif _assign(resp, personne, PERSONNE_FIELDS):
-            updated["responsables"] += 1
-        else:
-            unchanged["responsables"] += 1
-    db.flush()
+    # The establishment's guardians by SIECLE id, as ids: a record is loaded
+    # a chunk at a time, only to be changed, and let go once written (issue 19:
+    # holding an establishment's guardians at once was an import's peak).
+    resp_ids: dict[str, int] = dict(db.execute(select(Responsable.siecle_personne_id, Responsable.id).where(
+        Responsable.etablissement_uai == uai)).all())
+    refused_resp_ids = {rid for pid, rid in resp_ids.items() if pid in refused_personnes}
+    items = list(personnes.items())
+    for start in range(0, len(items), CHUNK):
+        chunk = items[start:start + CHUNK]
+        known = _guardians(db, [resp_ids[pid] for pid, _ in chunk if pid in resp_ids])
+        fresh = []
+        for personne_id, personne in chunk:
+            links = legal_links.get(personne_id, [])
+            if not any(lien["niveau_responsabilite"] == REPRESENTANT_LEGAL for lien in links):
+                if personne_id not in resp_ids:
+                    levels = {lien["niveau_responsabilite"] for lien in links}
+                    reason = ("personne à contacter seulement (niveau 3) : pas de compte" if levels == {3}
+                              else "personne en charge de l'élève, pas représentant légal (niveau 2) : pas de compte"
+                              if levels else "représentant légal d'aucun élève actif : pas de compte")
+                    skipped.append({"ref": personne_ref(personne), "reason": reason})
+                    continue
+            resp = known.get(resp_ids.get(personne_id))
+            if resp is None:
+                resp = Responsable(etablissement_uai=uai, siecle_personne_id=personne_id)
+                db.add(resp)
+                fresh.append((personne_id, resp))
+                created["responsables"] += 1
+                _assign(resp, personne, PERSONNE_FIELDS)
+            elif _assign(resp, personne, PERSONNE_FIELDS):
+                updated["responsables"] += 1
+            else:
+                unchanged["responsables"] += 1
+        db.flush()
+        resp_ids.update((pid, resp.id) for pid, resp in fresh)
+        del known, fresh
 
     moved_guardians = previous_guardians(db, list(moved_from.values()))
-    refused_resp_ids = {r.id for pid, r in existing_resp.items() if pid in refused_personnes}
     # The establishment's links as plain rows: a Lien record is loaded only to
     # be changed.
     existing_liens = {(row.eleve_id, row.responsable_id): row for row in db.execute(
         select(Lien.id, Lien.eleve_id, Lien.responsable_id, Lien.ended_on, Lien.niveau_responsabilite,
                Lien.code_parente).join(Eleve).where(Eleve.etablissement_uai == uai))}
     in_file_liens = set()
-    pending = []
-    for personne_id, links in legal_links.items():
-        resp = existing_resp.pop(personne_id, None)
-        if resp is None:
-            continue
-        pending.append(resp)
-        for row in links:
-            eleve_id = active_ids_by_sid[row["siecle_eleve_id"]]
-            in_file_liens.add((eleve_id, resp.id))
-            known = existing_liens.get((eleve_id, resp.id))
-            if known is None:
-                db.add(Lien(eleve_id=eleve_id, responsable_id=resp.id,
-                            niveau_responsabilite=row["niveau_responsabilite"], code_parente=row["code_parente"]))
-                created["liens"] += 1
+    items = list(legal_links.items())
+    for start in range(0, len(items), CHUNK):
+        chunk = items[start:start + CHUNK]
+        known = _guardians(db, [resp_ids[pid] for pid, _ in chunk if pid in resp_ids])
+        pending = []
+        for personne_id, links in chunk:
+            resp = known.get(resp_ids.get(personne_id))
+            if resp is None:
                 continue
-            if known.ended_on is not None:
-                updated["liens_repris"] += 1
-            elif (known.niveau_responsabilite, known.code_parente) != (row["niveau_responsabilite"],
-                                                                        row["code_parente"]):
-                updated["liens"] += 1
-            else:
-                continue
-            lien = db.get(Lien, known.id)
-            if lien.ended_on is not None:
-                rentree.reopen_link(lien)
-            lien.niveau_responsabilite, lien.code_parente = row["niveau_responsabilite"], row["code_parente"]
-        # A guardian of a student who came from another establishment of the
-        # académie keeps the account they had there.
-        if resp.account_id is None and resp.account is None:
-            resp.account_id = previous_guardian_account(
-                resp, [moved_from[active_ids_by_sid[r["siecle_eleve_id"]]] for r in links
-                       if r["niveau_responsabilite"] == REPRESENTANT_LEGAL
-                       and active_ids_by_sid[r["siecle_eleve_id"]] in moved_from], moved_guardians)
-            if resp.account_id is not None:
-                updated["comptes_responsables_suivis"] += 1
-        # One account per guardian and establishment: a guardian's children in
-        # this establishment share it, since the school says they are one person.
-        # (Inserted with the next flush, all at once.)
-        if (resp.account_id is None and resp.account is None
-                and any(r["niveau_responsabilite"] == REPRESENTANT_LEGAL for r in links)):
-            resp.account = Account(identifiant=allocator.allocate(resp.prenom, resp.nom), role="responsable",
-                                   etablissement_uai=uai, created_at=now)
-            created["comptes_responsables"] += 1
-        if len(pending) >= CHUNK:
-            _flush_and_release(db, pending)
-    _flush_and_release(db, pending)
-    del existing_resp
+            pending.append(resp)
+            for row in links:
+                eleve_id = active_ids_by_sid[row["siecle_eleve_id"]]
+                in_file_liens.add((eleve_id, resp.id))
+                known_lien = existing_liens.get((eleve_id, resp.id))
+                if known_lien is None:
+                    db.add(Lien(eleve_id=eleve_id, responsable_id=resp.id,
+                                niveau_responsabilite=row["niveau_responsabilite"], code_parente=row["code_parente"]))
+                    created["liens"] += 1
+                    continue
+                if known_lien.ended_on is not None:
+                    updated["liens_repris"] += 1
+                elif (known_lien.niveau_responsabilite, known_lien.code_parente) != (row["niveau_responsabilite"],
+                                                                                    row["code_parente"]):
+                    updated["liens"] += 1
+                else:
+                    continue
+                lien = db.get(Lien, known_lien.id)
+                if lien.ended_on is not None:
+                    rentree.reopen_link(lien)
+                lien.niveau_responsabilite, lien.code_parente = row["niveau_responsabilite"], row["code_parente"]
+            # A guardian of a student who came from another establishment of the
+            # académie keeps the account they had there.
+            if resp.account_id is None and resp.account is None:
+                resp.account_id = previous_guardian_account(
+                    resp, [moved_from[active_ids_by_sid[r["siecle_eleve_id"]]] for r in links
+                           if r["niveau_responsabilite"] == REPRESENTANT_LEGAL
+                           and active_ids_by_sid[r["siecle_eleve_id"]] in moved_from], moved_guardians)
+                if resp.account_id is not None:
+                    updated["comptes_responsables_suivis"] += 1
+            # One account per guardian and establishment: a guardian's children in
+            # this establishment share it, since the school says they are one person.
+            # (Inserted with the next flush, all at once.)
+            if (resp.account_id is None and resp.account is None
+                    and any(r["niveau_responsabilite"] == REPRESENTANT_LEGAL for r in links)):
+                resp.account = Account(identifiant=allocator.allocate(resp.prenom, resp.nom), role="responsable",
+                                       etablissement_uai=uai, created_at=now)
+                created["comptes_responsables"] += 1
+        _flush_and_release(db, pending)
+        del known
 
     # The links the file no longer holds, for students who are still here, end
     # (a person the file holds but could not give keeps theirs).
@@ -371,6 +383,11 @@ def release_memory() -> None:
     gc.collect()
     if LIBC is not None:
         LIBC.malloc_trim(0)
+
+
+def _guardians(db: Session, ids: list[int]) -> dict[int, Responsable]:
+    """These guardians' records, by id, in one query."""
+    return {r.id: r for r in db.scalars(select(Responsable).where(Responsable.id.in_(ids)))} if ids else {}
 
 
 def _flush_and_release(db: Session, guardians: list[Responsable]) -> None:
