@@ -19,6 +19,9 @@ SETTINGS_MODULES = {
     # gunicorn's settings file sets prometheus-client's own variable for the
     # workers (which read it into gateway.settings.Settings).
     "gateway/gunicorn_conf.py": "the gunicorn side of the gateway's settings",
+    # A service process's entry point sets eventlet's own variable (no greendns,
+    # docs/performance.md) before eventlet is imported, so before any settings.
+    "common/runner.py": "eventlet's resolver, chosen before eventlet is imported",
 }
 # Command-line tools, launchers and harnesses that start processes with an
 # environment of their own, and tests.
