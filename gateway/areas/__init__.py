@@ -6,7 +6,9 @@ named after the service (`gateway.areas.notes` for `notes`), registered only
 when the service is listed in deploy/services.yml: a service that is not
 deployed has no route at all. An area may also expose `admin_bp` (its pages
 under an establishment's administration) and `admin_pages`, the (endpoint,
-label) links the establishment's administration page shows
+label) links the establishment's administration page shows; the first of them
+is where a staff member whose functions reach only that service lands
+(`admin_landings`: a CPE on vie scolaire's, accounts' rules.FONCTIONS)
 (docs/architecture.md, "Adding a feature service").
 """
 import importlib
@@ -26,12 +28,16 @@ def names(deployed_services, dev_mode: bool) -> list[str]:
 
 
 def register(app) -> None:
-    admin_pages = []
+    admin_pages, landings = [], {}
     for name in names(app.config["DEPLOYED_SERVICES"], app.config["DEV_MODE"]):
         area = importlib.import_module(f"{__name__}.{name}")
         app.register_blueprint(area.bp)
         admin_bp = getattr(area, "admin_bp", None)
         if admin_bp is not None:
             app.register_blueprint(admin_bp)
-        admin_pages.extend(getattr(area, "admin_pages", ()))
+        pages = list(getattr(area, "admin_pages", ()))
+        admin_pages.extend(pages)
+        if pages:
+            landings[name] = pages[0][0]
     app.extensions["admin_pages"] = admin_pages
+    app.extensions["admin_landings"] = landings

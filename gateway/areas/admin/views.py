@@ -67,10 +67,12 @@ def index():
     if g.viewer["role"] == "staff":
         if "etablissement" in g.viewer.get("domaines", ()):
             return redirect(url_for("admin.etablissement", uai=g.viewer["etablissement_uai"]))
-        # A CPE administers vie scolaire only (accounts' rules.FONCTIONS).
-        if "vie_scolaire" in g.viewer.get("domaines", ()) and \
-                "admin_vie_scolaire.justifications" in current_app.view_functions:
-            return redirect(url_for("admin_vie_scolaire.justifications", uai=g.viewer["etablissement_uai"]))
+        # A function that reaches some services only (a CPE: vie scolaire,
+        # accounts' rules.FONCTIONS) lands on the first of their deployed pages.
+        landings = current_app.extensions["admin_landings"]
+        for domaine in g.viewer.get("domaines", ()):
+            if domaine in landings:
+                return redirect(url_for(landings[domaine], uai=g.viewer["etablissement_uai"]))
         abort(404)
     return _index_page()
 
