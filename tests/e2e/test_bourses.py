@@ -60,7 +60,7 @@ def checked(html: str, name: str) -> str | None:
 
 
 def errors_of(html: str) -> list[str]:
-    return [text_of(e) for e in re.findall(r'<p class="fr-(?:error-text|message fr-message--error)">(.*?)</p>', html)]
+    return [text_of(e) for e in re.findall(r'<p class="[^"]*\bfr-(?:error-text|message--error)\b[^"]*">(.*?)</p>', html)]
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])

@@ -46,7 +46,7 @@ def menu_of(html: str) -> list[str]:
 
 
 def errors_of(html: str) -> list[str]:
-    return [text_of(e) for e in re.findall(r'<p class="fr-(?:error-text|message fr-message--error)">(.*?)</p>', html)]
+    return [text_of(e) for e in re.findall(r'<p class="[^"]*\bfr-(?:error-text|message--error)\b[^"]*">(.*?)</p>', html)]
 
 
 def payload(uai: str) -> dict:
