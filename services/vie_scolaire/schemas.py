@@ -48,7 +48,7 @@ class OuiNon(fields.Field):
 
 
 class HeureMinute(fields.Field):
-    default_error_messages = {"invalid": "heure attendue au format hh:mm (par exemple 12:00)."}
+    default_error_messages = {"invalid": "Heure attendue au format hh:mm (par exemple 12:00)."}
 
     def _deserialize(self, value, attr, data, **kwargs):
         if isinstance(value, time):

@@ -78,8 +78,9 @@ def test_a_class_gets_its_calendar_and_a_bad_one_is_refused_period_by_period(sch
 def test_the_boundary_is_set_from_the_page_and_the_absences_counted_again(school, clock):
     clock.move_to(paris(2026, 11, 10, 9, 0))
     assert school.page(child(), None, None)["periodes"][0]["totaux"]["demi_journees"] == 2
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as refused:
         school.set_settings(UAI, "25:00", account_id=42)
+    assert refused.value.errors == {"heure_demi_journee": ["Heure attendue au format hh:mm (par exemple 12:00)."]}
     school.set_settings(UAI, "13:30", account_id=42)
     assert school.reglages(UAI)["heure_demi_journee"] == "13:30"
     assert school.page(child(), None, None)["periodes"][0]["totaux"]["demi_journees"] == 1
