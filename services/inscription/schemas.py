@@ -21,11 +21,14 @@ MAX_MESSAGE = 2000
 
 
 class Year(fields.Integer):
-    """An integer typed in a form ("2027", " 2027 ")."""
+    """An integer typed in a form ("2027", " 2027 "); an empty field is a
+    missing one ("Ce champ est obligatoire."), not a malformed number."""
 
     def _deserialize(self, value, attr, data, **kwargs):
         if isinstance(value, str):
             value = value.strip()
+            if not value:
+                raise self.make_error("required")
         return super()._deserialize(value, attr, data, **kwargs)
 
 
