@@ -7,7 +7,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from services.inscription.models import Campagne
-from services.inscription.text import fr_date, fr_datetime, fr_time, school_year_label, time_left
+from common.typography import french_date, french_datetime, french_time
+from services.inscription.text import school_year_label, time_left
 
 # "Monday 23:59" is open until the end of that minute: 23:59:59 is still
 # inside, midnight is not.
@@ -47,8 +48,8 @@ def view(campagne: Campagne | None, now: datetime) -> dict | None:
         "id": campagne.id, "annee_scolaire": campagne.annee_scolaire,
         "rentree_texte": school_year_label(campagne.annee_scolaire),
         "ouverture": campagne.ouverture.isoformat(), "cloture": campagne.cloture.isoformat(),
-        "ouverture_texte": fr_datetime(campagne.ouverture), "cloture_texte": fr_datetime(campagne.cloture),
-        "cloture_jour": fr_date(campagne.cloture), "cloture_heure": fr_time(campagne.cloture),
+        "ouverture_texte": french_datetime(campagne.ouverture), "cloture_texte": french_datetime(campagne.cloture),
+        "cloture_jour": french_date(campagne.cloture), "cloture_heure": french_time(campagne.cloture),
         "ouverte": ouverte, "pas_encore": now < campagne.ouverture, "close": now >= ends_at(campagne),
         "temps_restant": time_left(ends_at(campagne) - now) if ouverte else None,
     }
@@ -68,7 +69,7 @@ def closed_message(campagne: Campagne | None, now: datetime) -> str:
     if campagne is None:
         return "La campagne d'inscription en ligne n'est pas encore fixée par l'académie."
     if now < campagne.ouverture:
-        return f"L'inscription en ligne ouvrira le {fr_datetime(campagne.ouverture)} : rien ne peut être envoyé avant."
-    return (f"La campagne d'inscription en ligne s'est terminée le {fr_datetime(campagne.cloture)} : rien ne peut "
+        return f"L'inscription en ligne ouvrira le {french_datetime(campagne.ouverture)} : rien ne peut être envoyé avant."
+    return (f"La campagne d'inscription en ligne s'est terminée le {french_datetime(campagne.cloture)} : rien ne peut "
             "plus être envoyé en ligne. Ce que vous aviez enregistré avant est conservé. Pour toute question, "
             "contactez le lycée.")

@@ -5,20 +5,21 @@ pinned `font-roboto` package) covers every Latin name and the French spaces."""
 from common.documents import Document
 from services.inscription.models import Dossier, Offre
 from services.inscription.pages import donnees_labels, voeux_labels
-from services.inscription.text import fr_datetime, school_year_label, typo
+from common.typography import french_datetime, spaced
+from services.inscription.text import school_year_label
 
 
 def accuse_reception(dossier: Dossier, offre: Offre | None) -> bytes:
     affectation = dossier.affectation
     lycee = affectation.lycee
     title = f"Accusé de réception – inscription pour la rentrée {school_year_label(affectation.annee_scolaire)}"
-    pdf = Document(title, lycee.nom, typo, label_width=65, wrap_values=True)
+    pdf = Document(title, lycee.nom, spaced, label_width=65, wrap_values=True)
     pdf.rows([("Élève", f"{affectation.prenom} {affectation.nom.upper()}"),
               ("Collège d'origine", affectation.college.nom),
               ("Lycée", f"{lycee.nom}, {lycee.adresse}, {lycee.code_postal} {lycee.commune}".strip(", ")),
               ("Formation", affectation.formation),
-              ("Inscrit par", dossier.decision_par), ("Inscription commencée le", fr_datetime(dossier.decision_le)),
-              ("Inscription terminée le", fr_datetime(dossier.complete_le))])
+              ("Inscrit par", dossier.decision_par), ("Inscription commencée le", french_datetime(dossier.decision_le)),
+              ("Inscription terminée le", french_datetime(dossier.complete_le))])
     wishes = voeux_labels(offre, dossier.voeux)
     pdf.set_font("Roboto", "B", 11)
     pdf.paragraph("Souhaits pédagogiques")

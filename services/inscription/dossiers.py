@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from common.errors import ValidationError
 from services.inscription.exceptions import EtapeRefusee
 from services.inscription.models import COMPLET, DERNIERE_ETAPE, INSCRIT, REFUSE, Affectation, Dossier, Offre
-from services.inscription.text import fr_datetime
+from common.typography import french_datetime
 
 NOT_ENROLLED = "Indiquez d'abord à l'étape 1 que vous inscrivez votre enfant dans cet établissement."
 
@@ -26,7 +26,7 @@ def decided_message(dossier: Dossier, account_id: int) -> str:
     who = "vous-même" if dossier.decision_account_id == account_id else dossier.decision_par
     what = ("L'inscription dans cet établissement a été faite" if dossier.etat in (INSCRIT, COMPLET)
             else "La décision de ne pas inscrire votre enfant dans cet établissement a été prise")
-    return f"{what} par {who} le {fr_datetime(dossier.decision_le)}."
+    return f"{what} par {who} le {french_datetime(dossier.decision_le)}."
 
 
 def decide(db, affectation: Affectation, choix: str, account_id: int, responsable: dict, now) -> Dossier:
@@ -58,7 +58,7 @@ def editable(affectation: Affectation, account_id: int) -> Dossier:
         raise EtapeRefusee(decided_message(dossier, account_id) + " Seul ce responsable peut poursuivre "
                            "l'inscription.")
     if dossier.etat == COMPLET:
-        raise EtapeRefusee(f"L'inscription est terminée depuis le {fr_datetime(dossier.complete_le)} : elle ne "
+        raise EtapeRefusee(f"L'inscription est terminée depuis le {french_datetime(dossier.complete_le)} : elle ne "
                            "peut plus être modifiée en ligne. Contactez le lycée.")
     return dossier
 

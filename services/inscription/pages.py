@@ -12,7 +12,7 @@ from services.inscription import campagnes, dossiers
 from services.inscription.models import (
     COMPLET, ETATS, FORMATIONS, INSCRIT, SANS_REPONSE, Affectation, Campagne, Offre,
 )
-from services.inscription.text import fr_datetime, typo
+from common.typography import french_datetime, spaced
 
 # Step 3: the fields the family may update here, as the fiche names them
 # (its `validate_changes` applies its rules to them).
@@ -94,18 +94,18 @@ def family_page(db, affectation: Affectation, campagne: Campagne | None, context
     can_edit = (window is not None and window["ouverte"] and refusal is None and dossier is not None
                 and dossier.etat == INSCRIT and mine)
     return {
-        "eligible": refusal is None, "refus": typo(refusal) if refusal else None,
+        "eligible": refusal is None, "refus": spaced(refusal) if refusal else None,
         "campagne": window,
         "peut_decider": window is not None and window["ouverte"] and refusal is None and dossier is None,
         "peut_continuer": can_edit,
         "etat": etat(affectation), "etat_texte": ETATS[etat(affectation)],
         "etape": dossier.etape if dossier is not None else 1,
         "decision": None if dossier is None else {
-            "par": dossier.decision_par, "le": fr_datetime(dossier.decision_le), "moi": mine,
-            "texte": typo(dossiers.decided_message(dossier, account_id)),
+            "par": dossier.decision_par, "le": french_datetime(dossier.decision_le), "moi": mine,
+            "texte": spaced(dossiers.decided_message(dossier, account_id)),
             "inscrit": dossier.etat in (INSCRIT, COMPLET)},
-        "complete_le": fr_datetime(dossier.complete_le) if dossier is not None and dossier.complete_le else None,
-        "enregistre_le": fr_datetime(dossier.updated_at) if dossier is not None else None,
+        "complete_le": french_datetime(dossier.complete_le) if dossier is not None and dossier.complete_le else None,
+        "enregistre_le": french_datetime(dossier.updated_at) if dossier is not None else None,
         "lycee": lycee_view(affectation),
         "formation": affectation.formation, "formation_type": FORMATIONS.get(affectation.formation_type,
                                                                              affectation.formation_type),
@@ -119,7 +119,7 @@ def family_page(db, affectation: Affectation, campagne: Campagne | None, context
                     "responsable": (dossier.donnees_responsable if dossier else None) or {}},
         "donnees_texte": donnees_labels(dossier) if dossier is not None else [],
         "champs": DONNEES,
-        "mention_lycee": typo(MENTION_LYCEE),
+        "mention_lycee": spaced(MENTION_LYCEE),
     }
 
 
@@ -144,8 +144,8 @@ def school_row(db, affectation: Affectation, offres: dict) -> dict:
         "formation": affectation.formation, "mef": affectation.mef, "tour": affectation.tour,
         "etat": etat(affectation), "etat_texte": ETATS[etat(affectation)],
         "decision_par": dossier.decision_par if dossier else None,
-        "decision_le": fr_datetime(dossier.decision_le) if dossier else None,
-        "complete_le": fr_datetime(dossier.complete_le) if dossier and dossier.complete_le else None,
+        "decision_le": french_datetime(dossier.decision_le) if dossier else None,
+        "complete_le": french_datetime(dossier.complete_le) if dossier and dossier.complete_le else None,
         "voeux": [f"{what} : {label}" for what, label in voeux_labels(offre, dossier.voeux if dossier else None)],
         "donnees": [f"{what} : {value}" for what, value in (donnees_labels(dossier) if dossier else [])],
     }

@@ -21,7 +21,7 @@ from common.mail import dispatch_mail
 from common.messaging import rpc, work_dispatcher
 from common.rpc_client import ServiceRpc
 from common.schemas import load_or_raise
-from common.typography import french_refusals
+from common.typography import french_refusals, spaced
 from common.settings import SettingsProvider
 from contract.errors import Unavailable
 from contract.etablissement import check_uai, is_uai
@@ -32,7 +32,6 @@ from services.inscription.settings import InscriptionSettings
 from services.inscription.schemas import (
     AnneeSchema, CampagneSchema, ChoixFormSchema, MessageSchema, ResponsableSchema, VoeuxFormSchema,
 )
-from services.inscription.text import typo
 
 # The académie this deployment serves: a lycée of another académie is
 # enrolled directly with it (FAQ).
@@ -41,7 +40,7 @@ MENU = {"label": "Inscription au lycée", "path": "/inscription/", "order": 70}
 
 def _french():
     """Every refusal leaves with French typography (non-breaking spaces)."""
-    return french_refusals(typo, EtapeRefusee)
+    return french_refusals(spaced, EtapeRefusee)
 
 
 class InscriptionService(FeatureContract):
@@ -172,9 +171,9 @@ class InscriptionService(FeatureContract):
     def _check_may_submit(self, affectation, campagne, now):
         refusal = affectations.refusal(affectation, self.settings.own.academie)
         if refusal is not None:
-            raise EtapeRefusee(typo(refusal))
+            raise EtapeRefusee(spaced(refusal))
         if not campagnes.is_open(campagne, now):
-            raise InscriptionClosed(typo(campagnes.closed_message(campagne, now)))
+            raise InscriptionClosed(spaced(campagnes.closed_message(campagne, now)))
 
     @rpc
     def page(self, child):
@@ -187,7 +186,7 @@ class InscriptionService(FeatureContract):
         now = self.clock.now()
         refusal = affectations.refusal(affectation, self.settings.own.academie)
         data = pages.family_page(self.db, affectation, campagne, context, now, refusal)
-        data["ferme"] = None if campagnes.is_open(campagne, now) else typo(campagnes.closed_message(campagne, now))
+        data["ferme"] = None if campagnes.is_open(campagne, now) else spaced(campagnes.closed_message(campagne, now))
         return data
 
     def _done(self, dossier, outbox=()):

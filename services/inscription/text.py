@@ -1,24 +1,8 @@
-"""French wording shared by the service's pages, mails and PDF."""
+"""French wording of the service's own (time left, school year); dates, times
+and typography come from common/typography.py, as everywhere else."""
 import math
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-from common.clock import PARIS
-
-NBSP = "\u00a0"
-
-
-def fr_date(instant: datetime) -> str:
-    return instant.astimezone(PARIS).strftime("%d/%m/%Y")
-
-
-def fr_time(instant: datetime) -> str:
-    """19 h 08 (non-breaking spaces)."""
-    local = instant.astimezone(PARIS)
-    return f"{local.hour}{NBSP}h{NBSP}{local.strftime('%M')}"
-
-
-def fr_datetime(instant: datetime) -> str:
-    return f"{fr_date(instant)} à {fr_time(instant)}"
 
 
 def time_left(delta: timedelta) -> str:
@@ -42,10 +26,3 @@ def time_left(delta: timedelta) -> str:
 
 def school_year_label(annee: int) -> str:
     return f"{annee}-{annee + 1}"
-
-
-def typo(text: str) -> str:
-    """French typography: a non-breaking space before : ; ? ! and inside « »."""
-    for mark in (":", ";", "?", "!", "»"):
-        text = text.replace(f" {mark}", f"{NBSP}{mark}")
-    return text.replace("« ", f"«{NBSP}")
