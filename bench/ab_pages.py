@@ -32,6 +32,7 @@ import json, re, sys, tempfile, uuid
 from datetime import timedelta
 from pathlib import Path
 from bench.home_page import PASSWORD, activate, family
+from tests.e2e.accounts_support import merge_accounts
 from common.deployment import deployed_services
 from tests.fixtures import Databases, Platform, VirtualHosts
 
@@ -51,7 +52,10 @@ try:
     letter_b = next(l for l in rpc.call("accounts", "issue_letters", uai=uai_b) if l["role"] == "responsable")
     user = activate(platform, letter_a, "2012-03-01")
     activate(platform, letter_b, "2009-07-03")
-    user.post_form("/compte/enfants/regrouper", {"identifiant": letter_b["identifiant"], "password": PASSWORD})
+    # "Regrouper des comptes": the step, then its confirmation (the third child joins).
+    merged = merge_accounts(user, letter_b["identifiant"], PASSWORD)
+    if "Chloé" not in user.get("/").text:
+        raise SystemExit(f"the merge did not bring the third child ({merged.status_code})")
     platform.clock.advance(timedelta(days=100))
     from tools.demo_notes import fill
     fill(rpc, [uai_a, uai_b], clock=platform.clock)
@@ -62,7 +66,7 @@ try:
             except Exception:
                 continue
             if state["staff_can_change"] and not state["open"]:
-                rpc.call(name, "set_opening", uai=uai, is_open=True, account_id=0)
+                rpc.call(name, "set_opening", uai=uai, is_open=True, account_id=None)
     rpc.close()
     print(json.dumps({"base_url": platform.base_url, "identifiant": letter_a["identifiant"],
                       "password": PASSWORD}), flush=True)
