@@ -9,6 +9,14 @@ for a few names looked up when a connection opens (the broker's, Redis's, the
 SMTP server's). The system's resolver answers them instead, in a native thread
 so that the hub keeps running (`_resolve_off_hub`); an address given as digits
 needs no thread.
+
+Eventlet's blocking fallback alone (EVENTLET_NO_GREENDNS without this) would
+stop the whole process for as long as the system's resolver takes (seconds when
+a DNS server does not answer). The pool is the one accounts hashes passwords in
+(services/accounts/passwords.py): 20 native threads, some of them at nice 10
+after a hash; a lookup waits behind hashes only when all 20 are busy, and names
+are looked up only when a connection opens (broker, Redis, SMTP), never per
+request.
 """
 import os
 
