@@ -30,7 +30,7 @@ from tests.e2e.test_inscription import OFFRE, RENTREE, affectation
 from tests.e2e.test_inscription import payload as inscription_payload
 from tests.e2e.test_lsl import _record as lsl_record
 from tests.fixtures import Platform
-from tests.helpers import WebUser, family_payload, letters_by_name
+from tests.helpers import WebUser, errors_of, family_payload, letters_by_name, text_of
 from tools.demo_bourses import BAREME_FILE
 from tools.import_bourses import read_bareme
 from tools.lsl_writer import lsl_xml
@@ -328,9 +328,17 @@ def fiche_decision_form(site, tmp):
     school = new_fiche_school(site, tmp)
     family = confirmed_guardian(site, school["letters"]["Philippe MARTIN"], "2013-04-04",
                                 f"philippe.{school['uai'].lower()}@example.org", PASSWORD)
-    hugo = re.search(r"/eleve/(\d+)/", family.get("/").url + family.last.text).group(1)
+    rpc = site.rpc()
+    try:
+        hugo = next(e["eleve_id"] for e in rpc.call("accounts", "list_eleves", uai=school["uai"])
+                    if e["prenom"] == "Hugo")
+    finally:
+        rpc.close()
     change = f"/eleve/{hugo}/fiche/eleve/modifier"
-    assert post_fiche(family, change, as_filled(family, change, tel_portable="06 98 76 54 32")).status_code == 200
+    filled = as_filled(family, change, tel_portable="06 98 76 54 32")
+    assert family.last.status_code == 200, text_of(family.last.text)[:500]
+    sent = post_fiche(family, change, filled)
+    assert sent.status_code == 200, errors_of(sent.text)
     staff = staff_of(site, school, "secretariat")
     listing = staff.get(f"/admin/etablissement/{school['uai']}/fiche").text
     path = re.search(rf'href="(/admin/etablissement/{school["uai"]}/fiche/\d+)"', listing).group(1)
