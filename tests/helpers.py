@@ -47,6 +47,12 @@ def text_of(html: str) -> str:
     return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html))).strip()
 
 
+def errors_of(html: str) -> list[str]:
+    """The messages written beside the fields, as the shared form macros
+    write them (gateway/templates/_forms.html), in the page's order."""
+    return [text_of(e) for e in re.findall(r'<p class="[^"]*\bfr-(?:error-text|message--error)\b[^"]*">(.*?)</p>', html)]
+
+
 def family_payload(uai="0590001A", nom="COLLEGE JEAN MOULIN", type_="college"):
     """A small establishment: the MARTIN family (two children, one guardian
     with one account for both, and a second guardian with their own), and the

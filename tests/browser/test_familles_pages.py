@@ -69,8 +69,11 @@ def open_page(platform, browser):
         context.close()
 
 
-def log_in(page, identifiant, password):
+def log_in(page, identifiant, password, name=None):
+    """Through the login page (checked and saved as `name` when given)."""
     page.goto("/connexion")
+    if name:
+        checked(page, name)
     page.locator("#identifiant").fill(identifiant)
     page.locator("#mot_de_passe").fill(password)
     page.get_by_role("button", name="Valider").click()
@@ -85,8 +88,13 @@ def activate_student(page, letter, birth, password="soleil2026"):
     expect(page.get_by_role("heading", level=1)).to_contain_text("La scolarité d")
 
 
-def activate_staff(page, account, password="bureau2026"):
+def activate_staff(page, account, password="bureau2026", name=None):
+    """A staff account's first connection (its page checked and saved as
+    `name` when given)."""
     log_in(page, account["identifiant"], account["password"])
+    if name:
+        expect(page.get_by_role("heading", level=1)).to_have_text("Première connexion")
+        checked(page, name)
     page.locator("#new_password").fill(password)
     page.locator("#new_password_confirm").fill(password)
     page.get_by_role("button", name="Valider").click()

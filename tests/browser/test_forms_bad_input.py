@@ -23,19 +23,24 @@ from tests.browser.conftest import DEVICES, checked
 from tests.e2e.accounts_support import confirmed_guardian, first_connection, link_in, press, wait_for_mail
 from tests.e2e.fiche_support import new_establishment as new_fiche_school
 from tests.e2e.test_accounts_staff import staff_user
+from tests.e2e.test_fiche import as_filled
+from tests.e2e.test_fiche import post as post_fiche
 from tests.e2e.test_fiche_service import MONDAY
 from tests.e2e.test_inscription import OFFRE, RENTREE, affectation
 from tests.e2e.test_inscription import payload as inscription_payload
+from tests.e2e.test_lsl import _record as lsl_record
 from tests.fixtures import Platform
-from tests.helpers import WebUser, family_payload, letters_by_name
+from tests.helpers import WebUser, errors_of, family_payload, letters_by_name, text_of
 from tools.demo_bourses import BAREME_FILE
 from tools.import_bourses import read_bareme
+from tools.lsl_writer import lsl_xml
 
 pytestmark = pytest.mark.browser
 
 SERVICES = {"accounts": {"required": True}, "mailer": {"required": True},
             "notes": {"label": "Notes", "order": 20}, "vie_scolaire": {"label": "Vie scolaire", "order": 30},
             "fiche": {"label": "Fiche de renseignements", "order": 40},
+            "lsl": {"label": "Livret scolaire", "order": 50},
             "bourses": {"label": "Bourses", "order": 60},
             "inscription": {"label": "Inscription au lycée", "order": 70}}
 PASSWORD = "soleil2026"
@@ -162,7 +167,9 @@ def mon_compte_form(site, tmp):
                 passwords=("current_password", "new_password", "new_password_confirm"))
 
 
-def justification_form(site, tmp):
+def pending_justification(site):
+    """A school whose CPE has a family's justification to answer: the
+    school, the justification's path and the guardian."""
     school = new_school(site)
     rpc = site.rpc()
     try:
@@ -177,7 +184,12 @@ def justification_form(site, tmp):
     user = guardian(site, school)
     page = user.get(f"/eleve/{school['ids']['Hugo MARTIN']}/vie-scolaire/")
     path = re.search(r'href="(/eleve/\d+/vie-scolaire/absence/\d+/justifier[^"]*)"', page.text).group(1)
-    return Form(path.replace("&amp;", "&"), "Transmettre la justification", user=user,
+    return school, path.replace("&amp;", "&"), user
+
+
+def justification_form(site, tmp):
+    _school, path, user = pending_justification(site)
+    return Form(path, "Transmettre la justification", user=user,
                 empty={"motif": "Choisissez un motif de la liste."},
                 bad={"motif": "select:MAL", "commentaire": "Fièvre et toux",
                      "document": ("file:mot.txt", "text/plain", b"Il etait malade.")},
@@ -298,6 +310,75 @@ def bourses_campagne_form(site, tmp):
                             "cloture": "Date attendue au format jj/mm/aaaa."})
 
 
+def justification_decision_form(site, tmp):
+    school, path, user = pending_justification(site)
+    sent = user.post_form(path, {"motif": "MAL", "commentaire": "Fièvre et toux"})
+    assert "Votre justification est transmise" in sent.text, sent.status_code
+    cpe = staff_of(site, school, "cpe")
+    listing = cpe.get(f"/admin/etablissement/{school['uai']}/vie-scolaire/justifications").text
+    raison = "j{}-raison".format(re.search(r'id="justification-(\d+)"', listing).group(1))
+    # A refusal needs a reason the family can read: spaces are none.
+    refusal = "Indiquez la raison du refus\u00a0: la famille la lira."
+    return Form(f"/admin/etablissement/{school['uai']}/vie-scolaire/justifications", "Refuser", user=cpe,
+                empty={raison: refusal}, bad={raison: "   "}, bad_errors={raison: refusal})
+
+
+def fiche_decision_form(site, tmp):
+    site.clock.move_to(MONDAY)
+    school = new_fiche_school(site, tmp)
+    family = confirmed_guardian(site, school["letters"]["Philippe MARTIN"], "2013-04-04",
+                                f"philippe.{school['uai'].lower()}@example.org", PASSWORD)
+    rpc = site.rpc()
+    try:
+        hugo = next(e["eleve_id"] for e in rpc.call("accounts", "list_eleves", uai=school["uai"])
+                    if e["prenom"] == "Hugo")
+    finally:
+        rpc.close()
+    change = f"/eleve/{hugo}/fiche/eleve/modifier"
+    filled = as_filled(family, change, tel_portable="06 98 76 54 32")
+    assert family.last.status_code == 200, text_of(family.last.text)[:500]
+    sent = post_fiche(family, change, filled)
+    assert sent.status_code == 200, errors_of(sent.text)
+    staff = staff_of(site, school, "secretariat")
+    listing = staff.get(f"/admin/etablissement/{school['uai']}/fiche").text
+    path = re.search(rf'href="(/admin/etablissement/{school["uai"]}/fiche/\d+)"', listing).group(1)
+    [demande] = re.findall(r'data-demande="(\d+)"', staff.get(path).text)
+    # Empty: nothing decided. Malformed: a reason typed on a change left for later.
+    return Form(path, "Enregistrer les décisions", user=staff,
+                empty={f"decision-{demande}": "Choisissez « Accepter » ou « Refuser » pour au moins une modification."},
+                bad={f"motif-{demande}": "Numéro déjà connu du secrétariat"},
+                bad_errors={f"motif-{demande}": "Choisissez « Accepter » ou « Refuser » pour envoyer ce motif"})
+
+
+def lsl_decision_form(site, tmp):
+    site.clock.move_to(TERM)
+    uai = f"{uuid.uuid4().int % 10**7:07d}W"
+    rpc = site.rpc()
+    try:
+        rpc.call("accounts", "import_siecle", payload=family_payload(uai=uai, nom="LYCÉE DU NAVIGATEUR", type_="lycee"))
+        letters = letters_by_name(rpc.call("accounts", "issue_letters", uai=uai))
+        hugo = next(e["eleve_id"] for e in rpc.call("accounts", "list_eleves", uai=uai) if e["prenom"] == "Hugo")
+        rpc.call("lsl", "replicate", uai=uai, xml=lsl_xml(lsl_record(uai, ["101"], avis={"101": "T"})).decode())
+        rpc.call("lsl", "set_opening", uai=uai, is_open=True, account_id=None)
+    finally:
+        rpc.close()
+    family = confirmed_guardian(site, letters["Claire MARTIN"], "2012-04-04", f"claire.{uai.lower()}@example.org",
+                                PASSWORD)
+    asked = family.post_form(f"/eleve/{hugo}/lsl/demande/rectification", {
+        "partie": "enseignements", "objet": "La moyenne de latin est fausse.", "commentaire": ""})
+    assert "Votre demande est enregistrée" in asked.text, asked.status_code
+    head = staff_of(site, {"uai": uai})
+    demande = re.search(r'data-demande="(\d+)"', head.get(f"/admin/etablissement/{uai}/lsl").text).group(1)
+    # Empty: no decision chosen. Malformed: an answer written, still no
+    # decision (the answer, optional, is stopped at 2,000 characters by the
+    # browser: maxlength).
+    choose = "Choisissez d'accepter ou de refuser la demande."
+    return Form(f"/admin/etablissement/{uai}/lsl", "Enregistrer la décision", user=head,
+                empty={f"d{demande}-decision": choose},
+                bad={f"d{demande}-reponse": "La moyenne de latin est corrigée dans le module LSL."},
+                bad_errors={f"d{demande}-decision": choose})
+
+
 def inscription_campagne_form(site, tmp):
     site.clock.move_to(INSCRIPTION_DAY)
     return Form("/admin/inscription/", "Enregistrer la campagne", user=operator(site),
@@ -326,8 +407,11 @@ FORMS = {
     "liens-academiques": liens_form,
     "campagne-bourses": bourses_campagne_form,
     "campagne-inscription": inscription_campagne_form,
+    "decision-justification": justification_decision_form,
+    "decision-fiche": fiche_decision_form,
+    "decision-lsl": lsl_decision_form,
 }
-PHONE_SUBSET = ["premiere-connexion", "mon-compte", "justification", "fiche", "bourses"]
+PHONE_SUBSET = ["premiere-connexion", "mon-compte", "justification", "fiche", "bourses", "decision-fiche"]
 CASES = [(name, "pc") for name in FORMS] + [(name, "phone") for name in PHONE_SUBSET]
 
 

@@ -1,9 +1,11 @@
 """The lycée enrollment in a real browser (Debian's Chromium through
-Playwright), on a PC and on a 375 px smartphone, checked with axe-core at
-each step (every page saved under var/screenshots/): a guardian reads step 1
-as the guide shows it, enrolls, chooses the wishes, makes a mistake in the
+Playwright), on a PC (1280×800) and a phone (375×812, mobile user agent),
+checked with axe-core at each step (every page saved under
+var/screenshots/): a guardian connects for the first time, reads step 1 as
+the guide shows it, enrolls, chooses the wishes, makes a mistake in the
 address and reads the fiche's message beside the field, corrects it, finishes
-and downloads the receipt, a PDF with the child's name (read with pypdf)."""
+and downloads the receipt, a PDF with the child's name (read with pypdf); the
+collège's head then reads the enrollment's state in the collège's list."""
 import io
 import re
 import uuid
@@ -15,7 +17,7 @@ from pypdf import PdfReader
 
 from common.clock import PARIS
 from tests.browser.conftest import DEVICES, checked, fill_birth_date
-from tests.browser.test_familles_pages import log_in
+from tests.browser.test_familles_pages import activate_staff, log_in
 from tests.e2e.test_inscription import OFFRE, RENTREE, affectation, payload
 from tests.e2e.test_notes import confirmation_link
 from tests.fixtures import Platform
@@ -54,25 +56,33 @@ def _family(site):
         rpc.call("inscription", "import_offres", offres=[{**OFFRE, "lycee_uai": lycee}])
         rpc.call("inscription", "set_message_lycee", uai=lycee, account_id=None,
                  message="Bienvenue au lycée Marguerite de Flandre !")
-        return letters, uai, hugo
+        head = rpc.call("accounts", "create_staff_account", payload={
+            "role": "staff", "etablissement_uai": uai, "fonction": "direction", "nom": "PRINCIPAL", "prenom": "Marc"})
+        return letters, uai, hugo, head
     finally:
         rpc.close()
 
 
 @pytest.mark.parametrize("device", list(DEVICES))
 def test_a_guardian_enrolls_the_child_step_by_step(site, browser, device):
-    letters, uai, eleve_id = _family(site)
+    letters, uai, eleve_id, head = _family(site)
     letter, email = letters["Claire MARTIN"], f"claire.{uai.lower()}@example.org"
     context = browser.new_context(base_url=site.base_url, locale="fr-FR", **DEVICES[device])
     page = context.new_page()
-    log_in(page, letter["identifiant"], letter["password"])
+    log_in(page, letter["identifiant"], letter["password"], name=f"inscription-connexion-{device}")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Première connexion")
+    checked(page, f"inscription-premiere-connexion-{device}")
     fill_birth_date(page, "2012-04-04")
     page.get_by_label("Nouveau mot de passe").fill("soleil2026")
     page.get_by_label("Confirmation du mot de passe").fill("soleil2026")
     page.get_by_label(re.compile(r"^Votre adresse électronique")).fill(email)
     page.get_by_label("Confirmation de votre adresse électronique").fill(email)
     page.get_by_role("button", name="Valider").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Votre compte est presque prêt")
+    checked(page, f"inscription-courriel-envoye-{device}")
     page.goto(confirmation_link(site, email))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Adresse électronique confirmée")
+    checked(page, f"inscription-courriel-confirme-{device}")
     page.goto("/")
     expect(page.get_by_role("heading", level=1)).to_have_text("La scolarité d'Hugo MARTIN")
     checked(page, f"inscription-accueil-{device}")
@@ -124,3 +134,17 @@ def test_a_guardian_enrolls_the_child_step_by_step(site, browser, device):
         text = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.read())).pages).split())
     assert "Hugo MARTIN" in text, text[:500]
     context.close()
+
+    # The collège's head, on the same kind of device, sees the state of the enrollment in the lycée.
+    office = browser.new_context(base_url=site.base_url, locale="fr-FR", **DEVICES[device]).new_page()
+    activate_staff(office, head, name=f"inscription-college-premiere-connexion-{device}")
+    office.goto(f"/admin/etablissement/{uai}/inscription/")
+    expect(office.get_by_role("heading", level=1)).to_have_text("Inscription au lycée")
+    students = office.get_by_role("table", name="1 élève affecté")
+    expect(students.get_by_role("columnheader", name="Lycée d'affectation")).to_be_visible()
+    hugo = students.get_by_role("row", name=re.compile("Hugo MARTIN"))
+    expect(hugo).to_contain_text("LYCÉE MARGUERITE DE FLANDRE")
+    expect(hugo).to_contain_text("Inscription terminée")
+    expect(office.locator(".compteurs")).to_contain_text(re.compile(r"Inscription terminée\s:\s1"))
+    checked(office, f"inscription-college-{device}")
+    office.context.close()

@@ -8,8 +8,8 @@ bourses campaigns; a lycée's head opens a service and closes another after
 the confirmation step, opens the académie's link, chooses how grades are
 published, sets the vie scolaire's half-day boundary (a malformed hour
 refused beside its field) and a motif, and reads the pages of the LSL, the
-fiche, the inscription's list of assigned students (and sets the lycée's
-message) and the bourses.
+fiche, the inscription's list of assigned students (exports it as CSV and
+sets the lycée's message) and the bourses.
 
 Its own platform with every feature service (SQLite): one lycée per test."""
 import re
@@ -91,7 +91,7 @@ def test_the_staff_administer_each_service(site, browser, device):
 
     # The académie's operator declares a service shown as a link.
     operator = browser.new_context(base_url=site.base_url, locale="fr-FR", **DEVICES[device]).new_page()
-    activate_staff(operator, lycee["operator"])
+    activate_staff(operator, lycee["operator"], name=f"admin-operateur-premiere-connexion-{device}")
     operator.goto("/admin/liens/")
     expect(operator.get_by_role("heading", level=1)).to_have_text("Services académiques")
     operator.get_by_label("Nom du service").fill(lien)
@@ -116,7 +116,7 @@ def test_the_staff_administer_each_service(site, browser, device):
 
     # The lycée's head: the establishment's page, every deployed service in its table.
     page = browser.new_context(base_url=site.base_url, locale="fr-FR", **DEVICES[device]).new_page()
-    activate_staff(page, lycee["head"])
+    activate_staff(page, lycee["head"], name=f"admin-premiere-connexion-{device}")
     page.goto(f"/admin/etablissement/{uai}/")
     expect(page.get_by_role("heading", level=1)).to_have_text("LYCÉE DU NAVIGATEUR")
     for label in ("Notes", "Vie scolaire", "Livret scolaire", "Fiche de renseignements"):
@@ -206,6 +206,13 @@ def test_the_staff_administer_each_service(site, browser, device):
     assigned = page.get_by_role("table", name="1 élève affecté")
     expect(assigned.get_by_role("row", name=re.compile("Hugo MARTIN"))).to_contain_text("COLLEGE JEAN MOULIN")
     checked(page, f"admin-inscription-{device}")
+    with page.expect_download() as downloaded:
+        page.get_by_role("link", name="Exporter la liste (CSV)").click()
+    assert downloaded.value.suggested_filename == f"inscriptions-{uai}.csv"
+    with open(downloaded.value.path(), encoding="utf-8-sig") as exported:
+        lines = exported.read().splitlines()
+    assert lines[0].startswith("INE;Nom;Prénom;Collège d'origine;")
+    assert any(";MARTIN;Hugo;COLLEGE JEAN MOULIN;" in line and ";Pas de réponse;" in line for line in lines), lines
     page.get_by_label("Message du lycée d'affectation").fill("Rentrée le 1er septembre à 8 h 30.")
     page.get_by_role("button", name="Enregistrer le message").click()
     expect(page.get_by_text("Le message du lycée est enregistré")).to_be_visible()

@@ -79,7 +79,10 @@ def test_a_student_reads_the_five_screens_and_downloads_the_final_livret(platfor
     lycee = new_lycee(platform)
     context = browser.new_context(base_url=platform.base_url, locale="fr-FR", **DEVICES[device])
     page = context.new_page()
-    log_in(page, lycee["letters"]["Hugo MARTIN"]["identifiant"], lycee["letters"]["Hugo MARTIN"]["password"])
+    log_in(page, lycee["letters"]["Hugo MARTIN"]["identifiant"], lycee["letters"]["Hugo MARTIN"]["password"],
+           name=f"lsl-connexion-{device}")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Première connexion")
+    checked(page, f"lsl-premiere-connexion-{device}")
     fill_birth_date(page, "2012-04-04")
     page.get_by_label("Nouveau mot de passe").fill("soleil2026")
     page.get_by_label("Confirmation du mot de passe").fill("soleil2026")
@@ -140,9 +143,10 @@ def test_a_student_reads_the_five_screens_and_downloads_the_final_livret(platfor
 
     # After the results, the head publishes the final livrets on the staff page.
     office = browser.new_context(base_url=platform.base_url, locale="fr-FR", **DEVICES[device]).new_page()
-    activate_staff(office, lycee["head"])
+    activate_staff(office, lycee["head"], name=f"lsl-admin-premiere-connexion-{device}")
     office.goto(f"/admin/etablissement/{lycee['uai']}/lsl")
     expect(office.get_by_role("heading", level=1)).to_have_text("Livret scolaire du lycée")
+    checked(office, f"lsl-admin-{device}")
     expect(office.get_by_role("table", name="Les 10 dernières réplications du module LSL")).to_contain_text(
         "2 élève(s) créé(s), 0 modifié(s), 0 inchangé(s)")
     office.get_by_role("button", name="Publier les livrets définitifs").click()

@@ -21,7 +21,7 @@ from common.config import ROOT
 from tests.e2e.accounts_support import confirmed_guardian, wait_for_mail
 from tests.e2e.test_accounts_staff import staff_user
 from tests.fixtures import Platform
-from tests.helpers import WebUser, family_payload, letters_by_name, text_of
+from tests.helpers import WebUser, errors_of, family_payload, letters_by_name, text_of
 from tools.demo_bourses import BAREME_FILE
 from tools.import_bourses import read_bareme
 
@@ -57,10 +57,6 @@ def input_value(html: str, name: str) -> str:
 
 def checked(html: str, name: str) -> str | None:
     return next((re.search(r'value="([^"]*)"', t).group(1) for t in _inputs(html, name) if " checked" in t), None)
-
-
-def errors_of(html: str) -> list[str]:
-    return [text_of(e) for e in re.findall(r'<p class="[^"]*\bfr-(?:error-text|message--error)\b[^"]*">(.*?)</p>', html)]
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])

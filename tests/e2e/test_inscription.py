@@ -24,7 +24,7 @@ from common.config import ROOT
 from tests.e2e.accounts_support import confirmed_guardian, first_connection, press, wait_for_mail
 from tests.e2e.test_accounts_staff import staff_user
 from tests.fixtures import Platform
-from tests.helpers import WebUser, letters_by_name, text_of
+from tests.helpers import WebUser, errors_of, letters_by_name, text_of
 from tools import demo_inscription
 
 SERVICES = {"accounts": {"required": True}, "mailer": {"required": True},
@@ -43,10 +43,6 @@ def pdf_text(data: bytes) -> str:
 def menu_of(html: str) -> list[str]:
     nav = html.split('id="menu-eleve"', 1)[1].split("</nav>", 1)[0]
     return re.findall(r'<a class="fr-sidemenu__link"[^>]*>([^<]+)</a>', nav)
-
-
-def errors_of(html: str) -> list[str]:
-    return [text_of(e) for e in re.findall(r'<p class="[^"]*\bfr-(?:error-text|message--error)\b[^"]*">(.*?)</p>', html)]
 
 
 def payload(uai: str) -> dict:

@@ -35,24 +35,32 @@ def dossier(uai, eleve_id):
         data = rpc.call("fiche", "dossier", uai=uai, eleve_id=eleve_id)
     except NotFound:
         abort(404)
-    form, typed, general, status = CsrfForm(), {}, [], 200
+    form, typed, general, errors, status = CsrfForm(), {}, [], {}, 200
     if request.method == "POST":
         typed = {d["id"]: {"decision": request.form.get(f"decision-{d['id']}", ""),
                            "motif": request.form.get(f"motif-{d['id']}", "").strip()} for d in data["en_attente"]}
         decisions = [{"demande_id": demande_id, "decision": t["decision"], "motif": t["motif"] or None}
                      for demande_id, t in typed.items() if t["decision"] in ("accepter", "refuser")]
+        # A reason typed on a change left for later would be lost without a word.
+        errors = {f"motif-{demande_id}": [_("Choisissez « Accepter » ou « Refuser » pour envoyer ce motif, "
+                                            "ou effacez-le.")]
+                  for demande_id, t in typed.items() if t["motif"] and t["decision"] not in ("accepter", "refuser")}
         if not form.validate():
             if form.csrf_token.errors:
                 general = [_("La page a expiré : vos choix sont conservés, envoyez-les à nouveau.")]
             status = 400
+        elif errors:
+            status = 400
         elif not decisions:
-            general, status = [_("Choisissez « Accepter » ou « Refuser » pour au moins une modification.")], 400
+            # Beside the first change's choice: the summary's link leads there.
+            errors, status = {f"decision-{data['en_attente'][0]['id']}": [
+                _("Choisissez « Accepter » ou « Refuser » pour au moins une modification.")]}, 400
         else:
             try:
                 result = rpc.call("fiche", "decide", uai=uai, eleve_id=eleve_id, decisions=decisions,
                                   account_id=g.viewer["id"])
             except ValidationError as exc:
-                general, status = _messages(exc.errors, decisions), 400
+                (errors, general), status = _messages(exc.errors, decisions), 400
             except Unavailable:
                 general, status = [_("Le service n'a pas répondu : nous ne savons pas si vos décisions ont été "
                                      "enregistrées. Rechargez le dossier dans quelques instants pour le vérifier.")], 503
@@ -65,25 +73,35 @@ def dossier(uai, eleve_id):
                       "success")
                 return redirect(url_for("admin_fiche.dossier", uai=uai, eleve_id=eleve_id))
     if status == 400:
-        # What the person must correct: the error summary at the top (its title "Erreur : ").
+        # What the person must correct: the error summary at the top (its title "Erreur : "), each
+        # message beside its change's choice or reason too.
         form.csrf_token.errors = []
         form.form_errors.extend(general)
         general = []
+        labels = {}
+        for d in data["en_attente"]:
+            labels[f"decision-{d['id']}"] = _("Décision pour %(champ)s", champ=d["libelle"])
+            labels[f"motif-{d['id']}"] = _("Motif pour %(champ)s", champ=d["libelle"])
+        form.add_input_errors(errors, {name: f"{name}-accepter" for name in errors if name.startswith("decision-")},
+                              labels)
     return render_template("fiche/admin_dossier.html", etab=etab, data=data, form=form, typed=typed,
-                           general=general), status
+                           general=general, errors=errors), status
 
 
-def _messages(errors: dict, decisions: list[dict]) -> list[str]:
-    """The service's refusal, in French, each decision named by its field."""
-    out = []
-    for key, messages in errors.items():
+def _messages(errors: dict, decisions: list[dict]) -> tuple[dict, list[str]]:
+    """The service's refusal, in French: a decision's messages beside its
+    choice ({"decision-<id>": [...]}), the others for the whole form."""
+    beside, general = {}, []
+    for messages in errors.values():
         if isinstance(messages, dict):
             for index, texts in messages.items():
-                out += [f"{_('Demande n°%(id)s', id=decisions[int(index)]['demande_id'])}\u00a0: {t}"
-                        for t in texts] if str(index).isdigit() and int(index) < len(decisions) else texts
+                if str(index).isdigit() and int(index) < len(decisions):
+                    beside.setdefault(f"decision-{decisions[int(index)]['demande_id']}", []).extend(texts)
+                else:
+                    general += list(texts)
         else:
-            out += list(messages)
-    return out
+            general += list(messages)
+    return beside, general
 
 
 def _day(value: str | None, end: bool = False) -> datetime | None:

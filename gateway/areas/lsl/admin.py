@@ -62,7 +62,7 @@ def decide(uai, demande_id):
         except NotFound:
             flash(_("Cette demande n'existe pas dans votre établissement."), "error")
         except ValidationError as exc:
-            form.decision.errors = [m for messages in exc.errors.values() for m in messages]
+            form.apply_remote_errors(exc.errors)
             return _page(etab, "en_attente", {demande_id: form}, 400)
         except Unavailable:
             flash(_("Le livret scolaire n'a pas répondu : nous ne savons pas si la décision a été enregistrée. "
