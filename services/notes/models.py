@@ -11,8 +11,9 @@ from sqlalchemy import JSON, Date, ForeignKey, Integer, Numeric, String, UniqueC
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from common.db import UtcDateTime
-from common.openings import OpeningMixin
 from common.idempotency import define_table
+from common.kept_pages import PageGenerationMixin, track_changes
+from common.openings import OpeningMixin
 
 FIL_DE_L_EAU = "fil_de_l_eau"
 ECHEANCE = "echeance"
@@ -95,3 +96,16 @@ class Note(Base):
     saisie_le: Mapped[dt.datetime] = mapped_column(UtcDateTime)
 
     evaluation: Mapped[Evaluation] = relationship(back_populates="notes")
+
+
+class PageGeneration(PageGenerationMixin, Base):
+    """Moves with every committed change of an establishment's rows: the
+    families' pages kept by the service are keyed by it (common/kept_pages.py)."""
+
+
+def _uai_of_note(session, note: Note) -> str:
+    # A grade names its establishment through its evaluation (in the session already, as the import wrote both).
+    return (note.evaluation or session.get(Evaluation, note.evaluation_id)).etablissement_uai
+
+
+track_changes(Base, PageGeneration, scopes={Note: _uai_of_note})

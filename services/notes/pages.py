@@ -43,20 +43,25 @@ _GRADES = (
 _GRADES_OF_SUBJECT = _GRADES.where(Evaluation.matiere_id == bindparam("matiere_id"))
 
 
-def visible_grades(db: Session, child: dict, mode: str, now: datetime, matiere_id: int | None = None) -> list[dict]:
+def visible_grades(db: Session, child: dict, mode: str, now: datetime,
+                   matiere_id: int | None = None) -> tuple[list[dict], datetime | None]:
     """The child's published grades of this school year in its establishment,
-    newest evaluation first, each with the instant it was published."""
+    newest evaluation first, each with the instant it was published; and the
+    next instant one of the child's grades is published (None: none waits)."""
     params = {"eleve_id": child["eleve_id"], "uai": child["etablissement_uai"],
               "annee": school_year(now.astimezone(PARIS).date())}
     query = _GRADES
     if matiere_id is not None:
         query, params["matiere_id"] = _GRADES_OF_SUBJECT, matiere_id
     teachers: dict[str | None, list] = {}
-    out = []
+    out, next_at = [], None
     for (valeur, code, saisie_le, evaluation_id, day, titre, coefficient, bareme, date_publication,
          enseignants, mid, libelle) in db.connection().execute(query, params):
         published_at = publication_instant(mode, saisie_le, date_publication)
-        if published_at is None or published_at > now:
+        if published_at is None:
+            continue
+        if published_at > now:
+            next_at = published_at if next_at is None else min(next_at, published_at)
             continue
         if enseignants not in teachers:
             teachers[enseignants] = json.loads(enseignants) if enseignants else []
@@ -64,7 +69,7 @@ def visible_grades(db: Session, child: dict, mode: str, now: datetime, matiere_i
                     "bareme": bareme, "valeur": valeur, "code": code, "enseignants": teachers[enseignants],
                     "matiere_id": mid, "matiere": libelle, "date_publication": date_publication,
                     "published_at": published_at})
-    return out
+    return out, next_at
 
 
 def _average_of(grades: list[dict]) -> dict:
@@ -80,9 +85,13 @@ def _teachers(grades: list[dict]) -> list[str]:
     return seen
 
 
-def subjects_page(db: Session, child: dict, mode: str, now: datetime, since: datetime | None) -> dict:
+def subjects_page(db: Session, child: dict, mode: str, now: datetime,
+                  since: datetime | None) -> tuple[dict, datetime | None]:
+    """The subjects page, and the next instant the clock changes it (a grade
+    published; None: none waits)."""
     by_subject: dict[int, list[dict]] = {}
-    for g in visible_grades(db, child, mode, now):
+    grades, next_at = visible_grades(db, child, mode, now)
+    for g in grades:
         by_subject.setdefault(g["matiere_id"], []).append(g)
     matieres = []
     for matiere_id, grades in by_subject.items():
@@ -98,7 +107,7 @@ def subjects_page(db: Session, child: dict, mode: str, now: datetime, since: dat
         "matieres": matieres,
         "moyenne_generale": overall_average([m["moyenne"] for m in matieres]),
         "matieres_avec_moyenne": sum(1 for m in matieres if m["moyenne"] is not None),
-    }
+    }, next_at
 
 
 def subject_detail(db: Session, child: dict, mode: str, now: datetime, since: datetime | None,
@@ -106,7 +115,7 @@ def subject_detail(db: Session, child: dict, mode: str, now: datetime, since: da
     matiere = db.get(Matiere, matiere_id)
     if matiere is None or matiere.etablissement_uai != child["etablissement_uai"]:
         raise NotFound(matiere_id)
-    grades = visible_grades(db, child, mode, now, matiere_id=matiere_id)
+    grades, _next_at = visible_grades(db, child, mode, now, matiere_id=matiere_id)
     stats = _class_figures(db, mode, now, {g["evaluation_id"]: g for g in grades})
     notes = [{
         "date": g["date"], "titre": g["titre"], "coefficient": g["coefficient"], "bareme": g["bareme"],

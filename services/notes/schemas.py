@@ -159,6 +159,7 @@ class SubjectsPageSchema(Schema):
     matieres = fields.List(fields.Nested(SubjectTileSchema))
     moyenne_generale = fields.Float(allow_none=True)
     matieres_avec_moyenne = fields.Integer()
+    version = fields.String()
 
 
 class GradeLineSchema(Schema):

@@ -11,13 +11,14 @@ from common.clock import ClockProvider, school_year
 from common.contract import FeatureContract, child_context_schema
 from common.db import Database
 from common.idempotency import command
+from common.kept_pages import KeptPages, generation, next_midnight, version_of
 from common.messaging import rpc
 from common.rpc_client import ServiceRpc
 from common.schemas import load_or_raise, optional_instant
 from contract.etablissement import check_uai
 from services.notes import importing, news, pages
 from services.notes.exceptions import NotesClosed
-from services.notes.models import FIL_DE_L_EAU, EtablissementSettings, Evaluation, Opening
+from services.notes.models import FIL_DE_L_EAU, EtablissementSettings, Evaluation, Opening, PageGeneration
 from services.notes.schemas import (
     PublicationModeSchema, SettingsSchema, SubjectDetailSchema, SubjectRequestSchema, SubjectsPageSchema,
 )
@@ -25,6 +26,9 @@ from services.notes.schemas import (
 # Built once: a schema's construction costs more than dumping one page.
 _SUBJECTS_PAGE = SubjectsPageSchema()
 _SUBJECT_DETAIL = SubjectDetailSchema()
+# Subjects pages kept per process (about 3 KB each): see `subjects`.
+SUBJECTS_KEPT = 500
+_SUBJECTS = KeptPages(SUBJECTS_KEPT)
 
 
 class NotesService(FeatureContract):
@@ -128,16 +132,33 @@ class NotesService(FeatureContract):
         return context
 
     @rpc
-    def subjects(self, child, since=None):
+    def subjects(self, child, since=None, known_version=None):
         """Gateway, notes page of a child: one tile per subject with its
         teachers, its published grades and how many were published after
         `since` (the viewer's previous connection, ISO; none: all are new),
-        the child's average per subject and overall. Raises NotesClosed when
-        the establishment has not opened the service."""
+        the child's average per subject and overall; "version" names that
+        content. A caller that kept the page of `known_version` gets
+        {"version"} alone while the content is the same (the opening is
+        checked each time). Raises NotesClosed when the establishment has not
+        opened the service."""
         context = self._open_child(child)
-        data = pages.subjects_page(self.db, context, self.publication_mode(context["etablissement_uai"]),
-                                   self.clock.now(), optional_instant(since, "since"))
-        return _SUBJECTS_PAGE.dump(data)
+        since_at = optional_instant(since, "since")
+        uai, now = context["etablissement_uai"], self.clock.now()
+        mode = self.publication_mode(uai)
+        # Kept per process, keyed by what the page is built from; the
+        # generation is read before the grades, so a page built from rows
+        # older than the generation it is kept under is never used.
+        key = (str(self.db.get_bind().url), context["eleve_id"], uai, context["viewer_role"],
+               context["eleve_majeur"], mode, generation(self.db, PageGeneration, uai), since_at)
+        page = _SUBJECTS.get(key, now)
+        if page is None:
+            data, next_at = pages.subjects_page(self.db, context, mode, now, since_at)
+            page = _SUBJECTS_PAGE.dump(data)
+            page["version"] = version_of(page, key[1:5])
+            _SUBJECTS.put(key, page, now, min(next_at or next_midnight(now), next_midnight(now)))
+        if known_version is not None and known_version == page["version"]:
+            return {"version": page["version"]}
+        return page
 
     @rpc
     def subject_detail(self, child, subject_id, since=None):

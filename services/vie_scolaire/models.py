@@ -14,6 +14,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from common.db import UtcDateTime
 from common.idempotency import define_table
+from common.kept_pages import PageGenerationMixin, track_changes
 from common.openings import OpeningMixin
 
 # The kinds of events (domain sheet § 2). Families see the first five, each
@@ -190,3 +191,12 @@ class Justification(Base):
     traitee_le: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     traitee_par: Mapped[int | None] = mapped_column(Integer)
     raison_refus: Mapped[str | None] = mapped_column(String(500))
+
+
+class PageGeneration(PageGenerationMixin, Base):
+    """Moves with every committed change of an establishment's rows: the
+    families' pages kept by the service are keyed by it (common/kept_pages.py)."""
+
+
+# An event's history is never shown; the event it belongs to names the establishment.
+track_changes(Base, PageGeneration, ignored=(EvenementVersion,))

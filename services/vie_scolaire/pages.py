@@ -100,6 +100,13 @@ def family_page(db: Session, child: dict, now: datetime, since: datetime | None,
     French time, dates as aaaa-mm-jj). `periode`: the number of the one period
     whose lines are wanted, or "courante"; None: every period's. The totals
     are always every period's."""
+    return family_page_until(db, child, now, since, periode)[0]
+
+
+def family_page_until(db: Session, child: dict, now: datetime, since: datetime | None,
+                      periode: int | str | None = None) -> tuple[dict, datetime | None]:
+    """`family_page`, and the next instant one of the child's events is
+    published (None: none waits)."""
     uai, today = child["etablissement_uai"], now.astimezone(PARIS).date()
     year = school_year(today)
     split = boundary(db, uai)
@@ -115,7 +122,7 @@ def family_page(db: Session, child: dict, now: datetime, since: datetime | None,
         shown = current
     elif periode is not None:
         shown = next((i for i, p in enumerate(periods) if p["numero"] == periode), current)
-    events = []
+    events, next_at = [], None
     for row in db.connection().execute(select(*EVENT_COLUMNS).where(
             Evenement.eleve_id == child["eleve_id"], Evenement.etablissement_uai == uai,
             Evenement.annee_scolaire == year, Evenement.annule.is_(False), Evenement.nature.in_(SHOWN))):
@@ -123,6 +130,8 @@ def family_page(db: Session, child: dict, now: datetime, since: datetime | None,
                                       row.drapeau_le, False)
         if instant is not None and instant <= now:
             events.append((row, instant))
+        elif instant is not None:
+            next_at = instant if next_at is None else min(next_at, instant)
     events.sort(key=lambda item: (item[0].debut, item[0].id), reverse=True)
     latest = latest_justifications(db, [e.id for e, _instant in events if e.nature == ABSENCE])
     motifs = _codes(db, Motif, uai)
@@ -169,7 +178,7 @@ def family_page(db: Session, child: dict, now: datetime, since: datetime | None,
         "document_max_octets": MAX_BYTES,
         "motifs_parents": [{"code": code, "libelle": libelle}
                            for code, (libelle, parents) in sorted(motifs.items(), key=lambda m: m[1][0]) if parents],
-    }
+    }, next_at
 
 
 def month_bounds(year: int, month: int) -> tuple[date, date]:

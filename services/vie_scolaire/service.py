@@ -23,15 +23,20 @@ from common.errors import Forbidden, NotFound, ValidationError
 from common.mail import dispatch_mail, mail_request, normalize_address, right_to_disconnect_not_before
 from common.messaging import rpc, work_dispatcher
 from common.idempotency import command
+from common.kept_pages import KeptPages, generation, next_midnight, version_of
 from common.rpc_client import ServiceRpc
 from common.schemas import load_or_raise, optional_instant
 from contract.etablissement import check_uai
 from services.vie_scolaire import documents, importing, news, pages, reglages
 from services.vie_scolaire.exceptions import VieScolaireClosed
 from services.vie_scolaire.models import (ABSENCE, ACCEPTEE, EN_ATTENTE, REFUSEE, EtablissementSettings,
-                                          Evenement, Justification, Motif, Opening, TypePunition)
+                                          Evenement, Justification, Motif, Opening, PageGeneration, TypePunition)
 from services.vie_scolaire.publication import is_visible
 from services.vie_scolaire.schemas import AuteurSchema, DecisionSchema, JustificationSchema, SettingsSchema
+
+# Families' pages kept per process (about 13 KB each for a full year): see `page`.
+PAGES_KEPT = 500
+_PAGES = KeptPages(PAGES_KEPT)
 
 
 def _integer(value, name: str) -> int:
@@ -201,7 +206,7 @@ class VieScolaireService(FeatureContract):
         return context
 
     @rpc
-    def page(self, child, since=None, periode=None):
+    def page(self, child, since=None, periode=None, known_version=None):
         """Gateway, the vie scolaire page of a child: this school year by
         period of the child's class (trimesters or semesters), each with its
         published events by kind, most recent first (date, duration or
@@ -210,12 +215,29 @@ class VieScolaireService(FeatureContract):
         absent, of which unjustified; retards, of which unjustified); whether
         this viewer may justify, and the motifs a family may pick. With
         `periode` (a period's number, or "courante"), only that period's
-        events are listed (`periode_affichee`), the totals still all. Raises
-        VieScolaireClosed when the establishment has not opened the service."""
+        events are listed (`periode_affichee`), the totals still all.
+        "version" names that content: a caller that kept the page of
+        `known_version` gets {"version"} alone while the content is the same
+        (the opening is checked each time). Raises VieScolaireClosed when the
+        establishment has not opened the service."""
         context = self._open_child(child)
         if not (periode is None or periode == "courante" or (isinstance(periode, int) and not isinstance(periode, bool))):
             raise ValidationError({"periode": ["Numéro de période ou « courante » attendu."]})
-        return pages.family_page(self.db, context, self.clock.now(), optional_instant(since, "since"), periode)
+        since_at = optional_instant(since, "since")
+        uai, now = context["etablissement_uai"], self.clock.now()
+        # Kept per process, keyed by what the page is built from; the
+        # generation is read before the events, so a page built from rows
+        # older than the generation it is kept under is never used.
+        key = (str(self.db.get_bind().url), context["eleve_id"], uai, context["viewer_role"],
+               context["eleve_majeur"], generation(self.db, PageGeneration, uai), since_at, periode)
+        page = _PAGES.get(key, now)
+        if page is None:
+            page, next_at = pages.family_page_until(self.db, context, now, since_at, periode)
+            page["version"] = version_of(page, key[1:5])
+            _PAGES.put(key, page, now, min(next_at or next_midnight(now), next_midnight(now)))
+        if known_version is not None and known_version == page["version"]:
+            return {"version": page["version"]}
+        return page
 
     @rpc
     @command

@@ -339,3 +339,52 @@ def test_notes_deployed_but_stopped_gives_a_french_page_and_the_rest_works(vhost
         assert "Traceback" not in page.text
     finally:
         site.stop()
+
+
+def test_a_kept_subjects_page_shows_at_once_each_change_and_never_another_childs(platform, school):
+    """The service and the gateway keep a subjects page while nothing it shows
+    changed (docs/performance.md): a grade published, changed or unpublished
+    and the clock passing a publication instant show on the very next load."""
+    uai, ids = school["uai"], school["ids"]
+    philippe = activate(platform, school["letters"]["Philippe MARTIN"], "2012-04-04")
+    hugo_page, lea_page = f"/eleve/{ids['Hugo MARTIN']}/notes/", f"/eleve/{ids['Léa MARTIN']}/notes/"
+    now = platform.clock.now().astimezone(PARIS)
+    day, three_days_ago = (now - timedelta(days=4)).strftime("%d/%m/%Y"), (now - timedelta(days=3)).strftime("%d/%m/%Y %H:%M")
+
+    def grade(evaluation, eleve, note, saisie_le=three_days_ago):
+        return {"evaluation": evaluation, "matiere": "MATHS", "groupe": "5A", "enseignants": "M. DUPONT", "date": day,
+                "titre": f"Évaluation {evaluation}", "coefficient": "1", "bareme": "10", "eleve": eleve, "note": note,
+                **({"saisie_le": saisie_le} if saisie_le else {})}
+
+    rpc = platform.rpc()
+    try:
+        assert tiles(philippe.get(hugo_page).text)["Mathématiques"][1].endswith("moyenne 15/20")
+        # The other child's page, right after: their own grades only.
+        assert "Aucune note n'est encore publiée pour Léa cette année." in text_of(philippe.get(lea_page).text)
+        assert tiles(philippe.get(hugo_page).text)["Mathématiques"][1].endswith("moyenne 15/20")
+
+        # Changed: 7/10 becomes 10/10.
+        rpc.call("notes", "import_evaluations", uai=uai, rows=[{**grade("M2", "101", "10"), "titre": "Calcul mental"}])
+        assert tiles(philippe.get(hugo_page).text)["Mathématiques"][1].endswith("moyenne 17/20")
+
+        # Published (entered three days ago): at once.
+        assert philippe.get(lea_page).status_code == 200
+        rpc.call("notes", "import_evaluations", uai=uai, rows=[grade("L1", "102", "8")])
+        assert tiles(philippe.get(lea_page).text)["Mathématiques"][1].endswith("moyenne 16/20")
+
+        # Late in the evening (the same session until past midnight), a grade
+        # entered then: published at midnight, kept page or not.
+        midnight = (now + timedelta(days=1)).replace(hour=0, minute=0, second=30, microsecond=0)
+        platform.clock.move_to(midnight - timedelta(minutes=10))
+        philippe = login_again(platform, school["letters"]["Philippe MARTIN"]["identifiant"])
+        assert tiles(philippe.get(lea_page).text)["Mathématiques"][1].endswith("moyenne 16/20")
+        rpc.call("notes", "import_evaluations", uai=uai, rows=[grade("L2", "102", "4", saisie_le=None)])
+        assert tiles(philippe.get(lea_page).text)["Mathématiques"][1].endswith("moyenne 16/20")
+        platform.clock.move_to(midnight)
+        assert tiles(philippe.get(lea_page).text)["Mathématiques"][1].endswith("moyenne 12/20")
+
+        # Unpublished: "à échéance", an evaluation without a publication date is not shown.
+        rpc.call("notes", "set_publication_mode", uai=uai, mode="echeance")
+        assert "Aucune note n'est encore publiée pour Hugo cette année." in text_of(philippe.get(hugo_page).text)
+    finally:
+        rpc.close()

@@ -20,7 +20,7 @@ from common.clock import PARIS
 from common.config import ROOT
 from tests.fixtures import Platform
 from tests.e2e.accounts_support import press
-from tests.e2e.test_notes import activate
+from tests.e2e.test_notes import activate, login_again
 from tests.helpers import family_payload, letters_by_name, text_of
 from tools import demo
 from tools.import_vie_scolaire import import_files
@@ -311,3 +311,57 @@ def test_a_cpe_administers_the_vie_scolaire_and_nothing_else(cluster, school):
         assert rpc.call("vie_scolaire", "get_openings", uais=[uai])[uai]["open"] is True
     finally:
         rpc.close()
+
+
+def test_over_http_a_kept_page_shows_at_once_each_change_and_never_another_childs(cluster, school):
+    """The service and the gateway keep a page while nothing it shows changed
+    (docs/performance.md): a new event, a flag removed, an absence justified
+    and the clock passing D+1 show on the very next load."""
+    uai, hugo, lea = school["uai"], school["ids"]["101"], school["ids"]["102"]
+    before = cluster.clock.now()
+    cluster.clock.move_to(datetime(2026, 11, 19, 10, 0, tzinfo=PARIS))
+    rpc = cluster.rpc()
+    try:
+        philippe = activate(cluster, school["letters"]["Philippe MARTIN"], "2012-04-04")
+        lea_page, hugo_page = f"/eleve/{lea}/vie-scolaire/", f"/eleve/{hugo}/vie-scolaire/"
+
+        def punition(publiable):
+            rpc.call("vie_scolaire", "import_evenements", uai=uai, rows=[
+                {"ref": "K1", "eleve": "102", "nature": "punition", "debut": "19/11/2026 08:00", "type": "RET",
+                 "detail": "Bavardages répétés", "publiable_en_ligne": publiable, "saisie_le": "19/11/2026 09:00"}])
+
+        # Late in the evening (the same session until past midnight).
+        cluster.clock.move_to(datetime(2026, 11, 19, 23, 50, tzinfo=PARIS))
+        philippe = login_again(cluster, school["letters"]["Philippe MARTIN"]["identifiant"])
+        assert "Bavardages répétés" not in text_of(philippe.get(lea_page).text)
+        punition("oui")
+        # Entered today: not before tomorrow, kept page or not.
+        assert "Bavardages répétés" not in text_of(philippe.get(lea_page).text)
+        cluster.clock.move_to(datetime(2026, 11, 20, 0, 0, 30, tzinfo=PARIS))
+        assert "Bavardages répétés" in text_of(philippe.get(lea_page).text)
+        # The other child's page, right after: their own events only.
+        assert "Bavardages répétés" not in text_of(philippe.get(hugo_page).text)
+        assert "Vie scolaire d'Hugo MARTIN" in text_of(philippe.get(hugo_page).text)
+        assert "Bavardages répétés" in text_of(philippe.get(lea_page).text)
+        cluster.clock.move_to(datetime(2026, 11, 20, 10, 0, tzinfo=PARIS))
+        philippe = login_again(cluster, school["letters"]["Philippe MARTIN"]["identifiant"])
+
+        assert "Bavardages répétés" in text_of(philippe.get(lea_page).text)
+        punition("non")
+        assert "Bavardages répétés" not in text_of(philippe.get(lea_page).text)
+
+        absence = {"ref": "K2", "eleve": "102", "nature": "absence", "debut": "18/11/2026 08:00",
+                   "fin": "18/11/2026 09:00", "publiable_en_ligne": "oui", "justifiee": "non",
+                   "saisie_le": "18/11/2026 18:00"}
+        assert philippe.get(lea_page).status_code == 200
+        rpc.call("vie_scolaire", "import_evenements", uai=uai, rows=[absence])
+        lines = rpc.call("vie_scolaire", "page", child=child_of(lea, uai))["periodes"][0]["evenements"]["absence"]
+        k2 = next(line["id"] for line in lines if line["debut"].startswith("2026-11-18T08:00"))
+        row = re.search(rf'data-evenement="{k2}".*?</tr>', philippe.get(lea_page).text, re.S)
+        assert row is not None and 'data-etat="non_justifiee"' in row.group(0)
+        rpc.call("vie_scolaire", "import_evenements", uai=uai, rows=[{**absence, "justifiee": "oui", "motif": "MAL"}])
+        row = re.search(rf'data-evenement="{k2}".*?</tr>', philippe.get(lea_page).text, re.S)
+        assert 'data-etat="justifiee"' in row.group(0) and "Maladie" in row.group(0)
+    finally:
+        rpc.close()
+        cluster.clock.move_to(before)

@@ -45,7 +45,7 @@ def _sent_twice(client, fake_rpc, service, method, url, form, done, typed="Fièv
 
 
 def test_a_justification_sent_again_after_no_answer_asks_with_its_key(client, fake_rpc):
-    fake_rpc.answers[("vie_scolaire", "page")] = lambda child, since, periode: page_data()
+    fake_rpc.answers[("vie_scolaire", "page")] = lambda child, since, periode, known_version=None: page_data()
     _sent_twice(client, fake_rpc, "vie_scolaire", "justify", f"/eleve/{HUGO}/vie-scolaire/absence/41/justifier",
                 {"motif": "MAL", "commentaire": "Fièvre"}, {"etat": "en_attente"})
 

@@ -25,7 +25,7 @@ def page_data(**overrides):
                   "peut_justifier": True}], "retard": [], "punition": [], "sanction": [], "mesure": []}}
     return {"annee_scolaire": 2026, "periodes": [period], "periode_affichee": 1, "peut_justifier": True,
             "document_max_octets": 5 * 1024 * 1024, "motifs_parents": [{"code": "MAL", "libelle": "Maladie"}],
-            **overrides}
+            "version": "v1", **overrides}
 
 
 @pytest.fixture
@@ -42,7 +42,7 @@ def client(make_app, fake_rpc, watch):
 
 def test_the_childs_page_lays_out_the_services_answer(client, fake_rpc):
     log_in(client, fake_rpc, responsable(child(HUGO, "Hugo")))
-    fake_rpc.answers[("vie_scolaire", "page")] = lambda child, since, periode: page_data()
+    fake_rpc.answers[("vie_scolaire", "page")] = lambda child, since, periode, known_version=None: page_data()
     page = client.get(f"/eleve/{HUGO}/vie-scolaire/")
     assert page.status_code == 200
     assert "2 demi-journées d'absence, dont 2 non justifiées" in text_of(page.text)
@@ -50,6 +50,33 @@ def test_the_childs_page_lays_out_the_services_answer(client, fake_rpc):
     [asked] = fake_rpc.called("vie_scolaire", "page")
     assert asked["child"]["eleve_id"] == HUGO and asked["child"]["viewer_role"] == "responsable"
     assert asked["periode"] == "courante"
+
+
+def test_a_kept_content_is_shown_again_for_its_version_only_and_to_its_child_only(client, fake_rpc):
+    lea = 8
+    log_in(client, fake_rpc, responsable(child(HUGO, "Hugo"), child(lea, "Léa")))
+    pages = {HUGO: page_data(), lea: page_data(version="v-lea", annee_scolaire=2026, periodes=[{
+        **page_data()["periodes"][0], "totaux": {"demi_journees": 0, "demi_journees_non_justifiees": 0,
+                                                "retards": 0, "retards_non_justifies": 0},
+        "evenements": {"absence": [], "retard": [], "punition": [], "sanction": [], "mesure": []}}])}
+
+    def service(child, since, periode, known_version=None):
+        current = pages[child["eleve_id"]]
+        return {"version": current["version"]} if known_version == current["version"] else current
+
+    fake_rpc.answers[("vie_scolaire", "page")] = service
+    first = text_of(client.get(f"/eleve/{HUGO}/vie-scolaire/").text)
+    assert "2 demi-journées d'absence, dont 2 non justifiées" in first
+    assert text_of(client.get(f"/eleve/{HUGO}/vie-scolaire/").text) == first
+    # The other child: the service's page for them, never the content kept for Hugo.
+    lea_page = text_of(client.get(f"/eleve/{lea}/vie-scolaire/").text)
+    assert "Aucune demi-journée d'absence" in lea_page and "Vie scolaire de Léa MARTIN" in lea_page
+    assert [(c["child"]["eleve_id"], c["known_version"]) for c in fake_rpc.called("vie_scolaire", "page")] == [
+        (HUGO, None), (HUGO, "v1"), (lea, None)]
+
+    # A new version is rendered again.
+    pages[HUGO] = page_data(version="v2", peut_justifier=False)
+    assert "Les absences sont justifiées par les responsables" in text_of(client.get(f"/eleve/{HUGO}/vie-scolaire/").text)
 
 
 @pytest.mark.parametrize("method, url", [

@@ -4,14 +4,24 @@ subject's grades. The notes service decides what is published; these views
 only ask it for the child they checked (child_or_404) and lay out the answer."""
 from flask import Blueprint, abort, g, render_template
 from flask_babel import gettext as _
+from markupsafe import Markup
 
 from contract.errors import NotFound, NotOpen, Unavailable, ValidationError
 from gateway import rpc
 from gateway.composition import child_context, compose_menus
 from gateway.filters import de, french_datetime
+from gateway.kept_bodies import kept_bodies, viewer_key
 from gateway.session import child_or_404, login_required
 
 bp = Blueprint("notes", __name__, url_prefix="/eleve/<int:eleve_id>/notes", template_folder="templates")
+
+# Rendered subjects page contents (about 6 KB each) kept per process with
+# their version: see gateway/kept_bodies.py.
+BODIES_KEPT = 200
+
+
+def _bodies():
+    return kept_bodies("notes", BODIES_KEPT)
 
 
 def _previous_connection(viewer) -> str | None:
@@ -21,15 +31,31 @@ def _previous_connection(viewer) -> str | None:
     return french_datetime(since)
 
 
-def _page(template, eleve_id, method, **kwargs):
+def _page(template, eleve_id, method, body=None, **kwargs):
+    """`body`: (key, template) of the page's content, kept rendered per version."""
     current = child_or_404(eleve_id)
     # This area is registered only where notes is deployed (gateway/areas/__init__.py).
+    known = _bodies().version(body[0]) if body is not None else None
     pending = rpc.call_async("notes", method, child=child_context(g.viewer, current),
-                             since=g.viewer.get("previous_login_at"), **kwargs)
+                             since=g.viewer.get("previous_login_at"),
+                             **({"known_version": known} if body is not None else {}), **kwargs)
     menu = compose_menus(g.viewer)[eleve_id]
     common = {"child": current, "menu": menu, "previous_connection": _previous_connection(g.viewer)}
     try:
         data = rpc.client().result(pending)
+        if body is None:
+            return render_template(template, **common, data=data)
+        key, content = body
+
+        def render(d):
+            return Markup(render_template(content, **common, data=d))
+
+        kept = _bodies().body(key, data, render)
+        if kept is None:
+            # The version answered is no longer kept here: the whole page, once more.
+            kept = _bodies().body(key, rpc.call("notes", method, child=child_context(g.viewer, current),
+                                              since=g.viewer.get("previous_login_at"), **kwargs), render)
+        return render_template(template, **common, body=kept)
     except NotOpen:
         return render_template("notes/unavailable.html", **common, title=_("Notes non ouvertes"), message=_(
             "L'établissement %(de_prenom)s n'a pas ouvert la consultation des notes en ligne. "
@@ -41,13 +67,14 @@ def _page(template, eleve_id, method, **kwargs):
                                          "Réessayez dans quelques instants.")), 503
     except (NotFound, ValidationError):
         abort(404)
-    return render_template(template, **common, data=data)
 
 
 @bp.get("/")
 @login_required
 def subjects(eleve_id):
-    return _page("notes/subjects.html", eleve_id, "subjects")
+    current = child_or_404(eleve_id)
+    return _page("notes/subjects.html", eleve_id, "subjects",
+                 body=(viewer_key(current), "notes/_subjects_body.html"))
 
 
 @bp.get("/<int:subject_id>")

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import SelectField, TextAreaField
+from markupsafe import Markup
 from wtforms.validators import InputRequired, Length
 
 from contract.errors import Forbidden, NotFound, NotOpen, Unavailable, ValidationError
@@ -17,6 +18,7 @@ from gateway import rpc
 from gateway.filters import de
 from gateway.composition import child_context, compose_menus
 from gateway.forms import Form, keep_input_on_outage
+from gateway.kept_bodies import kept_bodies, viewer_key
 from gateway.session import child_or_404, login_required
 
 bp = Blueprint("vie_scolaire", __name__, url_prefix="/eleve/<int:eleve_id>/vie-scolaire",
@@ -29,12 +31,13 @@ class JustificationForm(Form):
     document = FileField(_l("Justificatif (facultatif)"))
 
 
-def _page_data(current):
+def _page_data(current, known_version=None):
     """The service's page for this child, listing the period asked for in the
-    address (the current one by default), or a French page saying why not."""
+    address (the current one by default), or a French page saying why not.
+    With `known_version`, {"version"} alone while the page is that one."""
     pending = rpc.call_async("vie_scolaire", "page", child=child_context(g.viewer, current),
                              since=g.viewer.get("previous_login_at"),
-                             periode=request.args.get("periode", type=int) or "courante")
+                             periode=request.args.get("periode", type=int) or "courante", known_version=known_version)
     menu = compose_menus(g.viewer)[current["eleve_id"]]
     common = {"child": current, "menu": menu}
     try:
@@ -52,15 +55,36 @@ def _page_data(current):
         abort(404)
 
 
+# Rendered page contents (about 20 KB each for a full year) kept per process
+# with their version: see gateway/kept_bodies.py.
+BODIES_KEPT = 200
+
+
+def _bodies():
+    return kept_bodies("vie_scolaire", BODIES_KEPT)
+
+
+def _render_body(current, data):
+    shown = next(p for p in data["periodes"] if p["numero"] == data["periode_affichee"])
+    return Markup(render_template("vie_scolaire/_page_body.html", child=current, data=data, period=shown))
+
+
 @bp.get("/")
 @login_required
 def page(eleve_id):
     current = child_or_404(eleve_id)
-    common, data, refusal = _page_data(current)
+    key = viewer_key(current, request.args.get("periode", type=int) or "courante")
+    common, data, refusal = _page_data(current, _bodies().version(key))
     if refusal is not None:
         return refusal
-    shown = next(p for p in data["periodes"] if p["numero"] == data["periode_affichee"])
-    return render_template("vie_scolaire/page.html", **common, data=data, period=shown)
+    body = _bodies().body(key, data, lambda d: _render_body(current, d))
+    if body is None:
+        # The version answered is no longer kept here: the whole page, once more.
+        common, data, refusal = _page_data(current)
+        if refusal is not None:
+            return refusal
+        body = _bodies().body(key, data, lambda d: _render_body(current, d))
+    return render_template("vie_scolaire/page.html", **common, body=body)
 
 
 def _absence(data: dict, evenement_id: int) -> dict | None:

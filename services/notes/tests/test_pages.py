@@ -61,9 +61,15 @@ def test_subject_page_and_detail_run_a_bounded_number_of_statements(notes, notes
     with counting_statements(notes_db) as on_detail:
         detail = notes.subject_detail(child(), page["matieres"][0]["id"], since=ENTERED.isoformat())
     assert len(detail["notes"]) == per_subject
-    # The opening, the publication mode and the grades; plus the subject and
-    # the class figures for a detail: the same with 24 grades or 300.
-    assert len(on_page) == 3, on_page
+    notes_db.expunge_all()
+    with counting_statements(notes_db) as on_kept_page:
+        again = notes.subjects(child(), since=ENTERED.isoformat(), known_version=page["version"])
+    assert again == {"version": page["version"]}
+    # The opening, the publication mode, the establishment's page generation
+    # and the grades (none when the page is kept); plus the subject and the
+    # class figures for a detail: the same with 24 grades or 300.
+    assert len(on_page) == 4, on_page
+    assert len(on_kept_page) == 3, on_kept_page
     assert len(on_detail) == 5, on_detail
 
 
