@@ -3,18 +3,23 @@
 Chromium, against the same pages with the stylesheets, script and fonts
 served as before (the whole DSFR, uncompressed), measured in the same run.
 Target: under 150 kB each. Then, when Lighthouse is installed (npm, pinned in
-package.json), its mobile performance score of each page (target: 90 or more).
+package.json), its mobile performance score of each page (target: 90 or more),
+run several times (the score is noisy): each run's score, the median, and the
+median run's metrics and what Lighthouse blames.
 
 Starts every service of deploy/services.yml and the gateway as `make run`
 does (on a RabbitMQ virtual host and SQLite files of its own, removed at the
 end), with a class of 25 students and 300 grades each (bench.notes_pages).
 
-Usage: python -m bench.page_weight [--no-lighthouse]
+Usage: python -m bench.page_weight [--no-lighthouse] [--runs N] [--reports DIR]
+(--reports keeps Lighthouse's JSON reports there.)
 """
 import argparse
 import json
+import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -35,6 +40,11 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
 LIGHTHOUSE = ROOT / "node_modules" / ".bin" / "lighthouse"
 TARGET = 150_000
+
+
+def lighthouse_version() -> str:
+    package = ROOT / "node_modules" / "lighthouse" / "package.json"
+    return json.loads(package.read_text())["version"] if package.exists() else "?"
 
 # What the pages linked before the build (gateway/assets.py): the whole DSFR,
 # served uncompressed by the former route, and theme.css.
@@ -79,8 +89,9 @@ def before_bytes(user: WebUser, base_url: str, visit: dict) -> int:
     return total
 
 
-def lighthouse(url: str, cookie: str | None) -> float | None:
-    """Lighthouse's mobile performance score (0-100) with the system Chromium, or None."""
+def lighthouse(url: str, cookie: str | None, keep: Path | None = None) -> dict | None:
+    """Lighthouse's mobile report (simulated throttling, its default) with the
+    system Chromium, or None; kept as `keep` when given."""
     if not LIGHTHOUSE.exists():
         return None
     out = Path(tempfile.mkdtemp(prefix="lh-")) / "report.json"
@@ -91,17 +102,46 @@ def lighthouse(url: str, cookie: str | None) -> float | None:
     try:
         subprocess.run(command, check=True, timeout=180, env={"CHROME_PATH": CHROMIUM, "PATH": "/usr/bin:/bin"},
                        capture_output=True)
-        return json.loads(out.read_text())["categories"]["performance"]["score"] * 100
-    except (subprocess.SubprocessError, OSError, KeyError, ValueError) as exc:
+        report = json.loads(out.read_text())
+        score(report)  # a run that failed to load the page has no score: not counted
+        if keep:
+            keep.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(out, keep)
+        return report
+    except (subprocess.SubprocessError, OSError, KeyError, TypeError, ValueError) as exc:
         print(f"  (lighthouse could not run: {exc})", file=sys.stderr)
         return None
     finally:
         shutil.rmtree(out.parent, ignore_errors=True)
 
 
+def score(report: dict) -> float:
+    return report["categories"]["performance"]["score"] * 100
+
+
+METRICS = [("first-contentful-paint", "FCP"), ("largest-contentful-paint", "LCP"), ("speed-index", "SI"),
+           ("total-blocking-time", "TBT"), ("cumulative-layout-shift", "CLS")]
+
+
+def blamed(report: dict) -> list[str]:
+    """The audits of the performance category that do not pass, worst first."""
+    audits = report["audits"]
+    out = []
+    for ref in report["categories"]["performance"]["auditRefs"]:
+        audit = audits.get(ref["id"], {})
+        if ref.get("group") == "metrics" or audit.get("score") is None or audit["score"] >= 0.9:
+            continue
+        if audit.get("scoreDisplayMode") not in ("numeric", "binary", "metricSavings"):
+            continue
+        out.append((audit["score"], f"{audit['title']}" + (f" ({audit['displayValue']})" if audit.get("displayValue") else "")))
+    return [text for _, text in sorted(out)]
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--no-lighthouse", action="store_true")
+    parser.add_argument("--runs", type=int, default=5, help="Lighthouse runs per page (median printed)")
+    parser.add_argument("--reports", type=Path, help="keep Lighthouse's JSON reports in this folder")
     args = parser.parse_args(argv)
 
     services = deployed_services()
@@ -139,9 +179,15 @@ def main(argv=None) -> int:
                 visit = first_visit(browser, platform.base_url, path, cookies if logged_in else [])
                 results[label] = (visit, before_bytes(user, platform.base_url, visit))
             browser.close()
-        if not args.no_lighthouse:
+        if not args.no_lighthouse and LIGHTHOUSE.exists():
+            load = os.getloadavg()
             for label, (path, logged_in) in pages.items():
-                scores[label] = lighthouse(platform.base_url + path, cookie_header if logged_in else None)
+                slug = path.strip("/").split("/")[-1] if logged_in else "connexion"
+                reports = [lighthouse(platform.base_url + path, cookie_header if logged_in else None,
+                                      args.reports / f"{slug or 'accueil'}-{run + 1}.json" if args.reports else None)
+                           for run in range(args.runs)]
+                scores[label] = [r for r in reports if r is not None]
+            load = (load, os.getloadavg())
     finally:
         platform.stop()
         databases.cleanup()
@@ -158,9 +204,25 @@ def main(argv=None) -> int:
         for url, size in sorted(visit.items(), key=lambda kv: -kv[1])[:6]:
             print(f"      {size / 1000:6.1f} kB  {url.split('//', 1)[-1].split('/', 1)[-1]}")
     if scores:
-        print("Lighthouse mobile performance (target 90):")
-        for label, score in scores.items():
-            print(f"  {label:28s} {'not measured' if score is None else f'{score:.0f}'}")
+        (before, after) = load
+        print(f"Lighthouse {lighthouse_version()} mobile performance (target 90), {args.runs} runs a page; "
+              f"load average {before[0]:.2f} at the start, {after[0]:.2f} at the end:")
+        medians = {}
+        for label, reports in scores.items():
+            if not reports:
+                print(f"  {label:28s} not measured")
+                continue
+            runs = [score(r) for r in reports]
+            medians[label] = statistics.median(runs)
+            print(f"  {label:28s} median {medians[label]:3.0f}   runs: {' '.join(f'{x:.0f}' for x in runs)}"
+                  f"   ({'at or above' if medians[label] >= 90 else 'UNDER'} 90)")
+            middle = sorted(reports, key=score)[len(reports) // 2]
+            print("      " + "   ".join(f"{short} {middle['audits'][key]['displayValue']}".replace("\xa0", " ")
+                                        for key, short in METRICS))
+            for text in blamed(middle)[:6]:
+                print(f"      - {text}".replace("\xa0", " "))
+        if medians:
+            print(f"  {'median of the pages':28s} {statistics.median(medians.values()):6.0f}")
     elif not LIGHTHOUSE.exists():
         print("Lighthouse: not installed (npm ci installs the version pinned in package.json)")
     return 0 if ok else 1
