@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_datetime
 from babel.numbers import format_decimal
 
 from common.clock import PARIS
@@ -74,6 +74,7 @@ def born(sexe) -> str:
 
 _BEFORE_MARK = re.compile(r"[ \u00a0\u202f]+([:;?!»])")
 _AFTER_OPENING = re.compile(r"«[ \u00a0\u202f]*")
+_BEFORE_CLOSING = re.compile(r"(?<=[^\s\u00a0])»")
 _ENTITY_BEFORE_MARK = re.compile(r"(?: |&nbsp;|&#160;)+([:;?!]|&raquo;|»)")
 
 
@@ -84,7 +85,7 @@ def spaced(text: str) -> str:
         return text
     text = _BEFORE_MARK.sub(NBSP + r"\1", text)
     text = _AFTER_OPENING.sub("«" + NBSP, text)
-    return re.sub(r"(?<=[^\s\u00a0])»", NBSP + "»", text)
+    return _BEFORE_CLOSING.sub(NBSP + "»", text)
 
 
 def spaced_errors(errors, typo=spaced):
@@ -139,7 +140,9 @@ def french_date(value) -> str:
         value = value.astimezone(PARIS).date() if value.tzinfo else value.date()
     elif not isinstance(value, date):
         value = date.fromisoformat(str(value)[:10])
-    return format_date(value, "dd/MM/yyyy", locale=LOCALE)
+    # Digits only: the same as babel's "dd/MM/yyyy", without its pattern
+    # machinery (a mail renders two or three dates).
+    return f"{value.day:02d}/{value.month:02d}/{value.year:04d}"
 
 
 def _instant(value) -> datetime:

@@ -1,5 +1,7 @@
 """The mailer's own providers: its SMTP connections, the group commit of the
 requests it records, and the doorbell that tells its sending loop about them."""
+from collections import deque
+
 import eventlet
 from eventlet.event import Event
 from eventlet.semaphore import Semaphore
@@ -46,13 +48,17 @@ class GroupCommit(DependencyProvider):
     def get_dependency(self, worker_ctx):
         return self
 
-    def write(self, session, rows: list[dict]) -> None:
+    def write(self, session, rows: list[dict]) -> bool:
+        """Returns whether this worker committed the group (then it rings the
+        doorbell for everyone's rows: one ring per commit)."""
         entry = _Entry(rows)
+        leader = False
         self.pending.append(entry)
         # Let the workers spawned with this one add their rows first.
         eventlet.sleep(0)
         with self.lock:
             if not entry.done:
+                leader = True
                 group, self.pending = self.pending, []
                 try:
                     outbox.write(session, [row for e in group for row in e.rows])
@@ -66,34 +72,53 @@ class GroupCommit(DependencyProvider):
                     e.done = True
         if entry.error is not None:
             raise entry.error
+        return leader
 
 
 class Doorbell(DependencyProvider):
     """Rung when messages are recorded in this process, so that the sending
     loop, waiting for work, sends them at once instead of at its next look
     (messages recorded by another instance, or coming due with time, are
-    found by the timer)."""
+    found by the timer).
+
+    A ring wakes one waiting connection, not all of them: a ring is a few
+    messages, which one claim takes, and every other connection woken would
+    only read an empty claim (with one message per event, that was most of
+    the mailer's database work). A connection that claims a full batch rings
+    again (`outbox._deliver`), so a burst still spreads over the connections."""
 
     def setup(self):
-        self._event = Event()
+        self._rings = 0
+        self._waiting: deque[Event] = deque()
 
     def get_dependency(self, worker_ctx):
         return self
 
-    def ticket(self) -> Event:
+    def ticket(self) -> int:
         """Taken before looking for work: a ring after this moment is not missed."""
-        return self._event
+        return self._rings
 
     def ring(self) -> None:
-        event, self._event = self._event, Event()
-        event.send()
+        self._rings += 1
+        while self._waiting:
+            waiter = self._waiting.popleft()
+            if not waiter.ready():
+                waiter.send()
+                return
 
-    @staticmethod
-    def wait(ticket: Event, timeout: float) -> bool:
-        """Whether the bell rang (since the ticket was taken) within `timeout` seconds."""
+    def wait(self, ticket: int, timeout: float) -> bool:
+        """Whether the bell rang for this connection (since the ticket was
+        taken) within `timeout` seconds."""
+        if self._rings != ticket:
+            return True  # rung while this connection was looking: look again
+        waiter = Event()
+        self._waiting.append(waiter)
         with eventlet.Timeout(timeout, False):
-            ticket.wait()
+            waiter.wait()
             return True
+        if waiter.ready():
+            return True  # rung just as the wait ended
+        self._waiting.remove(waiter)
         return False
 
 

@@ -188,10 +188,15 @@ def _settle(session: Session, row: Row, token: str, *, status: str, now: datetim
             next_attempt_at: datetime | None = None) -> None:
     kind = KINDS.get(row.kind)
     erase = status in (SENT, FAILED) and kind is not None and bool(kind.secret)
-    session.execute(_SETTLE[erase], {
+    # Core, not the ORM: the statement is the same, the session's bookkeeping
+    # around it cost more than the database's work. On the sending loop's
+    # autocommit connection (`_marking_session`) the statement commits itself.
+    connection = session.connection()
+    connection.execute(_SETTLE[erase], {
         "row_id": row.id, "token": token, "status": status, "sent_at": sent_at, "updated_at": now,
         "attempts": attempts, "last_error": last_error, "next_attempt_at": next_attempt_at})
-    session.commit()
+    if connection.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
+        session.commit()
 
 
 def mark_sent(session: Session, row: Row, token: str, now: datetime) -> None:
@@ -318,6 +323,9 @@ def _deliver(session: Session, sender: SmtpSender, clock, owner: str, batch_size
                 continue
             break
         tally.batches += 1
+        if doorbell is not None and len(batch) == batch_size:
+            # More may be waiting: wake another connection to take them.
+            doorbell.ring()
         claimed_at = clock.now()
         for position, row in enumerate(batch):
             now = clock.now()

@@ -45,7 +45,10 @@ def masquer_adresse(address: str) -> str:
 def _environment(autoescape: bool) -> Environment:
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=autoescape,
                       undefined=StrictUndefined, keep_trailing_newline=True, trim_blocks=True,
-                      lstrip_blocks=True)
+                      lstrip_blocks=True,
+                      # The templates ship with the code: no file is checked
+                      # again at each message (a stat per template, layout and include).
+                      auto_reload=False)
     env.filters["date_fr"] = date_fr
     env.filters["masquer_adresse"] = masquer_adresse
     env.filters["de"] = de

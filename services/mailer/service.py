@@ -110,10 +110,12 @@ class MailerService:
                     log.error("mail_requested from %s: unidentifiable message refused (%s)", source, reason)
                 else:
                     rows.append(refused)
-        self.group_commit.write(self.db, rows)
-        log.info("mail_requested from %s: %d message(s) recorded (%s)", source, len(rows),
-                 ", ".join(sorted({row["kind"] for row in rows})))
-        self.new_mail.ring()
+        committed_the_group = self.group_commit.write(self.db, rows)
+        if log.isEnabledFor(logging.INFO):
+            log.info("mail_requested from %s: %d message(s) recorded (%s)", source, len(rows),
+                     ", ".join(sorted({row["kind"] for row in rows})))
+        if committed_the_group:
+            self.new_mail.ring()
 
     @route_handler(MAIL_REQUESTED)
     def mail_requested(self, payload, sender):
