@@ -382,7 +382,7 @@ def lsl_decision_form(site, tmp):
 def inscription_campagne_form(site, tmp):
     site.clock.move_to(INSCRIPTION_DAY)
     return Form("/admin/inscription/", "Enregistrer la campagne", user=operator(site),
-                empty={"annee_scolaire": "Nombre entier attendu.",
+                empty={"annee_scolaire": REQUIRED,
                        "ouverture": "Date et heure attendues au format jj/mm/aaaa hh:mm",
                        "cloture": "Date et heure attendues au format jj/mm/aaaa hh:mm"},
                 bad={"annee_scolaire": "20a7", "ouverture": "31/02/2027 14:30", "cloture": "demain"},
