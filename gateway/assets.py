@@ -8,10 +8,12 @@ themselves:
 - one stylesheet: the DSFR core, the dark scheme, the components whose
   classes the templates use (each with the components its README says it
   needs, in that order), the rules of the icons the templates name (picked
-  from dist/utility/icons/ instead of utility.min.css) and the project's own
-  gateway/static/theme.css;
-- the DSFR script, followed by the pages' own few lines (gateway/static/page.js:
-  the error summary takes the focus);
+  from dist/utility/icons/ instead of utility.min.css), less every selector
+  that names a class neither the templates nor the script write (`purge`),
+  and the project's own gateway/static/theme.css;
+- one script: the DSFR core's and those of the components chosen above (not
+  the 20 of the whole DSFR), then the pages' own few lines
+  (gateway/static/page.js: the error summary takes the focus);
 - the fonts, icons and favicon those files point to, under a folder named by
   the DSFR version;
 
@@ -36,6 +38,7 @@ from functools import cache
 from pathlib import Path
 
 import brotli
+import tinycss2
 from flask import Blueprint, abort, current_app, send_from_directory
 from whitenoise import WhiteNoise
 
@@ -154,6 +157,114 @@ def _strip_comments(css: str) -> str:
     return re.sub(r"/\*.*?\*/", "", css, flags=re.S)
 
 
+# -- what the pages never use: the selectors naming a class nobody writes ------
+# A phone parses the stylesheet and matches its rules against every element
+# before the first paint, and again when the script marks the page: the
+# components' variants the templates never write (fr-btn--secondary,
+# fr-tag--dismiss...) cost it time for nothing (Lighthouse's "unused CSS").
+_JINJA_IN_CLASS = re.compile(r"fr-[a-z0-9_-]*(?:\{\{[^}]*\}\}[a-z0-9_-]*)+")
+_JS_WORD = re.compile(r"[a-z][a-z0-9]*(?:(?:-|--|__)[a-z0-9]+)*")
+_JS_STRING = re.compile(r'"([^"\\\n]*)"|`([^`]*)`|\'([^\'\\\n]*)\'')
+_SELECTOR_CLASS = re.compile(r"\.(fr-[a-zA-Z0-9_-]+)")
+
+
+def class_patterns(template_dirs=None) -> list[re.Pattern]:
+    """Classes a template glues together (`fr-alert--{{ category }}`): each
+    expression stands for any name; such a class is kept whatever follows."""
+    found = set()
+    for folder in template_dirs or TEMPLATE_DIRS:
+        for path in folder.rglob("*.html"):
+            found.update(_JINJA_IN_CLASS.findall(path.read_text(encoding="utf-8")))
+    return [re.compile("".join("[a-z0-9_-]*" if part.startswith("{{") else re.escape(part)
+                               for part in re.split(r"(\{\{[^}]*\}\})", text)) + "$") for text in sorted(found)]
+
+
+def script_classes(script: str) -> tuple[set[str], set[str]]:
+    """The classes the DSFR script may add: every word of its strings as a class
+    (`ns("collapsing")`: fr-collapsing) and as a modifier of any block (a
+    disclosure's state, `${block}--${state}`: fr-collapse--expanded)."""
+    words = set()
+    for groups in _JS_STRING.findall(script):
+        for text in groups:
+            words.update(_JS_WORD.findall(text))
+    return {f"fr-{w}" for w in words}, words
+
+
+def _selectors(prelude: str) -> list[str]:
+    """A rule's selector list split at its top-level commas."""
+    parts, depth, start = [], 0, 0
+    for i, char in enumerate(prelude):
+        if char in "([":
+            depth += 1
+        elif char in ")]":
+            depth -= 1
+        elif char == "," and depth == 0:
+            parts.append(prelude[start:i])
+            start = i + 1
+    parts.append(prelude[start:])
+    return [p.strip() for p in parts]
+
+
+def _required(selector: str) -> set[str]:
+    """The classes an element must have for `selector` to match it: those
+    outside parentheses (`:not(.fr-x)` matches without fr-x)."""
+    depth, outside = 0, []
+    for char in selector:
+        depth += char == "("
+        outside.append(char if depth == 0 else " ")
+        depth -= char == ")"
+    return set(_SELECTOR_CLASS.findall("".join(outside)))
+
+
+def purge(css: str, kept) -> str:
+    """`css` less the selectors requiring a class for which `kept(name)` is false,
+    and less the rules left without selector; @media and @supports blocks are
+    purged inside, other at-rules (@font-face, @keyframes) kept whole."""
+    def rules(nodes) -> list[str]:
+        out = []
+        for node in nodes:
+            if node.type == "qualified-rule":
+                selectors = [s for s in _selectors(tinycss2.serialize(node.prelude))
+                             if all(kept(name) for name in _required(s))]
+                if selectors:
+                    out.append(",".join(selectors) + "{" + tinycss2.serialize(node.content) + "}")
+            elif node.type == "at-rule" and node.lower_at_keyword in ("media", "supports") and node.content:
+                inner = rules(tinycss2.parse_rule_list(node.content, skip_comments=True, skip_whitespace=True))
+                if inner:
+                    out.append(f"@{node.at_keyword}{tinycss2.serialize(node.prelude)}{{{''.join(inner)}}}")
+            elif node.type == "at-rule":
+                out.append(tinycss2.serialize([node]))
+            elif node.type == "error":
+                raise ValueError(f"unreadable CSS at line {node.source_line}: {node.message}")
+        return out
+    return "".join(rules(tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True)))
+
+
+def keeper(classes: set[str], patterns: list[re.Pattern], script: str):
+    """kept(name): a class the templates write, glue or the script adds."""
+    from_script, states = script_classes(script)
+    names = classes | from_script
+
+    def kept(name: str) -> bool:
+        if name in names or any(p.match(name) for p in patterns):
+            return True
+        return "--" in name and name.rsplit("--", 1)[1] in states
+    return kept
+
+
+def _purged(out: Path, css: str, kept_key: str, kept) -> str:
+    """`purge`, remembered under out/.purged/ by its input (a second at each
+    build otherwise; a gateway builds at every start)."""
+    key = hashlib.sha256((css + "\0" + kept_key).encode()).hexdigest()[:24]
+    memo = out / ".purged" / f"{key}.css"
+    if memo.exists():
+        return memo.read_text(encoding="utf-8")
+    result = purge(css, kept)
+    memo.parent.mkdir(parents=True, exist_ok=True)
+    _write_atomically(memo, result.encode())
+    return result
+
+
 # -- fonts: the characters French pages use, the rest only when needed ---------
 # Latin-1, Œ œ Ÿ, general punctuation (dashes, quotes, no-break spaces, "…"),
 # €, arrows, ≤ ≥, without the TrueType hinting instructions (screens of phones
@@ -270,6 +381,17 @@ def _emit(out: Path, stem: str, suffix: str, data: bytes) -> str:
     return name
 
 
+def script(dist: Path, chosen: list[str]) -> bytes:
+    """The DSFR core's script, then each chosen component's (those that have one),
+    each in a block of its own: every file declares `const ... = window.dsfr`."""
+    parts = [(dist / "core" / "core.module.min.js").read_bytes()]
+    for name in chosen:
+        path = dist / "component" / name / f"{name}.module.min.js"
+        if path.exists():
+            parts.append(b"{\n" + path.read_bytes() + b"\n}")
+    return b"\n".join(parts)
+
+
 def build(dist: Path, out: Path, template_dirs=None) -> dict:
     """Writes the built files into `out`; returns the manifest
     {"css": name, "js": name, "favicon": name} (names relative to `out`)."""
@@ -277,15 +399,21 @@ def build(dist: Path, out: Path, template_dirs=None) -> dict:
     out.mkdir(parents=True, exist_ok=True)
     version = _version(dist)
     classes = used_classes(template_dirs)
+    patterns = class_patterns(template_dirs)
+    chosen = components(dist, classes)
+    # One script: the DSFR's parts the pages use, then the pages' own few lines (page.js).
+    js = script(dist, chosen) + b"\n" + PAGE_SCRIPT.read_bytes()
     copied: set = set()
     parts = [dist / "core" / "core.min.css", dist / "scheme" / "scheme.min.css"]
-    parts += [dist / "component" / c / f"{c}.min.css" for c in components(dist, classes)]
+    parts += [dist / "component" / c / f"{c}.min.css" for c in chosen]
     css = [_rewrite_urls(_strip_comments(p.read_text(encoding="utf-8")), p, dist, out, version, copied)
            for p in parts]
     css[0] = _latin_faces(css[0], out, version)
     css += [_rewrite_urls(rule, source, dist, out, version, copied) for source, rule in icon_rules(dist, classes)]
+    kept_key = json.dumps([sorted(classes), [p.pattern for p in patterns], hashlib.sha256(js).hexdigest()])
+    dsfr = _purged(out, "\n".join(css), kept_key, keeper(classes, patterns, js.decode("utf-8")))
     license_note = "/*! DSFR v%s | SPDX-License-Identifier: Etalab-2.0 | restricted use (see terms and conditions) */" % version
-    bundle = "\n".join([license_note, *css, THEME.read_text(encoding="utf-8")]).encode()
+    bundle = "\n".join([license_note, dsfr, THEME.read_text(encoding="utf-8")]).encode()
     favicon = Path(f"dsfr-{version}") / "favicon" / "favicon.svg"
     (out / favicon).parent.mkdir(parents=True, exist_ok=True)
     if not (out / favicon).exists():
@@ -297,9 +425,7 @@ def build(dist: Path, out: Path, template_dirs=None) -> dict:
             _write_atomically(out / f"{built}.br", brotli.compress(data, quality=11))
     manifest = {
         "css": _emit(out, "app", ".css", bundle),
-        # One script: the DSFR's, then the pages' own few lines (page.js).
-        "js": _emit(out, "dsfr.module", ".min.js", (dist / "dsfr.module.min.js").read_bytes() + b"\n"
-                    + PAGE_SCRIPT.read_bytes()),
+        "js": _emit(out, "dsfr.module", ".min.js", js),
         "favicon": favicon.as_posix(),
     }
     return manifest

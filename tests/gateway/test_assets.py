@@ -1,6 +1,9 @@
 """The pages' stylesheet and script (gateway/assets.py): only the DSFR parts the
-templates use, yet every class they write still styled; fingerprinted names,
-pre-compressed, cached for good; fonts cut to French text."""
+templates use, without the selectors of classes nobody writes, yet every class
+they write still styled; only the scripts of the components used;
+fingerprinted names, pre-compressed, cached for good; fonts cut to French text.
+That the purged stylesheet styles the pages as the whole one does is checked
+in a browser (tests/browser/test_assets_styles.py)."""
 import gzip
 import re
 from pathlib import Path
@@ -33,8 +36,8 @@ def test_every_class_the_templates_write_that_the_dsfr_styles_is_in_the_one_styl
     missing = sorted(c for c in styled_before if c not in _defined(bundle))
     assert missing == []
     assert ".tile-new" in bundle  # and the project's own theme.css
-    # Only what is used: about half of the DSFR, none of the 1 700 icons the pages do not name.
-    assert len(bundle) < 0.6 * len(whole)
+    # Only what is used: about a quarter of the DSFR, none of the 1 700 icons the pages do not name.
+    assert len(bundle) < 0.35 * len(whole)
     assert ".fr-icon-account-circle-line" in bundle and ".fr-icon-zoom-in-line" not in bundle
 
 
@@ -44,6 +47,53 @@ def test_a_component_a_template_starts_using_comes_with_the_next_build(tmp_path)
     (templates / "page.html").write_text('<div class="fr-accordion"><p class="fr-hint-text">x</p></div>')
     chosen = assets.components(DIST, assets.used_classes([templates]))
     assert "accordion" in chosen and "form" in chosen and "tile" not in chosen
+
+
+def test_the_selectors_of_classes_nobody_writes_are_dropped_the_others_kept():
+    css = (".fr-btn{color:red}.fr-btn--tertiary{color:blue}"
+           ".fr-btn--tertiary,.fr-btn--sm{margin:0}"
+           ".fr-btn:not(.fr-btn--tertiary){padding:1px}"
+           "[class*=\" fr-icon-\"]:before{content:\"\"}"
+           "@media (min-width:48em){.fr-btn--tertiary{color:green}.fr-btn{color:black}}"
+           "@media print{.fr-btn--tertiary{display:none}}"
+           "@font-face{font-family:Marianne;src:url(m.woff2)}"
+           ".fr-collapse--expanded{max-height:none}.fr-alert--info{color:blue}.fr-badge--new{color:red}")
+    kept = assets.keeper({"fr-btn", "fr-btn--sm"}, [re.compile("fr\\-alert\\-\\-[a-z0-9_-]*$")],
+                         'const E={EXPANDED:{id:"expanded"}};ns("collapse")')
+    out = assets.purge(css, kept)
+    assert ".fr-btn{color:red}" in out
+    assert ".fr-btn--tertiary{color:blue}" not in out and "display:none" not in out and "color:green" not in out
+    # One selector of a list dropped, the other kept; a class inside :not() is not needed to match.
+    assert ".fr-btn--sm{margin:0}" in out and ".fr-btn:not(.fr-btn--tertiary){padding:1px}" in out
+    assert '[class*=" fr-icon-"]:before' in out and "@font-face" in out
+    assert "@media (min-width:48em){.fr-btn{color:black}}" in out and "@media print" not in out
+    # A state the script names, a class a template glues (fr-alert--{{ category }}).
+    assert ".fr-collapse--expanded" in out and ".fr-alert--info" in out and ".fr-badge--new" not in out
+
+
+def test_a_class_a_template_glues_together_is_kept_whatever_follows(tmp_path):
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "page.html").write_text('<p class="fr-badge fr-badge--{{ state }} fr-badge--sm">x</p>')
+    patterns = assets.class_patterns([templates])
+    assert [p.pattern for p in patterns] == [r"fr\-badge\-\-[a-z0-9_-]*$"]
+    kept = assets.keeper(assets.used_classes([templates]), patterns, "")
+    assert kept("fr-badge--success") and kept("fr-badge--sm") and not kept("fr-tag--sm")
+
+
+def test_the_script_holds_the_core_and_the_components_the_pages_use_only(built):
+    out, manifest = built
+    script = (out / manifest["js"]).read_text()
+    chosen = assets.components(DIST, assets.used_classes())
+    for name in ("header", "navigation", "modal", "password"):
+        assert name in chosen
+        assert (DIST / "component" / name / f"{name}.module.min.js").read_text().strip() in script
+    # The slider, the tooltip and the transcription, which no page shows, are not in it.
+    for name in ("range", "tooltip", "transcription"):
+        assert name not in chosen
+        assert (DIST / "component" / name / f"{name}.module.min.js").read_text().strip() not in script
+    assert len(script) < 0.85 * len((DIST / "dsfr.module.min.js").read_text())
+    assert "erreurs" in script  # and the pages' own lines (page.js)
 
 
 def test_fonts_get_a_french_subset_declared_after_the_whole_font(built):
