@@ -98,6 +98,13 @@ def optional_instant(value, field: str) -> datetime | None:
     return instant if instant.tzinfo else instant.replace(tzinfo=timezone.utc)
 
 
+def refuse_blank(field: fields.Field, value) -> None:
+    """A required field left empty in a form ("", spaces) is missing, not
+    malformed: it says « Ce champ est obligatoire. », as an absent one does."""
+    if field.required and isinstance(value, str) and not value.strip():
+        raise field.make_error("required")
+
+
 class FrenchDate(fields.Field):
     """jj/mm/aaaa or aaaa-mm-jj."""
 
@@ -106,6 +113,7 @@ class FrenchDate(fields.Field):
     def _deserialize(self, value, attr, data, **kwargs):
         if isinstance(value, date) and not isinstance(value, datetime):
             return value
+        refuse_blank(self, value)
         if not isinstance(value, str):
             raise self.make_error("invalid")
         for fmt in ("%d/%m/%Y", "%Y-%m-%d"):
@@ -125,6 +133,7 @@ class FrenchDateTime(fields.Field):
         if isinstance(value, datetime):
             instant = value
         elif isinstance(value, str):
+            refuse_blank(self, value)
             instant = None
             text = value.strip()
             for fmt in ("%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S"):

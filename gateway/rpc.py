@@ -72,14 +72,29 @@ def _check_reachable(service: str) -> None:
 
 
 def _form_call() -> str | None:
-    """For a call made while handling a form: who typed what, where and for
-    which call, as a digest (the input itself, passwords included, never
-    leaves the request)."""
+    """For a call made while handling a form: who typed what and sent which
+    files, where and for which call, as a digest (the input itself, passwords
+    included, never leaves the request)."""
     if not has_request_context() or request.method != "POST":
         return None
-    fields = sorted((k, v) for k, v in request.form.items(multi=True) if k != "csrf_token")
-    text = json.dumps([request.endpoint, request.view_args, fields])
-    return hmac.new(current_app.secret_key.encode(), text.encode(), hashlib.sha256).hexdigest()
+    if "form_call" not in g:
+        fields = sorted((k, v) for k, v in request.form.items(multi=True) if k != "csrf_token")
+        files = sorted((k, f.filename or "", _file_digest(f.stream)) for k, f in request.files.items(multi=True))
+        text = json.dumps([request.endpoint, request.view_args, fields, files])
+        g.form_call = hmac.new(current_app.secret_key.encode(), text.encode(), hashlib.sha256).hexdigest()
+    return g.form_call
+
+
+def _file_digest(stream) -> str:
+    """An uploaded file's SHA-256, whole whether or not the view has read it
+    yet; its stream is left where it was."""
+    position = stream.tell()
+    stream.seek(0)
+    digest = hashlib.sha256()
+    for chunk in iter(lambda: stream.read(65536), b""):
+        digest.update(chunk)
+    stream.seek(position)
+    return digest.hexdigest()
 
 
 def call(service: str, method: str, **kwargs):

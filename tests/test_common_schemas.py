@@ -37,6 +37,11 @@ class Form(Schema):
     instant = FrenchDateTime()
 
 
+class Required(Schema):
+    jour = FrenchDate(required=True)
+    instant = FrenchDateTime(required=True)
+
+
 class Row(Schema):
     jour = RowDate()
     instant = RowDateTime()
@@ -47,6 +52,18 @@ def test_a_form_and_a_file_read_the_same_dates():
         assert schema.load({"jour": "01/09/2027", "instant": "01/09/2027 10:30"}) == {
             "jour": date(2027, 9, 1), "instant": datetime(2027, 9, 1, 8, 30, tzinfo=timezone.utc)}
         assert schema.load({"jour": "2027-09-01"})["jour"] == date(2027, 9, 1)
+
+
+def test_a_required_date_left_empty_is_missing_not_malformed():
+    for blank in ("", "   "):
+        with pytest.raises(SchemaError) as form:
+            Required().load({"jour": blank, "instant": blank})
+        assert form.value.messages == {"jour": ["Ce champ est obligatoire."],
+                                       "instant": ["Ce champ est obligatoire."]}
+    # An optional one left empty is still read as a malformed date.
+    with pytest.raises(SchemaError) as optional:
+        Form().load({"jour": ""})
+    assert optional.value.messages == {"jour": ["Date attendue au format jj/mm/aaaa."]}
 
 
 def test_a_form_says_it_beside_the_field_and_a_file_after_its_line_and_column():

@@ -8,7 +8,7 @@ from datetime import datetime
 from marshmallow import EXCLUDE, RAISE, Schema, pre_load, validates_schema
 
 from common.clock import PARIS
-from common.schemas import ValidationError, fields, validate
+from common.schemas import ValidationError, fields, refuse_blank, validate
 from contract.etablissement import UAI
 
 ANNEE = validate.Range(min=2000, max=2100, error="Année invalide (par exemple 2027 pour la rentrée 2027).")
@@ -43,6 +43,7 @@ class FrenchInstant(fields.Field):
             if value.tzinfo is None:
                 raise self.make_error("invalid")
             return value
+        refuse_blank(self, value)
         if not isinstance(value, str):
             raise self.make_error("invalid")
         text = value.strip()

@@ -303,8 +303,7 @@ def liens_form(site, tmp):
 def bourses_campagne_form(site, tmp):
     site.clock.move_to(BOURSES_DAY)
     return Form("/admin/bourses/", "Enregistrer la campagne", user=operator(site),
-                empty={"ouverture": "Date attendue au format jj/mm/aaaa.",
-                       "cloture": "Date attendue au format jj/mm/aaaa."},
+                empty={"ouverture": REQUIRED, "cloture": REQUIRED},
                 bad={"annee_scolaire": "2027", "ouverture": "31/02/2027", "cloture": "demain"},
                 bad_errors={"ouverture": "Date attendue au format jj/mm/aaaa.",
                             "cloture": "Date attendue au format jj/mm/aaaa."})
@@ -382,9 +381,7 @@ def lsl_decision_form(site, tmp):
 def inscription_campagne_form(site, tmp):
     site.clock.move_to(INSCRIPTION_DAY)
     return Form("/admin/inscription/", "Enregistrer la campagne", user=operator(site),
-                empty={"annee_scolaire": REQUIRED,
-                       "ouverture": "Date et heure attendues au format jj/mm/aaaa hh:mm",
-                       "cloture": "Date et heure attendues au format jj/mm/aaaa hh:mm"},
+                empty={"annee_scolaire": REQUIRED, "ouverture": REQUIRED, "cloture": REQUIRED},
                 bad={"annee_scolaire": "20a7", "ouverture": "31/02/2027 14:30", "cloture": "demain"},
                 bad_errors={"annee_scolaire": "Nombre entier attendu.",
                             "ouverture": "Date et heure attendues au format jj/mm/aaaa hh:mm",

@@ -138,6 +138,32 @@ def test_tiles_for_the_parts_with_data_and_the_parts_laid_out(platform, lycee):
     assert "Délégué de classe" in text_of(user.get(f"/eleve/{hugo}/lsl/engagements").text)
 
 
+def test_a_new_replication_shows_at_once_on_a_page_already_seen(platform, lycee, tmp_path):
+    """The gateway keeps the Enseignements content it rendered (per child,
+    viewer and year) while the service answers the same version."""
+    user, hugo = philippe(platform, lycee), lycee["ids"]["Hugo MARTIN"]
+    address = f"/eleve/{hugo}/lsl/enseignements?annee=2026"
+    assert "Excellent début d'année." in text_of(user.get(address).text)
+    assert "Excellent début d'année." in text_of(user.get(address).text)  # kept
+    changed = _record(lycee["uai"], ["101", "103"], avis={"101": "T", "103": "F"})
+    changed["eleves"][0]["annees"][1]["evaluations"][0]["appreciation"] = "Un deuxième trimestre solide."
+    path = tmp_path / "lsl-changed.xml"
+    path.write_bytes(lsl_xml(changed))
+    rpc = platform.rpc()
+    try:
+        assert replicate_file(rpc, lycee["uai"], path)["eleves"]["modifies"] == 1
+        now = text_of(user.get(address).text)
+        assert "Un deuxième trimestre solide." in now and "Excellent début d'année." not in now
+        # Another viewer of another child never gets this one's content.
+        zoe = lycee["ids"]["Zoé DURAND"]
+        paul = login_again(platform, lycee["letters"]["Paul-L DURAND"]["identifiant"])
+        assert "Un deuxième trimestre solide." not in text_of(paul.get(f"/eleve/{zoe}/lsl/enseignements?annee=2026").text)
+    finally:
+        replicate_file(rpc, lycee["uai"], lycee["path"])
+        rpc.close()
+    assert "Excellent début d'année." in text_of(user.get(address).text)
+
+
 def test_another_familys_child_and_a_child_without_a_livret_get_nothing(platform, lycee):
     user = philippe(platform, lycee)
     zoe, lea = lycee["ids"]["Zoé DURAND"], lycee["ids"]["Léa MARTIN"]

@@ -50,6 +50,30 @@ def test_a_justification_sent_again_after_no_answer_asks_with_its_key(client, fa
                 {"motif": "MAL", "commentaire": "Fièvre"}, {"etat": "en_attente"})
 
 
+def test_a_justification_with_another_document_is_another_request(client, fake_rpc):
+    """The same fields with another file are not the same form: a new key, so
+    the service does not answer the first document's outcome for the second."""
+    import base64
+    import io
+
+    fake_rpc.answers[("vie_scolaire", "page")] = lambda child, since, periode, known_version=None: page_data()
+    url = f"/eleve/{HUGO}/vie-scolaire/absence/41/justifier"
+
+    def form(content):
+        return {"motif": "MAL", "commentaire": "Fièvre", "document": (io.BytesIO(content), "certificat.pdf")}
+
+    fake_rpc.answers[("vie_scolaire", "justify")] = NoAnswer("vie_scolaire: no answer in time")
+    assert client.post(url, data=form(b"%PDF-1.4 premier"), content_type="multipart/form-data").status_code == 503
+    first_key = fake_rpc.keys("vie_scolaire", "justify")[0]
+    client.post(url, data=form(b"%PDF-1.4 premier"), content_type="multipart/form-data")
+    assert fake_rpc.keys("vie_scolaire", "justify")[-1] == first_key  # the same file: the same form
+    client.post(url, data=form(b"%PDF-1.4 second"), content_type="multipart/form-data")
+    assert fake_rpc.keys("vie_scolaire", "justify")[-1] != first_key
+    # The document still reaches the service whole after its digest was taken.
+    sent = fake_rpc.called("vie_scolaire", "justify")[-1]["form"]["document"]
+    assert base64.b64decode(sent["contenu"]) == b"%PDF-1.4 second"
+
+
 def test_an_lsl_request_sent_again_after_no_answer_asks_with_its_key(client, fake_rpc):
     fake_rpc.answers[("lsl", "home")] = {
         "eleve": {"prenom": "Hugo", "nom": "MARTIN"}, "tuiles": [], "acces_jusqu_au": None, "peut_demander": True,

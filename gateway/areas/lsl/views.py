@@ -4,10 +4,8 @@ head and the final livret as a PDF. The LSL service decides what is shown and
 who may ask; these views only ask it for the child they checked
 (child_or_404), lay out the answer and carry the forms."""
 import base64
-from collections import OrderedDict
 
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
@@ -18,14 +16,14 @@ from gateway import rpc
 from gateway.filters import de
 from gateway.areas.lsl.forms import OppositionForm, RectificationForm
 from gateway.composition import child_context, compose_menus
+from gateway.kept_bodies import kept_bodies, viewer_key
 from gateway.session import child_or_404, login_required
 
 bp = Blueprint("lsl", __name__, url_prefix="/eleve/<int:eleve_id>/lsl", template_folder="templates")
 
-# Rendered Enseignements contents kept per process (about 15 KB each), with
-# their version: see `enseignements`.
+# Rendered Enseignements contents (about 15 KB each) kept per process with
+# their version: see gateway/kept_bodies.py.
 ENSEIGNEMENTS_KEPT = 200
-_ENSEIGNEMENTS: OrderedDict = OrderedDict()
 
 PARTS = {"enseignements": _l("Enseignements"), "engagements": _l("Engagements / investissements"),
          "avis_examen": _l("Avis examen"), "scolarite": _l("Scolarité")}
@@ -43,6 +41,10 @@ def lsl_num(value):
 def lsl_pct(value):
     """33.33 -> "33,33 %" with the non-breaking space French typography wants."""
     return f"{lsl_num(value)}\u00a0%"
+
+
+def _bodies():
+    return kept_bodies("lsl", ENSEIGNEMENTS_KEPT)
 
 
 def _common(eleve_id):
@@ -105,26 +107,26 @@ def home(eleve_id):
 def enseignements(eleve_id):
     current = _common(eleve_id)
     annee = request.args.get("annee", type=int)
-    # The page's content as rendered last for this child, year and language,
+    # The page's content as rendered last for this child, viewer and year,
     # with the version the service gave it: the service is asked each time
     # (it checks access), and answers only the version while it is the same.
-    key = (eleve_id, annee, current["prenom"], str(get_locale()))
-    kept = _ENSEIGNEMENTS.get(key)
+    key = viewer_key(current, annee)
+
+    def render(answer):
+        return Markup(render_template("lsl/_enseignements_body.html", child=current, data=answer))
+
     try:
-        data, frame, page = _call(current, "enseignements", annee=annee,
-                                  known_version=kept[0] if kept else None)
+        data, frame, page = _call(current, "enseignements", annee=annee, known_version=_bodies().version(key))
+        if page is None:
+            body = _bodies().body(key, data, render)
+            if body is None:
+                # The version answered is no longer kept here: the whole page, once more.
+                data, frame, page = _call(current, "enseignements", annee=annee)
+                body = _bodies().body(key, data, render) if page is None else None
     except (NotFound, ValidationError):
         abort(404)
     if page is not None:
         return page
-    if kept is not None and "annees" not in data and data["version"] == kept[0]:
-        body = kept[1]
-        _ENSEIGNEMENTS.move_to_end(key)
-    else:
-        body = Markup(render_template("lsl/_enseignements_body.html", child=current, data=data))
-        _ENSEIGNEMENTS[key] = (data["version"], body)
-        while len(_ENSEIGNEMENTS) > ENSEIGNEMENTS_KEPT:
-            _ENSEIGNEMENTS.popitem(last=False)
     return render_template("lsl/enseignements.html", **frame, body=body, part="enseignements")
 
 

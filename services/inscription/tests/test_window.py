@@ -98,6 +98,7 @@ def test_the_head_cannot_close_it_and_the_operator_moves_the_deadline(loaded, cl
      "Date et heure attendues au format jj/mm/aaaa hh:mm (heure de Paris)."),
     ({"cloture": "28/12/2027 23:59"}, "cloture", "Une campagne d'inscription dure au plus 60 jours."),
     ({"annee_scolaire": " "}, "annee_scolaire", "Ce champ est obligatoire."),
+    ({"ouverture": ""}, "ouverture", "Ce champ est obligatoire."),
     ({"annee_scolaire": "deux mille"}, "annee_scolaire", "Nombre entier attendu."),
 ])
 def test_a_bad_window_is_refused_beside_its_field(loaded, form, field, message):
