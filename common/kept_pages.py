@@ -26,7 +26,7 @@ from collections import OrderedDict
 from datetime import datetime, time, timedelta
 from itertools import chain
 
-from sqlalchemy import Integer, String, event, func, select
+from sqlalchemy import Integer, String, bindparam, event, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -103,11 +103,20 @@ def _bump(session, model, uai: str) -> None:
         index_elements=[table.c.etablissement_uai], set_={"generation": table.c.generation + 1}))
 
 
+_GENERATION_STATEMENTS: dict = {}
+
+
 def generation(session, model, uai: str) -> int:
     """The establishment's page generation: it only grows, and moves with
-    every committed change of its rows (one statement)."""
-    return session.execute(select(func.coalesce(func.sum(model.generation), 0))
-                           .where(model.etablissement_uai.in_((uai, EVERYWHERE)))).scalar_one()
+    every committed change of its rows (one statement, built once per model:
+    built at each call, SQLAlchemy's construction cost several times its run,
+    and it is on every page's path)."""
+    statement = _GENERATION_STATEMENTS.get(model)
+    if statement is None:
+        statement = _GENERATION_STATEMENTS[model] = (
+            select(func.coalesce(func.sum(model.generation), 0))
+            .where(model.etablissement_uai.in_((bindparam("uai"), bindparam("everywhere")))))
+    return session.connection().execute(statement, {"uai": uai, "everywhere": EVERYWHERE}).scalar_one()
 
 
 def next_midnight(now: datetime) -> datetime:
