@@ -30,7 +30,7 @@ each change with a notice event `opening_changed` so caches refresh.
 import importlib
 import pkgutil
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from common import news
 from common.clock import school_year, staff_school_years
@@ -61,6 +61,17 @@ def longest_former_students_months() -> int:
     """The longest any service declares: how long accounts keeps listing a
     student who left to their family (services/accounts/rentree.py)."""
     return max((former_students_months(m.name) for m in pkgutil.iter_modules(contract.__path__)), default=0)
+
+
+_OPENING_STATEMENTS: dict = {}
+
+
+def _opening_statement(model):
+    statement = _OPENING_STATEMENTS.get(model)
+    if statement is None:
+        statement = _OPENING_STATEMENTS[model] = select(model.is_open).where(
+            model.etablissement_uai == bindparam("uai"), model.annee_scolaire == bindparam("annee_scolaire"))
+    return statement
 
 
 class FeatureContract:
@@ -104,10 +115,13 @@ class FeatureContract:
         return out
 
     def is_open(self, uai: str) -> bool:
+        """Whether `uai` opened the service this school year (checked on every
+        family page: one statement, built once per model)."""
         if self.opening_model is None:
             return True
-        row = self.db.get(self.opening_model, (uai, school_year(self.clock.today())))
-        return self.opened_by_default if row is None else row.is_open
+        is_open = self.db.connection().execute(_opening_statement(self.opening_model), {
+            "uai": uai, "annee_scolaire": school_year(self.clock.today())}).scalar()
+        return self.opened_by_default if is_open is None else is_open
 
     @rpc
     def get_openings(self, uais, annee_scolaire=None):

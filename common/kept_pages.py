@@ -26,7 +26,7 @@ from collections import OrderedDict
 from datetime import datetime, time, timedelta
 from itertools import chain
 
-from sqlalchemy import Integer, String, event, func, select
+from sqlalchemy import Column, Integer, String, bindparam, event, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -41,12 +41,33 @@ _CHANGED = "kept_pages.changed"
 
 class PageGenerationMixin:
     """A service adds `class PageGeneration(PageGenerationMixin, Base)` to its
-    models, a migration creating it, and calls `track_changes`."""
+    models, a migration creating it (a revision whose upgrade and downgrade
+    call `create_table_migration(op)` and `drop_table_migration(op)`), and
+    calls `track_changes`."""
 
     __tablename__ = "page_generation"
 
     etablissement_uai: Mapped[str] = mapped_column(String(8), primary_key=True)
     generation: Mapped[int] = mapped_column(Integer)
+
+
+def create_table_migration(op) -> None:
+    """What every service's page-generation revision does (its `upgrade`).
+
+    The columns are spelled here as the table was first created, not taken
+    from the mixin: a later change to the model then makes
+    tests/test_migrations.py fail until a new revision carries it to the
+    databases already migrated, instead of silently changing this one."""
+    op.create_table(
+        PageGenerationMixin.__tablename__,
+        Column("etablissement_uai", String(length=8), primary_key=True),
+        Column("generation", Integer(), nullable=False),
+    )
+
+
+def drop_table_migration(op) -> None:
+    """The revision's `downgrade`."""
+    op.drop_table(PageGenerationMixin.__tablename__)
 
 
 def _uai_of(_session, obj) -> str | None:
@@ -103,11 +124,20 @@ def _bump(session, model, uai: str) -> None:
         index_elements=[table.c.etablissement_uai], set_={"generation": table.c.generation + 1}))
 
 
+_GENERATION_STATEMENTS: dict = {}
+
+
 def generation(session, model, uai: str) -> int:
     """The establishment's page generation: it only grows, and moves with
-    every committed change of its rows (one statement)."""
-    return session.execute(select(func.coalesce(func.sum(model.generation), 0))
-                           .where(model.etablissement_uai.in_((uai, EVERYWHERE)))).scalar_one()
+    every committed change of its rows (one statement, built once per model:
+    built at each call, SQLAlchemy's construction cost several times its run,
+    and it is on every page's path)."""
+    statement = _GENERATION_STATEMENTS.get(model)
+    if statement is None:
+        statement = _GENERATION_STATEMENTS[model] = (
+            select(func.coalesce(func.sum(model.generation), 0))
+            .where(model.etablissement_uai.in_((bindparam("uai"), bindparam("everywhere")))))
+    return session.connection().execute(statement, {"uai": uai, "everywhere": EVERYWHERE}).scalar_one()
 
 
 def next_midnight(now: datetime) -> datetime:

@@ -8,11 +8,13 @@ A key names the child, the viewer (their account, role and, for a student,
 whether they are an adult), their previous connection, the language and what
 the address asks; the version is checked against the service's answer for
 that child, so a kept content never serves another child or viewer."""
+import secrets
 import threading
 from collections import OrderedDict
 
-from flask import current_app, g
+from flask import current_app, g, render_template
 from flask_babel import get_locale
+from markupsafe import Markup
 
 
 class KeptBodies:
@@ -61,3 +63,21 @@ def kept_bodies(area: str, size: int) -> KeptBodies:
     if area not in store:
         store[area] = KeptBodies(size)
     return store[area]
+
+
+# Where a framed page's content goes: a comment no template writes and no
+# text can spell (text is escaped; the token is drawn per process).
+_SLOT = Markup(f"<!--kept-body-{secrets.token_hex(16)}-->")
+
+
+def frame(template: str, **context) -> str:
+    """`template` rendered, with its French typography, around an empty slot
+    for its `body`: the layout (header, menus) is rendered while the service
+    answers. `fill` puts the content in."""
+    return render_template(template, **context, body=_SLOT)
+
+
+def fill(framed: str, body: Markup) -> str:
+    """The page: `framed` with `body` (rendered with its own typography, once
+    per version) in its slot, not scanned again."""
+    return framed.replace(_SLOT, body, 1)

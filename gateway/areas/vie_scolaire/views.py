@@ -18,7 +18,7 @@ from gateway import rpc
 from gateway.filters import de
 from gateway.composition import child_context, compose_menus
 from gateway.forms import Form, keep_input_on_outage
-from gateway.kept_bodies import kept_bodies, viewer_key
+from gateway.kept_bodies import fill, frame, kept_bodies, viewer_key
 from gateway.session import child_or_404, login_required
 
 bp = Blueprint("vie_scolaire", __name__, url_prefix="/eleve/<int:eleve_id>/vie-scolaire",
@@ -31,28 +31,40 @@ class JustificationForm(Form):
     document = FileField(_l("Justificatif (facultatif)"))
 
 
-def _page_data(current, known_version=None):
-    """The service's page for this child, listing the period asked for in the
-    address (the current one by default), or a French page saying why not.
-    With `known_version`, {"version"} alone while the page is that one."""
+def _ask(current, known_version=None):
+    """Sends the request for the service's page of this child, listing the
+    period asked for in the address (the current one by default): (the
+    pending call, what every page of the area shows around it). With
+    `known_version`, the answer is {"version"} alone while the page is that one."""
     pending = rpc.call_async("vie_scolaire", "page", child=child_context(g.viewer, current),
                              since=g.viewer.get("previous_login_at"),
                              periode=request.args.get("periode", type=int) or "courante", known_version=known_version)
-    menu = compose_menus(g.viewer)[current["eleve_id"]]
-    common = {"child": current, "menu": menu}
+    return pending, {"child": current, "menu": compose_menus(g.viewer)[current["eleve_id"]]}
+
+
+def _answer(pending, common):
+    """(the service's answer, None), or (None, a French page saying why not)."""
+    current = common["child"]
     try:
-        return common, rpc.client().result(pending), None
+        return rpc.client().result(pending), None
     except NotOpen:
-        return common, None, (render_template(
+        return None, (render_template(
             "vie_scolaire/unavailable.html", **common, title=_("Vie scolaire non ouverte"), message=_(
                 "L'établissement %(de_prenom)s n'a pas ouvert la vie scolaire en ligne. "
                 "Pour toute question, contactez son secrétariat.", de_prenom=de(current["prenom"]))), 404)
     except Unavailable:
-        return common, None, (render_template(
+        return None, (render_template(
             "vie_scolaire/unavailable.html", **common, title=_("Vie scolaire momentanément indisponible"),
             message=_("La vie scolaire est momentanément indisponible. Réessayez dans quelques instants.")), 503)
     except (NotFound, ValidationError):
         abort(404)
+
+
+def _page_data(current):
+    """The service's whole page for this child: (common, data, refusal)."""
+    pending, common = _ask(current)
+    data, refusal = _answer(pending, common)
+    return common, data, refusal
 
 
 # Rendered page contents (about 20 KB each for a full year) kept per process
@@ -74,7 +86,10 @@ def _render_body(current, data):
 def page(eleve_id):
     current = child_or_404(eleve_id)
     key = viewer_key(current, request.args.get("periode", type=int) or "courante")
-    common, data, refusal = _page_data(current, _bodies().version(key))
+    pending, common = _ask(current, _bodies().version(key))
+    # The layout (header, menu) is rendered while the service answers.
+    framed = frame("vie_scolaire/page.html", **common)
+    data, refusal = _answer(pending, common)
     if refusal is not None:
         return refusal
     body = _bodies().body(key, data, lambda d: _render_body(current, d))
@@ -84,7 +99,7 @@ def page(eleve_id):
         if refusal is not None:
             return refusal
         body = _bodies().body(key, data, lambda d: _render_body(current, d))
-    return render_template("vie_scolaire/page.html", **common, body=body)
+    return fill(framed, body)
 
 
 def _absence(data: dict, evenement_id: int) -> dict | None:

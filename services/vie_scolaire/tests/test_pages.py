@@ -4,7 +4,9 @@ half-days or more in the month)."""
 from datetime import timedelta
 
 from sqlalchemy import event as sa_event
+from sqlalchemy import update
 
+from services.vie_scolaire.models import Evenement
 from services.vie_scolaire.service import _PAGES
 from services.vie_scolaire.tests.conftest import UAI, absence, child, event, paris, setup_school
 
@@ -68,6 +70,22 @@ def test_the_page_runs_the_same_number_of_statements_for_2_or_200_events(vs, vs_
     assert _statements(vs, vs_db) == few <= 9
     # Kept: the opening and the establishment's page generation.
     assert _statements(vs, vs_db, kept=True) == 2
+
+
+def test_a_kept_page_shows_at_once_a_change_made_by_an_update_statement(vs, vs_db, clock):
+    """A statement naming no establishment (an UPDATE or DELETE on the
+    service's tables) moves every establishment's page generation: the kept
+    page is not shown again (common/kept_pages.py)."""
+    clock.move_to(paris(2026, 11, 9, 17, 0))
+    setup_school(vs)
+    vs.import_evenements(UAI, [absence("A1", detail="Rendez-vous médical")])
+    clock.move_to(paris(2026, 11, 10, 17, 0))
+    kept = vs.page(child())
+    assert vs.page(child(), known_version=kept["version"]) == {"version": kept["version"]}
+    vs_db.execute(update(Evenement).where(Evenement.etablissement_uai == UAI).values(detail="Sortie avancée"))
+    vs_db.commit()
+    page = vs.page(child(), known_version=kept["version"])
+    assert [line["detail"] for line in page["periodes"][0]["evenements"]["absence"]] == ["Sortie avancée"]
 
 
 def test_alerts_list_students_at_four_unjustified_half_days_in_the_month(vs, clock):

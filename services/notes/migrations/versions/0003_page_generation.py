@@ -4,8 +4,10 @@ Revision ID: 0003
 Revises: 0002
 Create Date: 2026-12-01
 """
-import sqlalchemy as sa
 from alembic import op
+
+from common.kept_pages import create_table_migration, drop_table_migration
+
 
 revision = '0003'
 down_revision = '0002'
@@ -14,12 +16,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.create_table(
-        "page_generation",
-        sa.Column("etablissement_uai", sa.String(length=8), primary_key=True),
-        sa.Column("generation", sa.Integer(), nullable=False),
-    )
+    create_table_migration(op)
 
 
 def downgrade() -> None:
-    op.drop_table("page_generation")
+    drop_table_migration(op)
