@@ -95,6 +95,7 @@ class AccountsService(FeatureContract):
         self.db.rollback()  # nothing of this worker's is pending: the child has the database
         answer = import_child.run(self.db.get_bind().url.render_as_string(hide_password=False), payload,
                                   self.clock.now(), self.clock.today(), confirm, dry_run, record)
+        importing.release_memory()
         log.info("accounts: import of %s students in a child process, its peak %.1f MB",
                  len(payload["eleves"]), answer["peak_mb"])
         if "invalid" in answer:
