@@ -21,13 +21,17 @@ Records are students + persons + links. The peak memory of the accounts
 process (VmHWM, reset before each phase) is printed against its 100 MB target
 and against its resident memory when idle, measured in the same run, with its
 resident memory after each phase (what the process keeps: the next phase's
-peak starts from there).
+peak starts from there). An establishment of import_child.CHILD_FROM_STUDENTS
+students or more is imported in a short-lived child process of the accounts
+process (services/accounts/import_child.py): the highest peak of those
+children during the phase is printed too, as the service logs it.
 
 Usage: python -m bench.rentree [--etablissements 50] [--eleves 40000] [--gros 1500]
        [--backend sqlite|postgresql]
 """
 import argparse
 import random
+import re
 import sys
 import tempfile
 import time
@@ -151,12 +155,34 @@ class Memory:
         return self._status("VmHWM:")
 
 
-def phase(label: str, records: int, seconds: float, memory: Memory | None = None) -> None:
+class ChildPeaks:
+    """The import children's peaks, read from the accounts service's log
+    (services/accounts/service.py logs each one) since the last reading."""
+
+    PATTERN = re.compile(r"in a child process, its peak ([0-9.]+) MB")
+
+    def __init__(self, log: Path):
+        self.log, self.offset = log, 0
+
+    def since_last(self) -> list[float]:
+        with self.log.open("rb") as f:
+            f.seek(self.offset)
+            text = f.read().decode(errors="replace")
+            self.offset = f.tell()
+        return [float(m) for m in self.PATTERN.findall(text)]
+
+
+def phase(label: str, records: int, seconds: float, memory: Memory | None = None,
+          children: ChildPeaks | None = None) -> None:
     line = f"  {label:<44} {records:>8} records in {seconds:7.1f} s = {records / seconds:8.0f} records/s"
     if memory is not None:
         peak = memory.peak()
         line += (f", accounts peak {peak:5.1f} MB (target {TARGET_MB}: {'met' if peak < TARGET_MB else 'NOT met'}),"
                  f" {memory.rss():5.1f} MB after")
+    if children is not None:
+        peaks = children.since_last()
+        line += (f"; {len(peaks)} import children, their highest peak {max(peaks):5.1f} MB" if peaks
+                 else "; no import child")
     print(line, flush=True)
 
 
@@ -176,7 +202,8 @@ def main(argv=None) -> int:
             upgrade("accounts", url)
             env = {"AMQP_URI": vhosts.new("bench-rentree"), "ACCOUNTS_DATABASE_URL": url,
                    "SCOLARITE_VAR_DIR": str(tmp / "var"), "SCOLARITE_CLOCK_FILE": str(tmp / "clock.json"),
-                   "SCOLARITE_LOG_LEVEL": "WARNING", "SCOLARITE_JOBS_CHECK_SECONDS": "86400",
+                   # INFO: the import children's peaks (ChildPeaks).
+                   "SCOLARITE_LOG_LEVEL": "INFO", "SCOLARITE_JOBS_CHECK_SECONDS": "86400",
                    "SCOLARITE_DEPLOY_FILE": str(tmp / "services.yml")}
             (tmp / "services.yml").write_text("services:\n  accounts: {required: true}\n  mailer: {required: true}\n")
             clock = Clock(str(tmp / "clock.json"))
@@ -185,6 +212,7 @@ def main(argv=None) -> int:
             accounts = cluster.service("accounts")
             cluster.start_all()
             memory = Memory(accounts.popen.pid)
+            children = ChildPeaks(tmp / "logs" / "accounts.log")
             rpc = RpcClient(env["AMQP_URI"], timeout=600, client_name="bench")
             try:
                 academie = Academie(args.etablissements, args.eleves)
@@ -200,11 +228,18 @@ def main(argv=None) -> int:
                     lecture.payload({"uai": uai})
                 phase("baseline: files read, no service", records_n, time.perf_counter() - started)
 
+                children.since_last()
                 memory.reset()
                 started = time.perf_counter()
+                resident = []
                 for uai, etab in academie.etabs.items():
                     import_files(rpc, sorted((folder_n / uai).iterdir()), uai, nom=etab["nom"], type_=etab["type"])
-                phase("year N: full SIECLE import", records_n, time.perf_counter() - started, memory)
+                    resident.append(memory.rss())
+                phase("year N: full SIECLE import", records_n, time.perf_counter() - started, memory, children)
+                # Whether the process grows with the number of imports or levels off.
+                shown = sorted({n for n in (1, 2, 5, 10, 20, 30, 40, 50, len(resident)) if n <= len(resident)})
+                print("    resident after establishment " + ", ".join(f"{n}: {resident[n - 1]:.1f}" for n in shown)
+                      + " MB", flush=True)
 
                 clock.move_to(RENTREE)
                 academie.next_year()
@@ -213,7 +248,7 @@ def main(argv=None) -> int:
                 memory.reset()
                 started = time.perf_counter()
                 result = rentree.run(rpc, folder_n1, 2027)
-                phase("year N+1: rollover", records_n1, time.perf_counter() - started, memory)
+                phase("year N+1: rollover", records_n1, time.perf_counter() - started, memory, children)
                 total = result["total"]
                 refused = [r["uai"] for r in result["etablissements"] if "refus" in r]
                 print(f"    {len(result['etablissements']) - len(refused)} establishments, refused: {refused or 'none'};"
@@ -224,7 +259,7 @@ def main(argv=None) -> int:
                 memory.reset()
                 started = time.perf_counter()
                 again = rentree.run(rpc, folder_n1, 2027)
-                phase("the same rollover again", records_n1, time.perf_counter() - started, memory)
+                phase("the same rollover again", records_n1, time.perf_counter() - started, memory, children)
                 print(f"    unchanged students {again['total']['inchanges']}, new {again['total']['nouveaux']}, "
                       f"left {again['total']['sortis']}", flush=True)
 
@@ -236,7 +271,7 @@ def main(argv=None) -> int:
                 report = import_files(rpc, sorted((folder_big / "0979999X").iterdir()), "0979999X",
                                       nom="GRAND LYCÉE", type_="lycee")
                 seconds = time.perf_counter() - started
-                phase(f"one establishment of {args.gros} students", big.records(), seconds, memory)
+                phase(f"one establishment of {args.gros} students", big.records(), seconds, memory, children)
                 summary = format_report(report).split("\nIgnorés")[0]
                 print("    " + summary.replace("\n", "\n    "), flush=True)
             finally:

@@ -27,9 +27,6 @@ Openings: a service that establishments open (`opening_model` set) answers
 `get_openings` and `set_opening` for the administration pages, and announces
 each change with a notice event `opening_changed` so caches refresh.
 """
-import importlib
-import pkgutil
-
 from sqlalchemy import bindparam, select
 
 from common import news
@@ -37,30 +34,11 @@ from common.clock import school_year, staff_school_years
 from common.errors import Forbidden, ValidationError
 from common.messaging import notice_dispatcher, rpc, work_dispatcher
 from common.rpc_client import ServiceRpc
-import contract
+from common.former_students import former_students_months, longest_former_students_months  # noqa: F401
 from common.settings import setting_timer
 # Re-exported: services import the schemas from here.
 from contract.feature import (  # noqa: F401
     ROLES, ChildContextSchema, MenuEntrySchema, child_context_schema, menu_entry_schema)
-
-
-
-def former_students_months(service: str) -> int:
-    """How many months after leaving a student still reaches `service`: the
-    `FORMER_STUDENTS_MONTHS` of its contract module, 0 (not at all) without."""
-    try:
-        module = importlib.import_module(f"contract.{service}")
-    except ModuleNotFoundError as exc:
-        if exc.name != f"contract.{service}":
-            raise
-        return 0
-    return getattr(module, "FORMER_STUDENTS_MONTHS", 0)
-
-
-def longest_former_students_months() -> int:
-    """The longest any service declares: how long accounts keeps listing a
-    student who left to their family (services/accounts/rentree.py)."""
-    return max((former_students_months(m.name) for m in pkgutil.iter_modules(contract.__path__)), default=0)
 
 
 _OPENING_STATEMENTS: dict = {}

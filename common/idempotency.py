@@ -34,14 +34,16 @@ import logging
 from datetime import timedelta
 
 import kombu.utils.json
-from cryptography.fernet import Fernet
 from nameko.exceptions import deserialize, serialize
 from sqlalchemy import Column, DateTime, Index, MetaData, String, Table, Text, delete, event, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from common.db import UtcDateTime
+from common.sql import UtcDateTime
 from contract.errors import CommandInProgress, ServiceError
-from common.messaging import idempotency_key
+
+# cryptography (the sealed answers) and the messaging (the key of the call)
+# are imported where they are used: a process that only writes the table
+# (the accounts import's child, services/accounts/import_child.py) does not load them.
 
 RETENTION = timedelta(days=1)
 
@@ -98,7 +100,9 @@ def _hash(service: str, method: str, key: str) -> str:
     return hashlib.sha256(f"{service}.{method}|{key}".encode()).hexdigest()
 
 
-def _fernet(key: str) -> Fernet:
+def _fernet(key: str):
+    from cryptography.fernet import Fernet
+
     return Fernet(base64.urlsafe_b64encode(hashlib.sha256(f"answer|{key}".encode()).digest()))
 
 
@@ -118,6 +122,26 @@ def _replay(row, key: str):
     raise CommandInProgress(f"{row.method}: déjà en cours")
 
 
+_ELSEWHERE = "idempotency.record_elsewhere"
+
+
+def write_record(session, values: dict) -> None:
+    """The row saying a key ran (`values`: key_hash, method, created_at), and
+    the rows past RETENTION dropped, in `session`'s transaction."""
+    session.execute(delete(records).where(records.c.created_at < values["created_at"] - RETENTION))
+    session.execute(insert(records).values(**values))
+
+
+def record_elsewhere(db):
+    """For a command whose changes another connection commits (the accounts
+    import run in a child process, services/accounts/import_child.py): the
+    values of the row saying this key ran, for that connection to write with
+    `write_record` in the same transaction, and the function to call once it
+    committed (the answer is then stored on that row). (None, None) outside a
+    command with a key."""
+    return db.info.get(_ELSEWHERE, (None, None))
+
+
 def command(fn):
     """Marks an RPC method as a command: a method that changes something and
     must not do it twice for one request. Without an idempotency key (a unit
@@ -125,6 +149,8 @@ def command(fn):
 
     @functools.wraps(fn)
     def wrapper(self, *args, **kwargs):
+        from common.messaging import idempotency_key
+
         key = idempotency_key.get()
         if key is None:
             return fn(self, *args, **kwargs)
@@ -144,19 +170,21 @@ def _run_once(service, fn, key, args, kwargs):
         log.info("command %s asked again: answered from its record (%s)", method, row.outcome or "in progress")
         return _replay(row, key)
     written = []
+    values = {"key_hash": key_hash, "method": method, "created_at": now}
 
     def _record(session):
         # Written by the command's first commit, in the same transaction.
         if not written:
             written.append(True)
-            session.execute(delete(records).where(records.c.created_at < now - RETENTION))
-            session.execute(insert(records).values(key_hash=key_hash, method=method, created_at=now))
+            write_record(session, values)
 
     event.listen(db, "before_commit", _record)
+    db.info[_ELSEWHERE] = (values, lambda: written.append(True))
     try:
         result = fn(service, *args, **kwargs)
     except Exception as exc:
         event.remove(db, "before_commit", _record)
+        db.info.pop(_ELSEWHERE, None)
         db.rollback()
         if isinstance(exc, IntegrityError):
             # Another call with this key committed first: this one's changes
@@ -171,6 +199,7 @@ def _run_once(service, fn, key, args, kwargs):
             _store(db, key_hash, method, now, key, "error", serialize(exc), exists=bool(written))
         raise
     event.remove(db, "before_commit", _record)
+    db.info.pop(_ELSEWHERE, None)
     _store(db, key_hash, method, now, key, "result", result, exists=bool(written))
     log.info("command %s done", method)
     return result

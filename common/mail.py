@@ -27,7 +27,7 @@ from urllib.parse import urlparse
 
 from marshmallow import EXCLUDE, Schema, ValidationError as SchemaError, validates_schema
 
-from common.clock import PARIS
+from common.dates import PARIS
 from common.errors import ValidationError
 from common.schemas import fields, validate
 from contract.etablissement import UAI

@@ -8,7 +8,7 @@ from datetime import date, datetime, timezone
 
 from marshmallow import Schema, ValidationError, fields, validate  # noqa: F401
 
-from common.clock import PARIS
+from common.dates import PARIS
 from common.errors import ValidationError as RemoteValidationError
 
 _FRENCH = {

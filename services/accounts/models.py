@@ -7,7 +7,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from common.db import UtcDateTime
+from common.sql import UtcDateTime
 from common.idempotency import define_table
 
 

@@ -19,8 +19,8 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from common.clock import PARIS, add_months
-from common.contract import longest_former_students_months
+from common.dates import PARIS, add_months
+from common.former_students import longest_former_students_months
 from services.accounts import audit
 from services.accounts.models import Account, Eleve, Etablissement, Lien, Responsable
 

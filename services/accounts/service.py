@@ -4,19 +4,23 @@ Every method is called by the gateway (pages), the import CLI or the demo
 generator; each docstring says who may call it and what it promises.
 """
 
+import logging
+
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from common.clock import ClockProvider, school_year
 from common.contract import FeatureContract
 from common.db import Database
-from common.idempotency import command
+from common.errors import ValidationError
+from common.idempotency import command, record_elsewhere
 from common.mail import dispatch_mail
 from common.messaging import route_handler, rpc, work_dispatcher, work_handler
 from common.schemas import load_or_raise
 from common.settings import SettingsProvider, setting_timer
 from services.accounts import (
-    audit, etablissements, family, first_connection, importing, jobs, letters, liens, lifecycle, news, rentree,
-    rules, sessions, staff,
+    audit, etablissements, family, first_connection, import_child, importing, jobs, letters, liens, lifecycle, news,
+    rentree, rules, sessions, staff,
 )
 from services.accounts.dependencies import AfterReply, HashThreads
 from services.accounts.models import Account
@@ -25,6 +29,7 @@ from services.accounts.schemas import AccountViewSchema, AuditQuerySchema, Lette
 from services.accounts.settings import AccountsSettings
 from services.accounts.view_generations import ViewGenerations
 
+log = logging.getLogger(__name__)
 
 
 class AccountsService(FeatureContract):
@@ -63,6 +68,8 @@ class AccountsService(FeatureContract):
         the establishment's students changes nothing and returns `refused`
         (its report) unless `confirm`. `dry_run` answers the same report and
         changes nothing."""
+        if import_child.wanted(payload):
+            return self._import_in_child(payload, bool(confirm), bool(dry_run))
         data = load_or_raise(SiecleImportSchema(), payload)
         try:
             report = importing.import_siecle(self.db, data, self.clock.now(), self.clock.today(),
@@ -79,6 +86,30 @@ class AccountsService(FeatureContract):
         self.db.commit()
         self.views.changed_all()
         return report
+
+    def _import_in_child(self, payload, confirm, dry_run):
+        """A large establishment's import, the same, in a short-lived process
+        (services/accounts/import_child.py): this process does not keep what
+        the import made it grow to (issue 19)."""
+        record, committed = record_elsewhere(self.db)
+        self.db.rollback()  # nothing of this worker's is pending: the child has the database
+        answer = import_child.run(self.db.get_bind().url.render_as_string(hide_password=False), payload,
+                                  self.clock.now(), self.clock.today(), confirm, dry_run, record)
+        importing.release_memory()
+        log.info("accounts: import of %s students in a child process, its peak %.1f MB",
+                 len(payload["eleves"]), answer["peak_mb"])
+        if "invalid" in answer:
+            raise ValidationError(answer["invalid"])
+        if "integrity_error" in answer:
+            raise IntegrityError("import_siecle (child process)", None, Exception(answer["integrity_error"]))
+        if "refused" in answer:
+            return {"refused": answer["refused"], "created": {}, "updated": {}, "unchanged": {}, "skipped": []}
+        if dry_run:
+            return {**answer["report"], "dry_run": True}
+        if committed is not None:
+            committed()
+        self.views.changed_all()
+        return answer["report"]
 
     @rpc
     @command

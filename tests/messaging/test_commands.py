@@ -14,6 +14,7 @@ from sqlalchemy import func, insert, select
 from contract.errors import CommandInProgress, ValidationError
 from common.idempotency import RETENTION, _hash, records
 from common.messaging import idempotency_key
+from services.accounts import import_child
 from services.accounts.models import Account
 from services.accounts.service import AccountsService
 from tests.helpers import family_payload
@@ -107,3 +108,21 @@ def test_records_are_dropped_after_the_retention_and_the_key_then_runs_again(ser
     with key("k-old"):
         service.create_staff_account(payload=STAFF)
     assert staff_count(accounts_db) == 3
+
+
+@pytest.mark.parametrize("where", ["in-process", "in-child"])
+def test_an_import_sent_twice_with_one_key_runs_once_and_answers_the_same(service, accounts_db, monkeypatch, where):
+    """A large establishment's import runs in a child process that commits it
+    (services/accounts/import_child.py): the row saying its key ran is written
+    in that same transaction, and the answer is stored on it."""
+    if where == "in-child":
+        monkeypatch.setattr(import_child, "CHILD_FROM_STUDENTS", 0)
+    with key("k-import"):
+        first = service.import_siecle(payload=family_payload())
+    with key("k-import"):
+        again = service.import_siecle(payload=family_payload())
+    assert again == first and first["created"]["eleves"] == 3  # the replay, not a second import saying "unchanged"
+    row = accounts_db.execute(select(records.c.outcome).where(
+        records.c.key_hash == _hash("accounts", "import_siecle", "k-import"))).one()
+    accounts_db.rollback()
+    assert row.outcome == "result"

@@ -7,7 +7,9 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import select
 
-from services.accounts import importing
+from common.errors import ValidationError
+
+from services.accounts import import_child, importing
 from services.accounts.models import Account, Eleve, Lien, Responsable
 from services.accounts.tests.conftest import activate, confirmed_guardian
 from tests.helpers import letters_by_name
@@ -15,6 +17,15 @@ from tests.helpers import letters_by_name
 COLLEGE, LYCEE = "0590001A", "0590002B"
 YEAR_N = datetime(2026, 10, 1, 8, 0, tzinfo=timezone.utc)
 RENTREE = datetime(2027, 9, 1, 8, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture(autouse=True, params=["in-process", "in-child"])
+def where(request, monkeypatch):
+    """Every rule below, for an import run in the service's process and for
+    one run in a child process (a large establishment's, import_child.py)."""
+    if request.param == "in-child":
+        monkeypatch.setattr(import_child, "CHILD_FROM_STUDENTS", 0)
+    return request.param
 
 
 def student(sid, prenom, nom, birth, classe, ine=None):
@@ -222,6 +233,18 @@ def test_a_dry_run_reports_and_changes_nothing(service, clock, accounts_db):
 
     assert report["dry_run"] is True
     assert report["updated"] == {"eleves": 1, "eleves_sortis": 1}
+    assert snapshot(accounts_db) == before
+
+
+def test_an_invalid_file_is_refused_with_every_field_and_changes_nothing(service, clock, accounts_db):
+    year_n(service, clock)
+    before = snapshot(accounts_db)
+    bad = {**college(), "etablissement": {"uai": COLLEGE, "nom": "", "type": "ecole"}}
+
+    with pytest.raises(ValidationError) as refused:
+        service.import_siecle(payload=bad)
+
+    assert set(refused.value.errors["etablissement"]) == {"nom", "type"}
     assert snapshot(accounts_db) == before
 
 
