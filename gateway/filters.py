@@ -82,12 +82,13 @@ def register(app) -> None:
     """After Flask-Babel's init_app (it installs its own gettext callables)."""
     app.jinja_env.template_class = SpacedTemplate
     app.jinja_env.install_gettext_callables(
-        gettext=lambda s: _translations().ugettext(s),  # replaced below
+        gettext=lambda s: _translations().ugettext(s),
         ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
         pgettext=lambda c, s: _translations().upgettext(c, s),
         npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
         newstyle=True)
-    # `_` is Jinja's alias that looks `gettext` up at each call: both are this one.
+    # Jinja's `_` looks `gettext` up at each call, which wraps the one above:
+    # both are this module's one-call `gettext` instead.
     app.jinja_env.globals.update(_=gettext, gettext=gettext)
     app.add_template_filter(french_date, "frdate")
     app.add_template_filter(french_datetime, "frdatetime")
