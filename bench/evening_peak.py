@@ -308,14 +308,25 @@ def home_only(platform, idents: list[str], rounds: int, seconds: float) -> list[
         closed_loop(bare, lambda b: b.request("GET", "/"), 1)
         out = []
         for _ in range(rounds):
+            gateway_cpu = _tree_cpu(platform.cluster.processes["gateway"].popen.pid)
             home = home_rate(browsers, paths, seconds)
+            gateway_cpu = _tree_cpu(platform.cluster.processes["gateway"].popen.pid) - gateway_cpu
+            bare_cpu = _tree_cpu(proc.popen.pid)
             plain, _ = closed_loop(bare, lambda b: b.request("GET", "/"), seconds)
+            bare_cpu = _tree_cpu(proc.popen.pid) - bare_cpu
             out.append((home, plain))
-            print(f"  home page {home:.0f}/s, bare Flask {plain:.0f}/s: {home / plain:.3f}   "
-                  f"(load average {os.getloadavg()[0]:.1f})", flush=True)
+            # The servers' CPU per page moves less with the others' load than the rates do.
+            print(f"  home page {home:.0f}/s, bare Flask {plain:.0f}/s: {home / plain:.3f}   server CPU per page "
+                  f"{gateway_cpu / (home * seconds) * 1000:.2f} ms / {bare_cpu / (plain * seconds) * 1000:.2f} ms"
+                  f"   (load average {os.getloadavg()[0]:.1f})", flush=True)
         return out
     finally:
         proc.stop()
+
+
+def _tree_cpu(pid: int) -> float:
+    """CPU seconds of a gunicorn master and its workers."""
+    return sum(_cpu_seconds(p) for p in [pid, *_children(pid)])
 
 
 # -- the portal and its families ----------------------------------------------
@@ -599,8 +610,9 @@ def main_home_only(args) -> int:
         databases.cleanup()
         vhosts.cleanup()
         shutil.rmtree(tmp, ignore_errors=True)
-    home, bare = sum(h for h, _ in results), sum(b for _, b in results)
-    print(f"  all rounds: {home / bare:.3f} (target ≥ 0.3) {'OK' if home / bare >= 0.3 else 'BELOW TARGET'}")
+    # The median round: one round's baseline can fall with the others' load on the machine.
+    ratio = statistics.median(h / b for h, b in results)
+    print(f"  median of the rounds: {ratio:.3f} (target ≥ 0.3) {'OK' if ratio >= 0.3 else 'BELOW TARGET'}")
     return 0
 
 
