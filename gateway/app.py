@@ -3,13 +3,20 @@ the extensions, the filters, the areas and the error pages."""
 import time
 import uuid
 
+from babel import Locale
 from flask import Flask, g, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from common.clock import Clock
 from gateway import areas, assets, composition, errors, filters, forms, operability, rules, security
 from gateway.extensions import babel, csrf, limiter
+from gateway.fragments import OnceExtension
+from gateway.session import CookieSessions
 from gateway.settings import Settings
+
+# The pages' language, parsed once (Flask-Babel parses what the selector
+# returns at every request, unless it is already a Locale).
+FRENCH = Locale.parse("fr")
 
 
 def create_app(overrides: dict | None = None) -> Flask:
@@ -17,6 +24,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app = Flask(__name__)
     app.config.update(settings.flask_config(), CLOCK=Clock(settings.clock_file))
     app.config.update(overrides or {})
+    app.session_interface = CookieSessions()
 
     # Behind N reverse proxies, the client's address and scheme come from their
     # X-Forwarded-* headers, trusted for exactly that many hops: rate limits and
@@ -31,7 +39,8 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     csrf.init_app(app)
     limiter.init_app(app)
-    babel.init_app(app, locale_selector=lambda: "fr")
+    babel.init_app(app, locale_selector=lambda: FRENCH)
+    app.jinja_env.add_extension(OnceExtension)
 
     filters.register(app)
     rules.register(app)

@@ -67,7 +67,17 @@ def _unavailable(name: str, settings: dict) -> dict:
 
 def compose_menus(viewer: dict) -> dict[int, list[dict]]:
     """{eleve_id: [entries]} for every child of the viewer, sorted. An entry is
-    {"label", "path", "service", "order", "unavailable"}."""
+    {"label", "path", "service", "order", "unavailable"}. Composed once per
+    request: the page's side menu and its header's ☰ menu show the same."""
+    composed = g.get("composed_menus")
+    if composed is not None and composed[0] is viewer:
+        return composed[1]
+    out = _compose_menus(viewer)
+    g.composed_menus = (viewer, out)
+    return out
+
+
+def _compose_menus(viewer: dict) -> dict[int, list[dict]]:
     children = viewer["children"]
     services = current_app.config["FEATURE_SERVICES"]
     w = watch()
@@ -125,15 +135,12 @@ def home_tiles(child: dict, menu: list[dict]) -> list[dict]:
 
 def header_menus() -> dict[int, list[dict]]:
     """Each child's menu for the header's ☰ menu on a phone (issue 13 § 6),
-    for a family viewer who sees the services; {} otherwise. Computed once
-    per request (the services' answers are cached by the watch anyway)."""
+    for a family viewer who sees the services; {} otherwise."""
     viewer = g.get("viewer")
     if not viewer or viewer.get("role") not in ("responsable", "eleve") or viewer.get("must_change_password") \
             or viewer.get("must_confirm_email") or not viewer.get("children"):
         return {}
-    if "header_menus" not in g:
-        g.header_menus = compose_menus(viewer)
-    return g.header_menus
+    return compose_menus(viewer)
 
 
 def register(app) -> None:

@@ -5,7 +5,7 @@ what the error summary and the page title read ("Erreur : "), and the page
 kept on an outage."""
 from datetime import date, datetime
 
-from flask import g
+from flask import Config, g
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -175,7 +175,9 @@ def page_has_form_errors(context) -> bool:
     for value in context.values():
         if isinstance(value, Form) and value.has_errors():
             return True
-        if isinstance(value, dict) and any(isinstance(f, Form) and f.has_errors() for f in value.values()):
+        # (Every page's context has the application's configuration, a dict of no form.)
+        if isinstance(value, dict) and not isinstance(value, Config) \
+                and any(isinstance(f, Form) and f.has_errors() for f in value.values()):
             # A page of rows, each its own form (a decision per request).
             return True
     return False

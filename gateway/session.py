@@ -6,6 +6,7 @@ else asked of accounts."""
 from functools import wraps
 
 from flask import abort, current_app, g, redirect, request, session, url_for
+from flask.sessions import SecureCookieSessionInterface
 
 from contract.accounts import SessionExpired
 from contract.errors import NotFound
@@ -15,6 +16,24 @@ from gateway.view_cache import view_cache
 
 TOKEN = "t"
 ACCOUNT = "a"
+
+
+class CookieSessions(SecureCookieSessionInterface):
+    """Flask's signed cookie, with its serializer made once per secret key
+    rather than at every request (making one serializes a test value and
+    builds its signer). The cookie, its signature and its checks are Flask's."""
+
+    def __init__(self):
+        self._serializers = {}
+
+    def get_signing_serializer(self, app):
+        key = (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        serializer = self._serializers.get(key)
+        if serializer is None:
+            serializer = super().get_signing_serializer(app)
+            if serializer is not None:
+                self._serializers = {key: serializer}
+        return serializer
 
 
 def load_viewer(with_tiles: bool = False) -> dict | None:
