@@ -22,6 +22,7 @@ outbox write, rendering, the claim, SMTP, and marking each message sent.
 Usage: python -m bench.mailer [--messages 2000] [--rounds 3] [--backend sqlite|postgresql]
 """
 import argparse
+import os
 import smtplib
 import statistics
 import sys
@@ -57,11 +58,14 @@ def last_arrival(mailbox: Mailbox, count: int, timeout: float) -> float:
     catcher names each file after the nanosecond it stored it."""
     deadline = time.monotonic() + timeout
     while True:
-        ids = mailbox.ids()
-        if len(ids) >= count:
-            return max(int(name.split("-")[0]) for name in ids) / 1e9
+        # A bare listing (not `mailbox.ids()`, which builds and sorts a path per
+        # file, 3 ms at 2,000 files): this loop runs beside the processes it
+        # measures, on the same cores.
+        names = [name for name in os.listdir(mailbox.directory) if name.endswith(".eml")]
+        if len(names) >= count:
+            return max(int(name.split("-")[0]) for name in names) / 1e9
         if time.monotonic() > deadline:
-            raise SystemExit(f"only {len(ids)} of {count} messages arrived in {timeout} s")
+            raise SystemExit(f"only {len(names)} of {count} messages arrived in {timeout} s")
         time.sleep(0.05)
 
 
