@@ -7,6 +7,8 @@ only the published grades of the child named in the child context, which the
 gateway built after checking the viewer's link to that child. Each docstring
 says who may call and what the method promises.
 """
+from sqlalchemy import bindparam, select
+
 from common.clock import ClockProvider, school_year
 from common.contract import FeatureContract, child_context_schema
 from common.db import Database
@@ -31,6 +33,9 @@ SUBJECTS_KEPT = 500
 _SUBJECTS = KeptPages(SUBJECTS_KEPT)
 
 
+_PUBLICATION_MODE = select(EtablissementSettings.publication_mode).where(
+    EtablissementSettings.etablissement_uai == bindparam("uai"))
+
 class NotesService(FeatureContract):
     name = "notes"
 
@@ -48,8 +53,10 @@ class NotesService(FeatureContract):
     news_kinds = news.KINDS
 
     def publication_mode(self, uai: str) -> str:
-        settings = self.db.get(EtablissementSettings, uai)
-        return settings.publication_mode if settings else FIL_DE_L_EAU
+        # On every notes page's path: one statement, built once (called after
+        # a commit, never with the session's changes pending).
+        mode = self.db.connection().execute(_PUBLICATION_MODE, {"uai": uai}).scalar()
+        return mode or FIL_DE_L_EAU
 
     # -- back office ----------------------------------------------------
     @rpc

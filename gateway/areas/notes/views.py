@@ -10,7 +10,7 @@ from contract.errors import NotFound, NotOpen, Unavailable, ValidationError
 from gateway import rpc
 from gateway.composition import child_context, compose_menus
 from gateway.filters import de, french_datetime
-from gateway.kept_bodies import kept_bodies, viewer_key
+from gateway.kept_bodies import fill, frame, kept_bodies, viewer_key
 from gateway.session import child_or_404, login_required
 
 bp = Blueprint("notes", __name__, url_prefix="/eleve/<int:eleve_id>/notes", template_folder="templates")
@@ -41,6 +41,8 @@ def _page(template, eleve_id, method, body=None, **kwargs):
                              **({"known_version": known} if body is not None else {}), **kwargs)
     menu = compose_menus(g.viewer)[eleve_id]
     common = {"child": current, "menu": menu, "previous_connection": _previous_connection(g.viewer)}
+    # A kept content's layout (header, menus) is rendered while the service answers.
+    framed = frame(template, **common) if body is not None else None
     try:
         data = rpc.client().result(pending)
         if body is None:
@@ -55,7 +57,7 @@ def _page(template, eleve_id, method, body=None, **kwargs):
             # The version answered is no longer kept here: the whole page, once more.
             kept = _bodies().body(key, rpc.call("notes", method, child=child_context(g.viewer, current),
                                               since=g.viewer.get("previous_login_at"), **kwargs), render)
-        return render_template(template, **common, body=kept)
+        return fill(framed, kept)
     except NotOpen:
         return render_template("notes/unavailable.html", **common, title=_("Notes non ouvertes"), message=_(
             "L'établissement %(de_prenom)s n'a pas ouvert la consultation des notes en ligne. "
