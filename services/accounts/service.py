@@ -32,6 +32,12 @@ from services.accounts.view_generations import ViewGenerations
 log = logging.getLogger(__name__)
 
 
+def _refused(report: dict) -> dict:
+    """An import refused because it would detach most of the establishment's
+    students: its report, and nothing created, updated or kept."""
+    return {"refused": report, "created": {}, "updated": {}, "unchanged": {}, "skipped": []}
+
+
 class AccountsService(FeatureContract):
     name = "accounts"
     settings_class = AccountsSettings
@@ -76,7 +82,7 @@ class AccountsService(FeatureContract):
                                              confirm=bool(confirm))
         except rentree.DetachRefused as refused:
             self.db.rollback()
-            return {"refused": refused.report, "created": {}, "updated": {}, "unchanged": {}, "skipped": []}
+            return _refused(refused.report)
         finally:
             del data
             importing.release_memory()
@@ -103,7 +109,7 @@ class AccountsService(FeatureContract):
         if "integrity_error" in answer:
             raise IntegrityError("import_siecle (child process)", None, Exception(answer["integrity_error"]))
         if "refused" in answer:
-            return {"refused": answer["refused"], "created": {}, "updated": {}, "unchanged": {}, "skipped": []}
+            return _refused(answer["refused"])
         if dry_run:
             return {**answer["report"], "dry_run": True}
         if committed is not None:

@@ -25,10 +25,9 @@ class Year(fields.Integer):
     missing one ("Ce champ est obligatoire."), not a malformed number."""
 
     def _deserialize(self, value, attr, data, **kwargs):
+        refuse_blank(self, value)
         if isinstance(value, str):
             value = value.strip()
-            if not value:
-                raise self.make_error("required")
         return super()._deserialize(value, attr, data, **kwargs)
 
 
