@@ -62,12 +62,29 @@ def students(platform):
     return {"phone": (letters["Hugo MARTIN"], "2012-04-04"), "pc": (letters["Léa MARTIN"], "2014-01-02")}
 
 
+# Before each reading: a layout forced (a stylesheet just swapped in starts
+# loading its fonts only then), its fonts loaded, two frames drawn. Without it,
+# a reading could catch the fallback font of a font-face still loading (a line
+# wrapped differently: a page 24 px taller, seen twice in busy runs).
+SETTLE = """async () => {
+  document.documentElement.getBoundingClientRect();
+  await document.fonts.ready;
+  await new Promise(resolve => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+  await document.fonts.ready;
+  return document.fonts.status;
+}"""
+
+
+def _reading(page) -> list:
+    page.evaluate(SETTLE)
+    return page.evaluate(STYLES)
+
+
 def _settled(page) -> list:
     """The styles once two readings in a row agree (a transition has ended)."""
-    page.evaluate("document.fonts.ready.then(() => true)")
-    previous = page.evaluate(STYLES)
+    previous = _reading(page)
     for _ in range(20):
-        current = page.evaluate(STYLES)
+        current = _reading(page)
         if current == previous:
             return current
         previous = current
