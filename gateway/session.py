@@ -66,12 +66,19 @@ def load_viewer(with_tiles: bool = False) -> dict | None:
     return g.viewer
 
 
-def start_session(token: str, account_id: int | None = None) -> None:
-    """A fresh cookie (and CSRF token) for every new session."""
+def start_session(token: str, account_id: int | None = None, answer: dict | None = None) -> None:
+    """A fresh cookie (and CSRF token) for every new session. `answer`: the
+    login's, whose view and tiles (when accounts gave them, with the counters
+    they stand for) are kept for the first pages."""
     session.clear()
     session[TOKEN] = token
     if account_id is not None:
         session[ACCOUNT] = account_id
+    if answer and answer.get("view") is not None and answer.get("generations") is not None:
+        cache = view_cache(current_app.config.get("VIEW_CACHE"))
+        if cache is not None:
+            cache.store(token, answer["view"], True, answer["generations"],
+                        current_app.config["CLOCK"].now().timestamp())
 
 
 def end_session(token: str) -> None:

@@ -127,6 +127,31 @@ class ViewCache:
         except redis.RedisError as exc:
             self._trouble(exc)
 
+    # -- the académie's login message, by the same rule: a counter that
+    # accounts bumps after committing a new message, read with the entry.
+    def login_message(self, now: float) -> Lookup:
+        """The login page's message (`view`: {"message": …}) when the entry is
+        still the one for the current counter, else the counter to store the
+        answer of accounts with."""
+        p = self.prefix
+        try:
+            generation, raw = self.client.mget([f"{p}:gen:message", f"{p}:login-message"])
+        except redis.RedisError as exc:
+            self._trouble(exc)
+            return Lookup(None, None)
+        generations = [int(generation or 0)]
+        return Lookup(self._valid(raw, generations, now), generations)
+
+    def store_login_message(self, answer: dict, generations: list[int] | None, now: float) -> None:
+        if generations is None:
+            return
+        entry = {"g": generations, "from": now, "until": now + self.ttl, "v": answer}
+        try:
+            self.client.set(f"{self.prefix}:login-message", json.dumps(entry, separators=(",", ":")),
+                            ex=int(self.ttl) + 5)
+        except redis.RedisError as exc:
+            self._trouble(exc)
+
     def forget(self, token: str) -> None:
         """This browser's session ended here (logout): its entry goes at once."""
         try:

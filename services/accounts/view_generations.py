@@ -34,6 +34,10 @@ def account_key(prefix: str, account_id: int) -> str:
     return f"{prefix}:gen:a:{account_id}"
 
 
+def message_key(prefix: str) -> str:
+    return f"{prefix}:gen:message"
+
+
 class Generations:
     def __init__(self, client, prefix: str):
         self.client, self.prefix = client, prefix
@@ -56,6 +60,28 @@ class Generations:
     def changed(self, *account_ids) -> None:
         """What these accounts' pages show may have changed (or their sessions ended)."""
         self._incr([account_key(self.prefix, a) for a in account_ids if a is not None])
+
+    def login_message_changed(self) -> None:
+        """The académie's login message changed: the login pages read it anew."""
+        self._incr([message_key(self.prefix)])
+
+    def changed_reading(self, account_id: int) -> list[int] | None:
+        """`changed(account_id)`, answering the counters as they stand right
+        after it, [global, account's] as the gateway reads them, for an answer
+        read from the database after this call (the login's first view). None
+        without a cache, or when Redis did not answer (nothing to tag with)."""
+        if self.client is None:
+            return None
+        try:
+            pipe = self.client.pipeline(transaction=False)
+            pipe.incr(account_key(self.prefix, account_id))
+            pipe.expire(account_key(self.prefix, account_id), KEEP_SECONDS)
+            pipe.get(global_key(self.prefix))
+            account_generation, _, global_generation = pipe.execute()
+        except redis.RedisError as exc:
+            log.error("view generations not bumped (%s): cached views live until their TTL", exc)
+            return None
+        return [int(global_generation or 0), int(account_generation)]
 
     def changed_all(self) -> None:
         """Anything may have changed for anyone (imports, letters, the purge, merges)."""

@@ -12,6 +12,7 @@ import socket
 import time
 import uuid
 from datetime import timedelta
+from html import unescape
 
 import pytest
 
@@ -158,3 +159,52 @@ def test_a_news_item_shows_on_the_cached_home_page_as_soon_as_accounts_has_it(si
         time.sleep(0.2)
     # And it is cached again, tile included.
     assert "1 annonce de la sonde" in text_of(cached_page(user, home).text)
+
+
+def test_the_first_pages_after_a_login_come_with_it_and_show_what_is_new_since_the_previous_one(site):
+    """The login's answer carries the view and tiles (services/accounts/
+    service.py, `login`): `/` and the child's home page right after it ask
+    accounts nothing, and still count the news from the previous connection."""
+    letter, _address, user = guardian(site, "first")
+    eleve_id = int(re.search(r"/eleve/(\d+)/", user.get("/").url).group(1))
+    rpc = site.rpc()
+    try:
+        rpc.call("probe2", "announce", eleve_id=eleve_id, email=f"sonde-{uuid.uuid4().hex[:8]}@example.org")
+    finally:
+        rpc.close()
+    # Accounts stores the news asynchronously: wait until the open session sees it.
+    deadline = time.monotonic() + 20
+    while "1 annonce de la sonde" not in text_of(user.get(f"/eleve/{eleve_id}/").text):
+        assert time.monotonic() < deadline, "the news never reached accounts"
+        time.sleep(0.2)
+    again = WebUser(site.base_url)
+    landing = again.post_form("/connexion", {"identifiant": letter["identifiant"], "mot_de_passe": "soleil2026"},
+                              allow_redirects=False)
+    assert landing.status_code == 302
+    root = again.get("/", allow_redirects=False)
+    home = again.get(f"/eleve/{eleve_id}/")
+    assert [session_from(root), session_from(home)] == ["cache", "cache"]
+    # The previous connection is the one above: the news came after it.
+    assert "1 annonce de la sonde" in text_of(home.text)
+
+
+def test_a_new_login_message_shows_on_the_very_next_login_page(site):
+    rpc = site.rpc()
+    try:
+        operator = rpc.call("accounts", "create_staff_account", payload={
+            "role": "operator", "nom": "RECTORAT", "prenom": "Odile"})
+    finally:
+        rpc.close()
+    admin = WebUser(site.base_url)
+    admin.login(operator["identifiant"], operator["password"])
+    admin.post_form("/premiere-connexion", {"new_password": "rectorat2026", "new_password_confirm": "rectorat2026"})
+    for message in (f"Maintenance le {uuid.uuid4().hex[:6]}.", f"Réouverture le {uuid.uuid4().hex[:6]}."):
+        # The login page (its message kept 10 minutes in this module) read twice first.
+        for _ in range(2):
+            assert WebUser(site.base_url).get("/connexion").status_code == 200
+        page = admin.http.post(f"{site.base_url}/admin/message-connexion", timeout=30, data={
+            "csrf_token": unescape(re.search(r'name="csrf_token"[^>]*value="([^"]+)"',
+                                             admin.get("/admin/").text).group(1)),
+            "message": message})
+        assert "Le message d'accueil de la page de connexion est enregistré." in text_of(page.text)
+        assert message in text_of(WebUser(site.base_url).get("/connexion").text)

@@ -21,6 +21,7 @@ from gateway.extensions import limiter
 from gateway.forms import form_kept_when_limited, keep_input_on_outage, too_many_attempts_message
 from gateway.rules import account_rules
 from gateway.session import TOKEN, end_session, load_viewer, start_session
+from gateway.view_cache import view_cache
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 
@@ -77,7 +78,7 @@ def login():
         except TooManyAttempts as exc:
             form.form_errors.append(too_many_attempts_message(exc.retry_after))
         else:
-            start_session(result["token"], result.get("account_id"))
+            start_session(result["token"], result.get("account_id"), result)
             if result["must_change_password"]:
                 return redirect(url_for("auth.first_connection"))
             if result.get("must_confirm_email"):
@@ -89,10 +90,19 @@ def login():
 def _login_message() -> str:
     """The académie's "Message d'accueil" (guide § 2.3), kept by accounts; the
     page shows without it when accounts does not answer."""
+    cache = view_cache(current_app.config.get("VIEW_CACHE"))
+    found = None
+    if cache is not None:
+        found = cache.login_message(current_app.config["CLOCK"].now().timestamp())
+        if found.view is not None:
+            return found.view["message"]
     try:
-        return rpc.call("accounts", "login_message")["message"]
+        answer = rpc.call("accounts", "login_message")
     except Unavailable:
         return ""
+    if found is not None:
+        cache.store_login_message(answer, found.generations, current_app.config["CLOCK"].now().timestamp())
+    return answer["message"]
 
 
 @bp.post("/deconnexion")
