@@ -1,7 +1,7 @@
 """Who an account may see (guide § 2.1): a student only themself, a guardian
 the children they are legal guardian of, in every establishment merged into
 the account; and the account as every page shows it."""
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import selectinload
 
 from common.clock import age_on
@@ -24,13 +24,19 @@ def children(db, account: Account, today) -> list[Eleve]:
         return []
     if account.role != "responsable":
         return []
-    current = list(db.scalars(
-        select(Eleve).join(Lien).join(Responsable)
-        .where(Responsable.account_id == account.id, Lien.niveau_responsabilite == importing.REPRESENTANT_LEGAL,
-               Lien.ended_on.is_(None), Eleve.active.is_(True))
-        .options(selectinload(Eleve.etablissement))
-        .order_by(Eleve.date_naissance, Eleve.prenom)).unique())
+    current = list(db.scalars(_CURRENT_CHILDREN, {"account_id": account.id}).unique())
     return current + rentree.former_children_of_guardian(db, account.id, today)
+
+
+# Built once: every page's view runs it (building it cost about as much as
+# running it, docs/performance.md).
+_CURRENT_CHILDREN = (
+    select(Eleve).join(Lien).join(Responsable)
+    .where(Responsable.account_id == bindparam("account_id"),
+           Lien.niveau_responsabilite == importing.REPRESENTANT_LEGAL,
+           Lien.ended_on.is_(None), Eleve.active.is_(True))
+    .options(selectinload(Eleve.etablissement))
+    .order_by(Eleve.date_naissance, Eleve.prenom))
 
 
 def sorti_le(eleve: Eleve):

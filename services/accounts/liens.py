@@ -16,7 +16,7 @@ what it is).
 """
 from urllib.parse import urlsplit, urlunsplit
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from common.clock import school_year, staff_school_years
 from common.errors import Forbidden, NotFound, ValidationError
@@ -171,6 +171,15 @@ def set_opening(db, uai, lien_id, is_open, account_id, annee_scolaire, now, toda
     return {"open": row.is_open, "annee_scolaire": year}
 
 
+# Built once: every page's view runs it.
+_OPEN_LINKS = (
+    select(LienAcademique, LienOuverture.etablissement_uai).join(LienOuverture)
+    .where(LienOuverture.etablissement_uai.in_(bindparam("uais", expanding=True)),
+           LienOuverture.annee_scolaire == bindparam("annee"), LienOuverture.is_open.is_(True),
+           LienAcademique.audience.in_(bindparam("audiences", expanding=True)))
+    .order_by(LienAcademique.nom))
+
+
 def for_children(db, role: str, eleves, today) -> dict[int, list[dict]]:
     """{eleve_id: [links]} for a viewer of `role` and these students: opened by
     the student's establishment for this school year, meant for its kind and
@@ -178,12 +187,8 @@ def for_children(db, role: str, eleves, today) -> dict[int, list[dict]]:
     audiences = AUDIENCES_OF_ROLE.get(role)
     if not audiences or not eleves:
         return {e.id: [] for e in eleves}
-    rows = db.execute(
-        select(LienAcademique, LienOuverture.etablissement_uai).join(LienOuverture)
-        .where(LienOuverture.etablissement_uai.in_({e.etablissement_uai for e in eleves}),
-               LienOuverture.annee_scolaire == school_year(today), LienOuverture.is_open.is_(True),
-               LienAcademique.audience.in_(audiences))
-        .order_by(LienAcademique.nom)).all()
+    rows = db.execute(_OPEN_LINKS, {"uais": sorted({e.etablissement_uai for e in eleves}),
+                                    "annee": school_year(today), "audiences": list(audiences)}).all()
     out = {}
     for eleve in eleves:
         out[eleve.id] = [

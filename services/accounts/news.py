@@ -2,7 +2,7 @@
 stored as it arrives, counted for the home page's tiles."""
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.orm import Session
 
 from common.news import NewsEventSchema
@@ -43,20 +43,10 @@ def tiles(db: Session, eleve_ids: list[int], since: datetime | None, now: dateti
     whose window holds `now`, whatever `since`. Only tiles with something to say."""
     if not eleve_ids:
         return {}
-    conditions = [NewsItem.eleve_id.in_(eleve_ids), NewsItem.visible_from <= now]
-    cumulative = NewsKind.cumulative.is_(True) & (NewsItem.visible_until.is_(None) | (NewsItem.visible_until > now))
+    values = {"eleve_ids": list(eleve_ids), "now": now}
     if since is not None:
-        conditions.append(cumulative | (NewsKind.cumulative.is_(False) & (NewsItem.visible_from > since)))
-    else:
-        conditions.append(cumulative | NewsKind.cumulative.is_(False))
-    rows = db.execute(
-        select(NewsItem.eleve_id, NewsItem.service, NewsItem.kind, func.sum(NewsItem.weight),
-               NewsKind.text_one, NewsKind.text_many, NewsKind.path)
-        .join(NewsKind, (NewsKind.service == NewsItem.service) & (NewsKind.kind == NewsItem.kind))
-        .where(*conditions)
-        .group_by(NewsItem.eleve_id, NewsItem.service, NewsItem.kind,
-                  NewsKind.text_one, NewsKind.text_many, NewsKind.path)
-        .order_by(NewsItem.service, NewsItem.kind))
+        values["since"] = since
+    rows = db.execute(_TILES[since is not None], values)
     out: dict[int, list[dict]] = {}
     for eleve_id, service, kind, count, one, many, path in rows:
         if count and count > 0:
@@ -66,13 +56,38 @@ def tiles(db: Session, eleve_ids: list[int], since: datetime | None, now: dateti
     return out
 
 
+def _tiles_statement(with_since: bool):
+    now = bindparam("now")
+    conditions = [NewsItem.eleve_id.in_(bindparam("eleve_ids", expanding=True)), NewsItem.visible_from <= now]
+    cumulative = NewsKind.cumulative.is_(True) & (NewsItem.visible_until.is_(None) | (NewsItem.visible_until > now))
+    if with_since:
+        conditions.append(cumulative | (NewsKind.cumulative.is_(False) & (NewsItem.visible_from > bindparam("since"))))
+    else:
+        conditions.append(cumulative | NewsKind.cumulative.is_(False))
+    return (
+        select(NewsItem.eleve_id, NewsItem.service, NewsItem.kind, func.sum(NewsItem.weight),
+               NewsKind.text_one, NewsKind.text_many, NewsKind.path)
+        .join(NewsKind, (NewsKind.service == NewsItem.service) & (NewsKind.kind == NewsItem.kind))
+        .where(*conditions)
+        .group_by(NewsItem.eleve_id, NewsItem.service, NewsItem.kind,
+                  NewsKind.text_one, NewsKind.text_many, NewsKind.path)
+        .order_by(NewsItem.service, NewsItem.kind))
+
+
+# Built once (every home page's view runs them; building one cost about as
+# much as running it): {previous connection known: statement}.
+_TILES = {False: _tiles_statement(False), True: _tiles_statement(True)}
+_NEXT_VISIBLE = (select(func.min(NewsItem.visible_from))
+                 .where(NewsItem.eleve_id.in_(bindparam("eleve_ids", expanding=True)),
+                        NewsItem.visible_from > bindparam("now")))
+
+
 def next_visible(db: Session, eleve_ids: list[int], now: datetime) -> datetime | None:
     """When the tiles of these children next change by time alone (an item
     already sent, visible later): the gateway caches them until then at most."""
     if not eleve_ids:
         return None
-    return db.scalar(select(func.min(NewsItem.visible_from))
-                     .where(NewsItem.eleve_id.in_(eleve_ids), NewsItem.visible_from > now))
+    return db.scalar(_NEXT_VISIBLE, {"eleve_ids": list(eleve_ids), "now": now})
 
 
 def forget_old(db: Session, now: datetime) -> int:

@@ -16,7 +16,7 @@ year's SIECLE import does to the records it no longer finds.
 """
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from common.dates import PARIS, add_months
@@ -124,12 +124,20 @@ def student_moved(db: Session, old: Eleve, new_uai: str, today: date, now: datet
 def former_children_of_guardian(db: Session, account_id: int, today: date) -> list[Eleve]:
     """The students who left the académie whose legal guardian this account
     was, while the family still sees them."""
-    from services.accounts.importing import REPRESENTANT_LEGAL
+    global _FORMER_CHILDREN
+    if _FORMER_CHILDREN is None:
+        from services.accounts.importing import REPRESENTANT_LEGAL
 
-    rows = db.scalars(
-        select(Eleve).join(Lien).join(Responsable)
-        .where(Responsable.account_id == account_id, Lien.niveau_responsabilite == REPRESENTANT_LEGAL,
-               Lien.end_kind == SORTIE, Eleve.active.is_(False), Eleve.date_sortie.is_not(None),
-               # A coarse bound for the index; the exact rule is below.
-               Eleve.date_sortie >= today - timedelta(days=31 * (FORMER_STUDENT_MONTHS + 1)))).unique()
+        # Built once: every page's view runs it.
+        _FORMER_CHILDREN = (
+            select(Eleve).join(Lien).join(Responsable)
+            .where(Responsable.account_id == bindparam("account_id"), Lien.niveau_responsabilite == REPRESENTANT_LEGAL,
+                   Lien.end_kind == SORTIE, Eleve.active.is_(False), Eleve.date_sortie.is_not(None),
+                   # A coarse bound for the index; the exact rule is below.
+                   Eleve.date_sortie >= bindparam("left_since")))
+    rows = db.scalars(_FORMER_CHILDREN, {
+        "account_id": account_id, "left_since": today - timedelta(days=31 * (FORMER_STUDENT_MONTHS + 1))}).unique()
     return [e for e in rows if is_former_child_visible(e.date_sortie, today)]
+
+
+_FORMER_CHILDREN = None

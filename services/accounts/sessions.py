@@ -7,7 +7,7 @@ whichever comes first, and at every password change.
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 
 from common.schemas import load_or_raise
 from services.accounts import audit, expired_letters, throttle
@@ -75,11 +75,13 @@ def session_account(db, token, now) -> Account:
 def session_valid_until(db, token, now):
     """The instant the session of `token` dies if no page comes: what the
     gateway may cache it for, at most (docs/performance.md)."""
-    row = db.execute(select(Session.created_at, Session.last_seen_at)
-                     .where(Session.token_hash == sha256(token or ""))).first()
+    row = db.execute(_SESSION_TIMES, {"token_hash": sha256(token or "")}).first()
     if row is None:
         return now
     return min(row.created_at + SESSION_MAX, row.last_seen_at + SESSION_IDLE)
+
+
+_SESSION_TIMES = select(Session.created_at, Session.last_seen_at).where(Session.token_hash == bindparam("token_hash"))
 
 
 def session_account_id(db, token) -> int | None:
