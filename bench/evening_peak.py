@@ -495,7 +495,10 @@ def main(argv=None) -> int:
     if args.rates:
         rates = [float(r) for r in args.rates.split(",")]
     else:
-        rates = [round(raw2 * k, 1) for k in (0.25, 0.375, 0.5, 0.5625, 0.625, 0.6875, 0.75, 0.875, 1.0, 1.125)]
+        # From well below the target, so that the highest rate held (and its CPU
+        # per session, which says why a higher one is not) is found.
+        rates = [round(raw2 * k, 1) for k in (0.125, 0.1875, 0.25, 0.3125, 0.375, 0.4375, 0.5, 0.5625, 0.625,
+                                               0.75, 0.875, 1.0)]
 
     wanted = {"accounts", "mailer", "notes"}
     services = {n: s for n, s in deployed_services().items() if n in wanted}
@@ -529,7 +532,9 @@ def main(argv=None) -> int:
             b.cookie = None
             b.login(idents[hash(threading.get_ident()) % len(idents)])
 
-        login_rate, _ = closed_loop([Browser(port) for _ in range(8)], login, 6)
+        before = meter.snapshot()
+        login_rate, login_latencies = closed_loop([Browser(port) for _ in range(8)], login, 6)
+        login_cpu = CpuMeter.delta(before, meter.snapshot())
         # Home pages (closed loop, 8 logged-in browsers of different families).
         browsers, paths = logged_in_browsers(port, idents[:8])
         home = home_rate(browsers, paths, 6)
@@ -578,8 +583,20 @@ def main(argv=None) -> int:
         print(f"    {'all':18s} {total / held_cpu['elapsed'] * 100:5.1f} %   {total / n * 1000:6.1f} ms "
               f"(2 cores give {2000 / held:.0f} ms per session at this rate; the hash alone "
               f"{hash_cpu * 1000:.0f} ms of CPU)")
+        # Why the target is or is not within reach: at 0.5 × raw2 the two cores
+        # give each session the CPU of two verifications, whatever the machine's speed.
+        budget = 2000 / (0.5 * raw2)
+        print(f"    the target (0.5 × raw2 = {0.5 * raw2:.1f}/s) leaves {budget:.0f} ms of CPU per session, the "
+              f"hash included; a session costs {total / n * 1000:.0f} ms, of which {total / n * 1000 - hash_cpu * 1000:.0f} "
+              f"ms besides the hash (6 HTTP requests, their calls through RabbitMQ, the load generator)")
     print(f"  logins {login_rate:.1f}/s = {login_rate / raw2:.2f} × raw Argon2 on the same 2 cores "
           f"(target ≥ 0.8) {'OK' if login_rate / raw2 >= 0.8 else 'BELOW TARGET'}")
+    logins = max(len(login_latencies), 1)
+    per_login = {name: seconds / logins * 1000 for name, seconds in login_cpu.items()}
+    print(f"    CPU per login (form and POST), ms: " + ", ".join(
+        f"{name} {ms:.1f}" for name, ms in sorted(per_login.items(), key=lambda kv: -kv[1]) if ms >= 0.05)
+          + f"; all {sum(per_login.values()):.1f} (the hash {hash_cpu * 1000:.1f}; the target needs at most "
+          f"{hash_cpu * 1000 / 0.8:.1f} in all)")
     print(f"  home page {home:.0f}/s, bare Flask {bare_rate:.0f}/s: {home / bare_rate:.2f} "
           f"(target ≥ 0.3) {'OK' if home / bare_rate >= 0.3 else 'BELOW TARGET'}")
     print(f"  home page p95 at 20/s: {quiet:.0f} ms alone, {during:.0f} ms during a login wave "
