@@ -20,7 +20,7 @@ The machine's speed drifts and it is shared: every target is a ratio to a
 baseline of the same run. Bounded: about 3 minutes.
 
 Usage: python -m bench.evening_peak [--accounts 2] [--notes 2] [--rates 8,12,16,20,24,28]
-                                    [--seconds 8] [--guardians 150] [--no-view-cache]
+                                    [--seconds 8] [--guardians 150] [--no-view-cache] [--gateway-threads 4]
        python -m bench.evening_peak --home-only [--seconds 8] [--rounds 3]
            (only the home page against the bare Flask page: about a minute)
 """
@@ -481,6 +481,8 @@ def main(argv=None) -> int:
     parser.add_argument("--seconds", type=float, default=8, help="each rate's duration")
     parser.add_argument("--guardians", type=int, default=150)
     parser.add_argument("--no-view-cache", action="store_true", help="every page asks accounts (as before issue 11)")
+    parser.add_argument("--gateway-threads", type=int, default=4,
+                        help="threads of each of the 2 gunicorn workers (make run: 4)")
     parser.add_argument("--home-only", action="store_true",
                         help="measure only the home page against the bare Flask page (about a minute)")
     parser.add_argument("--rounds", type=int, default=3, help="--home-only: alternate rounds of each")
@@ -512,6 +514,8 @@ def main(argv=None) -> int:
         platform.cluster.env.pop("SCOLARITE_VIEW_CACHE", None)
     view_cache = "SCOLARITE_VIEW_CACHE" in platform.cluster.env
     try:
+        gateway = platform.cluster.gateway
+        platform.cluster.gateway = lambda port: gateway(port, threads=args.gateway_threads)
         for i in range(2, args.accounts + 1):
             platform.cluster.service("accounts", i)
         for i in range(2, args.notes + 1):
@@ -520,7 +524,8 @@ def main(argv=None) -> int:
         idents = prepare(platform, args.guardians)
         port = platform.port
         meter = CpuMeter(platform.cluster)
-        print(f"portal: accounts ×{args.accounts}, notes ×{args.notes}, mailer, gateway 2 workers × 4 threads; "
+        print(f"portal: accounts ×{args.accounts}, notes ×{args.notes}, mailer, gateway 2 workers × "
+              f"{args.gateway_threads} threads; "
               f"{len(idents)} guardians of 3 children; view cache {'on' if view_cache else 'OFF (--no-view-cache, or no Redis)'}",
               flush=True)
         warm_up(port, idents)
