@@ -255,7 +255,9 @@ def keeper(classes: set[str], patterns: list[re.Pattern], script: str):
 def _purged(out: Path, css: str, kept_key: str, kept) -> str:
     """`purge`, remembered under out/.purged/ by its input (a second at each
     build otherwise; a gateway builds at every start)."""
-    key = hashlib.sha256((css + "\0" + kept_key).encode()).hexdigest()[:24]
+    # This module's own text is part of the key: a change to `purge` purges anew.
+    code = Path(__file__).read_bytes()
+    key = hashlib.sha256((css + "\0" + kept_key).encode() + b"\0" + code).hexdigest()[:24]
     memo = out / ".purged" / f"{key}.css"
     if memo.exists():
         return memo.read_text(encoding="utf-8")

@@ -140,3 +140,16 @@ def test_settings_default_to_the_checkouts_build_folder(monkeypatch):
     monkeypatch.setenv("SCOLARITE_DEV", "1")
     monkeypatch.delenv("SCOLARITE_ASSETS_DIR", raising=False)
     assert Settings.from_env().assets_dir.parts[-2:] == ("build", "assets")
+
+
+def test_the_purge_is_remembered_by_its_input_and_its_own_code(tmp_path, monkeypatch):
+    css = ".fr-a{color:red}.fr-b{color:blue}"
+    keep_a = assets._purged(tmp_path, css, "key", lambda name: name == "fr-a")
+    assert keep_a == ".fr-a{color:red}"
+    # The same input: the remembered result, whatever the function now says.
+    assert assets._purged(tmp_path, css, "key", lambda name: name == "fr-b") == keep_a
+    # The purge's module changed (a new rule in `purge`): purged anew.
+    changed = tmp_path / "assets.py"
+    changed.write_bytes(Path(assets.__file__).read_bytes() + b"\n# changed\n")
+    monkeypatch.setattr(assets, "__file__", str(changed))
+    assert assets._purged(tmp_path, css, "key", lambda name: name == "fr-b") == ".fr-b{color:blue}"
