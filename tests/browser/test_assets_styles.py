@@ -116,8 +116,8 @@ def _same_styles_with_the_whole_stylesheet(page, name: str) -> None:
     """Swaps the served stylesheet for the whole one (same folder, so its fonts
     and icons resolve alike), reads the page, swaps the served one back and
     reads it again: both readings after the same history of the page. (Read
-    first with the served one, then with the whole one, three busy runs out of
-    four found one page 20-24 px taller with the whole one, never the same
+    first with the served one, then with the whole one, three busy whole-suite
+    runs each found one page 20-24 px taller with the whole one, never the same
     page, never in a quiet run: the cause was not found.)"""
     page.wait_for_function("document.documentElement.getAttribute('data-fr-js') === 'true'")
     served = page.evaluate(SWAP, "/static/build/whole-dsfr.css")
