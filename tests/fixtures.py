@@ -1,4 +1,5 @@
 import os
+import shutil
 import socket
 import subprocess
 import time
@@ -53,23 +54,44 @@ class VirtualHosts:
 
 
 class Databases:
-    """Fresh databases per need: SQLite files, or PostgreSQL databases named after the run."""
+    """Fresh databases per need: SQLite files, or PostgreSQL databases named after the run.
+
+    A migrated database is a copy of one this process migrated once per
+    service and backend (`migrated`): a file copy on SQLite, a database made
+    from a template on PostgreSQL. Migrating each anew cost a test more than
+    its own work; the migrations themselves have their tests (tests/test_migrations.py)."""
 
     def __init__(self, tmp: Path):
         self.tmp = tmp
         self.pg_created = []
+        self.templates = {}
 
-    def new(self, backend: str, label: str) -> str:
+    def new(self, backend: str, label: str, template: str | None = None) -> str:
         if backend == "sqlite":
             return f"sqlite:///{self.tmp / (label + '-' + uuid.uuid4().hex[:6] + '.db')}"
         name = f"scolarite_test_{RUN_ID}_{label}_{uuid.uuid4().hex[:6]}"
         conn = psycopg2.connect(PG_ADMIN_DSN)
         conn.autocommit = True
         with conn.cursor() as cur:
-            cur.execute(f'CREATE DATABASE "{name}"')
+            cur.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
         conn.close()
         self.pg_created.append(name)
         return f"postgresql://postgres@127.0.0.1:5432/{name}"
+
+    def migrated(self, backend: str, service: str) -> str:
+        """A fresh database of `service` at its latest migration."""
+        template = self.templates.get((backend, service))
+        if template is None:
+            template = self.templates[backend, service] = self.new(backend, f"{service}_template")
+            upgrade(service, template)  # its engine is disposed: nothing stays connected to the template
+        if backend == "sqlite":
+            source = Path(template.removeprefix("sqlite:///"))
+            # The engine closed its last connection: the log was folded into the file.
+            assert not source.with_name(source.name + "-wal").exists(), source
+            url = self.new(backend, service)
+            shutil.copyfile(source, url.removeprefix("sqlite:///"))
+            return url
+        return self.new(backend, service, template=template.rsplit("/", 1)[1])
 
     def cleanup(self):
         if not self.pg_created:
@@ -110,8 +132,7 @@ def clock(tmp_path):
 
 
 def migrated_session(databases, backend, service):
-    url = databases.new(backend, service)
-    upgrade(service, url)
+    url = databases.migrated(backend, service)
     return url, new_session(url)
 
 
@@ -169,9 +190,7 @@ class Platform:
                         "SCOLARITE_VIEW_CACHE_PREFIX": f"test-{uuid.uuid4().hex[:12]}"})
         for service in list(services) + list(extra_services):
             if (ROOT / "services" / service / "migrations").exists():
-                url = databases.new(backend, service)
-                upgrade(service, url)
-                env[f"{service.upper()}_DATABASE_URL"] = url
+                env[f"{service.upper()}_DATABASE_URL"] = databases.migrated(backend, service)
         self.mail_dir = None
         if "mailer" in services:
             # Every mail goes to the local catcher; tests read it back (`mailbox`).
