@@ -4,6 +4,8 @@ import socket
 import subprocess
 import time
 import uuid
+from collections import defaultdict
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg2
@@ -59,12 +61,18 @@ class Databases:
     A migrated database is a copy of one this process migrated once per
     service and backend (`migrated`): a file copy on SQLite, a database made
     from a template on PostgreSQL. Migrating each anew cost a test more than
-    its own work; the migrations themselves have their tests (tests/test_migrations.py)."""
+    its own work; the migrations themselves have their tests (tests/test_migrations.py).
+    A PostgreSQL one handed back (`release`) is emptied and given to the next
+    need of its service: a DROP DATABASE waits for a checkpoint (above a second
+    on a busy machine), emptying it takes milliseconds."""
 
     def __init__(self, tmp: Path):
         self.tmp = tmp
         self.pg_created = []
         self.templates = {}
+        self.relations = {}  # service -> its template's tables and sequences (_pg_relations)
+        self.leased = {}  # url -> service, PostgreSQL databases handed out by `migrated`
+        self.free = defaultdict(list)  # service -> urls of emptied databases
 
     def new(self, backend: str, label: str, template: str | None = None) -> str:
         if backend == "sqlite":
@@ -84,6 +92,8 @@ class Databases:
         if template is None:
             template = self.templates[backend, service] = self.new(backend, f"{service}_template")
             upgrade(service, template)  # its engine is disposed: nothing stays connected to the template
+            if backend == "postgresql":
+                self.relations[service] = _pg_relations(template)
         if backend == "sqlite":
             source = Path(template.removeprefix("sqlite:///"))
             # The engine closed its last connection: the log was folded into the file.
@@ -91,7 +101,53 @@ class Databases:
             url = self.new(backend, service)
             shutil.copyfile(source, url.removeprefix("sqlite:///"))
             return url
-        return self.new(backend, service, template=template.rsplit("/", 1)[1])
+        if self.free[service]:
+            # Under a name of its own: what a process keeps keyed by a database's
+            # URL (common/kept_pages.py) must not outlive the test that used it.
+            url = self._rename(self.free[service].pop(), service)
+        else:
+            url = self.new(backend, service, template=template.rsplit("/", 1)[1])
+        self.leased[url] = service
+        return url
+
+    def _rename(self, url: str, label: str) -> str:
+        old, name = url.rsplit("/", 1)[1], f"scolarite_test_{RUN_ID}_{label}_{uuid.uuid4().hex[:6]}"
+        conn = psycopg2.connect(PG_ADMIN_DSN)
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute(f'ALTER DATABASE "{old}" RENAME TO "{name}"')
+        conn.close()
+        self.pg_created[self.pg_created.index(old)] = name
+        return f"postgresql://postgres@127.0.0.1:5432/{name}"
+
+    def release(self, url: str) -> None:
+        """Hands back a database from `migrated` once nothing uses it any more:
+        a PostgreSQL one is emptied (every row deleted, every sequence back at
+        its start, as in the template) for the next need of its service; one
+        whose tables or migration differ from the template's is left for cleanup."""
+        service = self.leased.pop(url, None)
+        if service is None:
+            return
+        expected = self.relations[service]
+        conn = psycopg2.connect(url)
+        try:
+            with conn.cursor() as cur:
+                # A connection a test left open must not hold a lock on a table.
+                cur.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                            "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+                cur.execute("SET LOCAL lock_timeout = '10s'")
+                # Foreign keys are not checked while emptying (rows go in any order).
+                cur.execute("SET LOCAL session_replication_role = replica")
+                if _pg_relations(cur) != expected:
+                    conn.rollback()
+                    return
+                tables, sequences = expected
+                cur.execute("".join(f'DELETE FROM "{t}";' for t, _ in tables if t != "alembic_version")
+                            + "".join(f'ALTER SEQUENCE "{s}" RESTART;' for s in sequences))
+            conn.commit()
+        finally:
+            conn.close()
+        self.free[service].append(url)
 
     def cleanup(self):
         if not self.pg_created:
@@ -102,6 +158,25 @@ class Databases:
             for name in self.pg_created:
                 cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.close()
+
+
+def _pg_relations(where) -> tuple:
+    """A PostgreSQL database's tables (with alembic's version) and sequences;
+    `where` is its URL or a cursor on it."""
+    if isinstance(where, str):
+        conn = psycopg2.connect(where)
+        try:
+            with conn.cursor() as cur:
+                return _pg_relations(cur)
+        finally:
+            conn.close()
+    where.execute("SELECT c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                  "WHERE n.nspname = 'public' AND c.relkind IN ('r', 'S') ORDER BY 1")
+    rows = where.fetchall()
+    where.execute("SELECT version_num FROM alembic_version ORDER BY 1")
+    tables = tuple((name, tuple(where.fetchall()) if name == "alembic_version" else None)
+                   for name, kind in rows if kind == "r")
+    return tables, tuple(name for name, kind in rows if kind == "S")
 
 
 @pytest.fixture(scope="session")
@@ -131,17 +206,24 @@ def clock(tmp_path):
     return c
 
 
+@contextmanager
 def migrated_session(databases, backend, service):
+    """A session on a fresh database of `service`, closed at the end and the
+    database handed back (Databases.release)."""
     url = databases.migrated(backend, service)
-    return url, new_session(url)
+    session = new_session(url)
+    try:
+        yield session
+    finally:
+        session.close()
+        session.get_bind().dispose()
+        databases.release(url)
 
 
 @pytest.fixture
 def accounts_db(databases, backend):
-    url, session = migrated_session(databases, backend, "accounts")
-    yield session
-    session.close()
-    session.get_bind().dispose()
+    with migrated_session(databases, backend, "accounts") as session:
+        yield session
 
 
 def free_port() -> int:
@@ -188,9 +270,12 @@ class Platform:
             # serves them (gateway/view_cache.py); keys of this platform only.
             env.update({"SCOLARITE_VIEW_CACHE": f"redis://{REDIS}/0",
                         "SCOLARITE_VIEW_CACHE_PREFIX": f"test-{uuid.uuid4().hex[:12]}"})
+        self.databases, self.database_urls, self.stopped = databases, [], False
         for service in list(services) + list(extra_services):
             if (ROOT / "services" / service / "migrations").exists():
-                env[f"{service.upper()}_DATABASE_URL"] = databases.migrated(backend, service)
+                url = databases.migrated(backend, service)
+                self.database_urls.append(url)
+                env[f"{service.upper()}_DATABASE_URL"] = url
         self.mail_dir = None
         if "mailer" in services:
             # Every mail goes to the local catcher; tests read it back (`mailbox`).
@@ -205,6 +290,7 @@ class Platform:
             self.cluster.mailcatcher(self.mail_dir, int(env["SCOLARITE_SMTP_PORT"]))
 
     def start(self, services, gateway=True):
+        assert not self.stopped, "a stopped platform has handed its databases back"
         for name in services:
             self.cluster.service(name)
         if gateway:
@@ -230,7 +316,12 @@ class Platform:
         return RpcClient(self.amqp_uri, timeout=timeout, client_name="test")
 
     def stop(self):
+        """Stops its processes for good and hands its databases back (Databases.release)."""
         self.cluster.stop_all()
+        if not self.stopped:
+            self.stopped = True
+            for url in self.database_urls:
+                self.databases.release(url)
 
     def mailbox(self, to: str | None = None) -> list[dict]:
         """The mails the local catcher kept, oldest first (to one address if
