@@ -17,6 +17,7 @@ from common.clock import Clock
 from common.config import ROOT
 from common.db import new_session, upgrade
 from common.deployment import REQUIRED
+from tools.cluster import Cluster
 
 RUN_ID = uuid.uuid4().hex[:8]
 PG_ADMIN_DSN = os.environ.get("SCOLARITE_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -256,8 +257,6 @@ class Platform:
     and databases of this run; started as `make run` starts them."""
 
     def __init__(self, vhosts, databases, backend, tmp: Path, services: dict, extra_services=(), env=None):
-        from tools.cluster import Cluster
-
         self.tmp = tmp
         self.amqp_uri = vhosts.new(f"{backend}-{uuid.uuid4().hex[:4]}")
         self.clock = Clock(str(tmp / "clock.json"))
@@ -301,7 +300,10 @@ class Platform:
             self.mail_dir, smtp_port = tmp / "mail", free_port()
             env.update({"SCOLARITE_SMTP_HOST": "127.0.0.1", "SCOLARITE_SMTP_PORT": str(smtp_port),
                         "SCOLARITE_MAIL_CATCHER_DIR": str(self.mail_dir),
-                        "SCOLARITE_MAILER_POLL_SECONDS": "0.1"})
+                        # What is recorded is sent at once (the doorbell); the poll
+                        # only finds what falls due, and an idle mailer polling every
+                        # 0.1 s took a tenth of a core per platform.
+                        "SCOLARITE_MAILER_POLL_SECONDS": "0.5"})
         env.update(overrides)
         self.env = env
         self.cluster = Cluster(env, tmp / "logs")
@@ -335,8 +337,9 @@ class Platform:
         return RpcClient(self.amqp_uri, timeout=timeout, client_name="test")
 
     def stop(self):
-        """Stops its processes for good and hands its databases back (Databases.release)."""
-        self.cluster.stop_all()
+        """Stops its processes for good, side by side, and hands its databases
+        back (Databases.release)."""
+        Cluster.stop_together([self.cluster])
         if not self.stopped:
             self.stopped = True
             for url in self.database_urls:
@@ -364,15 +367,35 @@ class Platform:
         return (self.tmp / "logs" / f"{name}.log").read_text()
 
 
+def stop_platforms(platforms) -> None:
+    """Stops several platforms at once: every process is sent its signal
+    before any is waited for."""
+    platforms = list(platforms)
+    Cluster.stop_together([p.cluster for p in platforms])
+    for p in platforms:
+        p.stop()
+
+
+@pytest.fixture(scope="session")
+def shared_platforms(vhosts, databases):  # stopped before their hosts and databases go
+    """The `platform` of each backend, started on first need and kept until
+    the end of the process: a process running test files one after the other
+    would otherwise stop and start them again at every file (pytest keeps one
+    instance of a parametrized fixture at a time)."""
+    platforms = {}
+    yield platforms
+    stop_platforms(platforms.values())
+
+
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-def platform(request, vhosts, databases, tmp_path_factory):
+def platform(request, shared_platforms, vhosts, databases, tmp_path_factory):
     """accounts + gateway (+ the services later issues add), one per backend."""
-    services = {"accounts": {"required": True}, "mailer": {"required": True},
-                "notes": {"label": "Notes", "order": 20}, "lsl": {"label": "Livret scolaire", "order": 40}}
-    p = Platform(vhosts, databases, request.param, tmp_path_factory.mktemp(f"platform-{request.param}"), services)
-    p.start(services)
-    yield p
-    p.stop()
+    if request.param not in shared_platforms:
+        services = {"accounts": {"required": True}, "mailer": {"required": True},
+                    "notes": {"label": "Notes", "order": 20}, "lsl": {"label": "Livret scolaire", "order": 40}}
+        p = Platform(vhosts, databases, request.param, tmp_path_factory.mktemp(f"platform-{request.param}"), services)
+        shared_platforms[request.param] = p.start(services)
+    return shared_platforms[request.param]
 
 
 def pytest_addoption(parser):
