@@ -1,8 +1,11 @@
 import os
+import shutil
 import socket
 import subprocess
 import time
 import uuid
+from collections import defaultdict
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg2
@@ -14,6 +17,7 @@ from common.clock import Clock
 from common.config import ROOT
 from common.db import new_session, upgrade
 from common.deployment import REQUIRED
+from tools.cluster import Cluster
 
 RUN_ID = uuid.uuid4().hex[:8]
 PG_ADMIN_DSN = os.environ.get("SCOLARITE_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -34,42 +38,136 @@ def _rabbitmqctl(*args):
     subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True, timeout=120)
 
 
+def _erlang_list(names) -> str:
+    # The names are ours: letters, digits and hyphens only.
+    return "[" + ", ".join(f'<<"{name}">>' for name in names) + "]"
+
+
 class VirtualHosts:
-    """One RabbitMQ virtual host per need, all deleted at the end of the run."""
+    """One RabbitMQ virtual host per need, all deleted at the end of the run.
+
+    They are made a few at a time (2, then 4, then 8) by one `rabbitmqctl eval`:
+    each rabbitmqctl starts an Erlang node (about 5 s on a busy machine), and a
+    host took two of them (the host, then its permissions)."""
 
     def __init__(self):
         self.created = []
+        self.ready = []
+        self.batch = 2
 
     def new(self, label: str) -> str:
-        name = f"scolarite-test-{RUN_ID}-{label}"
-        _rabbitmqctl("add_vhost", name)
-        _rabbitmqctl("set_permissions", "-p", name, "guest", ".*", ".*", ".*")
-        self.created.append(name)
-        return f"amqp://guest:guest@{BROKER}/{name}"
+        """A host of its own for `label`'s need (the label is for the reader of this code only)."""
+        if not self.ready:
+            names = [f"scolarite-test-{RUN_ID}-{uuid.uuid4().hex[:8]}" for _ in range(self.batch)]
+            self.created += names
+            _rabbitmqctl("eval", "[begin ok = rabbit_vhost:add(V, <<\"tests\">>), "
+                         "ok = rabbit_auth_backend_internal:set_permissions(<<\"guest\">>, V, "
+                         "<<\".*\">>, <<\".*\">>, <<\".*\">>, <<\"tests\">>) end "
+                         f"|| V <- {_erlang_list(names)}], ok.")
+            self.ready += names
+            self.batch = min(2 * self.batch, 8)
+        return f"amqp://guest:guest@{BROKER}/{self.ready.pop(0)}"
 
     def cleanup(self):
-        for name in self.created:
-            subprocess.run(["rabbitmqctl", "-q", "delete_vhost", name], capture_output=True, timeout=120)
+        if self.created:
+            # One node for all; a host a test removed already is no error.
+            subprocess.run(["rabbitmqctl", "-q", "eval", "[catch rabbit_vhost:delete(V, <<\"tests\">>) "
+                            f"|| V <- {_erlang_list(self.created)}], ok."], capture_output=True, timeout=300)
 
 
 class Databases:
-    """Fresh databases per need: SQLite files, or PostgreSQL databases named after the run."""
+    """Fresh databases per need: SQLite files, or PostgreSQL databases named after the run.
+
+    A migrated database is a copy of one this process migrated once per
+    service and backend (`migrated`): a file copy on SQLite, a database made
+    from a template on PostgreSQL. Migrating each anew cost a test more than
+    its own work; the migrations themselves have their tests (tests/test_migrations.py).
+    A PostgreSQL one handed back (`release`) is emptied and given to the next
+    need of its service: a DROP DATABASE waits for a checkpoint (above a second
+    on a busy machine), emptying it takes milliseconds."""
 
     def __init__(self, tmp: Path):
         self.tmp = tmp
         self.pg_created = []
+        self.templates = {}
+        self.relations = {}  # service -> its template's tables and sequences (_pg_relations)
+        self.leased = {}  # url -> service, PostgreSQL databases handed out by `migrated`
+        self.free = defaultdict(list)  # service -> urls of emptied databases
 
-    def new(self, backend: str, label: str) -> str:
+    def new(self, backend: str, label: str, template: str | None = None) -> str:
         if backend == "sqlite":
             return f"sqlite:///{self.tmp / (label + '-' + uuid.uuid4().hex[:6] + '.db')}"
         name = f"scolarite_test_{RUN_ID}_{label}_{uuid.uuid4().hex[:6]}"
         conn = psycopg2.connect(PG_ADMIN_DSN)
         conn.autocommit = True
         with conn.cursor() as cur:
-            cur.execute(f'CREATE DATABASE "{name}"')
+            cur.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
         conn.close()
         self.pg_created.append(name)
         return f"postgresql://postgres@127.0.0.1:5432/{name}"
+
+    def migrated(self, backend: str, service: str) -> str:
+        """A fresh database of `service` at its latest migration."""
+        template = self.templates.get((backend, service))
+        if template is None:
+            template = self.templates[backend, service] = self.new(backend, f"{service}_template")
+            upgrade(service, template)  # its engine is disposed: nothing stays connected to the template
+            if backend == "postgresql":
+                self.relations[service] = _pg_relations(template)
+        if backend == "sqlite":
+            source = Path(template.removeprefix("sqlite:///"))
+            # The engine closed its last connection: the log was folded into the file.
+            assert not source.with_name(source.name + "-wal").exists(), source
+            url = self.new(backend, service)
+            shutil.copyfile(source, url.removeprefix("sqlite:///"))
+            return url
+        if self.free[service]:
+            # Under a name of its own: what a process keeps keyed by a database's
+            # URL (common/kept_pages.py) must not outlive the test that used it.
+            url = self._rename(self.free[service].pop(), service)
+        else:
+            url = self.new(backend, service, template=template.rsplit("/", 1)[1])
+        self.leased[url] = service
+        return url
+
+    def _rename(self, url: str, label: str) -> str:
+        old, name = url.rsplit("/", 1)[1], f"scolarite_test_{RUN_ID}_{label}_{uuid.uuid4().hex[:6]}"
+        conn = psycopg2.connect(PG_ADMIN_DSN)
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute(f'ALTER DATABASE "{old}" RENAME TO "{name}"')
+        conn.close()
+        self.pg_created[self.pg_created.index(old)] = name
+        return f"postgresql://postgres@127.0.0.1:5432/{name}"
+
+    def release(self, url: str) -> None:
+        """Hands back a database from `migrated` once nothing uses it any more:
+        a PostgreSQL one is emptied (every row deleted, every sequence back at
+        its start, as in the template) for the next need of its service; one
+        whose tables or migration differ from the template's is left for cleanup."""
+        service = self.leased.pop(url, None)
+        if service is None:
+            return
+        expected = self.relations[service]
+        conn = psycopg2.connect(url)
+        try:
+            with conn.cursor() as cur:
+                # A connection a test left open must not hold a lock on a table.
+                cur.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                            "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+                cur.execute("SET LOCAL lock_timeout = '10s'")
+                # Foreign keys are not checked while emptying (rows go in any order).
+                cur.execute("SET LOCAL session_replication_role = replica")
+                if _pg_relations(cur) != expected:
+                    conn.rollback()
+                    return
+                tables, sequences = expected
+                cur.execute("".join(f'DELETE FROM "{t}";' for t, _ in tables if t != "alembic_version")
+                            + "".join(f'ALTER SEQUENCE "{s}" RESTART;' for s in sequences))
+            conn.commit()
+        finally:
+            conn.close()
+        self.free[service].append(url)
 
     def cleanup(self):
         if not self.pg_created:
@@ -80,6 +178,25 @@ class Databases:
             for name in self.pg_created:
                 cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.close()
+
+
+def _pg_relations(where) -> tuple:
+    """A PostgreSQL database's tables (with alembic's version) and sequences;
+    `where` is its URL or a cursor on it."""
+    if isinstance(where, str):
+        conn = psycopg2.connect(where)
+        try:
+            with conn.cursor() as cur:
+                return _pg_relations(cur)
+        finally:
+            conn.close()
+    where.execute("SELECT c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                  "WHERE n.nspname = 'public' AND c.relkind IN ('r', 'S') ORDER BY 1")
+    rows = where.fetchall()
+    where.execute("SELECT version_num FROM alembic_version ORDER BY 1")
+    tables = tuple((name, tuple(where.fetchall()) if name == "alembic_version" else None)
+                   for name, kind in rows if kind == "r")
+    return tables, tuple(name for name, kind in rows if kind == "S")
 
 
 @pytest.fixture(scope="session")
@@ -109,18 +226,24 @@ def clock(tmp_path):
     return c
 
 
+@contextmanager
 def migrated_session(databases, backend, service):
-    url = databases.new(backend, service)
-    upgrade(service, url)
-    return url, new_session(url)
+    """A session on a fresh database of `service`, closed at the end and the
+    database handed back (Databases.release)."""
+    url = databases.migrated(backend, service)
+    session = new_session(url)
+    try:
+        yield session
+    finally:
+        session.close()
+        session.get_bind().dispose()
+        databases.release(url)
 
 
 @pytest.fixture
 def accounts_db(databases, backend):
-    url, session = migrated_session(databases, backend, "accounts")
-    yield session
-    session.close()
-    session.get_bind().dispose()
+    with migrated_session(databases, backend, "accounts") as session:
+        yield session
 
 
 def free_port() -> int:
@@ -134,8 +257,6 @@ class Platform:
     and databases of this run; started as `make run` starts them."""
 
     def __init__(self, vhosts, databases, backend, tmp: Path, services: dict, extra_services=(), env=None):
-        from tools.cluster import Cluster
-
         self.tmp = tmp
         self.amqp_uri = vhosts.new(f"{backend}-{uuid.uuid4().hex[:4]}")
         self.clock = Clock(str(tmp / "clock.json"))
@@ -167,10 +288,11 @@ class Platform:
             # serves them (gateway/view_cache.py); keys of this platform only.
             env.update({"SCOLARITE_VIEW_CACHE": f"redis://{REDIS}/0",
                         "SCOLARITE_VIEW_CACHE_PREFIX": f"test-{uuid.uuid4().hex[:12]}"})
+        self.databases, self.database_urls, self.stopped = databases, [], False
         for service in list(services) + list(extra_services):
             if (ROOT / "services" / service / "migrations").exists():
-                url = databases.new(backend, service)
-                upgrade(service, url)
+                url = databases.migrated(backend, service)
+                self.database_urls.append(url)
                 env[f"{service.upper()}_DATABASE_URL"] = url
         self.mail_dir = None
         if "mailer" in services:
@@ -178,7 +300,10 @@ class Platform:
             self.mail_dir, smtp_port = tmp / "mail", free_port()
             env.update({"SCOLARITE_SMTP_HOST": "127.0.0.1", "SCOLARITE_SMTP_PORT": str(smtp_port),
                         "SCOLARITE_MAIL_CATCHER_DIR": str(self.mail_dir),
-                        "SCOLARITE_MAILER_POLL_SECONDS": "0.1"})
+                        # What is recorded is sent at once (the doorbell); the poll
+                        # only finds what falls due, and an idle mailer polling every
+                        # 0.1 s took a tenth of a core per platform.
+                        "SCOLARITE_MAILER_POLL_SECONDS": "0.5"})
         env.update(overrides)
         self.env = env
         self.cluster = Cluster(env, tmp / "logs")
@@ -186,6 +311,7 @@ class Platform:
             self.cluster.mailcatcher(self.mail_dir, int(env["SCOLARITE_SMTP_PORT"]))
 
     def start(self, services, gateway=True):
+        assert not self.stopped, "a stopped platform has handed its databases back"
         for name in services:
             self.cluster.service(name)
         if gateway:
@@ -211,7 +337,13 @@ class Platform:
         return RpcClient(self.amqp_uri, timeout=timeout, client_name="test")
 
     def stop(self):
-        self.cluster.stop_all()
+        """Stops its processes for good, side by side, and hands its databases
+        back (Databases.release)."""
+        Cluster.stop_together([self.cluster])
+        if not self.stopped:
+            self.stopped = True
+            for url in self.database_urls:
+                self.databases.release(url)
 
     def mailbox(self, to: str | None = None) -> list[dict]:
         """The mails the local catcher kept, oldest first (to one address if
@@ -235,15 +367,35 @@ class Platform:
         return (self.tmp / "logs" / f"{name}.log").read_text()
 
 
+def stop_platforms(platforms) -> None:
+    """Stops several platforms at once: every process is sent its signal
+    before any is waited for."""
+    platforms = list(platforms)
+    Cluster.stop_together([p.cluster for p in platforms])
+    for p in platforms:
+        p.stop()
+
+
+@pytest.fixture(scope="session")
+def shared_platforms(vhosts, databases):  # stopped before their hosts and databases go
+    """The `platform` of each backend, started on first need and kept until
+    the end of the process: a process running test files one after the other
+    would otherwise stop and start them again at every file (pytest keeps one
+    instance of a parametrized fixture at a time)."""
+    platforms = {}
+    yield platforms
+    stop_platforms(platforms.values())
+
+
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-def platform(request, vhosts, databases, tmp_path_factory):
+def platform(request, shared_platforms, vhosts, databases, tmp_path_factory):
     """accounts + gateway (+ the services later issues add), one per backend."""
-    services = {"accounts": {"required": True}, "mailer": {"required": True},
-                "notes": {"label": "Notes", "order": 20}, "lsl": {"label": "Livret scolaire", "order": 40}}
-    p = Platform(vhosts, databases, request.param, tmp_path_factory.mktemp(f"platform-{request.param}"), services)
-    p.start(services)
-    yield p
-    p.stop()
+    if request.param not in shared_platforms:
+        services = {"accounts": {"required": True}, "mailer": {"required": True},
+                    "notes": {"label": "Notes", "order": 20}, "lsl": {"label": "Livret scolaire", "order": 40}}
+        p = Platform(vhosts, databases, request.param, tmp_path_factory.mktemp(f"platform-{request.param}"), services)
+        shared_platforms[request.param] = p.start(services)
+    return shared_platforms[request.param]
 
 
 def pytest_addoption(parser):

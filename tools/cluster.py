@@ -84,18 +84,29 @@ class Process:
     def running(self) -> bool:
         return self.popen is not None and self.popen.poll() is None
 
-    def stop(self, sig=signal.SIGTERM, timeout: float = 25) -> None:
-        if not self.running:
-            return
-        try:
-            os.killpg(self.popen.pid, sig)
-        except ProcessLookupError:
+    def send_signal(self, sig) -> None:
+        """Sends `sig` to its process group, without waiting."""
+        if self.running:
+            try:
+                os.killpg(self.popen.pid, sig)
+            except ProcessLookupError:
+                pass
+
+    def wait_stopped(self, timeout: float = 25) -> None:
+        """Waits for it to exit; killed when it takes longer than `timeout`."""
+        if self.popen is None:
             return
         try:
             self.popen.wait(timeout)
         except subprocess.TimeoutExpired:
             os.killpg(self.popen.pid, signal.SIGKILL)
             self.popen.wait()
+
+    def stop(self, sig=signal.SIGTERM, timeout: float = 25) -> None:
+        if not self.running:
+            return
+        self.send_signal(sig)
+        self.wait_stopped(timeout)
 
     def kill(self) -> None:
         self.stop(signal.SIGKILL)
@@ -158,6 +169,17 @@ class Cluster:
     def stop_all(self) -> None:
         for proc in reversed(list(self.processes.values())):
             proc.stop()
+
+    @staticmethod
+    def stop_together(clusters) -> None:
+        """Stops every process of these clusters side by side (the tests' way):
+        each is sent SIGTERM, the last started first, then each is waited for."""
+        procs = [proc for cluster in clusters for proc in reversed(list(cluster.processes.values()))]
+        running = [proc for proc in procs if proc.running]
+        for proc in running:
+            proc.send_signal(signal.SIGTERM)
+        for proc in running:
+            proc.wait_stopped()
 
 
 class Supervisor:

@@ -38,10 +38,8 @@ class Accounts:
 
 @pytest.fixture
 def bourses_db(databases, backend):
-    _url, session = migrated_session(databases, backend, "bourses")
-    yield session
-    session.close()
-    session.get_bind().dispose()
+    with migrated_session(databases, backend, "bourses") as session:
+        yield session
 
 
 @pytest.fixture

@@ -78,10 +78,8 @@ def payload(uai=UAI):
 
 @pytest.fixture
 def fiche_db(databases, backend):
-    _url, session = migrated_session(databases, backend, "fiche")
-    yield session
-    session.close()
-    session.get_bind().dispose()
+    with migrated_session(databases, backend, "fiche") as session:
+        yield session
 
 
 @pytest.fixture

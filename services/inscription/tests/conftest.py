@@ -96,10 +96,8 @@ OFFRE = {"lycee_uai": LYCEE, "mef": MEF_2GT,
 
 @pytest.fixture
 def inscription_db(databases, backend):
-    _url, session = migrated_session(databases, backend, "inscription")
-    yield session
-    session.close()
-    session.get_bind().dispose()
+    with migrated_session(databases, backend, "inscription") as session:
+        yield session
 
 
 @pytest.fixture

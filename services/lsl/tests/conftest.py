@@ -59,10 +59,8 @@ class Accounts:
 
 @pytest.fixture
 def lsl_db(databases, backend):
-    _url, session = migrated_session(databases, backend, "lsl")
-    yield session
-    session.close()
-    session.get_bind().dispose()
+    with migrated_session(databases, backend, "lsl") as session:
+        yield session
 
 
 @pytest.fixture

@@ -37,10 +37,8 @@ def smtp_config(catcher, monkeypatch):
 
 @pytest.fixture
 def mailer_db(databases, backend):
-    _url, session = migrated_session(databases, backend, "mailer")
-    yield session
-    session.close()
-    session.get_bind().dispose()
+    with migrated_session(databases, backend, "mailer") as session:
+        yield session
 
 
 @pytest.fixture

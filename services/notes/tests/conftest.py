@@ -17,10 +17,8 @@ MATIERES = [{"code": "MATHS", "libelle": "Mathématiques"}, {"code": "FRANC", "l
 
 @pytest.fixture
 def notes_db(databases, backend):
-    _url, session = migrated_session(databases, backend, "notes")
-    yield session
-    session.close()
-    session.get_bind().dispose()
+    with migrated_session(databases, backend, "notes") as session:
+        yield session
 
 
 @pytest.fixture

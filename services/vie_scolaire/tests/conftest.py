@@ -33,10 +33,8 @@ def paris(*args) -> datetime:
 
 @pytest.fixture
 def vs_db(databases, backend):
-    _url, session = migrated_session(databases, backend, "vie_scolaire")
-    yield session
-    session.close()
-    session.get_bind().dispose()
+    with migrated_session(databases, backend, "vie_scolaire") as session:
+        yield session
 
 
 @pytest.fixture

@@ -17,20 +17,17 @@ SEMESTRES = [{"classe": "5A", "numero": "1", "libelle": "1er semestre", "debut":
 @pytest.fixture
 def home(vs, databases, backend, clock):
     """Tiles of Léa (eleve 1) as the home page reads them from accounts."""
-    _url, accounts_db = migrated_session(databases, backend, "accounts")
+    with migrated_session(databases, backend, "accounts") as accounts_db:
+        def forward(_name, payload):
+            accounts_news.store(accounts_db, {**payload, "service": "vie_scolaire"})
+            accounts_db.commit()
 
-    def forward(_name, payload):
-        accounts_news.store(accounts_db, {**payload, "service": "vie_scolaire"})
-        accounts_db.commit()
+        vs.news_events.side_effect = forward
 
-    vs.news_events.side_effect = forward
+        def tiles(since=None):
+            return [t["text"] for t in accounts_news.tiles(accounts_db, [1], since, clock.now()).get(1, [])]
 
-    def tiles(since=None):
-        return [t["text"] for t in accounts_news.tiles(accounts_db, [1], since, clock.now()).get(1, [])]
-
-    yield tiles
-    accounts_db.close()
-    accounts_db.get_bind().dispose()
+        yield tiles
 
 
 def test_the_tile_counts_the_trimesters_published_half_days_whatever_the_last_connection(vs, clock, home):
