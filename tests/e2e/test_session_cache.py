@@ -141,22 +141,27 @@ def test_the_purge_ends_the_purged_accounts_session_at_once(site):
         site.clock.set_offset(0)
 
 
-def test_a_news_item_shows_on_the_cached_home_page_as_soon_as_accounts_has_it(site):
-    _letter, _address, user = guardian(site, "tiles")
-    eleve_id = int(re.search(r"/eleve/(\d+)/", user.get("/").url).group(1))
-    home = f"/eleve/{eleve_id}/"
-    assert "1 annonce de la sonde" not in text_of(cached_page(user, home).text)
+def announce_and_see(site, user: WebUser, eleve_id: int) -> None:
+    """The probe announces one item about the child; it travels to accounts
+    asynchronously: waits until `user`'s home page of the child shows it."""
     rpc = site.rpc()
     try:
         rpc.call("probe2", "announce", eleve_id=eleve_id, email=f"sonde-{uuid.uuid4().hex[:8]}@example.org")
     finally:
         rpc.close()
-    # The news travels to accounts asynchronously; the cache (TTL 10 minutes
-    # here) must not hold it back once accounts has stored it.
     deadline = time.monotonic() + 20
-    while "1 annonce de la sonde" not in text_of(user.get(home).text):
-        assert time.monotonic() < deadline, "the news never reached the cached home page"
+    while "1 annonce de la sonde" not in text_of(user.get(f"/eleve/{eleve_id}/").text):
+        assert time.monotonic() < deadline, "the news never reached the home page"
         time.sleep(0.2)
+
+
+def test_a_news_item_shows_on_the_cached_home_page_as_soon_as_accounts_has_it(site):
+    _letter, _address, user = guardian(site, "tiles")
+    eleve_id = int(re.search(r"/eleve/(\d+)/", user.get("/").url).group(1))
+    home = f"/eleve/{eleve_id}/"
+    assert "1 annonce de la sonde" not in text_of(cached_page(user, home).text)
+    # The cache (TTL 10 minutes here) must not hold the news back once accounts has stored it.
+    announce_and_see(site, user, eleve_id)
     # And it is cached again, tile included.
     assert "1 annonce de la sonde" in text_of(cached_page(user, home).text)
 
@@ -167,16 +172,7 @@ def test_the_first_pages_after_a_login_come_with_it_and_show_what_is_new_since_t
     accounts nothing, and still count the news from the previous connection."""
     letter, _address, user = guardian(site, "first")
     eleve_id = int(re.search(r"/eleve/(\d+)/", user.get("/").url).group(1))
-    rpc = site.rpc()
-    try:
-        rpc.call("probe2", "announce", eleve_id=eleve_id, email=f"sonde-{uuid.uuid4().hex[:8]}@example.org")
-    finally:
-        rpc.close()
-    # Accounts stores the news asynchronously: wait until the open session sees it.
-    deadline = time.monotonic() + 20
-    while "1 annonce de la sonde" not in text_of(user.get(f"/eleve/{eleve_id}/").text):
-        assert time.monotonic() < deadline, "the news never reached accounts"
-        time.sleep(0.2)
+    announce_and_see(site, user, eleve_id)
     again = WebUser(site.base_url)
     landing = again.post_form("/connexion", {"identifiant": letter["identifiant"], "mot_de_passe": "soleil2026"},
                               allow_redirects=False)
