@@ -8,7 +8,7 @@ from flask import Flask, g, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from common.clock import Clock
-from gateway import areas, assets, composition, errors, filters, forms, operability, rules, security, urls
+from gateway import areas, assets, composition, errors, filters, forms, operability, rules, security
 from gateway.extensions import babel, csrf, limiter
 from gateway.fragments import OnceExtension
 from gateway.session import CookieSessions
@@ -46,7 +46,6 @@ def create_app(overrides: dict | None = None) -> Flask:
     rules.register(app)
     forms.register(app)
     composition.register(app)
-    urls.register(app)
 
     @app.before_request
     def _request_id():
