@@ -109,26 +109,67 @@ def french_refusals(typo=spaced, *kinds):
         raise type(exc)(typo(str(exc))) from None
 
 
-# A text between two tags that holds one of the marks, or a whole
-# <textarea>/<pre>/<script>/<style> left as it is (a person's own input is
-# never changed under their eyes). Texts without a mark are skipped by the
-# regular expression itself: a page of a few thousand nodes costs well under a
-# millisecond.
-_HTML_PARTS = re.compile(r"(<(textarea|pre|script|style)\b.*?</\2\s*>)|>([^<:;?!«»]*[:;?!«»][^<]*)<",
-                         re.S | re.I)
+# A whole <textarea>/<pre>/<script>/<style> is left as it is (a person's own
+# input is never changed under their eyes), and so is every tag; the text
+# between two tags gets `spaced` when it holds one of the marks. The marks are
+# looked for first (a page has a handful in its text): scanning the page once
+# for them, then looking around each, costs a third of matching every tag and
+# text node of the page (docs/performance.md, 2026-12-02 afternoon).
+_RAW_ELEMENT = re.compile(r"<(textarea|pre|script|style)\b.*?</\1\s*>", re.S | re.I)
+_MARK = re.compile(r"[:;?!«»]")
+
+
+def _spaced_node(text: str) -> str:
+    if "&nbsp;" in text or "&#160;" in text:
+        text = _ENTITY_BEFORE_MARK.sub(NBSP + r"\1", text)
+    return spaced(text)
+
+
+def _spaced_nodes(html: str, start: int, end: int, after_tag: bool, out: list) -> None:
+    """The text nodes of html[start:end] (no raw element in it; a raw element
+    or the page's end at `end`) spaced, the rest copied, into `out`.
+    `after_tag`: html[start] follows a raw element."""
+    search, copied = _MARK.search, start
+    mark = search(html, start, end)
+    while mark:
+        at = mark.start()
+        opening = html.rfind("<", start, at)
+        # The text node holding the mark begins after the first ">" that
+        # follows the last "<" before it; without such a ">", the mark is
+        # inside a tag (or before the first one).
+        node = html.find(">", opening if opening >= 0 else start, at) + 1
+        if node == 0 and opening < 0 and after_tag:
+            node = start
+        if node == 0:
+            closing = html.find(">", at, end)
+            if closing < 0:
+                break
+            mark = search(html, closing, end)
+            continue
+        node_end = html.find("<", at, end)
+        if node_end < 0:
+            if end == len(html):  # the text after the last tag: not between two tags
+                break
+            node_end = end  # a raw element follows
+        out.append(html[copied:node])
+        out.append(_spaced_node(html[node:node_end]))
+        copied = node_end
+        mark = search(html, node_end, end)
+    out.append(html[copied:end])
 
 
 def spaced_html(html: str) -> str:
     """`spaced` applied to the text of an HTML page, never to its tags, attributes
     or form fields."""
-    def one(match):
-        if match.group(1):
-            return match.group(1)
-        text = match.group(3)
-        if "&nbsp;" in text or "&#160;" in text:
-            text = _ENTITY_BEFORE_MARK.sub(NBSP + r"\1", text)
-        return ">" + spaced(text) + "<"
-    return _HTML_PARTS.sub(one, html)
+    if not _MARK.search(html):
+        return html
+    out, position, after_tag = [], 0, False
+    for raw in _RAW_ELEMENT.finditer(html):
+        _spaced_nodes(html, position, raw.start(), after_tag, out)
+        out.append(raw.group(0))
+        position, after_tag = raw.end(), True
+    _spaced_nodes(html, position, len(html), after_tag, out)
+    return "".join(out)
 
 
 # -- dates, times, numbers -----------------------------------------------------
