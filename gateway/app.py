@@ -61,6 +61,9 @@ def create_app(overrides: dict | None = None) -> Flask:
             if "viewer_from" in g:
                 # Where the session's view came from: "cache" or "accounts" (gateway/view_cache.py).
                 response.headers["Server-Timing"] += f', session;desc="{g.viewer_from}"'
+            if "page_from" in g:
+                # A page served as kept (gateway/kept_bodies.py kept_page).
+                response.headers["Server-Timing"] += f', page;desc="{g.page_from}"'
         response.headers["X-Request-Id"] = g.get("request_id", "")
         return response
 

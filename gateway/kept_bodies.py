@@ -8,12 +8,14 @@ A key names the child, the viewer (their account, role and, for a student,
 whether they are an adult), their previous connection, the language and what
 the address asks; the version is checked against the service's answer for
 that child, so a kept content never serves another child or viewer."""
+import hashlib
 import secrets
 import threading
 from collections import OrderedDict
 
-from flask import current_app, g, render_template
+from flask import current_app, g, render_template, request, session
 from flask_babel import get_locale
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 
@@ -81,3 +83,62 @@ def fill(framed: str, body: Markup) -> str:
     """The page: `framed` with `body` (rendered with its own typography, once
     per version) in its slot, not scanned again."""
     return framed.replace(_SLOT, body, 1)
+
+
+# -- whole pages drawn from the session's cached view alone ---------------------
+# Where the CSRF token goes in a kept page (drawn per process like _SLOT): a
+# token is never kept, each request puts its own in.
+_CSRF_SLOT = Markup(f"kept-csrf-{secrets.token_hex(16)}")
+PAGES_KEPT = 1000  # home pages of about 8 KB: some 8 MB per worker
+
+
+class KeptPages:
+    """Rendered pages kept per process under a digest of everything they are
+    drawn from (`kept_page`)."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._pages: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: bytes) -> str | None:
+        with self._lock:
+            page = self._pages.get(key)
+            if page is not None:
+                self._pages.move_to_end(key)
+            return page
+
+    def put(self, key: bytes, page: str) -> None:
+        with self._lock:
+            self._pages[key] = page
+            while len(self._pages) > self.size:
+                self._pages.popitem(last=False)
+
+
+def kept_page(template: str, **context) -> str:
+    """`template` rendered for a page that shows only the viewer's session
+    view (read from the view cache, gateway/view_cache.py), the children's
+    menus and what the view gives `context`: the home page. Kept per process
+    under a digest of the view's cache entries as stored (bytes: the same
+    entries give the same view), the menus, the context, the language and
+    the links' prefix; only the CSRF token is the request's own. A page with
+    a message flashed to it, or whose view came from accounts rather than the
+    cache, is rendered and not kept. docs/performance.md, "The home page kept"."""
+    source = g.get("viewer_source")
+    if source is None or "_flashes" in session:
+        return render_template(template, **context)
+    from gateway.composition import header_menus
+
+    key = hashlib.blake2b(repr((template, source, header_menus(), sorted(context.items()), str(get_locale()),
+                                request.script_root)).encode(), digest_size=32).digest()
+    pages = current_app.extensions.get("kept_pages")
+    if pages is None:
+        pages = current_app.extensions.setdefault("kept_pages", KeptPages(PAGES_KEPT))
+    token = generate_csrf()  # the request's, the same wherever the page asks for it
+    page = pages.get(key)
+    if page is None:
+        page = render_template(template, **context)
+        pages.put(key, page.replace(token, _CSRF_SLOT))
+        return page
+    g.page_from = "kept"
+    return page.replace(_CSRF_SLOT, token)

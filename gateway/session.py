@@ -49,7 +49,7 @@ def load_viewer(with_tiles: bool = False) -> dict | None:
             now = current_app.config["CLOCK"].now().timestamp()
             found = cache.lookup(token, account_id, with_tiles, now)
             if found.view is not None:
-                g.viewer, g.viewer_from = found.view, "cache"
+                g.viewer, g.viewer_from, g.viewer_source = found.view, "cache", found.source
                 return g.viewer
             generations = found.generations
         try:

@@ -48,12 +48,13 @@ def _ts(iso: str | None) -> float | None:
 
 class Lookup:
     """What one page read: the view (with tiles if asked) on a hit, and the
-    counters to store a fresh answer with."""
+    counters to store a fresh answer with. `source`, on a hit: the entries
+    as stored (bytes), from which the view was read and nothing else."""
 
-    __slots__ = ("view", "generations")
+    __slots__ = ("view", "generations", "source")
 
-    def __init__(self, view, generations):
-        self.view, self.generations = view, generations
+    def __init__(self, view, generations, source=None):
+        self.view, self.generations, self.source = view, generations, source
 
 
 class ViewCache:
@@ -90,7 +91,7 @@ class ViewCache:
             by_child = tiles["by_child"]
             view = {**view, "children": [{**c, "tiles": by_child.get(str(c["eleve_id"]), [])}
                                          for c in view["children"]]}
-        return Lookup(view, generations)
+        return Lookup(view, generations, (view_raw, tiles_raw if with_tiles else None))
 
     @staticmethod
     def _valid(raw, generations, now):

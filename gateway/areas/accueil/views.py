@@ -5,6 +5,7 @@ from flask import Blueprint, current_app, g, redirect, render_template, url_for
 from common.clock import school_year
 
 from gateway.composition import compose_menus, home_tiles
+from gateway.kept_bodies import kept_page
 from gateway.session import child_or_404, login_required, with_tiles
 
 bp = Blueprint("home", __name__, template_folder="templates")
@@ -31,5 +32,5 @@ def child(eleve_id):
     # again: the page says so rather than showing an empty menu unexplained.
     no_service = not any(e["service"] != "accounts" for e in menu)
     year = school_year(current_app.config["CLOCK"].today())
-    return render_template("accueil/home.html", child=current, menu=menu, tiles=home_tiles(current, menu),
-                           no_service=no_service, annee=f"{year}-{year + 1}")
+    return kept_page("accueil/home.html", child=current, menu=menu, tiles=home_tiles(current, menu),
+                     no_service=no_service, annee=f"{year}-{year + 1}")
