@@ -89,7 +89,6 @@ def fill(framed: str, body: Markup) -> str:
 # Where the CSRF token goes in a kept page (drawn per process like _SLOT): a
 # token is never kept, each request puts its own in.
 _CSRF_SLOT = Markup(f"kept-csrf-{secrets.token_hex(16)}")
-PAGES_KEPT = 1000  # home pages of about 8 KB: some 8 MB per worker
 
 
 class KeptPages:
@@ -123,9 +122,11 @@ def kept_page(template: str, **context) -> str:
     entries give the same view), the menus, the context, the language and
     the links' prefix; only the CSRF token is the request's own. A page with
     a message flashed to it, or whose view came from accounts rather than the
-    cache, is rendered and not kept. docs/performance.md, "The home page kept"."""
+    cache, is rendered and not kept; so is every page with KEPT_PAGES 0
+    (SCOLARITE_KEPT_PAGES). docs/performance.md, "The home page kept"."""
     source = g.get("viewer_source")
-    if source is None or "_flashes" in session:
+    size = current_app.config.get("KEPT_PAGES", 0)
+    if source is None or "_flashes" in session or not size:
         return render_template(template, **context)
     from gateway.composition import header_menus
 
@@ -133,7 +134,7 @@ def kept_page(template: str, **context) -> str:
                                 request.script_root)).encode(), digest_size=32).digest()
     pages = current_app.extensions.get("kept_pages")
     if pages is None:
-        pages = current_app.extensions.setdefault("kept_pages", KeptPages(PAGES_KEPT))
+        pages = current_app.extensions.setdefault("kept_pages", KeptPages(size))
     token = generate_csrf()  # the request's, the same wherever the page asks for it
     page = pages.get(key)
     if page is None:

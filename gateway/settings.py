@@ -46,6 +46,7 @@ class Settings(ProcessSettings):
     reask_timeout: float
     # Menu entries each worker keeps (gateway/menus.py), and the AMQP heartbeat of its watch connection.
     menu_cache_entries: int
+    kept_pages: int
     watch_heartbeat: int
     deployed_services: dict
     https: bool
@@ -81,6 +82,8 @@ class Settings(ProcessSettings):
             alive_within=env.number("SCOLARITE_ALIVE_WITHIN", 15.0, minimum=0.1),
             reask_timeout=env.number("SCOLARITE_REASK_TIMEOUT", 2.0, minimum=0.1),
             menu_cache_entries=env.integer("SCOLARITE_MENU_CACHE_ENTRIES", 20000, minimum=1),
+            # Home pages kept per worker (gateway/kept_bodies.py kept_page; about 8 KB each), 0: none.
+            kept_pages=env.integer("SCOLARITE_KEPT_PAGES", 1000, minimum=0),
             watch_heartbeat=env.integer("SCOLARITE_WATCH_HEARTBEAT", 10, minimum=0),
             deployed_services=deployed_services(common["deploy_file"]),
             https=env.flag("SCOLARITE_HTTPS"),
@@ -135,6 +138,7 @@ class Settings(ProcessSettings):
             "INTERNAL_PORT": self.internal_port,
             "REASK_TIMEOUT": self.reask_timeout,
             "MENU_CACHE_ENTRIES": self.menu_cache_entries,
+            "KEPT_PAGES": self.kept_pages,
             "WATCH_HEARTBEAT": self.watch_heartbeat,
             "METRICS_DIR": self.metrics_dir,
         }

@@ -131,3 +131,23 @@ def test_a_service_opening_for_another_child_shows_in_the_phone_menu_at_once(mak
     fake_rpc.answers[("sonde", "menus")] = sonde_menus({UAI_A, UAI_B})
     notice(watch, "sonde", "opening_changed", {"etablissement_uai": UAI_B, "annee_scolaire": 2026})
     assert 'href="/eleve/102/sonde/"' in client.get("/eleve/101/").text
+
+
+@pytest.mark.parametrize("size, kept", [(0, [False] * 4), (1, [False] * 4), (2, [False, False, True, True])])
+def test_a_worker_keeps_at_most_kept_pages(make_app, fake_rpc, watch, prefix, size, kept):  # noqa: F811
+    """SCOLARITE_KEPT_PAGES: 0 keeps none; 1 keeps the last page drawn, so
+    two guardians taking turns find theirs dropped each time; 2 keeps both."""
+    fake_rpc.answers[("accounts", "get_session")] = lambda token, with_tiles=False: {
+        **responsable(child(7, "Hugo"), account_id=int(token[-1])),
+        "session_valid_until": "2099-01-01T00:00:00+00:00", "tiles_valid_until": None}
+    fake_rpc.answers[("accounts", "menus")] = lambda children: [{"eleve_id": c["eleve_id"], "menu": None}
+                                                                for c in children]
+    fake_rpc.answers[("sonde", "menus")] = sonde_menus({UAI_A})
+    app = make_app(SERVICES, VIEW_CACHE={"url": URL, "prefix": prefix, "ttl": 30}, KEPT_PAGES=size)
+    clients = []
+    for account in (1, 2):
+        clients.append(app.test_client())
+        with clients[-1].session_transaction() as session:
+            session["t"], session["a"] = f"jeton-{account}", account
+        home(clients[-1])  # asked of accounts, kept in the view cache
+    assert [home(client)[1] for client in clients * 2] == kept
