@@ -9,7 +9,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from common.clock import Clock
 from gateway import areas, assets, composition, errors, filters, forms, operability, rules, security
-from gateway.extensions import babel, check_limits_for_all_only_when_some, csrf, limiter
+from gateway.extensions import babel, csrf, limiter, limiter_only_where_limits_are
 from gateway.fragments import OnceExtension
 from gateway.session import CookieSessions
 from gateway.settings import Settings
@@ -39,7 +39,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     csrf.init_app(app)
     limiter.init_app(app)
-    check_limits_for_all_only_when_some(app)
+    limiter_only_where_limits_are(app)
     babel.init_app(app, locale_selector=lambda: FRENCH)
     app.jinja_env.add_extension(OnceExtension)
 

@@ -3,7 +3,7 @@ every view, for limits that apply to many views at once, runs only when one
 exists (gateway/extensions.py). These check that such a limit, once added,
 still applies, and that a view's own limit does."""
 import pytest
-from flask import Blueprint
+from flask import Blueprint, request
 
 from gateway.extensions import limiter
 
@@ -35,3 +35,18 @@ def test_a_views_own_limit_applies(limited_app):
     limited_app.add_url_rule("/essai-limite/c", "essai_limite_vue", view)
     client = limited_app.test_client()
     assert [client.get("/essai-limite/c").status_code for _ in range(2)] == [200, 429]
+
+
+def test_a_limit_counting_only_some_answers_counts_them_after_the_view(limited_app):
+    """`deduct_when`: Flask-Limiter counts after the view, once the answer is
+    known (here only refusals count)."""
+    def view():
+        return ("refusé", 400) if request.args.get("echec") else "c"
+
+    view.__name__ = view.__qualname__ = "essai_limite_refus"
+    limited = limiter.limit("1 per minute", deduct_when=lambda response: response.status_code == 400)(view)
+    limited_app.add_url_rule("/essai-limite/d", "essai_limite_refus", limited)
+    client = limited_app.test_client()
+    assert [client.get(path).status_code for path in ("/essai-limite/d", "/essai-limite/d",
+                                                     "/essai-limite/d?echec=1", "/essai-limite/d")] \
+        == [200, 200, 400, 429]
