@@ -21,12 +21,24 @@ class AccessLogger(Logger):
     an access line: the request line, the path, the referrer."""
 
     def atoms(self, resp, req, environ, request_time):
-        return {k: mask_secrets(v) if isinstance(v, str) else v
-                for k, v in super().atoms(resp, req, environ, request_time).items()}
+        """gunicorn's atoms, those the line writes masked: every header of the
+        request and of the answer is an atom, and masking them all cost more
+        than the rest of the line (docs/performance.md)."""
+        atoms = super().atoms(resp, req, environ, request_time)
+        for key in self.logged_atoms:
+            value = atoms.get(key)
+            if isinstance(value, str):
+                atoms[key] = mask_secrets(value)
+        return atoms
 
     def setup(self, cfg):
         super().setup(cfg)
         self.json = app.config["SETTINGS"].log_format == "json"
+        # The atoms the line writes: the format's (gunicorn looks headers up
+        # in lower case), or the JSON object's fields (`access`).
+        self.logged_atoms = ({"m", "U", "q", "B", "M", "h", "s", "{x-request-id}o"} if self.json else
+                             {k.lower() if k.startswith("{") else k
+                              for k in re.findall(r"%\(([^)]+)\)", cfg.access_log_format)})
         if self.json:
             for logger in (self.error_log, self.access_log):
                 for handler in logger.handlers:
