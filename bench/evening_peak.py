@@ -14,6 +14,8 @@ Prints:
   2-process Argon2 rate;
 - logins per second (closed loop) / raw Argon2 on the same 2 cores (target 0.8);
 - home pages per second (closed loop) / bare Flask pages per second (target 0.3);
+  the same home pages are kept by the gateway after the first (gateway/kept_bodies.py);
+  `--home-only` also gives the rate with every one rendered, as the first after a login is;
 - the home page's p95 at a steady rate alone and during a login wave (bound:
   under 250 ms, and at most 3 times the p95 without the wave).
 The machine's speed drifts and it is shared: every target is a ratio to a
@@ -22,7 +24,7 @@ baseline of the same run. Bounded: about 3 minutes.
 Usage: python -m bench.evening_peak [--accounts 2] [--notes 2] [--rates 8,12,16,20,24,28]
                                     [--seconds 8] [--guardians 150] [--no-view-cache] [--gateway-threads 4]
        python -m bench.evening_peak --home-only [--seconds 8] [--rounds 3]
-           (only the home page against the bare Flask page: about a minute)
+           (only the home page, kept and rendered, against the bare Flask page: about 2 minutes)
 """
 import argparse
 import http.client
