@@ -119,6 +119,9 @@ class ViewCache:
             if tiles_until > now:
                 entries.append((keys[3], {"g": generations, "from": now, "until": tiles_until,
                                          "v": {"by_child": by_child}}))
+        self._set(entries)
+
+    def _set(self, entries: list[tuple[str, dict]]) -> None:
         try:
             pipe = self.client.pipeline(transaction=False)
             for key, entry in entries:
@@ -146,12 +149,8 @@ class ViewCache:
     def store_login_message(self, answer: dict, generations: list[int] | None, now: float) -> None:
         if generations is None:
             return
-        entry = {"g": generations, "from": now, "until": now + self.ttl, "v": answer}
-        try:
-            self.client.set(f"{self.prefix}:login-message", json.dumps(entry, separators=(",", ":")),
-                            ex=int(self.ttl) + 5)
-        except redis.RedisError as exc:
-            self._trouble(exc)
+        self._set([(f"{self.prefix}:login-message", {"g": generations, "from": now, "until": now + self.ttl,
+                                                     "v": answer})])
 
     def forget(self, token: str) -> None:
         """This browser's session ended here (logout): its entry goes at once."""

@@ -42,9 +42,12 @@ class Generations:
     def __init__(self, client, prefix: str):
         self.client, self.prefix = client, prefix
 
-    def _incr(self, keys: list[str]) -> None:
-        if self.client is None or not keys:
-            return
+    def _incr(self, keys: list[str], then_read: tuple[str, ...] = ()) -> list | None:
+        """Increments `keys`, then reads `then_read`, in one pipeline: the
+        increments' results followed by the values read; None without a cache
+        or when Redis did not answer."""
+        if self.client is None or not (keys or then_read):
+            return None
         try:
             pipe = self.client.pipeline(transaction=False)
             for key in keys:
@@ -52,10 +55,14 @@ class Generations:
                 # An account quiet for a day needs no counter: entries live
                 # 35 s, and a counter read as missing (0) matches none stored before.
                 pipe.expire(key, KEEP_SECONDS)
-            pipe.execute()
+            for key in then_read:
+                pipe.get(key)
+            results = pipe.execute()
         except redis.RedisError as exc:
             # The gateway's entries then live at most their TTL (docs/security.md).
             log.error("view generations not bumped (%s): cached views live until their TTL", exc)
+            return None
+        return results[0:2 * len(keys):2] + results[2 * len(keys):]
 
     def changed(self, *account_ids) -> None:
         """What these accounts' pages show may have changed (or their sessions ended)."""
@@ -70,17 +77,10 @@ class Generations:
         after it, [global, account's] as the gateway reads them, for an answer
         read from the database after this call (the login's first view). None
         without a cache, or when Redis did not answer (nothing to tag with)."""
-        if self.client is None:
+        read = self._incr([account_key(self.prefix, account_id)], then_read=(global_key(self.prefix),))
+        if read is None:
             return None
-        try:
-            pipe = self.client.pipeline(transaction=False)
-            pipe.incr(account_key(self.prefix, account_id))
-            pipe.expire(account_key(self.prefix, account_id), KEEP_SECONDS)
-            pipe.get(global_key(self.prefix))
-            account_generation, _, global_generation = pipe.execute()
-        except redis.RedisError as exc:
-            log.error("view generations not bumped (%s): cached views live until their TTL", exc)
-            return None
+        account_generation, global_generation = read
         return [int(global_generation or 0), int(account_generation)]
 
     def changed_all(self) -> None:
