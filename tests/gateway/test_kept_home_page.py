@@ -50,7 +50,7 @@ def portal(make_app, fake_rpc, watch, prefix):  # noqa: F811
 def home(client):
     """(the page, whether it was served kept)"""
     response = client.get("/eleve/7/")
-    assert response.status_code == 200
+    assert response.status_code == 200 and response.content_type == "text/html; charset=utf-8"
     return response.text, 'page;desc="kept"' in response.headers["Server-Timing"]
 
 
