@@ -113,13 +113,18 @@ def one_session(port: int, identifiant: str, scheduled: float) -> dict:
         steps["login"] = time.perf_counter() - t
         if status != 302:
             raise RuntimeError(f"login {status}")
+        # Where the login sends the browser, as a browser follows it: the
+        # child's home page (through `/` before 2026-12-02).
         t = time.perf_counter()
-        status, location, _ = b.request("GET", "/")
-        eleve = re.search(r"/eleve/(\d+)/", location)
-        if status != 302 or eleve is None:
-            raise RuntimeError(f"/ {status} {location}")
-        status, _, home = b.request("GET", f"/eleve/{eleve.group(1)}/")
+        path = location.replace(f"http://127.0.0.1:{port}", "")
+        status, location, home = b.request("GET", path)
+        while status == 302:
+            path = location.replace(f"http://127.0.0.1:{port}", "")
+            status, location, home = b.request("GET", path)
         steps["home"] = time.perf_counter() - t
+        eleve = re.search(r"/eleve/(\d+)/$", path)
+        if eleve is None:
+            raise RuntimeError(f"home {status} {path}")
         if status != 200:
             raise RuntimeError(f"home {status}")
         t = time.perf_counter()

@@ -113,6 +113,18 @@ def with_tiles(view):
     return view
 
 
+def home_address(viewer: dict) -> str:
+    """Where `/` leads a viewer: staff and operators to the administration,
+    a family to their first child's home page; `/` itself (the page that says
+    no child is attached) otherwise. The login sends there at once, saving
+    the detour through `/`."""
+    if viewer["role"] in ("staff", "operator"):
+        return url_for("admin.index")
+    if viewer["children"]:
+        return url_for("home.child", eleve_id=viewer["children"][0]["eleve_id"])
+    return url_for("home.index")
+
+
 def child_or_404(eleve_id: int) -> dict:
     """The authorization check of every route that names a child: a guardian
     reaches only their own children, a student only themself. Another child is

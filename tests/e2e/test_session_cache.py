@@ -176,7 +176,8 @@ def test_the_first_pages_after_a_login_come_with_it_and_show_what_is_new_since_t
     again = WebUser(site.base_url)
     landing = again.post_form("/connexion", {"identifiant": letter["identifiant"], "mot_de_passe": "soleil2026"},
                               allow_redirects=False)
-    assert landing.status_code == 302
+    # Straight to the child's home page (where `/` leads), not through `/`.
+    assert landing.status_code == 302 and landing.headers["Location"] == f"/eleve/{eleve_id}/"
     root = again.get("/", allow_redirects=False)
     home = again.get(f"/eleve/{eleve_id}/")
     assert [session_from(root), session_from(home)] == ["cache", "cache"]

@@ -6,7 +6,7 @@ from common.clock import school_year
 
 from gateway.composition import compose_menus, home_tiles
 from gateway.kept_bodies import kept_page
-from gateway.session import child_or_404, login_required, with_tiles
+from gateway.session import child_or_404, home_address, login_required, with_tiles
 
 bp = Blueprint("home", __name__, template_folder="templates")
 
@@ -14,11 +14,9 @@ bp = Blueprint("home", __name__, template_folder="templates")
 @bp.get("/")
 @login_required
 def index():
-    if g.viewer["role"] in ("staff", "operator"):
-        return redirect(url_for("admin.index"))
-    children = g.viewer["children"]
-    if children:
-        return redirect(url_for("home.child", eleve_id=children[0]["eleve_id"]))
+    address = home_address(g.viewer)
+    if address != url_for("home.index"):
+        return redirect(address)
     return render_template("accueil/no_child.html")
 
 

@@ -20,7 +20,7 @@ from gateway.areas.auth.forms import (
 from gateway.extensions import limiter
 from gateway.forms import form_kept_when_limited, keep_input_on_outage, too_many_attempts_message
 from gateway.rules import account_rules
-from gateway.session import TOKEN, end_session, load_viewer, start_session
+from gateway.session import TOKEN, end_session, home_address, load_viewer, start_session
 from gateway.view_cache import view_cache
 
 bp = Blueprint("auth", __name__, template_folder="templates")
@@ -83,6 +83,8 @@ def login():
                 return redirect(url_for("auth.first_connection"))
             if result.get("must_confirm_email"):
                 return redirect(url_for("auth.verify_email"))
+            if not request.args.get("suivant") and result.get("view") is not None:
+                return redirect(home_address(result["view"]))
             return redirect(_safe_next(request.args.get("suivant")))
     return render_template("auth/login.html", form=form, login_message=_login_message())
 
