@@ -636,7 +636,7 @@ def main(argv=None) -> int:
         budget = 2000 / (0.5 * raw2)
         print(f"    the target (0.5 × raw2 = {0.5 * raw2:.1f}/s) leaves {budget:.0f} ms of CPU per session, the "
               f"hash included; a session costs {total / n * 1000:.0f} ms, of which {total / n * 1000 - hash_cpu * 1000:.0f} "
-              f"ms besides the hash (6 HTTP requests, their calls through RabbitMQ, the load generator)")
+              f"ms besides the hash (5 HTTP requests: form, login, home, notes, logout; their calls through RabbitMQ, the load generator)")
     print(f"  logins {login_rate:.1f}/s = {login_rate / raw2:.2f} × raw Argon2 on the same 2 cores "
           f"(target ≥ 0.8) {'OK' if login_rate / raw2 >= 0.8 else 'BELOW TARGET'}")
     logins = max(len(login_latencies), 1)
