@@ -247,48 +247,40 @@ def closed_loop(clients: list[Browser], do, seconds: float) -> tuple[float, list
     return len(latencies) / (time.perf_counter() - start), latencies
 
 
-def start_bare_flask(cluster):
-    """The same gunicorn command as the gateway's, serving bench/bare_app.py:
-    (its process, its port), answering."""
+def _start_like_the_gateway(cluster, name: str, app: str, path: str, env: dict | None = None):
+    """The gateway's gunicorn command on another port, serving `app`: (its
+    process, its port), once `path` answers."""
     port = free_port()
-    argv = [{"gateway.wsgi:app": "bench.bare_app:app"}.get(a, a) for a in cluster.processes["gateway"].argv]
+    argv = [{"gateway.wsgi:app": app}.get(a, a) for a in cluster.processes["gateway"].argv]
     argv[argv.index("--bind") + 1] = f"127.0.0.1:{port}"
-    proc = cluster._add("bare-flask", argv, "Booting worker")
+    proc = cluster._add(name, argv, "Booting worker", env=env)
     proc.start()
     proc.wait_ready()
     deadline = time.monotonic() + 30
     while True:
         try:
-            Browser(port).request("GET", "/")
+            Browser(port).request("GET", path)
             break
         except OSError:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.2)
     return proc, port
+
+
+def start_bare_flask(cluster):
+    """The same gunicorn command as the gateway's, serving bench/bare_app.py:
+    (its process, its port), answering."""
+    return _start_like_the_gateway(cluster, "bare-flask", "bench.bare_app:app", "/")
 
 
 def start_gateway_rendering(cluster):
     """A second gateway, the same command on another port, that keeps no home
     page (SCOLARITE_KEPT_PAGES=0): every home page rendered, as the first one
     after a login is. (its process, its port), answering."""
-    port = free_port()
-    argv = list(cluster.processes["gateway"].argv)
-    argv[argv.index("--bind") + 1] = f"127.0.0.1:{port}"
-    proc = cluster._add("gateway-rendering", argv, "Booting worker", env={
-        "PROMETHEUS_MULTIPROC_DIR": str(cluster.log_dir / f"prometheus-gateway-{port}"), "SCOLARITE_KEPT_PAGES": "0"})
-    proc.start()
-    proc.wait_ready()
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            Browser(port).request("GET", "/connexion")
-            break
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
-    return proc, port
+    return _start_like_the_gateway(cluster, "gateway-rendering", "gateway.wsgi:app", "/connexion", env={
+        "PROMETHEUS_MULTIPROC_DIR": str(cluster.log_dir / "prometheus-gateway-rendering"),
+        "SCOLARITE_KEPT_PAGES": "0"})
 
 
 def bare_flask_rate(cluster, seconds: float, clients: int) -> float:
