@@ -67,13 +67,20 @@ PHONE_375 = {"viewport": {"width": 375, "height": 812}, "is_mobile": True, "has_
 DEVICES = {"pc": PC_1280, "phone": PHONE_375}
 # Where the browser tests leave the screenshots of the pages they visit (README, "Tests").
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
+# The screenshots this process saved: a test run on both backends (the shared
+# `platform`, test_familles_pages.py) shows the same page at the same size
+# under the same name twice, and the second picture only replaced the first.
+_SAVED: set[str] = set()
 
 
 def checked(page, name: str) -> None:
     """axe-core finds no serious or critical violation on this page, its whole
     verdict is recorded as var/accessibilite/resultats/<run>/pages/<name>.json (the
     accessibility statement's source), and its screenshot is saved as
-    var/screenshots/<name>.png."""
+    var/screenshots/<name>.png (once per process: axe runs every time)."""
     assert serious_violations(page, name) == [], name
+    if name in _SAVED:
+        return
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    _SAVED.add(name)
