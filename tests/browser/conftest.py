@@ -39,6 +39,10 @@ def serious_violations(page, name: str | None = None) -> list[str]:
     """axe-core's serious and critical accessibility violations on this page.
     axe-core's whole verdict is recorded for the accessibility statement, under
     `name` (a page without one is recorded under its address and width)."""
+    # The page whole, its stylesheet and script run (the design system's script
+    # sets parts of the header up): a check right after a click could otherwise
+    # read a page still loading.
+    page.wait_for_load_state("load")
     results = Axe().run(page).response
     width = page.viewport_size["width"] if page.viewport_size else 0
     if name is None:

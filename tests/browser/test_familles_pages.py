@@ -161,6 +161,7 @@ def test_2_a_guardian_s_first_real_visit_says_premiere_connexion_with_everything
     page.locator("#email").fill(email)
     page.locator("#email_confirm").fill(email)
     page.get_by_role("button", name="Valider").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Votre compte est presque prêt")
     checked(page, f"2-courriel-envoye-{device}")
     page.goto(link_in(wait_for_mail(platform, email), "/confirmation/"))
     page.get_by_role("link", name="Accéder aux services").click()
