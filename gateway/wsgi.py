@@ -14,6 +14,10 @@ from common.logs import correlation_id, json_formatter, mask_secrets, setup_logg
 from gateway.app import create_app
 
 _REQUEST_ID = re.compile(r"[A-Za-z0-9-]{8,64}")
+# The JSON access line's fields (`AccessLogger.access`), each from the gunicorn
+# atom named; the method goes into the message only.
+_JSON_FIELDS = {"method": "m", "path": "U", "query": "q", "status": "s", "bytes": "B", "duration_ms": "M",
+                "client": "h", "correlation_id": "{x-request-id}o"}
 
 
 class AccessLogger(Logger):
@@ -36,7 +40,7 @@ class AccessLogger(Logger):
         self.json = app.config["SETTINGS"].log_format == "json"
         # The atoms the line writes: the format's (gunicorn looks headers up
         # in lower case), or the JSON object's fields (`access`).
-        self.logged_atoms = ({"m", "U", "q", "B", "M", "h", "s", "{x-request-id}o"} if self.json else
+        self.logged_atoms = (set(_JSON_FIELDS.values()) if self.json else
                              {k.lower() if k.startswith("{") else k
                               for k in re.findall(r"%\(([^)]+)\)", cfg.access_log_format)})
         if self.json:
@@ -52,10 +56,9 @@ class AccessLogger(Logger):
         if not (self.cfg.accesslog or self.cfg.logconfig or self.cfg.logconfig_dict or self.cfg.syslog):
             return None
         atoms = self.atoms(resp, req, environ, request_time)
-        self.access_log.info("%s %s", atoms["m"], atoms["U"], extra={
-            "correlation_id": atoms.get("{x-request-id}o") or "-", "status": atoms["s"],
-            "path": atoms["U"], "query": atoms["q"] or None, "bytes": atoms["B"],
-            "duration_ms": atoms["M"], "client": atoms["h"]})
+        fields = {name: atoms.get(atom) for name, atom in _JSON_FIELDS.items()}
+        fields.update(query=fields["query"] or None, correlation_id=fields["correlation_id"] or "-")
+        self.access_log.info("%s %s", fields.pop("method"), fields["path"], extra=fields)
 
 
 class CorrelationMiddleware:
