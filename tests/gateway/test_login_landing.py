@@ -41,3 +41,12 @@ def test_a_login_asked_on_the_way_to_a_page_leads_back_to_it(make_app, fake_rpc,
     response = client.post("/connexion?suivant=/eleve/101/notes/",
                            data={"identifiant": "p.martin", "mot_de_passe": "soleil2026"})
     assert response.headers["Location"] == "/eleve/101/notes/"
+
+
+def test_a_login_asked_on_the_way_to_another_site_lands_at_home(make_app, fake_rpc, watch):
+    view = responsable(child(101, "Hugo", UAI_A))
+    fake_rpc.answers[("accounts", "login")] = lambda **kwargs: login_answer(view)
+    client = make_app(SERVICES).test_client()
+    response = client.post("/connexion?suivant=//ailleurs.example/",
+                           data={"identifiant": "p.martin", "mot_de_passe": "soleil2026"})
+    assert response.headers["Location"] == "/eleve/101/"

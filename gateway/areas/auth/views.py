@@ -46,11 +46,11 @@ def client_address() -> str | None:
     return request.remote_addr
 
 
-def _safe_next(target: str | None) -> str:
-    """Only a path of this site, never another host."""
+def _safe_next(target: str | None, home: str | None = None) -> str:
+    """Only a path of this site, never another host; else `home`, or `/`."""
     if target and target.startswith("/") and not target.startswith("//") and not urlparse(target).netloc:
         return target
-    return url_for("home.index")
+    return home or url_for("home.index")
 
 
 def _no_referrer(response):
@@ -83,9 +83,9 @@ def login():
                 return redirect(url_for("auth.first_connection"))
             if result.get("must_confirm_email"):
                 return redirect(url_for("auth.verify_email"))
-            if not request.args.get("suivant") and result.get("view") is not None:
-                return redirect(home_address(result["view"]))
-            return redirect(_safe_next(request.args.get("suivant")))
+            # Without a page asked before, where `/` would lead (the login's view says).
+            home = home_address(result["view"]) if result.get("view") is not None else None
+            return redirect(_safe_next(request.args.get("suivant"), home))
     return render_template("auth/login.html", form=form, login_message=_login_message())
 
 
