@@ -170,17 +170,6 @@ class Cluster:
         for proc in reversed(list(self.processes.values())):
             proc.stop()
 
-    @staticmethod
-    def stop_together(clusters) -> None:
-        """Stops every process of these clusters side by side (the tests' way):
-        each is sent SIGTERM, the last started first, then each is waited for."""
-        procs = [proc for cluster in clusters for proc in reversed(list(cluster.processes.values()))]
-        running = [proc for proc in procs if proc.running]
-        for proc in running:
-            proc.send_signal(signal.SIGTERM)
-        for proc in running:
-            proc.wait_stopped()
-
 
 class Supervisor:
     """Keeps the portal up when one of its processes dies (`make run`): the
