@@ -34,19 +34,15 @@ def test_a_login_lands_where_the_home_address_leads(make_app, fake_rpc, watch, v
         assert (root.headers.get("Location") or "/") == landing
 
 
-def test_a_login_asked_on_the_way_to_a_page_leads_back_to_it(make_app, fake_rpc, watch):
+@pytest.mark.parametrize("asked, landing", [
+    ("/eleve/101/notes/", "/eleve/101/notes/"),  # the page asked before the login
+    ("//ailleurs.example/", "/eleve/101/"),  # another site: never; where `/` leads instead
+])
+def test_a_login_asked_on_the_way_to_a_page_leads_back_to_it_if_it_is_this_sites(make_app, fake_rpc, watch, asked,
+                                                                                 landing):
     view = responsable(child(101, "Hugo", UAI_A))
     fake_rpc.answers[("accounts", "login")] = lambda **kwargs: login_answer(view)
     client = make_app(SERVICES).test_client()
-    response = client.post("/connexion?suivant=/eleve/101/notes/",
+    response = client.post(f"/connexion?suivant={asked}",
                            data={"identifiant": "p.martin", "mot_de_passe": "soleil2026"})
-    assert response.headers["Location"] == "/eleve/101/notes/"
-
-
-def test_a_login_asked_on_the_way_to_another_site_lands_at_home(make_app, fake_rpc, watch):
-    view = responsable(child(101, "Hugo", UAI_A))
-    fake_rpc.answers[("accounts", "login")] = lambda **kwargs: login_answer(view)
-    client = make_app(SERVICES).test_client()
-    response = client.post("/connexion?suivant=//ailleurs.example/",
-                           data={"identifiant": "p.martin", "mot_de_passe": "soleil2026"})
-    assert response.headers["Location"] == "/eleve/101/"
+    assert response.headers["Location"] == landing
