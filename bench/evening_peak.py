@@ -337,12 +337,14 @@ def home_only(platform, idents: list[str], rounds: int, seconds: float) -> list[
             r.cookie = b.cookie
             rendered.append(r)
         home_rate(rendered, paths, 1)
+        # (the server's process, one measure of its rate): kept home pages, rendered ones, the bare page.
+        phases = [(platform.cluster.processes["gateway"].popen.pid, lambda: home_rate(browsers, paths, seconds)),
+                  (rendering.popen.pid, lambda: home_rate(rendered, paths, seconds)),
+                  (proc.popen.pid, lambda: closed_loop(bare, lambda b: b.request("GET", "/"), seconds)[0])]
         out = []
         for _ in range(rounds):
             rates, cpu = [], []
-            for pid, run in ((platform.cluster.processes["gateway"].popen.pid, lambda: home_rate(browsers, paths, seconds)),
-                             (rendering.popen.pid, lambda: home_rate(rendered, paths, seconds)),
-                             (proc.popen.pid, lambda: closed_loop(bare, lambda b: b.request("GET", "/"), seconds)[0])):
+            for pid, run in phases:
                 before = _tree_cpu(pid)
                 rates.append(run())
                 cpu.append((_tree_cpu(pid) - before) / (rates[-1] * seconds) * 1000)
@@ -351,8 +353,8 @@ def home_only(platform, idents: list[str], rounds: int, seconds: float) -> list[
             # The servers' CPU per page moves less with the others' load than the rates do.
             print(f"  home page {home:.0f}/s ({home_rendered:.0f}/s rendered), bare Flask {plain:.0f}/s: "
                   f"{home / plain:.3f} ({home_rendered / plain:.3f} rendered)   server CPU per page "
-                  f"{cpu[0]:.2f} ms ({cpu[1]:.2f} rendered) / {cpu[2]:.2f} ms   (load average {os.getloadavg()[0]:.1f})",
-                  flush=True)
+                  f"{cpu[0]:.2f} ms ({cpu[1]:.2f} rendered) / {cpu[2]:.2f} ms   "
+                  f"(load average {os.getloadavg()[0]:.1f})", flush=True)
         return out
     finally:
         proc.stop()
