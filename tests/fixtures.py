@@ -410,13 +410,19 @@ def shared_platforms(vhosts, databases):  # stopped before their hosts and datab
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def platform(request, shared_platforms, vhosts, databases, tmp_path_factory):
-    """accounts + gateway (+ the services later issues add), one per backend."""
-    if request.param not in shared_platforms:
+    """accounts + gateway (+ the services later issues add), one per backend
+    (tests/browser/ has its own: SQLite only)."""
+    return shared_platform(request.param, shared_platforms, vhosts, databases, tmp_path_factory)
+
+
+def shared_platform(backend: str, shared_platforms, vhosts, databases, tmp_path_factory):
+    """The process's shared platform on this backend, started on first need."""
+    if backend not in shared_platforms:
         services = {"accounts": {"required": True}, "mailer": {"required": True},
                     "notes": {"label": "Notes", "order": 20}, "lsl": {"label": "Livret scolaire", "order": 40}}
-        p = Platform(vhosts, databases, request.param, tmp_path_factory.mktemp(f"platform-{request.param}"), services)
-        shared_platforms[request.param] = p.start(services)
-    return shared_platforms[request.param]
+        p = Platform(vhosts, databases, backend, tmp_path_factory.mktemp(f"platform-{backend}"), services)
+        shared_platforms[backend] = p.start(services)
+    return shared_platforms[backend]
 
 
 def pytest_addoption(parser):

@@ -9,6 +9,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import sync_playwright
 
+from tests.fixtures import shared_platform
 from tools import accessibility_statement
 
 # Headless, and nothing that reaches outside this machine.
@@ -19,6 +20,14 @@ PC = {"viewport": {"width": 1280, "height": 900}}
 
 
 CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session", params=["sqlite"])
+def platform(request, shared_platforms, vhosts, databases, tmp_path_factory):
+    """The shared platform, on SQLite only here, as every other browser test's
+    own platform and `make run`: what a page shows does not depend on the
+    backend, and tests/e2e/ walks the same journeys over HTTP on both."""
+    return shared_platform(request.param, shared_platforms, vhosts, databases, tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
@@ -71,20 +80,13 @@ PHONE_375 = {"viewport": {"width": 375, "height": 812}, "is_mobile": True, "has_
 DEVICES = {"pc": PC_1280, "phone": PHONE_375}
 # Where the browser tests leave the screenshots of the pages they visit (README, "Tests").
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
-# The screenshots this process saved: a test run on both backends (the shared
-# `platform`, test_familles_pages.py) shows the same page at the same size
-# under the same name twice, and the second picture only replaced the first.
-_SAVED: set[str] = set()
 
 
 def checked(page, name: str) -> None:
     """axe-core finds no serious or critical violation on this page, its whole
     verdict is recorded as var/accessibilite/resultats/<run>/pages/<name>.json (the
     accessibility statement's source), and its screenshot is saved as
-    var/screenshots/<name>.png (once per process: axe runs every time)."""
+    var/screenshots/<name>.png."""
     assert serious_violations(page, name) == [], name
-    if name in _SAVED:
-        return
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
-    _SAVED.add(name)
