@@ -119,7 +119,9 @@ def _same_styles_with_the_whole_stylesheet(page, name: str) -> None:
     first with the served one, then with the whole one, three busy whole-suite
     runs each found one page 20-24 px taller with the whole one, never the same
     page, never in a quiet run: the cause was not found.)"""
-    page.wait_for_function("document.documentElement.getAttribute('data-fr-js') === 'true'")
+    # A locator, not a JavaScript predicate: Playwright evaluates a predicate
+    # given as a string with eval, which the pages' CSP refuses (once it polls).
+    page.locator("html[data-fr-js='true']").wait_for(state="attached")
     served = page.evaluate(SWAP, "/static/build/whole-dsfr.css")
     whole = _settled(page)
     page.evaluate(SWAP, served)

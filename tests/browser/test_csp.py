@@ -17,6 +17,6 @@ def test_dsfr_pages_run_under_the_content_security_policy_without_violation(plat
             if "Content Security Policy" in message.text else None)
     page.goto(path)
     # The DSFR marks the page once its script has started.
-    page.wait_for_function("document.documentElement.getAttribute('data-fr-js') === 'true'", timeout=15000)
+    page.locator("html[data-fr-js='true']").wait_for(state="attached", timeout=15000)
     assert violations == []
     context.close()
