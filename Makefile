@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: run test accessibilite setup bench bench-mailer messages clean-demo
+.PHONY: run test accessibilite screenshots setup bench bench-mailer messages clean-demo
 
 run: setup
 	@bash tools/ensure-services.sh broker redis
@@ -25,6 +25,12 @@ test: setup node_modules/.installed-stamp
 accessibilite: setup node_modules/.installed-stamp
 	@bash tools/ensure-services.sh broker postgres redis browser
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile tests/browser --accessibilite-regenerer
+
+# The browser tests again, saving a screenshot of each page they check under
+# var/screenshots/ (README, "In a browser"): for people to look at, so not in `make test`.
+screenshots: setup node_modules/.installed-stamp
+	@bash tools/ensure-services.sh broker postgres redis browser
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile tests/browser --screenshots
 
 setup: $(VENV)/.installed-stamp node_modules/.installed-stamp
 	@$(PY) -m gateway.assets >/dev/null  # the pages' stylesheet and script (gateway/assets.py); quick when unchanged

@@ -25,7 +25,7 @@ def letters(platform):
 
 
 @pytest.mark.parametrize("device", ["pc", "smartphone"])
-def test_guardian_first_connection_and_home_page(platform, browser, letters, device, tmp_path):
+def test_guardian_first_connection_and_home_page(platform, browser, letters, device):
     letter = letters["Philippe MARTIN"] if device == "pc" else letters["Claire MARTIN"]
     context = browser.new_context(base_url=platform.base_url, locale="fr-FR", **(PC if device == "pc" else PHONE))
     page = context.new_page()
@@ -72,7 +72,6 @@ def test_guardian_first_connection_and_home_page(platform, browser, letters, dev
         expect(menu_link).to_be_visible()
     else:
         expect(menu_link).to_be_visible()
-    page.screenshot(path=str(tmp_path / f"home-{device}.png"), full_page=True)
     # Switching child keeps the page working.
     page.get_by_role("link", name="Léa MARTIN").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Léa MARTIN")
