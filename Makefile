@@ -13,24 +13,28 @@ run: setup
 
 # The suite runs in parallel processes, one test file per process at a time (a
 # file's services start once for all its tests). Most of a test's time is spent
-# waiting on services, so three processes fit two cores.
+# waiting on services, so three processes fit two cores. Files are handed out in
+# the order collected (tests/fixtures.py: those that start processes of their own
+# first), not by their number of tests as pytest-xdist would: a file of one long
+# test would otherwise start last.
 TEST_WORKERS ?= 3
+PARALLEL = -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 test: setup node_modules/.installed-stamp
 	@bash tools/ensure-services.sh broker postgres redis browser kubectl_cli
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --durations=15
+	$(PY) -m pytest $(PARALLEL) --durations=15
 
 # The accessibility statement (docs/accessibilite.md): the browser tests, then the
 # statement written anew from their results (gateway/areas/pages/accessibilite.json).
 # `make test` fails when the committed statement no longer says what they find.
 accessibilite: setup node_modules/.installed-stamp
 	@bash tools/ensure-services.sh broker postgres redis browser
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile tests/browser --accessibilite-regenerer
+	$(PY) -m pytest $(PARALLEL) tests/browser --accessibilite-regenerer
 
 # The browser tests again, saving a screenshot of each page they check under
 # var/screenshots/ (README, "In a browser"): for people to look at, so not in `make test`.
 screenshots: setup node_modules/.installed-stamp
 	@bash tools/ensure-services.sh broker postgres redis browser
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile tests/browser --screenshots
+	$(PY) -m pytest $(PARALLEL) tests/browser --screenshots
 
 setup: $(VENV)/.installed-stamp node_modules/.installed-stamp
 	@$(PY) -m gateway.assets >/dev/null  # the pages' stylesheet and script (gateway/assets.py); quick when unchanged

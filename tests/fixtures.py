@@ -432,7 +432,9 @@ def pytest_addoption(parser):
                      help="the browser tests save each page they check under var/screenshots/ (`make screenshots`)")
 
 
-# `--dist loadfile` hands the files out in the order collected: the folders whose
+# `make test` hands the files out in the order collected (`--dist loadfile
+# --no-loadscope-reorder`; pytest-xdist otherwise puts the files with the most
+# tests first, and a file of one long test last): the folders whose
 # files start processes of their own (a broker node, platforms, Chromium) and
 # last longest first, the many short unit-test files last, so that the run ends
 # on short files in every process rather than on one long file in one process
