@@ -1,5 +1,6 @@
 """What the tests do as a person would: fill in forms over HTTP, read pages."""
 import re
+import time
 from contextlib import contextmanager
 from html import unescape
 
@@ -8,6 +9,20 @@ import requests
 from common.messaging import idempotency_key
 
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def wait_until(predicate, what: str, timeout: float = 30, every: float = 0.2):
+    """Waits for something that happens asynchronously (a notice consumed, a
+    process started, the broker back); returns the predicate's first true
+    value, fails with `what` if it never comes."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"never happened: {what}")
+        time.sleep(every)
 
 
 class WebUser:

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 
 from tests.fixtures import Platform
-from tests.helpers import family_payload, letters_by_name
+from tests.helpers import family_payload, letters_by_name, wait_until
 
 # A leak of about 4 ms (what was measured before) must fail. Each call is
 # paired with the next one of the other path (A B, then B A, so that each path
@@ -54,7 +54,7 @@ def confirmed_accounts(platform, rpc) -> dict:
         rpc.call("accounts", "first_connection", token=token, form={
             "date_naissance": birth, "new_password": "soleil2026", "new_password_confirm": "soleil2026",
             "email": email, "email_confirm": email})
-        wait_until(lambda: platform.mailbox(email), "the confirmation mail")
+        wait_until(lambda: platform.mailbox(email), "the confirmation mail", every=0.01)
         link = next(word for word in platform.mailbox(email)[0]["text"].split() if "/confirmation/" in word)
         rpc.call("accounts", "confirm_email", token=link.rstrip(".>)").rsplit("/", 1)[1])
         accounts[name] = {"identifiant": letter["identifiant"], "email": email}
@@ -96,7 +96,7 @@ def paired_differences(platform, rpc, method, existing: dict, missing: dict, bar
                     rpc.call("accounts", "forgotten_password", identifiant=barrier["identifiant"])
                 else:
                     rpc.call("accounts", "forgotten_identifier", email=barrier["email"])
-                wait_until(lambda: mailbox.count() >= expected, "the mails after the request")
+                wait_until(lambda: mailbox.count() >= expected, "the mails after the request", every=0.01)
             differences.append(took["A"] - took["B"])
         if number + 1 >= MIN_ROUNDS:
             _median, low, high = median_interval(differences)
@@ -104,12 +104,6 @@ def paired_differences(platform, rpc, method, existing: dict, missing: dict, bar
                 break
     return differences
 
-
-def wait_until(condition, what: str, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"{what}: not after {timeout} s"
-        time.sleep(0.01)
 
 
 def test_forgotten_identifier_and_password_take_as_long_whether_the_account_exists_or_not(accounts_platform):

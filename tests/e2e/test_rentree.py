@@ -19,7 +19,7 @@ import pytest
 from common.config import ROOT
 from tests.e2e.test_lsl import _record, wait_for_mail
 from tests.e2e.test_notes import activate, login_again
-from tests.helpers import letters_by_name, text_of
+from tests.helpers import letters_by_name, text_of, wait_until
 from tools import rentree, siecle_writer
 from tools.import_lsl import replicate_file
 from tools.import_siecle import import_files
@@ -188,8 +188,11 @@ def test_menus_are_closed_until_the_establishment_opens_them_again(platform, ren
 
     open_service(platform, "notes", lycee, True)
     try:
-        home = father.get(f"/eleve/{hugo}/")
-        assert f'href="/eleve/{hugo}/notes/"' in home.text
+        # The gateway's workers drop the menu they kept when notes' notice
+        # `opening_changed` reaches them, a moment after set_opening answers.
+        home = wait_until(lambda: (page := father.get(f"/eleve/{hugo}/")).status_code == 200
+                          and f'href="/eleve/{hugo}/notes/"' in page.text and page,
+                          "the notes entry in Hugo's menu once the lycée opened notes", timeout=10, every=0.05)
         assert "n'a pas encore ouvert" not in text_of(home.text)
         assert father.get(f"/eleve/{hugo}/notes/").status_code == 200
     finally:

@@ -19,7 +19,7 @@ import requests
 from common.clock import PARIS, Clock
 from deploy.local.cluster import LocalDeployment, write_deploy_file
 from tests.fixtures import PG_ADMIN_DSN, free_port
-from tests.helpers import CSRF, WebUser, family_payload, letters_by_name, text_of
+from tests.helpers import CSRF, WebUser, family_payload, letters_by_name, text_of, wait_until
 from tools.import_notes import import_files
 
 PG_BIN = Path(os.environ.get("SCOLARITE_PG_BIN", "/usr/lib/postgresql/15/bin"))
@@ -72,7 +72,7 @@ def start(d: LocalDeployment) -> None:
     if "mailcatcher" not in cluster.processes:
         cluster.mailcatcher(d.mail_dir, int(d.env["SCOLARITE_SMTP_PORT"]))
     cluster.start_all(120)
-    wait_for(lambda: _status(d.base_url + "/connexion") == 200, "the gateway answering", 60)
+    wait_until(lambda: _status(d.base_url + "/connexion") == 200, "the gateway answering", 60)
 
 
 def _status(url: str) -> int | None:
@@ -81,16 +81,6 @@ def _status(url: str) -> int | None:
     except requests.RequestException:
         return None
 
-
-def wait_for(predicate, what: str, timeout: float = 30):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"never happened: {what}")
-        time.sleep(0.2)
 
 
 def rpc(d: LocalDeployment, timeout: float = 30):

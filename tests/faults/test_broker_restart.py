@@ -26,7 +26,7 @@ from tests.e2e.test_inscription import OFFRE, affectation
 from tests.e2e.test_inscription import payload as inscription_payload
 from tests.e2e.test_vie_scolaire import EVENTS_HEADER, _pdf, write_csv
 from tests.faults.support import (OUTCOME_UNKNOWN, UNAVAILABLE, Load, deployment, family_session, rpc,
-                                  school_with_grades, start, text_of, wait_for)
+                                  school_with_grades, start, text_of, wait_until)
 from tests.fixtures import Platform
 from tests.helpers import WebUser, letters_by_name
 from tools.import_vie_scolaire import import_files as import_vie_scolaire
@@ -193,15 +193,15 @@ def test_pages_say_unavailable_while_the_broker_is_down_and_recover_losing_no_ma
     # The first connections' mails and the inscription's receipt (a fiche
     # change or a justification mails nobody until the school decides).
     queued = len(GUARDIANS) + 1
-    wait_for(lambda: _queue_messages(node, MAIL_QUEUE) == queued, "the mail requests queued")
+    wait_until(lambda: _queue_messages(node, MAIL_QUEUE) == queued, "the mail requests queued")
 
     pids = {name: proc.popen.pid for name, proc in cluster.processes.items() if proc.running}
     load = Load(portal.base_url, school, users=2).start()
     try:
-        wait_for(lambda: load.sessions_done() >= 2, "sessions under way")
+        wait_until(lambda: load.sessions_done() >= 2, "sessions under way")
         node.stop()
         down_at = time.monotonic()
-        wait_for(lambda: len(load.between(down_at, time.monotonic())) >= 6, "pages asked while the broker is down")
+        wait_until(lambda: len(load.between(down_at, time.monotonic())) >= 6, "pages asked while the broker is down")
         # The gateway stays ready (degraded): it serves the "momentanément indisponible" pages itself.
         assert _ready(cluster.processes["gateway"].health_port) == 200
         assert _ready(cluster.processes["notes"].health_port) == 503
@@ -213,9 +213,9 @@ def test_pages_say_unavailable_while_the_broker_is_down_and_recover_losing_no_ma
         assert "transmises à l'établissement" not in late_text and "Traceback" not in late.text
         up_at = time.monotonic()
         node.start()
-        back = wait_for(lambda: next((s[0] for s in load.steps if s[0] > up_at and s[1] == "deconnexion"), None),
+        back = wait_until(lambda: next((s[0] for s in load.steps if s[0] > up_at and s[1] == "deconnexion"), None),
                         "a whole session after the restart", timeout=240)
-        wait_for(lambda: sum(1 for s in load.steps if s[0] > back and s[1] == "deconnexion") >= 4,
+        wait_until(lambda: sum(1 for s in load.steps if s[0] > back and s[1] == "deconnexion") >= 4,
                  "sessions after the restart", timeout=120)
     finally:
         load.stop()
@@ -230,17 +230,17 @@ def test_pages_say_unavailable_while_the_broker_is_down_and_recover_losing_no_ma
     # Nothing was restarted.
     assert {name: proc.popen.pid for name, proc in cluster.processes.items() if proc.running} == pids
     assert _ready(cluster.processes["gateway"].health_port) == 200
-    wait_for(lambda: _ready(cluster.processes["notes"].health_port) == 200, "notes ready again")
+    wait_until(lambda: _ready(cluster.processes["notes"].health_port) == 200, "notes ready again")
 
     # The mail requests were kept across the restart (a quorum queue counts
     # its messages again once it has recovered its log, not at once)...
-    wait_for(lambda: _queue_messages(node, MAIL_QUEUE) == queued, "the mail requests kept", timeout=60)
+    wait_until(lambda: _queue_messages(node, MAIL_QUEUE) == queued, "the mail requests kept", timeout=60)
     # ... and are delivered once the mailer is back, each exactly once.
     before = CaughtMail(portal.mail_dir).count()
     mailer.start().wait_ready()
     caught = CaughtMail(portal.mail_dir)
-    wait_for(lambda: caught.count() >= before + queued, "the mails delivered", timeout=60)
-    wait_for(lambda: _queue_messages(node, MAIL_QUEUE) == 0, "the mailer's queue drained")
+    wait_until(lambda: caught.count() >= before + queued, "the mails delivered", timeout=60)
+    wait_until(lambda: _queue_messages(node, MAIL_QUEUE) == 0, "the mailer's queue drained")
     mailbox = f["site"].mailbox
     for address in addresses.values():
         assert len(mailbox(to=address)) == 1, address

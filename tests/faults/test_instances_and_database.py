@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from tests.faults.support import (UNAVAILABLE, Load, PrivatePostgres, deployment, family_session,
-                                  school_with_grades, start, wait_for)
+                                  school_with_grades, start, wait_until)
 from tests.helpers import WebUser, text_of
 
 SERVICES = {
@@ -52,7 +52,7 @@ def test_a_notes_instance_killed_under_load_fails_no_family_request(portal):
     assert cluster.processes["notes"].running and cluster.processes["notes-2"].running
     load = Load(portal.base_url, portal.school, users=3).start()
     try:
-        wait_for(lambda: load.sessions_done() >= 3, "sessions under way")
+        wait_until(lambda: load.sessions_done() >= 3, "sessions under way")
         # Frozen first, so that requests are surely in its hands (delivered,
         # not acknowledged) when it dies: they must be answered by the other.
         victim = cluster.processes["notes-2"].popen.pid
@@ -60,7 +60,7 @@ def test_a_notes_instance_killed_under_load_fails_no_family_request(portal):
         time.sleep(0.7)
         os.kill(victim, signal.SIGKILL)
         killed_at = time.monotonic()
-        wait_for(lambda: sum(1 for s in load.steps if s[0] > killed_at and s[1] == "deconnexion") >= 6,
+        wait_until(lambda: sum(1 for s in load.steps if s[0] > killed_at and s[1] == "deconnexion") >= 6,
                  "sessions after the kill", timeout=60)
     finally:
         load.stop()
@@ -106,5 +106,5 @@ def test_notes_database_stopped_degrades_the_notes_pages_only(portal, notes_pg):
     finally:
         notes_pg.start()
     # Back without restarting anything.
-    wait_for(lambda: all(step[2] for step in family_session(base, school)), "the notes pages back", timeout=60)
+    wait_until(lambda: all(step[2] for step in family_session(base, school)), "the notes pages back", timeout=60)
     assert _health(notes.health_port, "/readyz") == 200

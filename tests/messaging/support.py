@@ -9,6 +9,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from common.rpc_client import RpcClient
+from tests.helpers import wait_until  # noqa: F401  (the messaging tests import it from here)
 from tools.cluster import Cluster
 
 
@@ -20,18 +21,6 @@ def rabbitmqctl_json(*args):
 
 CONNECTION_NAME = re.compile(r'\{"connection_name","((?:[^"\\]|\\.)*)"\}')
 
-
-def wait_until(predicate, what: str, timeout: float = 30):
-    """Waits for something that happens asynchronously (a process, the broker);
-    fails with `what` if it never does."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"never happened: {what}")
-        time.sleep(0.2)
 
 
 class Broker:
