@@ -41,7 +41,8 @@ USER 10001:10001
 # The gateway's public port; 9100: every service's health and metrics port
 # (SCOLARITE_HEALTH_PORT) and the gateway's internal one (SCOLARITE_INTERNAL_PORT).
 EXPOSE 8000 9100
-# gateway.gunicorn_conf: every worker's metrics summed at each scrape (PROMETHEUS_MULTIPROC_DIR).
+# gateway.gunicorn_conf: the workers and threads (common/academie.py), every worker's metrics summed
+# at each scrape (PROMETHEUS_MULTIPROC_DIR).
 CMD ["gunicorn", "gateway.wsgi:app", "--bind", "0.0.0.0:8000", "--bind", "0.0.0.0:9100", \
-     "--config", "python:gateway.gunicorn_conf", "--worker-class", "gthread", \
-     "--workers", "2", "--threads", "4", "--access-logfile", "-", "--logger-class", "gateway.wsgi.AccessLogger"]
+     "--config", "python:gateway.gunicorn_conf", \
+     "--access-logfile", "-", "--logger-class", "gateway.wsgi.AccessLogger"]

@@ -1,6 +1,6 @@
 """The evening peak (issue 11): sessions of login → home → notes → logout,
 replayed open-loop at rising rates against the portal as `make run` starts it
-(gunicorn 2 workers × 4 threads, every service its own process; here with
+(gunicorn 2 workers × 8 threads, every service its own process; here with
 `--accounts` and `--notes` instances, 2 each by default), on loopback.
 
 Measured in the same run, on the same cores, as baselines:
@@ -22,7 +22,7 @@ The machine's speed drifts and it is shared: every target is a ratio to a
 baseline of the same run. Bounded: about 3 minutes.
 
 Usage: python -m bench.evening_peak [--accounts 2] [--notes 2] [--rates 8,12,16,20,24,28]
-                                    [--seconds 8] [--guardians 150] [--no-view-cache] [--gateway-threads 4]
+                                    [--seconds 8] [--guardians 150] [--no-view-cache] [--gateway-threads 8]
        python -m bench.evening_peak --home-only [--seconds 8] [--rounds 3]
            (only the home page, kept and rendered, against the bare Flask page: about 2 minutes)
 """
@@ -45,6 +45,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from bench.pages import p95
+from common.academie import GATEWAY_THREADS
 from common.deployment import deployed_services
 from tests.fixtures import Databases, Platform, VirtualHosts, free_port
 
@@ -518,8 +519,8 @@ def main(argv=None) -> int:
     parser.add_argument("--seconds", type=float, default=8, help="each rate's duration")
     parser.add_argument("--guardians", type=int, default=150)
     parser.add_argument("--no-view-cache", action="store_true", help="every page asks accounts (as before issue 11)")
-    parser.add_argument("--gateway-threads", type=int, default=4,
-                        help="threads of each of the 2 gunicorn workers (make run: 4)")
+    parser.add_argument("--gateway-threads", type=int, default=GATEWAY_THREADS,
+                        help=f"threads of each of the 2 gunicorn workers (make run: {GATEWAY_THREADS})")
     parser.add_argument("--home-only", action="store_true",
                         help="measure only the home page against the bare Flask page (about a minute)")
     parser.add_argument("--rounds", type=int, default=3, help="--home-only: alternate rounds of each")

@@ -21,6 +21,16 @@ from urllib.parse import urlsplit
 
 import yaml
 
+# The gateway's gunicorn, unless the académie file says otherwise: worker
+# processes, and threads in each. A thread stays taken for a whole login (its
+# hash and the wait behind other logins' hashes, tens of milliseconds in a
+# wave): with 4 per worker, 8 browsers logging in together took every thread
+# and the pages waited behind them (home page p95 4 → 90 ms); with 8 the
+# pages keep going (4 → 6 ms) for the same CPU (docs/performance.md, "Threads
+# enough for a login wave"). gateway/gunicorn_conf.py gives them to gunicorn.
+GATEWAY_WORKERS = 2
+GATEWAY_THREADS = 8
+
 REQUIRED = ("accounts", "mailer")
 # The services the académie may scale on their own, with the HorizontalPodAutoscaler
 # (ARCHITECTURE "Scale": mail and notes peak on the evenings grades are published).
@@ -360,8 +370,8 @@ def load(path: Path | str, deploy_root: Path | None = None) -> Academie:
     gw_instances = _int(gw.get("instances", 1), "gateway.instances", problems) or 1
     gateway = Gateway(
         instances=gw_instances,
-        workers=_int(gw.get("workers", 2), "gateway.workers", problems, 1, 64) or 2,
-        threads=_int(gw.get("threads", 4), "gateway.threads", problems, 1, 64) or 4,
+        workers=_int(gw.get("workers", GATEWAY_WORKERS), "gateway.workers", problems, 1, 64) or GATEWAY_WORKERS,
+        threads=_int(gw.get("threads", GATEWAY_THREADS), "gateway.threads", problems, 1, 64) or GATEWAY_THREADS,
         resources=_resources(gw.get("resources"), defaults.get("gateway", {}), "gateway.resources", problems),
         autoscale=_autoscale(gw.get("autoscale", {}), gw_instances, "gateway.autoscale", problems))
     unknown = set(gw) - {"instances", "workers", "threads", "resources", "autoscale"}

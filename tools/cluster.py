@@ -12,6 +12,7 @@ import threading
 import time
 from pathlib import Path
 
+from common.academie import GATEWAY_THREADS, GATEWAY_WORKERS
 from common.config import ROOT
 from common.logs import ACCESS_LOG_FORMAT
 
@@ -137,7 +138,7 @@ class Cluster:
         return self._add(name, [sys.executable, "-m", "common.runner", service], f"{service_name}: ready",
                          env={"SCOLARITE_HEALTH_PORT": str(port)}, health_port=port)
 
-    def gateway(self, port: int, workers: int = 2, threads: int = 4) -> Process:
+    def gateway(self, port: int, workers: int = GATEWAY_WORKERS, threads: int = GATEWAY_THREADS) -> Process:
         argv = [sys.executable, "-m", "gunicorn", "gateway.wsgi:app", "--bind", f"127.0.0.1:{port}",
                 "--workers", str(workers), "--threads", str(threads), "--worker-class", "gthread",
                 "--access-logfile", "-", "--graceful-timeout", "10",

@@ -20,6 +20,7 @@ from urllib.parse import urlparse, urlunparse
 
 import yaml
 
+from common.academie import GATEWAY_THREADS, GATEWAY_WORKERS
 from common.config import ROOT
 from common.db import upgrade
 from common.deployment import deployed_services
@@ -77,8 +78,8 @@ class LocalDeployment:
     # A service's database URL given outright (e.g. its own PostgreSQL server).
     database_urls: dict = field(default_factory=dict)
     env: dict = field(default_factory=dict)
-    gateway_workers: int = 2
-    gateway_threads: int = 4
+    gateway_workers: int = GATEWAY_WORKERS
+    gateway_threads: int = GATEWAY_THREADS
     mailcatcher: bool = True
 
     def __post_init__(self):

@@ -6,9 +6,10 @@ import re
 
 import yaml
 
+from common.academie import GATEWAY_THREADS, GATEWAY_WORKERS
 from common.config import ROOT
 from common.deployment import deployed_services
-from tests.deploy.wiring import PLATFORM_ENV, check_gateway
+from tests.deploy.wiring import PLATFORM_ENV, check_gateway, gunicorn_settings
 
 COMPOSE = ROOT / "deploy" / "compose" / "compose.yaml"
 CATALOGUE = list(deployed_services(ROOT / "deploy" / "services.yml"))
@@ -113,11 +114,26 @@ def test_the_gateway_publishes_only_its_pages_and_is_ready_on_the_internal_port(
     assert f"http://127.0.0.1:{internal}/readyz" in " ".join(gateway["healthcheck"]["test"])
 
 
-def test_the_image_starts_the_gateway_as_compose_and_kubernetes_do():
+def image_command() -> list[str]:
     import json
 
     dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
-    cmd = json.loads(re.search(r"^CMD (\[.*?\])$", dockerfile.replace("\\\n", ""), re.M | re.S).group(1))
+    return json.loads(re.search(r"^CMD (\[.*?\])$", dockerfile.replace("\\\n", ""), re.M | re.S).group(1))
+
+
+def test_the_image_and_compose_run_the_gateway_s_threads_enough_for_a_login_wave(tmp_path):
+    """gthread workers, each with threads enough that logins waiting on their
+    hash leave some to the pages (common/academie.py): from the settings
+    file, which both command lines leave to it."""
+    for command in (image_command(), compose()["services"]["gateway"]["command"]):
+        settings = gunicorn_settings(command, tmp_path)
+        assert (settings["worker_class"], settings["workers"], settings["threads"]) == (
+            "gthread", str(GATEWAY_WORKERS), str(GATEWAY_THREADS)), command
+
+
+def test_the_image_starts_the_gateway_as_compose_and_kubernetes_do():
+    dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    cmd = image_command()
     internal = re.search(r"SCOLARITE_INTERNAL_PORT=(\d+)", dockerfile).group(1)
     check_gateway(cmd, internal, 8000)
     assert re.search(rf"^EXPOSE 8000 {internal}$", dockerfile, re.M)

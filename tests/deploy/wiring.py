@@ -3,6 +3,9 @@ on with the code beside it (docs/operations.md, "Health, metrics, logs"):
 the gateway under gunicorn with gateway.gunicorn_conf, families' pages on the
 public port, /readyz and /metrics on SCOLARITE_INTERNAL_PORT."""
 import ast
+import os
+import subprocess
+import sys
 
 from common.config import ROOT
 
@@ -13,6 +16,16 @@ PLATFORM_ENV = {"SCOLARITE_QUEUE_TYPE": "quorum", "SCOLARITE_LOG_FORMAT": "json"
 def binds(command: list[str]) -> list[int]:
     """The ports a gunicorn command line binds."""
     return [int(command[i + 1].rsplit(":", 1)[1]) for i, arg in enumerate(command) if arg == "--bind"]
+
+
+def gunicorn_settings(command: list[str], tmp_path) -> dict:
+    """The settings gunicorn runs the gateway with from this command line and
+    its settings file (`--print-config`: nothing bound, no worker started)."""
+    # The logger class imports the app, which wants a secret key or development mode.
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics"), "SCOLARITE_DEV": "1"}
+    out = subprocess.run([sys.executable, "-m", "gunicorn", *command[1:], "--print-config"], cwd=ROOT, env=env,
+                         capture_output=True, text=True, timeout=60, check=True).stdout
+    return {name.strip(): value.strip() for name, _, value in (line.partition("=") for line in out.splitlines())}
 
 
 def check_gateway(command: list[str], internal_port: str, public_port: int) -> None:
