@@ -246,8 +246,16 @@ class AccountsService(FeatureContract):
         page's tiles. A service speaks only for itself: its items are kept
         under the name it sent them from, whatever the payload says."""
         stored = {**payload, "service": sender}
-        news.store(self.db, stored)
-        self.db.commit()
+        try:
+            news.store(self.db, stored)
+            self.db.commit()
+        except IntegrityError:
+            # Another instance stored the same kind or item first (two handle
+            # a service's news side by side, and the first news of a kind
+            # comes to both at once): once more, over the rows it wrote.
+            self.db.rollback()
+            news.store(self.db, stored)
+            self.db.commit()
         self.views.children_changed(self.db, {item.get("eleve_id") for item in stored.get("items") or ()})
 
     @rpc

@@ -2,7 +2,11 @@
 counted since the viewer's previous connection as the clock moves."""
 from datetime import datetime, timedelta
 
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
 from common import news
+from services.accounts.models import NewsKind
 from services.accounts.tests.conftest import activate, link_token
 
 KINDS = {"note": {"one": "1 nouvelle note", "many": "{n} nouvelles notes", "path": "/notes/"}}
@@ -104,3 +108,30 @@ def test_a_student_first_visit_starts_at_the_activation(service, family, clock):
     clock.advance(timedelta(days=1))
     token = service.login(identifiant=family["Hugo MARTIN"]["identifiant"], password="soleil2026")["token"]
     assert activated <= _previous(service, token) < activated + timedelta(minutes=1)
+
+
+def test_news_of_a_kind_another_instance_stores_meanwhile_is_kept(service, family, clock):
+    """Two accounts instances handle the news side by side: the other one may
+    store the same kind (a service's first news) between this one's read and
+    its write. The item is kept all the same, and no error is raised (which
+    would put the event back in the queue and log a failure)."""
+    token = activate(service, family["Hugo MARTIN"], "2012-04-04")
+    hugo_id = service.get_session(token=token)["children"][0]["eleve_id"]
+    done = []
+
+    def the_other_instance(session, flush_context, instances):
+        if not done:
+            done.append(True)
+            with Session(bind=service.db.get_bind()) as other:
+                other.add(NewsKind(service="notes", kind="note", text_one="1 nouvelle note",
+                                   text_many="{n} nouvelles notes", path="/notes/", cumulative=False))
+                other.commit()
+
+    event.listen(service.db, "before_flush", the_other_instance)
+    try:
+        send(service, [news.item("g1", hugo_id, "note", clock.now() - timedelta(hours=1))])
+    finally:
+        event.remove(service.db, "before_flush", the_other_instance)
+    assert done
+    assert tiles_of(service, token, "Hugo") == [
+        {"service": "notes", "kind": "note", "count": 1, "text": "1 nouvelle note", "path": "/notes/"}]
