@@ -10,14 +10,14 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import yaml
 
+# tools.cluster.Cluster.gateway's defaults, as the platform fixture starts it.
+from common.academie import GATEWAY_THREADS, GATEWAY_WORKERS
 from common.typography import de
 from tests.helpers import WebUser, letters_by_name, text_of
 from tests.messaging.support import Broker
 
 THREADS = 16
 REQUESTS = 480
-# tools.cluster.Cluster.gateway's defaults, as the platform fixture starts it.
-GATEWAY_WORKERS, GATEWAY_THREADS = 2, 4
 
 STUDENTS = [("MOREAU", "Adèle"), ("GIRARD", "Bastien"), ("ROUX", "Chloé"),
             ("FOURNIER", "Dylan"), ("MERCIER", "Elsa"), ("BLANC", "Florian")]
