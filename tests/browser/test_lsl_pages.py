@@ -4,7 +4,10 @@ checked with axe-core and saved under var/screenshots/: a student reads the
 livret's five screens (the home's tiles of the parts with data, the subject
 cards' tabs, the commitments, the school history, the exam opinion's table),
 the request page says who may ask; the head publishes the final livrets on
-the staff page and the student downloads theirs, a PDF with their name."""
+the staff page and the student downloads theirs, a PDF with their name. A
+guardian asks for a rectification, forgetting what is wrong once; the head
+accepts it with an answer, forgetting to choose once; the guardian reads the
+decision on the livret's page and in a mail."""
 import io
 import re
 import uuid
@@ -15,7 +18,8 @@ from pypdf import PdfReader
 
 from tests.browser.conftest import DEVICES, checked, fill_birth_date
 from tests.browser.test_familles_pages import activate_staff, log_in
-from tests.e2e.test_lsl import _record
+from tests.e2e.test_lsl import _record, wait_for_mail
+from tests.e2e.test_notes import confirmation_link
 from tests.fixtures import Platform
 from tests.helpers import family_payload, letters_by_name
 from tools.lsl_writer import lsl_xml
@@ -166,4 +170,82 @@ def test_a_student_reads_the_five_screens_and_downloads_the_final_livret(platfor
     text = " ".join(" ".join(p.extract_text() for p in reader.pages).split())
     assert "Livret scolaire du lycée – version définitive" in text
     assert "Élève : Hugo MARTIN" in text
+    context.close()
+
+
+@pytest.mark.parametrize("device", list(DEVICES))
+def test_a_guardian_asks_a_rectification_and_reads_the_head_s_decision(platform, browser, device):
+    lycee = new_lycee(platform)
+    letter = lycee["letters"]["Philippe-W MARTIN"]
+    email = f"{letter['identifiant']}@example.org"
+    context = browser.new_context(base_url=platform.base_url, locale="fr-FR", **DEVICES[device])
+    page = context.new_page()
+    log_in(page, letter["identifiant"], letter["password"])
+    fill_birth_date(page, "2012-04-04")
+    page.get_by_label("Nouveau mot de passe").fill("soleil2026")
+    page.get_by_label("Confirmation du mot de passe").fill("soleil2026")
+    page.get_by_label(re.compile(r"^Votre adresse électronique")).fill(email)
+    page.get_by_label("Confirmation de votre adresse électronique").fill(email)
+    page.get_by_role("button", name="Valider").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Votre compte est presque prêt")
+    page.goto(confirmation_link(platform, email))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Adresse électronique confirmée")
+
+    # Hugo's livret, from his father's home page.
+    page.goto("/")
+    hugo = page.get_by_role("link", name=re.compile("Hugo MARTIN"))
+    if hugo.count():
+        hugo.first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("La scolarité d'Hugo MARTIN")
+    home = re.search(r"^.*/eleve/\d+", page.url).group(0)
+    page.goto(home + "/lsl/")
+    page.get_by_role("link", name="Demander une rectification").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Demander une rectification")
+    page.get_by_label("Partie du livret concernée").select_option(label="Enseignements")
+    page.get_by_label("Commentaire (facultatif)").fill("Merci de vérifier.")
+    page.get_by_role("button", name=re.compile("^Envoyer")).click()
+    expect(page.get_by_label("Ce qui est inexact")).to_have_attribute("aria-invalid", "true")
+    # Beside the field, and in the summary at the top, a link to it.
+    expect(page.get_by_text("Ce champ est obligatoire.", exact=True)).to_be_visible()
+    expect(page.get_by_role("link", name="Ce qui est inexact : Ce champ est obligatoire.")).to_be_visible()
+    expect(page.get_by_label("Commentaire (facultatif)")).to_have_value("Merci de vérifier.")
+    checked(page, f"lsl-demande-erreur-{device}")
+    page.get_by_label("Ce qui est inexact").fill("La moyenne de mathématiques est fausse.")
+    page.get_by_role("button", name=re.compile("^Envoyer")).click()
+    expect(page.get_by_text("Votre demande est enregistrée et transmise au chef d'établissement.")).to_be_visible()
+    requests = page.get_by_role("table", name="Demandes et leur état")
+    expect(requests).to_contain_text("Rectification : Enseignements")
+    expect(requests).to_contain_text("en attente")
+    checked(page, f"lsl-demande-envoyee-{device}")
+
+    # The head, on the same kind of device.
+    office = browser.new_context(base_url=platform.base_url, locale="fr-FR", **DEVICES[device]).new_page()
+    activate_staff(office, lycee["head"])
+    office.goto(f"/admin/etablissement/{lycee['uai']}/lsl")
+    card = office.locator(".demande").filter(has_text="Hugo MARTIN – Rectification : Enseignements")
+    expect(card).to_contain_text("La moyenne de mathématiques est fausse.")
+    card.get_by_label("Réponse à la famille (facultative)").fill("Corrigée dans le module LSL.")
+    card.get_by_role("button", name="Enregistrer la décision").click()
+    expect(office.get_by_text("Choisissez d'accepter ou de refuser la demande.").first).to_be_visible()
+    checked(office, f"lsl-admin-decision-erreur-{device}")
+    card = office.locator(".demande").filter(has_text="Hugo MARTIN – Rectification : Enseignements")
+    # A person clicks the label: the DSFR draws the radio button over the input.
+    card.get_by_text("Accepter", exact=True).click()
+    expect(card.get_by_label("Accepter", exact=True)).to_be_checked()
+    card.get_by_label("Réponse à la famille (facultative)").fill("Corrigée dans le module LSL.")
+    card.get_by_role("button", name="Enregistrer la décision").click()
+    expect(office.get_by_text("La décision est enregistrée ; la famille en est informée par courriel")).to_be_visible()
+    office.get_by_role("link", name="Acceptées").click()
+    expect(office.locator(".demande").filter(has_text="Hugo MARTIN")).to_contain_text("acceptée le")
+    checked(office, f"lsl-admin-decision-{device}")
+    office.context.close()
+
+    # The father reads it on the livret's page and in his mail.
+    page.goto(home + "/lsl/")
+    requests = page.get_by_role("table", name="Demandes et leur état")
+    expect(requests).to_contain_text("acceptée le")
+    expect(requests).to_contain_text("Corrigée dans le module LSL.")
+    checked(page, f"lsl-demande-acceptee-{device}")
+    mail = wait_for_mail(platform, email, "demande acceptée")[0]
+    assert "Corrigée dans le module LSL." in mail["text"]
     context.close()
