@@ -16,9 +16,8 @@ from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from common.clock import PARIS
-from tests.browser.conftest import DEVICES, checked, fill_birth_date
-from tests.browser.test_familles_pages import activate_staff, log_in
-from tests.e2e.test_notes import confirmation_link
+from tests.browser.conftest import DEVICES, checked
+from tests.browser.test_familles_pages import activate_guardian, activate_staff
 from tests.fixtures import Platform
 from tests.helpers import family_payload, letters_by_name
 from tools.demo_bourses import BAREME_FILE
@@ -65,20 +64,7 @@ def test_a_guardian_files_an_application_and_reads_the_school_s_decision(site, b
     letter, email = letters["Claire MARTIN"], f"claire.{uai.lower()}@example.org"
     context = browser.new_context(base_url=site.base_url, locale="fr-FR", **DEVICES[device])
     page = context.new_page()
-    log_in(page, letter["identifiant"], letter["password"], name=f"bourses-connexion-{device}")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Première connexion")
-    checked(page, f"bourses-premiere-connexion-{device}")
-    fill_birth_date(page, "2012-04-04")
-    page.get_by_label("Nouveau mot de passe").fill("soleil2026")
-    page.get_by_label("Confirmation du mot de passe").fill("soleil2026")
-    page.get_by_label(re.compile(r"^Votre adresse électronique")).fill(email)
-    page.get_by_label("Confirmation de votre adresse électronique").fill(email)
-    page.get_by_role("button", name="Valider").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Votre compte est presque prêt")
-    checked(page, f"bourses-courriel-envoye-{device}")
-    page.goto(confirmation_link(site, email))
-    expect(page.get_by_role("heading", level=1)).to_have_text("Adresse électronique confirmée")
-    checked(page, f"bourses-courriel-confirme-{device}")
+    activate_guardian(page, site, letter, "2012-04-04", email, name=f"bourses-{{}}-{device}")
     page.goto("/")
     expect(page.get_by_role("heading", level=1)).to_have_text("La scolarité d'Hugo MARTIN")
     checked(page, f"bourses-accueil-{device}")

@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 from common.clock import PARIS
 from tests.browser.conftest import DEVICES, checked, fill_birth_date
 from tests.e2e.accounts_support import confirmed_guardian, link_in, mails, wait_for_mail
+from tests.e2e.test_notes import confirmation_link
 from tests.helpers import family_payload, letters_by_name
 
 pytestmark = pytest.mark.browser
@@ -86,6 +87,30 @@ def activate_student(page, letter, birth, password="soleil2026"):
     page.locator("#new_password_confirm").fill(password)
     page.get_by_role("button", name="Valider").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("La scolarité d")
+
+
+def activate_guardian(page, platform, letter, birth, email, password="soleil2026", name=None):
+    """A guardian's first connection with their address, then the
+    confirmation link followed from the mail catcher. With `name` ("x-{}-pc"),
+    each page is checked and saved under it: connexion, premiere-connexion,
+    courriel-envoye, courriel-confirme."""
+    log_in(page, letter["identifiant"], letter["password"], name=name and name.format("connexion"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Première connexion")
+    if name:
+        checked(page, name.format("premiere-connexion"))
+    fill_birth_date(page, birth)
+    page.get_by_label("Nouveau mot de passe").fill(password)
+    page.get_by_label("Confirmation du mot de passe").fill(password)
+    page.get_by_label(re.compile(r"^Votre adresse électronique")).fill(email)
+    page.get_by_label("Confirmation de votre adresse électronique").fill(email)
+    page.get_by_role("button", name="Valider").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Votre compte est presque prêt")
+    if name:
+        checked(page, name.format("courriel-envoye"))
+    page.goto(confirmation_link(platform, email))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Adresse électronique confirmée")
+    if name:
+        checked(page, name.format("courriel-confirme"))
 
 
 def activate_staff(page, account, password="bureau2026", name=None):

@@ -17,9 +17,8 @@ from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from tests.browser.conftest import DEVICES, checked, fill_birth_date
-from tests.browser.test_familles_pages import activate_staff, log_in
+from tests.browser.test_familles_pages import activate_guardian, activate_staff, log_in
 from tests.e2e.test_lsl import _record, wait_for_mail
-from tests.e2e.test_notes import confirmation_link
 from tests.fixtures import Platform
 from tests.helpers import family_payload, letters_by_name
 from tools.lsl_writer import lsl_xml
@@ -180,16 +179,7 @@ def test_a_guardian_asks_a_rectification_and_reads_the_head_s_decision(platform,
     email = f"{letter['identifiant']}@example.org"
     context = browser.new_context(base_url=platform.base_url, locale="fr-FR", **DEVICES[device])
     page = context.new_page()
-    log_in(page, letter["identifiant"], letter["password"])
-    fill_birth_date(page, "2012-04-04")
-    page.get_by_label("Nouveau mot de passe").fill("soleil2026")
-    page.get_by_label("Confirmation du mot de passe").fill("soleil2026")
-    page.get_by_label(re.compile(r"^Votre adresse électronique")).fill(email)
-    page.get_by_label("Confirmation de votre adresse électronique").fill(email)
-    page.get_by_role("button", name="Valider").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Votre compte est presque prêt")
-    page.goto(confirmation_link(platform, email))
-    expect(page.get_by_role("heading", level=1)).to_have_text("Adresse électronique confirmée")
+    activate_guardian(page, platform, letter, "2012-04-04", email)
 
     # Hugo's livret, from his father's home page.
     page.goto("/")
