@@ -10,7 +10,9 @@
 | `scolarite_mail_outbox_depth` / `scolarite_mail_outbox_oldest_seconds` | gauges | | the mailer, read from its outbox at each scrape |
 
 `outcome` is `ok`, `refused` (a typed error the caller handles: wrong
-password, invalid form) or `error`. Routes are Flask endpoints and methods
+password, invalid form), `unavailable` (sent, and no answer in time),
+`not_sent` (never sent: the service not deployed, known down, or the broker
+unreachable) or `error`. Routes are Flask endpoints and methods
 are RPC method names: the label values are bounded, never a child's id.
 
 The gateway runs several gunicorn workers: its metrics are written under
@@ -44,8 +46,9 @@ def set_process(name: str) -> None:
 
 
 def outcome_of(exc: BaseException | None) -> str:
-    """ok; refused (a typed error the caller handles); unavailable (not
-    deployed, down, unanswered, not sent); error (anything else)."""
+    """ok; refused (a typed error the caller handles); not_sent (the request
+    never went out: not deployed, known down, broker unreachable); unavailable
+    (sent, or not known to be, and unanswered); error (anything else)."""
     if exc is None:
         return "ok"
     from contract.errors import ServiceError, Unavailable
@@ -53,7 +56,7 @@ def outcome_of(exc: BaseException | None) -> str:
     if isinstance(exc, ServiceError):
         return "refused"
     if isinstance(exc, Unavailable):
-        return "unavailable"
+        return "not_sent" if exc.sent is False else "unavailable"
     return "error"
 
 

@@ -38,9 +38,15 @@ class Unavailable(Exception):
     """Raised by the RPC client, not by services: nobody answered in time, or the
     broker is unreachable."""
 
+    # Whether the request went out: True, False, or None when not known
+    # (common/metrics.py counts the calls never sent apart).
+    sent: bool | None = None
+
 
 class NotDeployed(Unavailable):
     """Raised by the RPC client when no queue is bound for the service."""
+
+    sent = False
 
 
 @deserialize_to_instance
@@ -54,10 +60,14 @@ class NoAnswer(Unavailable):
     time. A query can simply be asked again; a command may or may not have run
     (the caller re-asks with the same idempotency key, or says it does not know)."""
 
+    sent = True
+
 
 class NotSent(Unavailable):
     """Raised by the RPC client: the request never reached a queue (broker
     unreachable, the broker refused it): nothing ran."""
+
+    sent = False
 
 
 class ChannelRefused(NotSent):
@@ -71,6 +81,8 @@ class OutcomeUnknown(Unavailable):
     again with its idempotency key. It may have been carried out: the page must
     say so, never that nothing was saved."""
 
+    sent = True
+
 
 @deserialize_to_instance
 class StorageUnavailable(Unavailable):
@@ -78,6 +90,8 @@ class StorageUnavailable(Unavailable):
     reached or broke off during the call. A query is simply unavailable; a
     command may have been cut during its commit, so the gateway says its
     outcome is not known (gateway/rpc.py), never that nothing was saved."""
+
+    sent = True
 
 
 class MessageTooLarge(ValueError):

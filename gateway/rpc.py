@@ -39,6 +39,8 @@ PENDING = "pending_commands"
 class ServiceDown(Unavailable):
     """The gateway knows the service is down: it was not asked."""
 
+    sent = False
+
 
 def client() -> RpcClient:
     pid = os.getpid()
