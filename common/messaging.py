@@ -191,6 +191,30 @@ def _database_unreachable(exc: BaseException) -> bool:
     return isinstance(exc, OperationalError)
 
 
+def settle(message, how, service: str) -> None:
+    """Acknowledges or requeues a message (`how`: the queue consumer's
+    `ack_message` or `requeue_message`). Nameko guards them against amqp's own
+    ConnectionError only: a socket reset, when the broker restarts as a worker
+    ends, raised out of the worker and killed the whole container, leaving the
+    process alive and deaf. The broker takes back a message it never saw
+    settled and delivers it again (a command's idempotency key keeps it from
+    running twice)."""
+    try:
+        how(message)
+    except OSError as exc:
+        log.warning("%s: message left unsettled, the broker connection broke (%s); the broker delivers it again",
+                    service, exc)
+
+
+class _SettlesSafely:
+    """For Nameko consumers: their message settled as `settle` does."""
+
+    def handle_message_processed(self, message, result=None, exc_info=None):
+        how = (self.queue_consumer.requeue_message if exc_info is not None and self.requeue_on_error
+               else self.queue_consumer.ack_message)
+        settle(message, how, self.container.service_name)
+
+
 class QueryRpcConsumer(RpcConsumer):
     """Nameko's RPC consumer, answering through `ReplyConnection`."""
 
@@ -220,7 +244,7 @@ class QueryRpcConsumer(RpcConsumer):
             content_type, encoding, body = kombu.serialization.dumps({"result": None, "error": error}, serializer)
         self.replies.send(message.properties["reply_to"], message.properties.get("correlation_id"),
                           body, content_type, encoding)
-        self.queue_consumer.ack_message(message)
+        settle(message, self.queue_consumer.ack_message, self.container.service_name)
         return result, exc_info
 
 
@@ -319,7 +343,7 @@ class _RoutedDispatcher(_Dispatcher):
         return dispatch
 
 
-class _RouteHandler(EventHandler):
+class _RouteHandler(_SettlesSafely, EventHandler):
     """The consumer's end of a route: one durable queue per consuming service,
     shared by its instances, bound to the route for every sender. The handler
     gets the sender's name as `sender` (from the routing key, which only the
@@ -364,7 +388,7 @@ def notice_dispatcher() -> EventDispatcher:
     return _Dispatcher(delivery_mode=TRANSIENT, use_confirms=False)
 
 
-class _WorkHandler(EventHandler):
+class _WorkHandler(_SettlesSafely, EventHandler):
     def setup(self):
         super().setup()
         apply_queue_type(self.queue, self.container.config)
