@@ -39,6 +39,10 @@ from common.messaging import CallContext  # noqa: E402
 from common.logs import setup_logging  # noqa: E402
 from common.settings import ServiceSettings  # noqa: E402
 
+log = logging.getLogger("scolarite")
+# What `stopping` receives when the container ended by itself (a signal sends its number).
+DIED = "died"
+
 
 def _resolve_off_hub() -> None:
     """Without greendns, eventlet's green socket module calls the system's
@@ -106,8 +110,27 @@ def main(argv: list[str]) -> int:
     health = start_health_server(runner, cls.name, config, settings.health_port)
     logging.getLogger("scolarite").info("service %s ready", cls.name)
     print(f"{cls.name}: ready", flush=True)
-    waiter = eventlet.spawn(runner.wait)
-    stopping.wait()
+
+    def _container_ended():
+        # Its container stops only when told to, or killed by an error in
+        # Nameko's machinery: then the process must end too, not stay up
+        # without consumers, so that its supervisor (make run, Kubernetes)
+        # starts it again.
+        try:
+            runner.wait()
+        except Exception:
+            if stopping.ready():  # told to stop: what follows is the stop's
+                return
+            log.critical("%s: its container stopped on an error; the process ends, to be started again",
+                         cls.name, exc_info=True)
+        else:
+            if stopping.ready():
+                return
+            log.critical("%s: its container stopped; the process ends, to be started again", cls.name)
+        stopping.send(DIED)
+
+    waiter = eventlet.spawn(_container_ended)
+    reason = stopping.wait()
     # Graceful stop: finish the workers in flight, leave unacked messages to the broker.
     with eventlet.Timeout(20, False):
         runner.stop()
@@ -115,7 +138,7 @@ def main(argv: list[str]) -> int:
     waiter.kill()
     if health is not None:
         health.stop()
-    return 0
+    return 1 if reason == DIED else 0
 
 
 if __name__ == "__main__":

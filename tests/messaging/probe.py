@@ -9,7 +9,9 @@ can tell whether a request or an event was handled, and when.
 import os
 import time
 
+import eventlet
 import psycopg2.extensions
+from nameko.extensions import DependencyProvider
 from sqlalchemy import text
 
 from common import db as common_db
@@ -36,10 +38,18 @@ def append(name: str, line: str) -> None:
         fh.write(line + "\n")
 
 
+class OwnContainer(DependencyProvider):
+    """The worker's own container, for `ProbeService.die`."""
+
+    def get_dependency(self, worker_ctx):
+        return self.container
+
+
 class ProbeService:
     name = "msg_probe"
 
     jobs = work_dispatcher()
+    own_container = OwnContainer()
 
     @rpc
     def echo(self, value):
@@ -55,6 +65,13 @@ class ProbeService:
     def slow(self, seconds):
         time.sleep(seconds)  # green: the runner monkey-patches time
         return seconds
+
+    @rpc
+    def die(self):
+        """Its container killed with an error just after answering, as an
+        error raised in Nameko's own machinery (not in a service method) does."""
+        eventlet.spawn_after(0.2, self.own_container.kill, (RuntimeError, RuntimeError("probe: container killed"), None))
+        return "adieu"
 
     @rpc
     def unserializable(self):

@@ -14,6 +14,7 @@ import pytest
 from nameko.events import SERVICE_POOL
 
 from common.messaging import QueryRpcConsumer, _RouteHandler, _WorkHandler
+from tests.helpers import wait_until
 
 
 class ResetQueueConsumer:
@@ -62,3 +63,22 @@ def test_a_call_answered_while_the_broker_resets_leaves_the_service_running(capl
     assert replies and replies[0][:2] == ("rpc.reply-gateway-1", "c1")
     assert consumer.queue_consumer.settled == [("ack", message)]
     assert "message left unsettled" in caplog.text
+
+
+def test_a_service_whose_container_dies_ends_its_process_for_its_supervisor_to_restart(probes):
+    """Whatever kills the container (here, the probe's own `die`), the process
+    does not stay up without consumers: it ends, not with 0, saying why, so
+    that `make run`'s supervisor or Kubernetes starts it again."""
+    probes.start("msg_probe", "msg_worker")
+    process = probes.cluster.processes["msg_probe"]
+    rpc = probes.rpc()
+    assert rpc.call("msg_probe", "die") == "adieu"
+    code = wait_until(lambda: process.popen.poll() is not None and (process.popen.returncode,),
+                      "the probe's process ended", timeout=30)[0]
+    assert code != 0
+    assert "msg_probe: its container stopped on an error" in probes.log("msg_probe")
+    # Told to stop, a service ends with 0 and says nothing of the kind.
+    worker = probes.cluster.processes["msg_worker"]
+    worker.stop()
+    assert worker.popen.returncode == 0
+    assert "its container stopped" not in probes.log("msg_worker")
