@@ -1,14 +1,19 @@
 """The accounts service's unit tests: the service's own methods through
-nameko's worker_factory, on a real database (SQLite and PostgreSQL) and the
-injectable clock; the mailer's work events are kept in a list to read back."""
+nameko's worker_factory, on a real database (SQLite and PostgreSQL), the
+view-cache counters in the real Redis and the injectable clock; the mailer's
+work events are kept in a list to read back."""
+import uuid
 from datetime import timedelta
 
 import pytest
+import redis
 from nameko.testing.services import worker_factory
 
 from common.settings import defaults
 
 from services.accounts.service import AccountsService
+from services.accounts.view_generations import Generations
+from tests.fixtures import REDIS
 from tests.helpers import family_payload, letters_by_name
 
 
@@ -52,7 +57,9 @@ class OwnWorkEvents(list):
 def service(accounts_db, clock):
     mails = SentMails()
     # What waits for the reply runs at once: the test is the caller.
-    svc = worker_factory(AccountsService, db=accounts_db, clock=clock, mail_events=mails,
+    # The view-cache counters in the Redis the tests run, under a prefix of this test's own.
+    views = Generations(redis.Redis.from_url(f"redis://{REDIS}/0"), f"test-{uuid.uuid4().hex[:12]}")
+    svc = worker_factory(AccountsService, db=accounts_db, clock=clock, mail_events=mails, views=views,
                          after_reply=lambda function, *args: function(*args), settings=defaults(AccountsService))
     svc.recovery_events = OwnWorkEvents(svc)
     svc.mails = mails
