@@ -7,6 +7,7 @@ import uuid
 
 import pytest
 
+from tests.helpers import wait_until
 from tests.mailer.test_faults import MailCluster, requests_for, stop
 
 
@@ -43,9 +44,18 @@ def test_each_mail_line_carries_the_correlation_id_of_the_request_that_asked_for
     finally:
         json_cluster.mailbox.answer()
 
-    lines = mailer_lines(json_cluster)
-    delivery = {line["message"].split()[1]: line for line in lines
-                if line["logger"] == "scolarite.mailer" and line["message"].startswith("mail ")}
+    # A line is written just after its message's record, and the batch's
+    # summary after the batch: both may follow the outbox's state by a moment.
+    expected = {request["request_id"] for requests in [*asked.values(), refused] for request in requests}
+
+    def written():
+        lines = mailer_lines(json_cluster)
+        delivery = {line["message"].split()[1]: line for line in lines
+                    if line["logger"] == "scolarite.mailer" and line["message"].startswith("mail ")}
+        summaries = any(" sent, " in line["message"] for line in lines)
+        return (lines, delivery) if expected <= delivery.keys() and summaries else None
+
+    lines, delivery = wait_until(written, "a line for each message and the batch's summary")
     for correlation_id, requests in asked.items():
         for request in requests:
             line = delivery[request["request_id"]]
