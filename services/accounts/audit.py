@@ -1,7 +1,7 @@
 """Each account's journal (docs/security.md): logins, successful and failed,
 password and address changes, merges, letters, purge, links that ended. Kept after the account
 is gone (no foreign key), read by the account's establishment's staff."""
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from services.accounts.models import Account, AuditEvent, Eleve, Responsable
 
@@ -39,9 +39,12 @@ def etablissements_of(db, account: Account) -> list[str]:
         eleve = db.get(Eleve, account.eleve_id) if account.eleve_id else None
         return [eleve.etablissement_uai] if eleve else []
     if account.role == "responsable":
-        rows = db.scalars(select(Responsable.etablissement_uai).where(Responsable.account_id == account.id))
-        return sorted(set(rows))
+        return sorted(set(db.scalars(_GUARDIAN_UAIS, {"account_id": account.id})))
     return [account.etablissement_uai] if account.etablissement_uai else []
+
+
+# Built once: a journal line is written at every login.
+_GUARDIAN_UAIS = select(Responsable.etablissement_uai).where(Responsable.account_id == bindparam("account_id"))
 
 
 def record(db, account: Account, kind: str, now, client: str | None = None, detail: str = "") -> None:

@@ -30,6 +30,9 @@ from services.accounts.settings import AccountsSettings
 from services.accounts.view_generations import ViewGenerations
 
 log = logging.getLogger(__name__)
+# One instance for every view: a marshmallow schema holds no state between dumps,
+# and making one copies its declared fields.
+_ACCOUNT_VIEW_SCHEMA = AccountViewSchema()
 
 
 def _refused(report: dict) -> dict:
@@ -231,7 +234,7 @@ class AccountsService(FeatureContract):
             by_child = news.tiles(self.db, eleve_ids, account.previous_login_at, now)
             for child in view["children"]:
                 child["tiles"] = by_child.get(child["eleve_id"], [])
-        dumped = AccountViewSchema().dump(view)
+        dumped = _ACCOUNT_VIEW_SCHEMA.dump(view)
         # How long the gateway may keep this view (docs/performance.md): not past
         # the session's own end, nor past the next tile due to appear by time.
         dumped["session_valid_until"] = sessions.session_valid_until(self.db, token, now).isoformat()

@@ -59,7 +59,7 @@ def open_session(db, account: Account, now) -> str:
 def session_account(db, token, now) -> Account:
     """The account logged in with `token`; raises SessionExpired. Commits
     itself: an expired session is deleted, a live one touched."""
-    session = db.scalar(select(Session).where(Session.token_hash == sha256(token or "")))
+    session = db.scalar(_SESSION_BY_TOKEN, {"token_hash": sha256(token or "")})
     if session is None:
         raise SessionExpired()
     if now - session.last_seen_at > SESSION_IDLE or now - session.created_at > SESSION_MAX:
@@ -85,21 +85,31 @@ _SESSION_TIMES = select(Session.created_at, Session.last_seen_at).where(Session.
 
 
 def session_account_id(db, token) -> int | None:
-    return db.scalar(select(Session.account_id).where(Session.token_hash == sha256(token or "")))
+    return db.scalar(_SESSION_ACCOUNT_ID, {"token_hash": sha256(token or "")})
 
 
 def close_session(db, token) -> None:
-    db.execute(delete(Session).where(Session.token_hash == sha256(token or "")))
+    db.execute(_CLOSE_SESSION, {"token_hash": sha256(token or "")})
+
+
+# The login's and the logout's statements, built once: a statement's building
+# cost about what running it does (docs/performance.md).
+_LOGIN_SCHEMA = LoginSchema()  # marshmallow schemas hold no state between loads
+_ACCOUNT_BY_IDENTIFIANT = select(Account).where(Account.identifiant == bindparam("identifiant"))
+_SESSION_BY_TOKEN = select(Session).where(Session.token_hash == bindparam("token_hash"))
+_SESSION_ACCOUNT_ID = select(Session.account_id).where(Session.token_hash == bindparam("token_hash"))
+# A table statement, not an ORM one: the logout loads no Session object to keep in step.
+_CLOSE_SESSION = delete(Session.__table__).where(Session.__table__.c.token_hash == bindparam("token_hash"))
 
 
 def login(db, identifiant, password, now, client=None) -> dict:
     """Checks the identifier and password and opens a session. A refusal is
     committed here (throttle count, journal line) before it is raised."""
-    data = load_or_raise(LoginSchema(), {"identifiant": identifiant, "password": password})
+    data = load_or_raise(_LOGIN_SCHEMA, {"identifiant": identifiant, "password": password})
     identifiant, password = (data["identifiant"] or "").strip().lower()[:100], data["password"]
-    account = db.scalar(select(Account).where(Account.identifiant == identifiant)) if identifiant else None
+    account = db.scalar(_ACCOUNT_BY_IDENTIFIANT, {"identifiant": identifiant}) if identifiant else None
     try:
-        throttle.check(db, "login", identifiant, now)
+        counted = throttle.check(db, "login", identifiant, now)
     except TooManyAttempts:
         if account is not None:
             audit.record(db, account, "login_blocked", now, client)
@@ -124,7 +134,8 @@ def login(db, identifiant, password, now, client=None) -> dict:
         audit.record(db, account, "login_refused", now, client)
         db.commit()
         raise ProvisionalPasswordExpired()
-    throttle.clear(db, "login", identifiant)
+    if counted:
+        throttle.clear(db, "login", identifiant)
     record_connection(account, now)
     audit.record(db, account, "login", now, client)
     token = open_session(db, account, now)

@@ -55,11 +55,14 @@ def delay_after(policy: Policy, failures: int) -> timedelta:
     return min(policy.base * 2 ** (failures - policy.free - 1), policy.cap)
 
 
-def check(db, action: str, key: str, now) -> None:
-    """Raise TooManyAttempts if `key` must wait before trying `action` again."""
+def check(db, action: str, key: str, now) -> bool:
+    """Raise TooManyAttempts if `key` must wait before trying `action` again.
+    Returns whether failures of `key` are counted (a success then clears them;
+    with none, the login skips the statement)."""
     row = db.get(Throttle, (action, _key_hash(action, key)))
     if row is not None and row.blocked_until is not None and now < row.blocked_until:
         raise TooManyAttempts(retry_after=math.ceil((row.blocked_until - now).total_seconds()))
+    return row is not None
 
 
 def record_failure(db, action: str, key: str, now) -> None:
