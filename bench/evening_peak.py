@@ -418,7 +418,37 @@ def prepare_on(rpc, accounts_database_url: str, clock, guardians: int) -> list[s
     db.commit()
     db.close()
     fill(rpc, [uai], clock=clock)
+    settle()
     return idents
+
+
+def _busy_and_total() -> tuple[int, int]:
+    """The machine's CPU time, in ticks: (busy, all), from /proc/stat."""
+    with open("/proc/stat") as f:
+        ticks = [int(v) for v in f.readline().split()[1:]]
+    idle = ticks[3] + ticks[4]  # idle, iowait
+    return sum(ticks) - idle, sum(ticks)
+
+
+def settle(limit: float = 120.0, quiet: float = 0.15, what: str = "the preparation's aftermath absorbed") -> None:
+    """Waits until the machine is quiet (under `quiet` of its cores busy for two
+    seconds running), at most `limit` seconds: the services absorb the grades'
+    news for several seconds after `fill` returns (accounts stores each item
+    and moves the children's counters), which would otherwise run during the
+    first rates measured."""
+    started = time.monotonic()
+    calm = 0
+    before = _busy_and_total()
+    while calm < 2:
+        time.sleep(1)
+        after = _busy_and_total()
+        share = (after[0] - before[0]) / max(after[1] - before[1], 1)
+        before = after
+        calm = calm + 1 if share < quiet else 0
+        if time.monotonic() - started > limit:
+            print(f"  the machine did not settle in {limit:.0f} s ({share:.0%} busy): measuring anyway", flush=True)
+            return
+    print(f"  {what} in {time.monotonic() - started:.0f} s", flush=True)
 
 
 # -- the phases ---------------------------------------------------------------
@@ -471,6 +501,82 @@ def home_p95(port: int, browsers: list[Browser], paths: list[str], rate: float, 
                 time.sleep(delay)
             pool.submit(one, scheduled)
     return p95(lat) * 1000
+
+
+STEPS = ("form", "login", "home", "notes", "logout")
+
+
+def _group(process: str) -> str:
+    """A process's part in a session: accounts, gateway, notes, RabbitMQ, the load generator."""
+    return process.split()[0].split("-")[0].replace("rabbitmq", "RabbitMQ").replace("load", "load generator")
+
+
+def step_costs(port: int, idents: list[str], meter: CpuMeter, count: int) -> dict:
+    """The CPU of each step of a session, by part: `count` sessions' steps
+    taken one at a time, each step by every browser before the next step
+    (nothing else running), so that what the processes spent in between is
+    that step's. Returns {step: {part: ms of CPU per step}}."""
+    browsers = [Browser(port) for _ in idents[:count]]
+    pages: list[tuple[str, str]] = [("", "")] * len(browsers)
+    locations = [""] * len(browsers)
+
+    def form(i, b):
+        pages[i] = ("", b.request("GET", "/connexion")[2])
+
+    def login(i, b):
+        status, locations[i], _ = b.request("POST", "/connexion", {
+            "csrf_token": b.csrf(pages[i][1]), "identifiant": idents[i], "mot_de_passe": PASSWORD})
+        if status != 302:
+            raise RuntimeError(f"login {status}")
+
+    def home(i, b):
+        path = locations[i].replace(f"http://127.0.0.1:{port}", "")
+        status, location, page = b.request("GET", path)
+        while status == 302:
+            path = location.replace(f"http://127.0.0.1:{port}", "")
+            status, location, page = b.request("GET", path)
+        pages[i] = (path, page)
+
+    def notes(i, b):
+        if b.request("GET", f"{pages[i][0]}notes/")[0] != 200:
+            raise RuntimeError("notes")
+
+    def logout(i, b):
+        if b.request("POST", "/deconnexion", {"csrf_token": b.csrf(pages[i][1])})[0] != 302:
+            raise RuntimeError("logout")
+
+    costs = {}
+    try:
+        for name, step in zip(STEPS, (form, login, home, notes, logout)):
+            before = meter.snapshot()
+            for i, b in enumerate(browsers):
+                step(i, b)
+            spent = CpuMeter.delta(before, meter.snapshot())
+            parts: dict[str, float] = {}
+            for process, seconds in spent.items():
+                parts[_group(process)] = parts.get(_group(process), 0.0) + seconds * 1000 / len(browsers)
+            costs[name] = parts
+    finally:
+        for b in browsers:
+            b.close()
+    return costs
+
+
+def print_step_costs(costs: dict, hash_ms: float, budget_ms: float) -> None:
+    parts = ["accounts", "gateway", "notes", "RabbitMQ", "load generator"]
+    print("    CPU per step, ms (the steps taken one at a time; /proc's clock ticks are 10 ms, so about "
+          "±0.1 ms a step):")
+    print("      " + f"{'step':8s}" + "".join(f"{p:>16s}" for p in parts) + f"{'all':>9s}")
+    total = {p: 0.0 for p in parts}
+    for step, spent in costs.items():
+        row = [spent.get(p, 0.0) for p in parts]
+        for p, ms in zip(parts, row):
+            total[p] += ms
+        print("      " + f"{step:8s}" + "".join(f"{ms:16.1f}" for ms in row) + f"{sum(spent.values()):9.1f}")
+    print("      " + f"{'session':8s}" + "".join(f"{total[p]:16.1f}" for p in parts)
+          + f"{sum(sum(s.values()) for s in costs.values()):9.1f}")
+    print(f"      the hash {hash_ms:.1f} ms (in accounts' login); the target leaves {budget_ms:.1f} ms a session "
+          f"in all, {budget_ms - hash_ms:.1f} besides the hash")
 
 
 def warm_up(port: int, idents: list[str], sessions: int = 16) -> None:
@@ -569,6 +675,8 @@ def main(argv=None) -> int:
         warm_up(port, idents)
 
         held, held_cpu, table = peak_rate(port, idents, rates, args.seconds, meter)
+        settle(limit=30, what="the last rate's queues drained")
+        steps = step_costs(port, idents[16:], meter, min(100, len(idents) - 16))
 
         # Logins (closed loop, 8 browsers) against raw Argon2 on the same 2 cores.
         def login(b):
@@ -607,17 +715,21 @@ def main(argv=None) -> int:
         databases.cleanup()
         vhosts.cleanup()
         shutil.rmtree(tmp, ignore_errors=True)
+    # The machine's speed drifts within a run: the baseline again, once the portal is stopped.
+    raw2_end, hash_cpu_end = argon2_rate(2, 3)
 
     print()
     print("evening peak, same run, same 2 cores")
     print(f"  raw Argon2 verify: 1 process {raw1:.1f}/s, 2 processes {raw2:.1f}/s, "
-          f"{hash_cpu * 1000:.1f} ms of CPU each")
+          f"{hash_cpu * 1000:.1f} ms of CPU each; at the end, 2 processes {raw2_end:.1f}/s, "
+          f"{hash_cpu_end * 1000:.1f} ms each (the ratios below are to the first)")
     if held is None:
         print(f"  highest rate held (session p95 < {HELD_P95:.0f} s): none of {rates}")
     else:
         ratio = round(held / raw2, 3)
         print(f"  highest rate held (session p95 < {HELD_P95:.0f} s, no failure): {held:.1f} sessions/s = "
-              f"{ratio:.2f} × raw 2-process Argon2 (target ≥ 0.5) {'OK' if ratio >= 0.5 else 'BELOW TARGET'}")
+              f"{ratio:.2f} × raw 2-process Argon2 (target ≥ 0.5) {'OK' if ratio >= 0.5 else 'BELOW TARGET'}; "
+              f"{held / raw2_end:.2f} × the baseline at the end")
         n = max(held_cpu["ok"], 1)
         print(f"  CPU at {held:.1f}/s ({held_cpu['elapsed']:.1f} s, {n} sessions): "
               f"% of one core, and ms of CPU per session")
@@ -634,8 +746,10 @@ def main(argv=None) -> int:
         print(f"    the target (0.5 × raw2 = {0.5 * raw2:.1f}/s) leaves {budget:.0f} ms of CPU per session, the "
               f"hash included; a session costs {total / n * 1000:.0f} ms, of which {total / n * 1000 - hash_cpu * 1000:.0f} "
               f"ms besides the hash (5 HTTP requests: form, login, home, notes, logout; their calls through RabbitMQ, the load generator)")
+    print_step_costs(steps, hash_cpu * 1000, 2000 / (0.5 * raw2))
     print(f"  logins {login_rate:.1f}/s = {login_rate / raw2:.2f} × raw Argon2 on the same 2 cores "
-          f"(target ≥ 0.8) {'OK' if login_rate / raw2 >= 0.8 else 'BELOW TARGET'}")
+          f"(target ≥ 0.8) {'OK' if login_rate / raw2 >= 0.8 else 'BELOW TARGET'}; "
+          f"{login_rate / raw2_end:.2f} × the baseline at the end")
     logins = max(len(login_latencies), 1)
     per_login = {name: seconds / logins * 1000 for name, seconds in login_cpu.items()}
     print(f"    CPU per login (form and POST), ms: " + ", ".join(
