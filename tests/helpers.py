@@ -56,6 +56,23 @@ class WebUser:
         return self.http.post(self.base_url + "/deconnexion", data={"csrf_token": unescape(token)}, timeout=30)
 
 
+def staff_web_user(platform, payload: dict, password: str = "bureau2026") -> WebUser:
+    """A staff or operator account (accounts' `create_staff_account`, as the
+    académie's CLI makes one), logged in over HTTP past its first connection
+    (its new password `password`). `platform` is any portal with `rpc()` and
+    `base_url`."""
+    rpc = platform.rpc()
+    try:
+        created = rpc.call("accounts", "create_staff_account", payload=payload)
+    finally:
+        rpc.close()
+    user = WebUser(platform.base_url)
+    assert user.login(created["identifiant"], created["password"]).url.endswith("/premiere-connexion")
+    page = user.post_form("/premiere-connexion", {"new_password": password, "new_password_confirm": password})
+    assert page.status_code == 200, page.status_code
+    return user
+
+
 def text_of(html: str) -> str:
     """The page's visible text, roughly: tags removed, spaces folded."""
     html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)

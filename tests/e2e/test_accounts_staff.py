@@ -7,7 +7,7 @@ import pypdf
 import pytest
 
 from tests.e2e.accounts_support import first_connection, new_establishment
-from tests.helpers import WebUser, text_of
+from tests.helpers import WebUser, staff_web_user, text_of
 
 
 def pdf_pages(data: bytes) -> list[str]:
@@ -15,17 +15,8 @@ def pdf_pages(data: bytes) -> list[str]:
 
 
 def staff_user(platform, uai, fonction="secretariat") -> WebUser:
-    rpc = platform.rpc()
-    try:
-        created = rpc.call("accounts", "create_staff_account", payload={
-            "role": "staff", "etablissement_uai": uai, "fonction": fonction, "nom": "LEROY", "prenom": "Anne"})
-    finally:
-        rpc.close()
-    user = WebUser(platform.base_url)
-    assert user.login(created["identifiant"], created["password"]).url.endswith("/premiere-connexion")
-    page = user.post_form("/premiere-connexion", {"new_password": "bureau2026", "new_password_confirm": "bureau2026"})
-    assert page.status_code == 200
-    return user
+    return staff_web_user(platform, {"role": "staff", "etablissement_uai": uai, "fonction": fonction,
+                                     "nom": "LEROY", "prenom": "Anne"})
 
 
 @pytest.fixture(scope="module")
@@ -109,15 +100,7 @@ def test_staff_read_an_accounts_journal(platform, school):
 
 
 def test_operator_creates_a_staff_account_shown_once(platform, school):
-    rpc = platform.rpc()
-    try:
-        op = rpc.call("accounts", "create_staff_account", payload={
-            "role": "operator", "nom": "RECTORAT", "prenom": "Opérateur"})
-    finally:
-        rpc.close()
-    user = WebUser(platform.base_url)
-    user.login(op["identifiant"], op["password"])
-    user.post_form("/premiere-connexion", {"new_password": "rectorat2026", "new_password_confirm": "rectorat2026"})
+    user = staff_web_user(platform, {"role": "operator", "nom": "RECTORAT", "prenom": "Opérateur"}, "rectorat2026")
     nom = f"N{uuid.uuid4().hex[:6].upper()}"
     page = user.post_form("/admin/personnels/", {"role": "staff", "etablissement_uai": school["uai"],
                                                  "fonction": "direction", "nom": nom, "prenom": "Marc"})

@@ -21,7 +21,7 @@ from common.config import ROOT
 from tests.e2e.accounts_support import confirmed_guardian, wait_for_mail
 from tests.e2e.test_accounts_staff import staff_user
 from tests.fixtures import Platform
-from tests.helpers import WebUser, errors_of, family_payload, letters_by_name, text_of
+from tests.helpers import WebUser, errors_of, family_payload, letters_by_name, staff_web_user, text_of
 from tools.demo_bourses import BAREME_FILE
 from tools.import_bourses import read_bareme
 
@@ -238,15 +238,7 @@ def test_after_the_deadline_the_page_says_it_closed_and_nothing_is_filed(family)
 
 def test_the_operator_sets_a_campaign_and_a_bad_date_is_refused_beside_it(family):
     platform = family["platform"]
-    rpc = platform.rpc()
-    try:
-        created = rpc.call("accounts", "create_staff_account", payload={
-            "role": "operator", "nom": "RECTORAT", "prenom": "Rita"})
-    finally:
-        rpc.close()
-    operator = WebUser(platform.base_url)
-    operator.login(created["identifiant"], created["password"])
-    operator.post_form("/premiere-connexion", {"new_password": "academie2027", "new_password_confirm": "academie2027"})
+    operator = staff_web_user(platform, {"role": "operator", "nom": "RECTORAT", "prenom": "Rita"}, "academie2027")
     school = operator.get(f"/admin/etablissement/{family['uai']}/")
     assert "Bourses : demandes des familles" in text_of(school.text)
     assert "Campagnes et barèmes de l'académie" in text_of(

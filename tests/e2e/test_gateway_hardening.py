@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.e2e.accounts_support import confirmed_guardian, new_establishment
-from tests.helpers import WebUser, text_of
+from tests.helpers import WebUser, staff_web_user, text_of
 
 CONTROL_MESSAGE = "Caractères non autorisés"
 # Text a browser can send (no lone surrogate: it cannot be encoded in UTF-8).
@@ -25,27 +25,14 @@ BOUNDED = settings(max_examples=12, deadline=None, database=None,
                    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
 
-def staff_user(platform, rpc, payload) -> WebUser:
-    """A staff or operator account past its first connection."""
-    created = rpc.call("accounts", "create_staff_account", payload=payload)
-    user = WebUser(platform.base_url)
-    user.login(created["identifiant"], created["password"])
-    user.post_form("/premiere-connexion", {"new_password": "bureau2026", "new_password_confirm": "bureau2026"})
-    return user
-
-
 @pytest.fixture(scope="module")
 def site(platform):
     school = new_establishment(platform)
     guardian = confirmed_guardian(platform, school["letters"]["Philippe MARTIN"], "2014-01-02",
                                   f"philippe.{uuid.uuid4().hex[:6]}@example.org")
-    rpc = platform.rpc()
-    try:
-        staff = staff_user(platform, rpc, {"role": "staff", "etablissement_uai": school["uai"],
-                                           "fonction": "direction", "nom": "PROVISEUR", "prenom": "Anne"})
-        operator = staff_user(platform, rpc, {"role": "operator", "nom": "RECTORAT", "prenom": "Olivier"})
-    finally:
-        rpc.close()
+    staff = staff_web_user(platform, {"role": "staff", "etablissement_uai": school["uai"],
+                                      "fonction": "direction", "nom": "PROVISEUR", "prenom": "Anne"})
+    operator = staff_web_user(platform, {"role": "operator", "nom": "RECTORAT", "prenom": "Olivier"})
     child = int(re.search(r"/eleve/(\d+)/", guardian.get("/").text).group(1))
     return {"platform": platform, "uai": school["uai"], "guardian": guardian, "staff": staff,
             "operator": operator, "anonymous": WebUser(platform.base_url), "child": child,

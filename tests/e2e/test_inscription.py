@@ -24,7 +24,7 @@ from common.config import ROOT
 from tests.e2e.accounts_support import confirmed_guardian, first_connection, press, wait_for_mail
 from tests.e2e.test_accounts_staff import staff_user
 from tests.fixtures import Platform
-from tests.helpers import WebUser, errors_of, letters_by_name, text_of
+from tests.helpers import WebUser, errors_of, letters_by_name, staff_web_user, text_of
 from tools import demo_inscription
 
 SERVICES = {"accounts": {"required": True}, "mailer": {"required": True},
@@ -276,15 +276,7 @@ def test_the_lycée_lists_and_exports_and_the_collège_sees_the_states(family):
 
 def test_the_operator_sets_the_window_and_the_cli_imports_the_results(family, tmp_path):
     platform = family["platform"]
-    rpc = platform.rpc()
-    try:
-        created = rpc.call("accounts", "create_staff_account", payload={
-            "role": "operator", "nom": "RECTORAT", "prenom": "Rita"})
-    finally:
-        rpc.close()
-    operator = WebUser(platform.base_url)
-    operator.login(created["identifiant"], created["password"])
-    operator.post_form("/premiere-connexion", {"new_password": "academie2027", "new_password_confirm": "academie2027"})
+    operator = staff_web_user(platform, {"role": "operator", "nom": "RECTORAT", "prenom": "Rita"}, "academie2027")
     bad = operator.post_form("/admin/inscription/", {"annee_scolaire": "2027", "ouverture": "25/06/2027 14:30",
                                                      "cloture": "24/06/2027 23:59"})
     assert bad.status_code == 400 and errors_of(bad.text) == ["La clôture doit suivre l'ouverture."]

@@ -17,9 +17,9 @@ from html import unescape
 import pytest
 
 from tests.e2e.accounts_support import (
-    confirmed_guardian, first_connection, follow, link_in, new_establishment, wait_for_mail,
+    confirmed_guardian, first_connection, link_in, new_establishment, wait_for_mail,
 )
-from tests.helpers import WebUser, text_of
+from tests.helpers import WebUser, staff_web_user, text_of
 
 REDIS = ("127.0.0.1", 6379)
 SERVICES = {"accounts": {"required": True}, "mailer": {"required": True},
@@ -186,15 +186,7 @@ def test_the_first_pages_after_a_login_come_with_it_and_show_what_is_new_since_t
 
 
 def test_a_new_login_message_shows_on_the_very_next_login_page(site):
-    rpc = site.rpc()
-    try:
-        operator = rpc.call("accounts", "create_staff_account", payload={
-            "role": "operator", "nom": "RECTORAT", "prenom": "Odile"})
-    finally:
-        rpc.close()
-    admin = WebUser(site.base_url)
-    admin.login(operator["identifiant"], operator["password"])
-    admin.post_form("/premiere-connexion", {"new_password": "rectorat2026", "new_password_confirm": "rectorat2026"})
+    admin = staff_web_user(site, {"role": "operator", "nom": "RECTORAT", "prenom": "Odile"}, "rectorat2026")
     for message in (f"Maintenance le {uuid.uuid4().hex[:6]}.", f"Réouverture le {uuid.uuid4().hex[:6]}."):
         # The login page (its message kept 10 minutes in this module) read twice first.
         for _ in range(2):
