@@ -176,6 +176,8 @@ class ServiceSettings(ProcessSettings):
     heartbeat_seconds: float
     # The port of /healthz, /readyz and /metrics (common/health.py); None: off.
     health_port: int | None
+    # How often kept mail requests not yet handed to the mailer are (common/mail_outbox.py).
+    mail_relay_seconds: float
     # The service's own settings (its class's `settings_class`), or None.
     own: object = None
 
@@ -194,6 +196,7 @@ class ServiceSettings(ProcessSettings):
             max_workers=env.integer("SCOLARITE_MAX_WORKERS", 10, minimum=1),
             heartbeat_seconds=env.number("SCOLARITE_HEARTBEAT_SECONDS", 5.0, minimum=0.1),
             health_port=None if health.lower() == "off" else env.integer("SCOLARITE_HEALTH_PORT", 9100, minimum=0),
+            mail_relay_seconds=env.number("SCOLARITE_MAIL_RELAY_SECONDS", 30.0, minimum=0.1),
             own=own,
         )
         env.check(service)

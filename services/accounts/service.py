@@ -14,7 +14,7 @@ from common.contract import FeatureContract
 from common.db import Database
 from common.errors import ValidationError
 from common.idempotency import command, record_elsewhere
-from common.mail import dispatch_mail
+from common.mail_outbox import MailOutbox
 from common.messaging import route_handler, rpc, work_dispatcher, work_handler
 from common.schemas import load_or_raise
 from common.settings import SettingsProvider, setting_timer
@@ -41,7 +41,7 @@ def _refused(report: dict) -> dict:
     return {"refused": report, "created": {}, "updated": {}, "unchanged": {}, "skipped": []}
 
 
-class AccountsService(FeatureContract):
+class AccountsService(MailOutbox, FeatureContract):
     name = "accounts"
     settings_class = AccountsSettings
 
@@ -51,7 +51,6 @@ class AccountsService(FeatureContract):
     hash_threads = HashThreads()
     # Every e-mail goes through the mailer, as a durable work event sent after
     # the commit (common/mail.py).
-    mail_events = work_dispatcher()
     # The self-help requests' second step, handled by this service itself,
     # published once the answer went out.
     recovery_events = work_dispatcher()
@@ -60,9 +59,6 @@ class AccountsService(FeatureContract):
     # change below bumps them after its commit, before the reply
     # (services/accounts/view_generations.py).
     views = ViewGenerations()
-
-    def _send(self, outbox) -> None:
-        dispatch_mail(self.mail_events, *outbox)
 
     # -- back office ----------------------------------------------------
     @rpc
@@ -155,8 +151,7 @@ class AccountsService(FeatureContract):
         result = letters.notify_by_email(self.db, asked["uai"], self.clock.now(), outbox, self.settings.own.public_url,
                                          rules.describe(), eleve_ids=asked["eleve_ids"], classe=asked["classe"],
                                          only_new=asked["only_new"], client=client)
-        self.db.commit()
-        self._send(outbox)
+        self.commit_with_mail(*outbox)
         return result
 
     @rpc
@@ -285,9 +280,8 @@ class AccountsService(FeatureContract):
         account = self._session_account(token)
         outbox = lifecycle.Outbox(self.settings.own.public_url)
         result = first_connection.activate(self.db, account, form, self.clock.now(), outbox, client, check_only)
-        self.db.commit()
+        self.commit_with_mail(*outbox)
         self.views.changed(account.id)
-        self._send(outbox)
         return result
 
     # -- the address, self-help, profile, merging (services/accounts/lifecycle.py)
@@ -301,9 +295,8 @@ class AccountsService(FeatureContract):
         outbox = lifecycle.Outbox(self.settings.own.public_url)
         form = None if email is None and email_confirm is None else {"email": email, "email_confirm": email_confirm}
         sent_to = lifecycle.resend_confirmation(self.db, account, form, self.clock.now(), outbox, client)
-        self.db.commit()
+        self.commit_with_mail(*outbox)
         self.views.changed(account.id)
-        self._send(outbox)
         return {"email": sent_to}
 
     @rpc
@@ -346,8 +339,7 @@ class AccountsService(FeatureContract):
         identifier reminder or the reset link, if an account qualifies."""
         outbox = lifecycle.Outbox(self.settings.own.public_url)
         lifecycle.fulfil_recovery(self.db, payload, outbox)
-        self.db.commit()
-        self._send(outbox)
+        self.commit_with_mail(*outbox)
 
     @rpc
     def check_reset_token(self, token):
@@ -361,9 +353,8 @@ class AccountsService(FeatureContract):
         up and ends every session of the account."""
         outbox = lifecycle.Outbox(self.settings.own.public_url)
         result = lifecycle.reset_password(self.db, token, form, self.clock.now(), outbox, client)
-        self.db.commit()
+        self.commit_with_mail(*outbox)
         self._changed_identifiant(result["identifiant"])
-        self._send(outbox)
         return result
 
     @rpc
@@ -378,9 +369,8 @@ class AccountsService(FeatureContract):
         done = lifecycle.change_profile(self.db, account, form, now, outbox, client)
         if done["password_changed"]:
             done["token"] = sessions.open_session(self.db, account, now)
-        self.db.commit()
+        self.commit_with_mail(*outbox)
         self.views.changed(account.id)
-        self._send(outbox)
         return done
 
     @rpc

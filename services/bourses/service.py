@@ -18,8 +18,8 @@ from common.clock import ClockProvider, school_year
 from common.contract import FeatureContract, child_context_schema
 from common.db import Database
 from common.errors import Forbidden, NotFound, ValidationError
-from common.mail import dispatch_mail
-from common.messaging import rpc, work_dispatcher
+from common.mail_outbox import MailOutbox
+from common.messaging import rpc
 from common.idempotency import command
 from common.rpc_client import ServiceRpc
 from common.schemas import load_or_raise
@@ -48,7 +48,7 @@ def _french():
     return french_refusals(typo, Forbidden)
 
 
-class BoursesService(FeatureContract):
+class BoursesService(MailOutbox, FeatureContract):
     name = "bourses"
 
     db = Database()
@@ -56,7 +56,6 @@ class BoursesService(FeatureContract):
     # The establishment's kind (collège or lycée) and name (accounts is always deployed).
     accounts = ServiceRpc("accounts", timeout=10)
     # Acknowledgements and review steps, after the commit (common/mail.py).
-    mail_events = work_dispatcher()
 
     # Open by the académie's campaigns, not by the head (FAQ): there is no
     # per-establishment opening row; `is_open` reads the windows by the clock.
@@ -242,6 +241,9 @@ class BoursesService(FeatureContract):
             persons = self._persons(demandeur, eleve, context["etablissement_uai"])
             try:
                 demande = demandes.file(self.db, context, campagne, data, *persons, now)
+                self.db.flush()  # its number, for the view and the receipt
+                view = demandes.view(demande)
+                kept = self.keep_mail(*messages.acknowledgement(demande, view["estimation_texte"]))
                 self.db.commit()
             except IntegrityError:
                 # Another guardian filed for the same student at the same instant.
@@ -251,8 +253,7 @@ class BoursesService(FeatureContract):
             except Exception:
                 self.db.rollback()
                 raise
-        view = demandes.view(demande)
-        dispatch_mail(self.mail_events, *messages.acknowledgement(demande, view["estimation_texte"]))
+        self.send_kept(kept)
         return view
 
     @rpc
@@ -327,11 +328,12 @@ class BoursesService(FeatureContract):
             demande = demandes.for_school(self.db, uai, demande_id)
             try:
                 demandes.review(self.db, demande, data, now)
+                kept = self.keep_mail(*messages.review_step(demande, now, len(demande.historique)))
                 self.db.commit()
             except Exception:
                 self.db.rollback()
                 raise
-        dispatch_mail(self.mail_events, *messages.review_step(demande, now, len(demande.historique)))
+        self.send_kept(kept)
         self.publish_news([messages.news_item(demande, now)])
         return demandes.view(demande, with_history=True)
 

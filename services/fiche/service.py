@@ -16,8 +16,8 @@ from common.clock import ClockProvider
 from common.contract import FeatureContract, child_context_schema
 from common.db import Database
 from common.errors import NotFound
-from common.mail import dispatch_mail
-from common.messaging import rpc, work_dispatcher
+from common.mail_outbox import MailOutbox
+from common.messaging import rpc
 from common.idempotency import command
 from common.rpc_client import ServiceRpc
 from common.schemas import load_or_raise
@@ -31,7 +31,7 @@ from services.fiche.schemas import DecisionsSchema, ExportSchema, ImportSchema
 from services.fiche.settings import FicheSettings
 
 
-class FicheService(FeatureContract):
+class FicheService(MailOutbox, FeatureContract):
     name = "fiche"
     settings_class = FicheSettings
 
@@ -40,7 +40,6 @@ class FicheService(FeatureContract):
     # Who the viewer is in SIECLE's identifiers (accounts is always deployed).
     accounts = ServiceRpc("accounts", timeout=10)
     identities = IdentityCache()
-    mail_events = work_dispatcher()
 
     # FAQ: "Le module Fiche de renseignements est également ouvert par défaut."
     opening_model = Opening
@@ -172,9 +171,9 @@ class FicheService(FeatureContract):
         except Exception:
             self.db.rollback()
             raise
-        self.db.commit()
-        # After the commit: a mail never announces a decision that was not kept.
-        dispatch_mail(self.mail_events, *outbox)
+        # Kept with the decisions, handed over after their commit: a mail never
+        # announces a decision that was not kept, nor is lost once it is.
+        self.commit_with_mail(*outbox)
         self.publish_news(news.items(decided))
         return {"acceptees": sum(1 for d in decided if d.etat == "acceptee"),
                 "refusees": sum(1 for d in decided if d.etat == "refusee"), "courriels": len(outbox)}

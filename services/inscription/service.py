@@ -17,8 +17,8 @@ from common.contract import FeatureContract, child_context_schema
 from common.db import Database
 from common.errors import Forbidden, NotFound, ValidationError
 from common.idempotency import command
-from common.mail import dispatch_mail
-from common.messaging import rpc, work_dispatcher
+from common.mail_outbox import MailOutbox
+from common.messaging import rpc
 from common.rpc_client import ServiceRpc
 from common.schemas import load_or_raise
 from common.typography import french_refusals, spaced
@@ -43,7 +43,7 @@ def _french():
     return french_refusals(spaced, EtapeRefusee)
 
 
-class InscriptionService(FeatureContract):
+class InscriptionService(MailOutbox, FeatureContract):
     name = "inscription"
     settings_class = InscriptionSettings
 
@@ -55,7 +55,6 @@ class InscriptionService(FeatureContract):
     # The administrative data's rules (step 3) are the fiche's: asked, never copied.
     fiche = ServiceRpc("fiche", timeout=10)
     # The receipt and the decline notice, after the commit (common/mail.py).
-    mail_events = work_dispatcher()
 
     # Open by the académie's campaign, never by the head (FAQ): no opening row.
     opening_model = None
@@ -192,8 +191,7 @@ class InscriptionService(FeatureContract):
     def _done(self, dossier, outbox=()):
         """Commit, then mail (a mail never announces what was not kept). The
         answer is small: the gateway shows the page again with `page`."""
-        self.db.commit()
-        dispatch_mail(self.mail_events, *outbox)
+        self.commit_with_mail(*outbox)
         return {"etat": dossier.etat, "etape": dossier.etape}
 
     @rpc

@@ -20,8 +20,8 @@ from common.clock import ClockProvider
 from common.contract import FeatureContract, child_context_schema
 from common.db import Database
 from common.errors import Forbidden, NotFound, ValidationError
-from common.mail import dispatch_mail
-from common.messaging import rpc, work_dispatcher
+from common.mail_outbox import MailOutbox
+from common.messaging import rpc
 from common.idempotency import command
 from common.rpc_client import ServiceRpc
 from common.schemas import load_or_raise
@@ -37,7 +37,7 @@ ENSEIGNEMENTS_CACHED = 500
 _ENSEIGNEMENTS: OrderedDict = OrderedDict()
 
 
-class LslService(FeatureContract):
+class LslService(MailOutbox, FeatureContract):
     name = "lsl"
 
     db = Database()
@@ -45,7 +45,6 @@ class LslService(FeatureContract):
     # Students and establishments are accounts' (always deployed).
     accounts = ServiceRpc("accounts", timeout=10)
     # The decision on a request, by mail, after the commit (common/mail.py).
-    mail_events = work_dispatcher()
 
     # The head opens it (FAQ: "il doit être déployé par le chef d'établissement").
     opening_model = Opening
@@ -326,9 +325,7 @@ class LslService(FeatureContract):
         row = demandes.decide(self.db, data, self.clock.now())
         eleve = self.db.get(LivretEleve, row.eleve_id)
         mail = demandes.decision_mail(row, eleve, self._etablissement(uai).nom)
-        self.db.commit()
-        if mail is not None:
-            dispatch_mail(self.mail_events, mail)
+        self.commit_with_mail(*([mail] if mail is not None else []))
         return plain(demandes.view(row))
 
     # -- openings and the menu ----------------------------------------------

@@ -20,8 +20,9 @@ from common.typography import french_date, french_time
 from common.contract import FeatureContract, child_context_schema
 from common.db import Database
 from common.errors import Forbidden, NotFound, ValidationError
-from common.mail import dispatch_mail, mail_request, normalize_address, right_to_disconnect_not_before
-from common.messaging import rpc, work_dispatcher
+from common.mail_outbox import MailOutbox
+from common.mail import mail_request, normalize_address, right_to_disconnect_not_before
+from common.messaging import rpc
 from common.idempotency import command
 from common.kept_pages import KeptPages, generation, next_midnight, version_of
 from common.rpc_client import ServiceRpc
@@ -53,7 +54,7 @@ def describe_absence(event: Evenement) -> str:
     return f"du {french_date(debut)} à {french_time(debut)} au {french_date(fin)} à {french_time(fin)}"
 
 
-class VieScolaireService(FeatureContract):
+class VieScolaireService(MailOutbox, FeatureContract):
     name = "vie_scolaire"
 
     db = Database()
@@ -62,7 +63,6 @@ class VieScolaireService(FeatureContract):
     accounts = ServiceRpc("accounts", timeout=30)
     # The answer to a justification goes to the family through the mailer, as
     # a durable work event sent after the commit (common/mail.py).
-    mail_events = work_dispatcher()
 
     # The head opens it (FAQ: opening the online services is the head's call).
     opening_model = Opening
@@ -333,8 +333,7 @@ class VieScolaireService(FeatureContract):
             event.justifiee, event.motif_code = True, j.motif_code
         else:
             j.raison_refus = data["raison"].strip()
-        self.db.commit()
-        dispatch_mail(self.mail_events, *self._decision_mail(j, event, now))
+        self.commit_with_mail(*self._decision_mail(j, event, now))
         return {"etat": j.etat}
 
     def _decision_mail(self, j: Justification, event: Evenement, now: datetime) -> list[dict]:

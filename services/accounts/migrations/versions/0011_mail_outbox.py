@@ -1,0 +1,23 @@
+"""mail outbox (mail requests kept with their change, common/mail_outbox.py)
+
+Revision ID: 0011_mail_outbox
+Revises: 0010_expired_letters_sexe
+Create Date: 2026-12-03
+"""
+from alembic import op
+
+from common.mail_outbox import create_table_migration, drop_table_migration
+
+
+revision = '0011_mail_outbox'
+down_revision = '0010_expired_letters_sexe'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    create_table_migration(op)
+
+
+def downgrade() -> None:
+    drop_table_migration(op)

@@ -1,0 +1,23 @@
+"""mail outbox (mail requests kept with their change, common/mail_outbox.py)
+
+Revision ID: 0003
+Revises: 0002
+Create Date: 2026-12-03
+"""
+from alembic import op
+
+from common.mail_outbox import create_table_migration, drop_table_migration
+
+
+revision = '0003'
+down_revision = '0002'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    create_table_migration(op)
+
+
+def downgrade() -> None:
+    drop_table_migration(op)
