@@ -88,10 +88,16 @@ def drop_table_migration(op) -> None:
 
 def keep(db, now, *requests: dict) -> list[dict]:
     """Writes checked requests in the caller's transaction (the caller
-    commits); returns them, for `send_kept` after the commit."""
+    commits); returns them, for `send_kept` after the commit. A request whose
+    id is already kept (a stable id asked again while the broker was away) is
+    not written twice: the mailer would send it once anyway."""
     if requests:
-        db.execute(insert(_table), [{"request_id": r["request_id"], "created_at": now, "request": json.dumps(r)}
-                                    for r in requests])
+        ids = [r["request_id"] for r in requests]
+        present = set(db.scalars(select(_table.c.request_id).where(_table.c.request_id.in_(ids))))
+        rows = {r["request_id"]: r for r in requests if r["request_id"] not in present}
+        if rows:
+            db.execute(insert(_table), [{"request_id": key, "created_at": now, "request": json.dumps(r)}
+                                        for key, r in rows.items()])
     return list(requests)
 
 

@@ -7,6 +7,7 @@ from nameko.standalone.events import event_dispatcher
 from sqlalchemy import func, select
 
 from common import mail_outbox
+from common.mail import mail_request
 from services.accounts.models import Account
 from services.accounts.tests.conftest import activate, link_token
 
@@ -61,3 +62,12 @@ def test_a_mail_handed_over_at_once_leaves_nothing_kept(service, family):
     activate(service, family["Philippe MARTIN"], "2014-01-02", email=ADDRESS)
     assert [m["kind"] for m in service.mails.to(ADDRESS)] == ["confirmation_adresse"]
     assert kept(service) == 0
+
+
+def test_a_request_asked_again_while_its_first_is_kept_is_kept_once(service, clock):
+    request = mail_request("rappel_identifiant", ADDRESS, {"prenom": "Paul", "nom": "DURAND",
+                                                           "identifiants": ["p.durand"]}, request_id="stable-1")
+    for _ in range(2):
+        mail_outbox.keep(service.db, clock.now(), request, dict(request))
+        service.db.commit()
+    assert kept(service) == 1
