@@ -132,14 +132,17 @@ class MailOutbox:
         self.db.commit()
         self.send_kept(kept)
 
-    def send_kept(self, requests: list[dict]) -> None:
+    def send_kept(self, requests: list[dict]) -> bool:
         """After the commit. A publish that fails is logged, not raised: the
-        change is saved and its mail kept, and the timer hands it over."""
+        change is saved and its mail kept, and the timer hands it over.
+        Returns whether the requests were handed over."""
         try:
             hand_over(self.db, self.mail_events, requests)
         except Exception as exc:  # the broker unreachable, the confirm lost
             self.db.rollback()
             log.warning("%d mail request(s) kept, not handed over yet (the relay will): %s", len(requests), exc)
+            return False
+        return True
 
     @setting_timer("mail_relay_seconds")
     def relay_kept_mail(self):
@@ -151,12 +154,8 @@ class MailOutbox:
             self.db.rollback()  # the read's transaction, before a publish that may take a while
             if not requests:
                 return
-            try:
-                hand_over(self.db, self.mail_events, requests)
-            except Exception as exc:  # the broker still unreachable: the next round
-                self.db.rollback()
-                log.warning("%d kept mail request(s) not handed over yet: %s", len(requests), exc)
-                return
+            if not self.send_kept(requests):
+                return  # the broker still unreachable: the next round
             log.info("relayed %d kept mail request(s) to the mailer", len(requests))
             if len(requests) < BATCH:
                 return
