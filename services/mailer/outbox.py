@@ -134,6 +134,22 @@ _INSERT = insert(OutboxMessage.__table__).returning(
 _INSERT_LINKS = insert(OutboxEtablissement.__table__)
 
 
+def _due(now: datetime):
+    """A message waiting to be sent at `now`, and not validly claimed."""
+    return and_(
+        OutboxMessage.status.in_((QUEUED, DEFERRED)),
+        OutboxMessage.next_attempt_at <= now,
+        or_(OutboxMessage.claim_expires_at.is_(None), OutboxMessage.claim_expires_at <= now),
+    )
+
+
+def anything_due(session: Session, now: datetime) -> bool:
+    """Whether a message is due: one indexed read, no lock, no write."""
+    found = session.scalar(select(OutboxMessage.id).where(_due(now)).limit(1))
+    session.commit()
+    return found is not None
+
+
 def claim(session: Session, now: datetime, owner: str, limit: int = BATCH_SIZE,
           lease: timedelta = CLAIM_LEASE) -> tuple[str, list]:
     """Take up to `limit` due messages for this instance: (claim token, rows).
@@ -145,11 +161,7 @@ def claim(session: Session, now: datetime, owner: str, limit: int = BATCH_SIZE,
     it: on SQLite, where another instance may have claimed a candidate in
     between, that condition is what keeps two instances apart."""
     token = f"{owner}:{uuid.uuid4().hex[:12]}"
-    waiting = and_(
-        OutboxMessage.status.in_((QUEUED, DEFERRED)),
-        OutboxMessage.next_attempt_at <= now,
-        or_(OutboxMessage.claim_expires_at.is_(None), OutboxMessage.claim_expires_at <= now),
-    )
+    waiting = _due(now)
     candidates = session.scalars(
         select(OutboxMessage.id).where(waiting).order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
         .limit(limit).with_for_update(skip_locked=True)).all()
@@ -261,6 +273,13 @@ def deliver_due(session: Session, pool: SmtpPool, clock, owner: str, *, doorbell
         with _marking_session(session) as marks:
             return _deliver(marks, sender, clock, owner, batch_size, max_seconds, doorbell, idle_wait)
 
+    # An idle instance looks once (`anything_due`), then waits for the bell,
+    # rather than have each connection set up its session and claim nothing
+    # at every look (an idle mailer took 2 to 3 % of a core).
+    ticket = doorbell.ticket() if doorbell is not None else None
+    if not anything_due(session, clock.now()):
+        if ticket is None or not doorbell.wait(ticket, min(idle_wait, max_seconds)):
+            return Tally()
     threads = [eventlet.spawn(one_connection, sender) for sender in pool.senders]
     tally, failure = Tally(), None
     for thread in threads:
