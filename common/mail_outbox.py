@@ -16,9 +16,9 @@ records requests by their id (`request_id`) and sends each once
 (docs/mailer.md). The rows can hold a secret link until they are handed over,
 as the mailer's own outbox does until the mail is sent (docs/security.md).
 
-A service that mails has the table in its models (`define_table(Base.metadata)`)
-and its migrations (a revision calling `create_table_migration(op)` and
-`drop_table_migration(op)`), inherits `MailOutbox` (which gives it
+A service that mails has the table in its models and its migrations
+(common/mail_outbox_table.py: `define_table(Base.metadata)`, and a revision
+calling `create_table_migration(op)` and `drop_table_migration(op)`), inherits `MailOutbox` (which gives it
 `mail_events`, the timer and the methods below), and in its methods:
 
     self.commit_with_mail(*requests)   # instead of self.db.commit()
@@ -33,57 +33,22 @@ import logging
 from datetime import timedelta
 
 from kombu.utils import json
-from sqlalchemy import Column, Index, MetaData, String, Table, Text, delete, insert, select
+from sqlalchemy import MetaData, delete, insert, select
 
 from common.mail import MAIL_REQUESTED
+from common.mail_outbox_table import define_table
 from common.messaging import work_dispatcher
 from common.settings import setting_timer
-from common.sql import UtcDateTime
 
 log = logging.getLogger(__name__)
 
-TABLE = "mail_outbox"
 BATCH = 100
 # A worker hands its own requests over right after its commit: the relay
 # leaves it those younger than this.
 GRACE = timedelta(seconds=10)
 
 
-def _columns():
-    return [
-        Column("request_id", String(64), primary_key=True),
-        Column("created_at", UtcDateTime(), nullable=False),
-        # The checked request (common.mail.mail_request), as JSON as the event carries it (kombu's).
-        Column("request", Text, nullable=False),
-    ]
-
-
-def define_table(metadata: MetaData) -> Table:
-    """The table in a service's own metadata (its models.py calls this)."""
-    return Table(TABLE, metadata, *_columns(), Index("ix_mail_outbox_created_at", "created_at"))
-
-
 _table = define_table(MetaData())
-
-
-def create_table_migration(op) -> None:
-    """What every mailing service's revision does (its `upgrade`), spelled as
-    the table was first created (see common.idempotency)."""
-    from sqlalchemy import DateTime
-
-    op.create_table(
-        TABLE,
-        Column("request_id", String(length=64), nullable=False, primary_key=True),
-        Column("created_at", DateTime(timezone=True), nullable=False),
-        Column("request", Text(), nullable=False),
-    )
-    op.create_index("ix_mail_outbox_created_at", TABLE, ["created_at"], unique=False)
-
-
-def drop_table_migration(op) -> None:
-    """The revision's `downgrade`."""
-    op.drop_index("ix_mail_outbox_created_at", table_name=TABLE)
-    op.drop_table(TABLE)
 
 
 def keep(db, now, *requests: dict) -> list[dict]:

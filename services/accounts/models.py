@@ -8,7 +8,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from common.sql import UtcDateTime
-from common import mail_outbox
+from common import mail_outbox_table
 from common.idempotency import define_table
 
 
@@ -18,7 +18,7 @@ class Base(DeclarativeBase):
 
 # Which commands ran, by idempotency key, and what they answered.
 command_records = define_table(Base.metadata)
-mail_outbox_table = mail_outbox.define_table(Base.metadata)
+mail_outbox_table = mail_outbox_table.define_table(Base.metadata)
 
 
 class Etablissement(Base):

@@ -13,7 +13,7 @@ from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueC
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from common.db import UtcDateTime
-from common import mail_outbox
+from common import mail_outbox_table
 from common.idempotency import define_table
 
 # The trainings whose first-round assignment may be enrolled online (FAQ,
@@ -43,7 +43,7 @@ class Base(DeclarativeBase):
 
 
 command_records = define_table(Base.metadata)
-mail_outbox_table = mail_outbox.define_table(Base.metadata)
+mail_outbox_table = mail_outbox_table.define_table(Base.metadata)
 
 
 class Campagne(Base):

@@ -15,7 +15,7 @@ from sqlalchemy import JSON, Date, ForeignKey, Integer, LargeBinary, Numeric, St
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from common.db import UtcDateTime
-from common import mail_outbox
+from common import mail_outbox_table
 from common.idempotency import define_table
 from common.openings import OpeningMixin
 
@@ -26,7 +26,7 @@ class Base(DeclarativeBase):
 
 # Which commands ran, by idempotency key, and what they answered.
 command_records = define_table(Base.metadata)
-mail_outbox_table = mail_outbox.define_table(Base.metadata)
+mail_outbox_table = mail_outbox_table.define_table(Base.metadata)
 
 
 class Opening(OpeningMixin, Base):

@@ -13,7 +13,7 @@ from sqlalchemy import (JSON, Boolean, Date, ForeignKey, Integer, LargeBinary, S
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from common.db import UtcDateTime
-from common import mail_outbox
+from common import mail_outbox_table
 from common.idempotency import define_table
 from common.kept_pages import PageGenerationMixin, track_changes
 from common.openings import OpeningMixin
@@ -48,7 +48,7 @@ class Base(DeclarativeBase):
 
 # Which commands ran, by idempotency key, and what they answered.
 command_records = define_table(Base.metadata)
-mail_outbox_table = mail_outbox.define_table(Base.metadata)
+mail_outbox_table = mail_outbox_table.define_table(Base.metadata)
 
 
 class Opening(OpeningMixin, Base):

@@ -6,7 +6,7 @@ Create Date: 2026-12-03
 """
 from alembic import op
 
-from common.mail_outbox import create_table_migration, drop_table_migration
+from common.mail_outbox_table import create_table_migration, drop_table_migration
 
 
 revision = '0004'
