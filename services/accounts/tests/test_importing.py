@@ -1,11 +1,14 @@
 """The accounts service's side of the SIECLE import: each record is checked on
 its own, so one malformed record is skipped with its reason instead of
 refusing the whole establishment. Runs on SQLite and PostgreSQL."""
+import subprocess
+import sys
 from datetime import date, datetime, timezone
 
 import pytest
 from sqlalchemy import func, select
 
+from common.config import ROOT
 from common.errors import ValidationError
 from common.schemas import load_or_raise
 from services.accounts import importing
@@ -104,3 +107,14 @@ def test_an_invalid_establishment_refuses_everything(accounts_db):
     with pytest.raises(ValidationError) as info:
         load_or_raise(SiecleImportSchema(), data)
     assert set(info.value.errors["etablissement"]) == {"nom", "type"}
+
+
+def test_a_large_import_s_child_process_loads_neither_eventlet_nor_the_password_hasher():
+    """The child (import_child.py) starts for each large import: what it
+    loads is its start-up time, paid at every rentrée file. Eventlet (with
+    dnspython) came back once through the models' mail table."""
+    loaded = subprocess.run(
+        [sys.executable, "-c", "import sys, services.accounts.import_child, services.accounts.importing; "
+         "print(' '.join(sorted({m.split('.')[0] for m in sys.modules} & {'eventlet', 'dns', 'argon2'})))"],
+        cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
+    assert loaded == []
