@@ -50,17 +50,19 @@ redis() {
 }
 
 browser() {
-  # The browser tests drive Debian's Chromium through Playwright (no browser download).
-  if [ ! -x /usr/bin/chromium ]; then
+  # The browser tests drive Debian's Chromium headless shell through Playwright (no
+  # browser download; tests/browser/conftest.py says why the shell); the whole
+  # browser is for people and the page-weight benchmark's Lighthouse (bench/page_weight.py).
+  if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromium-headless-shell ]; then
     need_root "installer Chromium"
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-headless-shell >/dev/null
   fi
-  # Installed is not enough: it must start, headless, as the tests start it.
-  if ! timeout 120 /usr/bin/chromium --headless --no-sandbox --disable-gpu --no-first-run \
+  # Installed is not enough: it must start, as the tests start it.
+  if ! timeout 120 /usr/bin/chromium-headless-shell --no-sandbox --disable-gpu --no-first-run \
        --disable-background-networking --dump-dom about:blank 2>/dev/null | grep -q "<body"; then
-    echo "Le navigateur (/usr/bin/chromium) ne démarre pas : les tests du navigateur (tests/browser/) ne peuvent" \
-         "pas tourner. Essayez : /usr/bin/chromium --headless --no-sandbox --dump-dom about:blank" \
+    echo "Le navigateur (/usr/bin/chromium-headless-shell) ne démarre pas : les tests du navigateur (tests/browser/)" \
+         "ne peuvent pas tourner. Essayez : /usr/bin/chromium-headless-shell --no-sandbox --dump-dom about:blank" \
          "(the browser cannot start)." >&2
     exit 1
   fi

@@ -19,7 +19,13 @@ PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touc
 PC = {"viewport": {"width": 1280, "height": 900}}
 
 
-CHROMIUM = "/usr/bin/chromium"
+# Debian's headless shell (package chromium-headless-shell, built from the same
+# sources as its Chromium: the same Blink, the same axe-core verdicts), not the
+# whole browser in headless mode: that one builds a window of browser UI for
+# every context (about 0.5 s of CPU each, against 0.08) and took, in all, 2.4
+# times the CPU for the same pages (tests/browser/test_familles_pages.py: 119
+# against 50 s). tools/ensure-services.sh installs it.
+CHROMIUM = "/usr/bin/chromium-headless-shell"
 
 
 @pytest.fixture(scope="session", params=["sqlite"])
@@ -38,7 +44,7 @@ def browser():
         except PlaywrightError as error:
             first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
             pytest.fail(f"Le navigateur ne démarre pas ({CHROMIUM}) : les tests du navigateur ne peuvent pas "
-                        f"tourner ; installez-le (apt-get install chromium) ou réparez-le. "
+                        f"tourner ; installez-le (apt-get install chromium-headless-shell) ou réparez-le. "
                         f"The browser cannot start: {first}", pytrace=False)
         yield b
         b.close()
