@@ -8,7 +8,8 @@ default; 0 turns it off) for the orchestrator and Prometheus:
   work is routed to it while it cannot do it (it is not restarted for that:
   it reconnects by itself).
 - `/metrics`: Prometheus (common/metrics.py), plus what the service adds
-  (`services/<name>/metrics.py`, e.g. the mailer's outbox depth and age).
+  (`services/<name>/metrics.py`, e.g. the mailer's outbox depth and age) and,
+  for a service that mails, its requests not handed over yet (common/mail_outbox.py).
 """
 import importlib
 import importlib.util
@@ -28,6 +29,7 @@ from sqlalchemy import text
 from common import metrics
 from common.config import ROOT
 from common.db import make_engine
+from common.mail_outbox import KeptMailCollector, MailOutbox
 
 log = logging.getLogger("scolarite.health")
 
@@ -180,6 +182,8 @@ def start_health_server(runner, service: str, config: dict, port: int | None) ->
     clock_file = settings.clock_file if settings is not None else None
     for collector in service_collectors(service, url if has_db else None, clock_file):
         REGISTRY.register(collector)
+    if has_db and issubclass(container.service_cls, MailOutbox):
+        REGISTRY.register(KeptMailCollector(url, clock_file))
     try:
         return HealthServer(service, port, checks).start()
     except OSError as exc:

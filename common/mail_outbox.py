@@ -33,7 +33,7 @@ import logging
 from datetime import timedelta
 
 from kombu.utils import json
-from sqlalchemy import MetaData, delete, insert, select
+from sqlalchemy import MetaData, delete, func, insert, select
 
 from common.mail import MAIL_REQUESTED
 from common.mail_outbox_table import define_table
@@ -81,6 +81,51 @@ def waiting(db, before, limit: int = BATCH) -> list[dict]:
     rows = db.execute(select(_table.c.request).where(_table.c.created_at < before)
                       .order_by(_table.c.created_at, _table.c.request_id).limit(limit))
     return [json.loads(request) for (request,) in rows]
+
+
+def backlog(db, now) -> tuple[int, float]:
+    """(requests kept and not handed over yet, seconds the oldest has waited; 0 when none)."""
+    count, oldest = db.execute(select(func.count(), func.min(_table.c.created_at))).one()
+    db.rollback()
+    if oldest is None:
+        return count, 0.0
+    if oldest.tzinfo is None:
+        oldest = oldest.replace(tzinfo=now.tzinfo)
+    return count, max((now - oldest).total_seconds(), 0.0)
+
+
+class KeptMailCollector:
+    """Prometheus gauges read from the service's table at each scrape
+    (common/health.py registers it for a service that inherits MailOutbox):
+    `scolarite_mail_kept_depth`, the requests not handed over yet, and
+    `scolarite_mail_kept_oldest_seconds`, how long the oldest has waited.
+    Rows older than the relay's period mean the broker refuses this service
+    its publishes (docs/operations.md)."""
+
+    def __init__(self, url: str, clock_file: str | None = None):
+        from common.clock import Clock
+        from common.sql import make_engine
+
+        self.engine = make_engine(url, pool_size=1, connect_timeout=2)
+        self.clock = Clock(clock_file)
+
+    def collect(self):
+        from prometheus_client.core import GaugeMetricFamily
+        from sqlalchemy.orm import Session
+
+        try:
+            with Session(self.engine) as session:
+                depth, age = backlog(session, self.clock.now())
+        except Exception:  # the database is down: /readyz says so; the scrape still answers
+            return
+        yield GaugeMetricFamily("scolarite_mail_kept_depth", "Mail requests kept, not handed to the mailer yet",
+                                value=depth)
+        yield GaugeMetricFamily("scolarite_mail_kept_oldest_seconds",
+                                "Age of the oldest mail request not handed to the mailer yet", value=age)
+
+    def describe(self):
+        # Not read at registration: a scrape reads the table, a start does not.
+        return []
 
 
 class MailOutbox:

@@ -8,6 +8,7 @@
 | `scolarite_worker_seconds` | histogram | service, entrypoint, outcome | each service, per worker (RPC call, event, timer) |
 | `scolarite_failures_total` | counter | process, kind | unexpected errors: a worker's error, an RPC call unanswered or refused, a gateway page in error |
 | `scolarite_mail_outbox_depth` / `scolarite_mail_outbox_oldest_seconds` | gauges | | the mailer, read from its outbox at each scrape |
+| `scolarite_mail_kept_depth` / `scolarite_mail_kept_oldest_seconds` | gauges | | each service that mails, read from its `mail_outbox` table at each scrape (common/mail_outbox.py) |
 
 `outcome` is `ok`, `refused` (a typed error the caller handles: wrong
 password, invalid form), `unavailable` (sent, and no answer in time),

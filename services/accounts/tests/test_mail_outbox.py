@@ -4,6 +4,7 @@ to the mailer later, once."""
 from datetime import timedelta
 
 from nameko.standalone.events import event_dispatcher
+from prometheus_client import CollectorRegistry
 from sqlalchemy import func, select
 
 from common import mail_outbox
@@ -32,6 +33,18 @@ def kept(service) -> int:
     return count
 
 
+def scraped(service, clock) -> dict:
+    """The service's kept-mail gauges as a Prometheus scrape reads them."""
+    registry = CollectorRegistry()
+    collector = mail_outbox.KeptMailCollector(service.db.get_bind().url.render_as_string(hide_password=False),
+                                              clock.path)
+    registry.register(collector)
+    try:
+        return {family.name: family.samples[0].value for family in registry.collect()}
+    finally:
+        collector.engine.dispose()
+
+
 def test_a_mail_asked_while_the_broker_is_unreachable_is_handed_over_later_once(service, family, clock):
     sent = service.mails
     service.mail_events = BrokerDown()
@@ -49,9 +62,16 @@ def test_a_mail_asked_while_the_broker_is_unreachable_is_handed_over_later_once(
     service.relay_kept_mail()
     assert sent.to(ADDRESS) == [] and kept(service) == 1
 
+    # Operators see it waiting (scolarite_mail_kept_*, read at each scrape).
+    # The clock runs on from where the test moved it: its age is at least that move.
+    waiting = scraped(service, clock)
+    assert waiting["scolarite_mail_kept_depth"] == 1.0
+    assert waiting["scolarite_mail_kept_oldest_seconds"] >= (mail_outbox.GRACE + timedelta(seconds=1)).total_seconds()
+
     service.mail_events = sent  # the broker back
     service.relay_kept_mail()
     assert [m["kind"] for m in sent.to(ADDRESS)] == ["confirmation_adresse"] and kept(service) == 0
+    assert scraped(service, clock) == {"scolarite_mail_kept_depth": 0.0, "scolarite_mail_kept_oldest_seconds": 0.0}
     # Its link works, and the relay hands nothing over twice.
     service.confirm_email(token=link_token(sent.last(ADDRESS, "confirmation_adresse")))
     service.relay_kept_mail()
