@@ -42,7 +42,7 @@ DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$")
 QUANTITY_MEMORY = re.compile(r"^[0-9]+(Mi|Gi)$")
 QUANTITY_CPU = re.compile(r"^[0-9]+m$|^[0-9]+(\.[0-9]+)?$")
 # Development settings that must never reach an académie's processes.
-FORBIDDEN_ENV = ("SCOLARITE_DEV", "SCOLARITE_CLOCK_FILE")
+FORBIDDEN_ENV = ("SCOLARITE_DEV", "SCOLARITE_CLOCK_FILE", "SCOLARITE_TEST_LIGHT_HASH")
 TOP_KEYS = {"extends", "academie", "image", "public_url", "broker", "smtp", "database_url", "ratelimit_storage",
             "view_cache", "gateway", "services", "secrets", "env", "ingress"}
 REDIS = ("redis://", "rediss://")

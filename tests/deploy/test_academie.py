@@ -169,6 +169,12 @@ def test_resources_default_to_the_measured_figures(tmp_path):
     (("name: test,", "name: Test_1,"), "academie.name : 'Test_1'"),
     (('database_url: "postgresql://scolarite_{{service}}', 'database_url: "sqlite:///{{service}}'),
      "services.accounts.database_url : PostgreSQL attendu"),
+    # development and test settings never reach an académie: the demo's movable
+    # clock, the test suite's light password hashing
+    (("gateway: {{instances: 2}}\n", "gateway: {{instances: 2}}\nenv: {{SCOLARITE_CLOCK_FILE: /tmp/c.json}}\n"),
+     "env.SCOLARITE_CLOCK_FILE : réglage de développement"),
+    (("gateway: {{instances: 2}}\n", "gateway: {{instances: 2}}\nenv: {{SCOLARITE_TEST_LIGHT_HASH: '1'}}\n"),
+     "env.SCOLARITE_TEST_LIGHT_HASH : réglage de développement"),
 ])
 def test_a_bad_file_is_refused_with_a_message_naming_the_setting(tmp_path, change, expected):
     old, new = change

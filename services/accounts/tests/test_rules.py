@@ -1,8 +1,13 @@
 """Rules others rely on: who administers an establishment (asked by every
 feature service before an opening changes), and the rules' words the gateway
 shows, which must say what the rules apply."""
+import os
+import subprocess
+import sys
+
 import pytest
 
+from common.config import ROOT
 from contract.errors import ValidationError
 from tests.helpers import family_payload
 
@@ -67,3 +72,16 @@ def test_the_validities_shown_are_the_seeds(service):
     assert rules["confirmation_link_validity"] == "3 mois"
     assert rules["reset_link_validity"] == "une semaine"
     assert rules["letter_validity"] == "3 mois"
+
+
+@pytest.mark.parametrize("light, parameters", [(None, "m=19456,t=2,p=1"), ("1", "m=2048,t=1,p=1")])
+def test_chosen_passwords_are_hashed_with_the_production_cost_outside_the_test_suite(light, parameters):
+    """OWASP's second set (docs/security.md) wherever the test suite's light
+    hashing is not asked for, as in `make run`, the benchmarks and an académie."""
+    env = {k: v for k, v in os.environ.items() if k != "SCOLARITE_TEST_LIGHT_HASH"}
+    if light:
+        env["SCOLARITE_TEST_LIGHT_HASH"] = light
+    made = subprocess.run([sys.executable, "-c", "from services.accounts.passwords import hash_password; "
+                           "print(hash_password('soleil2026'))"], cwd=ROOT, env=env, capture_output=True,
+                          text=True, check=True).stdout.strip()
+    assert made.startswith(f"$argon2id$v=19${parameters}$")
