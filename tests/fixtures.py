@@ -425,6 +425,16 @@ def shared_platform(backend: str, shared_platforms, vhosts, databases, tmp_path_
     return shared_platforms[backend]
 
 
+def pytest_configure(config):
+    """Under pytest alone (bench/ imports this module too, and hashes at the
+    production cost): chosen passwords hashed with a light Argon2id, in this
+    process and in every service process a test starts (docs/security.md)."""
+    from services.accounts import passwords
+
+    os.environ["SCOLARITE_TEST_LIGHT_HASH"] = "1"
+    passwords.set_cost(light=True)
+
+
 def pytest_addoption(parser):
     parser.addoption("--reverse", action="store_true",
                      help="run the collected tests in reverse order: a test that needs another to run first fails")

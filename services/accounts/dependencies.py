@@ -29,7 +29,10 @@ class AfterReply(DependencyProvider):
 
 class HashThreads(DependencyProvider):
     """Gives the Argon2 threads the niceness the process's settings name
-    (SCOLARITE_HASH_NICENESS), once, when the service starts."""
+    (SCOLARITE_HASH_NICENESS), and the hashing its cost (light only under
+    the test suite, SCOLARITE_TEST_LIGHT_HASH), once, when the service starts."""
 
     def setup(self):
-        passwords.set_niceness(service_settings(self.container).own.hash_niceness)
+        own = service_settings(self.container).own
+        passwords.set_niceness(own.hash_niceness)
+        passwords.set_cost(own.light_test_hash)

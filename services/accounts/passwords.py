@@ -22,14 +22,19 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 
 PRODUCTION_COST = {"time_cost": 2, "memory_cost": 19 * 1024, "parallelism": 1}
 # The test suite alone asks for a light Argon2id (SCOLARITE_TEST_LIGHT_HASH=1,
-# set by conftest.py): it hashes thousands of passwords, which took about a
-# third of an accounts test's time, and none of the rules it checks depends
-# on the cost (the dummy hash below is made with the same parameters). Never
-# in an académie's deployment (common/academie.py refuses the variable);
-# `make run` and bench/ hash at the production cost.
+# set by tests/fixtures.py under pytest; `set_cost`): it hashes thousands of
+# passwords, which took about a third of an accounts test's time, and none of
+# the rules it checks depends on the cost (the dummy hash below is made with
+# the same parameters). Never in an académie's deployment (common/academie.py
+# refuses the variable); `make run` and bench/ hash at the production cost.
 LIGHT_TEST_COST = {"time_cost": 1, "memory_cost": 2 * 1024, "parallelism": 1}
-HASHER = PasswordHasher(**(LIGHT_TEST_COST if os.environ.get("SCOLARITE_TEST_LIGHT_HASH") == "1" else PRODUCTION_COST),
-                        hash_len=32, salt_len=16, type=Type.ID)
+
+
+def _hasher(cost: dict) -> PasswordHasher:
+    return PasswordHasher(**cost, hash_len=32, salt_len=16, type=Type.ID)
+
+
+HASHER = _hasher(PRODUCTION_COST)
 # Provisional passwords are drawn at random (10 characters from 56: about 58
 # bits) and die after 3 months: memory-hardness buys nothing against guessing
 # them, and a letter run for a whole establishment (thousands of accounts)
@@ -47,6 +52,14 @@ _DIGITS = "23456789"
 # A hash of a random password, verified when the identifier is unknown so that
 # a wrong identifier costs the same time as a wrong password.
 _DUMMY_HASH = HASHER.hash(secrets.token_urlsafe(12))
+
+
+def set_cost(light: bool) -> None:
+    """The chosen passwords' hashing cost, from the process's settings at
+    start (SCOLARITE_TEST_LIGHT_HASH): light for the test suite alone."""
+    global HASHER, _DUMMY_HASH
+    HASHER = _hasher(LIGHT_TEST_COST if light else PRODUCTION_COST)
+    _DUMMY_HASH = HASHER.hash(secrets.token_urlsafe(12))
 _PROVISIONAL_PREFIX = PROVISIONAL_HASHER.hash("x").rsplit("$", 2)[0] + "$"
 
 

@@ -1,14 +1,16 @@
 """Rules others rely on: who administers an establishment (asked by every
 feature service before an opening changes), and the rules' words the gateway
 shows, which must say what the rules apply."""
-import os
 import subprocess
 import sys
 
 import pytest
 
 from common.config import ROOT
+from common.settings import Env
 from contract.errors import ValidationError
+from services.accounts import passwords
+from services.accounts.settings import AccountsSettings
 from tests.helpers import family_payload
 
 UAI = "0590001A"  # family_payload's establishment
@@ -74,14 +76,14 @@ def test_the_validities_shown_are_the_seeds(service):
     assert rules["letter_validity"] == "3 mois"
 
 
-@pytest.mark.parametrize("light, parameters", [(None, "m=19456,t=2,p=1"), ("1", "m=2048,t=1,p=1")])
-def test_chosen_passwords_are_hashed_with_the_production_cost_outside_the_test_suite(light, parameters):
-    """OWASP's second set (docs/security.md) wherever the test suite's light
-    hashing is not asked for, as in `make run`, the benchmarks and an académie."""
-    env = {k: v for k, v in os.environ.items() if k != "SCOLARITE_TEST_LIGHT_HASH"}
-    if light:
-        env["SCOLARITE_TEST_LIGHT_HASH"] = light
+def test_chosen_passwords_are_hashed_at_the_production_cost_unless_the_test_suite_asks():
+    """OWASP's second set (docs/security.md) in `make run`, the benchmarks and
+    an académie; the light cost only where SCOLARITE_TEST_LIGHT_HASH=1, which
+    tests/fixtures.py sets under pytest alone."""
     made = subprocess.run([sys.executable, "-c", "from services.accounts.passwords import hash_password; "
-                           "print(hash_password('soleil2026'))"], cwd=ROOT, env=env, capture_output=True,
-                          text=True, check=True).stdout.strip()
-    assert made.startswith(f"$argon2id$v=19${parameters}$")
+                           "print(hash_password('soleil2026'))"], cwd=ROOT, capture_output=True, text=True,
+                          check=True).stdout.strip()
+    assert made.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+    assert AccountsSettings.from_env(Env({})).light_test_hash is False
+    assert AccountsSettings.from_env(Env({"SCOLARITE_TEST_LIGHT_HASH": "1"})).light_test_hash is True
+    assert passwords.hash_password("soleil2026").startswith("$argon2id$v=19$m=2048,t=1,p=1$")
