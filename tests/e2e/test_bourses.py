@@ -1,4 +1,4 @@
-"""Issue 18 over HTTP, on both databases: a guardian keeps a draft, files the
+"""Issue 18 over HTTP, on PostgreSQL (tests/fixtures.py E2E_BACKENDS): a guardian keeps a draft, files the
 application, sees the estimate and gets the acknowledgement (page, mail from
 the catcher, PDF); bad input and a second application are refused beside the
 field and store nothing; another family's child answers 404; the school
@@ -20,7 +20,7 @@ from common.clock import PARIS
 from common.config import ROOT
 from tests.e2e.accounts_support import confirmed_guardian, wait_for_mail
 from tests.e2e.test_accounts_staff import staff_user
-from tests.fixtures import Platform
+from tests.fixtures import E2E_BACKENDS, Platform
 from tests.helpers import WebUser, errors_of, family_payload, letters_by_name, staff_web_user, text_of
 from tools.demo_bourses import BAREME_FILE
 from tools.import_bourses import read_bareme
@@ -59,7 +59,7 @@ def checked(html: str, name: str) -> str | None:
     return next((re.search(r'value="([^"]*)"', t).group(1) for t in _inputs(html, name) if " checked" in t), None)
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+@pytest.fixture(scope="module", params=E2E_BACKENDS)
 def site(request, vhosts, databases, tmp_path_factory):
     """The platform, at DAY, with the year's barème (the data file's figures)
     and the collège campaign set by the académie's operator."""

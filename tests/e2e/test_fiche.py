@@ -3,7 +3,7 @@ each guardian only their own data, an edit pending until the school decides,
 one guardian at a time, the school's decision mailed and shown to both
 guardians, the régime refused through a forged POST, hostile input refused
 beside its field with the typed values kept, another family's child a 404,
-the export. On SQLite and PostgreSQL."""
+the export. On PostgreSQL (tests/fixtures.py E2E_BACKENDS)."""
 import re
 from datetime import datetime
 from html import unescape
@@ -14,13 +14,13 @@ from common.clock import PARIS
 from tests.e2e.accounts_support import confirmed_guardian, first_connection
 from tests.e2e.fiche_support import SERVICES, new_establishment
 from tests.e2e.test_fiche_service import mail_about
-from tests.fixtures import Platform
+from tests.fixtures import E2E_BACKENDS, Platform
 from tests.helpers import CSRF, WebUser, text_of
 
 MONDAY = datetime(2026, 12, 7, 10, 0, tzinfo=PARIS)
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+@pytest.fixture(scope="module", params=E2E_BACKENDS)
 def platform(request, vhosts, databases, tmp_path_factory):
     p = Platform(vhosts, databases, request.param, tmp_path_factory.mktemp(f"fiche-http-{request.param}"), SERVICES)
     p.start(SERVICES)

@@ -1,6 +1,6 @@
 """Issue 14 with the real parts, service side: accounts says who the viewer is,
 the fiche keeps the requests, the mailer sends the confirmation to the local
-SMTP catcher, on SQLite and PostgreSQL. The pages over HTTP are in
+SMTP catcher, on PostgreSQL (tests/fixtures.py E2E_BACKENDS). The pages over HTTP are in
 test_fiche.py."""
 import time
 from datetime import datetime
@@ -11,13 +11,13 @@ from common.clock import PARIS
 from contract.errors import NotFound
 from contract.fiche import ModificationsEnAttente
 from tests.e2e.fiche_support import SERVICES, new_establishment
-from tests.fixtures import Platform
+from tests.fixtures import E2E_BACKENDS, Platform
 
 # A Monday, 10:00 in Paris: no quiet hours for the families' mails.
 MONDAY = datetime(2026, 12, 7, 10, 0, tzinfo=PARIS)
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+@pytest.fixture(scope="module", params=E2E_BACKENDS)
 def platform(request, vhosts, databases, tmp_path_factory):
     p = Platform(vhosts, databases, request.param, tmp_path_factory.mktemp(f"fiche-{request.param}"), SERVICES)
     p.start(SERVICES, gateway=False)

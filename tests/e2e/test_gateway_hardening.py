@@ -1,6 +1,8 @@
 """The gateway under hostile input and its security headers (issue 12,
-docs/security.md), through the platform as `make run` starts it, on SQLite
-and PostgreSQL: every route's response carries the headers; generated text,
+docs/security.md), through the platform as `make run` starts it, on
+PostgreSQL (tests/fixtures.py E2E_BACKENDS; the stricter of the two with
+text: it refuses a NUL character SQLite stores, and every service's hostile
+input tests run on both): every route's response carries the headers; generated text,
 numbers and ids sent to every form and every route that takes a parameter
 never give a 500, and text with control characters is refused beside its
 field and stores nothing."""

@@ -1,4 +1,4 @@
-"""Issue 17 over HTTP, on both databases, with the real services (accounts,
+"""Issue 17 over HTTP, on PostgreSQL (tests/fixtures.py E2E_BACKENDS), with the real services (accounts,
 mailer, fiche, inscription) and the gateway: a guardian enrolls the child in
 four steps from the collège's menu, the administrative data checked by the
 fiche service's own rules over RabbitMQ, and gets the receipt (mail from the
@@ -23,7 +23,7 @@ from common.clock import PARIS
 from common.config import ROOT
 from tests.e2e.accounts_support import confirmed_guardian, first_connection, press, wait_for_mail
 from tests.e2e.test_accounts_staff import staff_user
-from tests.fixtures import Platform
+from tests.fixtures import E2E_BACKENDS, Platform
 from tests.helpers import WebUser, errors_of, letters_by_name, staff_web_user, text_of
 from tools import demo_inscription
 
@@ -91,7 +91,7 @@ OFFRE = {"mef": MEF, "max_options": 2, "lv1": [{"code": "AGL1", "libelle": "Angl
                                                                           "libelle": "Section européenne anglais"}]}
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+@pytest.fixture(scope="module", params=E2E_BACKENDS)
 def site(request, vhosts, databases, tmp_path_factory):
     """The platform at DAY, the campaign set by the académie's operator."""
     p = Platform(vhosts, databases, request.param, tmp_path_factory.mktemp(f"inscription-{request.param}"), SERVICES)

@@ -1,7 +1,7 @@
 """Issue 11: pages read the session's view and the home tiles from the shared
 cache (gateway/view_cache.py), and a revocation still ends a session at once.
 
-A platform of its own, on both databases, with the view cache on and its TTL
+A platform of its own, on PostgreSQL (E2E_BACKENDS), with the view cache on and its TTL
 bound set to 10 minutes: a page that still shows a revoked session or old
 tiles would do so for minutes, so every assertion below fails if a
 revocation or a news item does not reach the cache through the generations.
@@ -19,6 +19,7 @@ import pytest
 from tests.e2e.accounts_support import (
     confirmed_guardian, first_connection, link_in, new_establishment, wait_for_mail,
 )
+from tests.fixtures import E2E_BACKENDS
 from tests.helpers import WebUser, staff_web_user, text_of
 
 REDIS = ("127.0.0.1", 6379)
@@ -34,7 +35,7 @@ def redis_running() -> bool:
         return False
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+@pytest.fixture(scope="module", params=E2E_BACKENDS)
 def site(request, vhosts, databases, tmp_path_factory):
     from tests.fixtures import Platform
 

@@ -18,7 +18,7 @@ import pytest
 
 from common.clock import PARIS
 from common.config import ROOT
-from tests.fixtures import Platform
+from tests.fixtures import E2E_BACKENDS, Platform
 from tests.e2e.accounts_support import press
 from tests.e2e.test_notes import activate, login_again
 from tests.helpers import family_payload, letters_by_name, text_of
@@ -34,7 +34,7 @@ EVENTS_HEADER = "ref;eleve;nature;debut;fin;minutes;motif;type;duree;sursis;deta
                 "famille_avisee;saisie_le;annulation"
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+@pytest.fixture(scope="module", params=E2E_BACKENDS)
 def cluster(request, vhosts, databases, tmp_path_factory):
     p = Platform(vhosts, databases, request.param, tmp_path_factory.mktemp(f"viesco-{request.param}"), SERVICES)
     p.start(SERVICES)
