@@ -374,12 +374,24 @@ def _libc():
 LIBC = _libc()
 
 
-def release_memory() -> None:
-    """After an import: collect the cycles the ORM's records leave (without it
-    they wait for a full collection, several imports later, and the process
-    grows from one establishment to the next), then hand the freed heap back
-    to the system (glibc's malloc_trim; nothing elsewhere). Measured by
-    bench/rentree.py (issue 19)."""
+# A full collection walks every object of the process, its hub stopped
+# meanwhile: about 80 ms in an accounts process at rest (107,000 objects,
+# 2026-12-03), 0.2 s in a test process. An establishment of fewer students
+# leaves too little to be worth it (a school of 300 students' import keeps
+# about 2 MB, docs/performance.md): its cycles are left to the generational
+# collector.
+COLLECT_FROM_STUDENTS = 100
+
+
+def release_memory(students: int) -> None:
+    """After an import of `students` students: collect the cycles the ORM's
+    records leave (without it they wait for a full collection, several
+    imports later, and the process grows from one establishment to the
+    next), then hand the freed heap back to the system (glibc's malloc_trim;
+    nothing elsewhere). Measured by bench/rentree.py (issue 19). Nothing
+    for a small establishment (COLLECT_FROM_STUDENTS)."""
+    if students < COLLECT_FROM_STUDENTS:
+        return
     gc.collect()
     if LIBC is not None:
         LIBC.malloc_trim(0)

@@ -76,6 +76,7 @@ class AccountsService(MailOutbox, FeatureContract):
         if import_child.wanted(payload):
             return self._import_in_child(payload, bool(confirm), bool(dry_run))
         data = load_or_raise(SiecleImportSchema(), payload)
+        students = len(data["eleves"])
         try:
             report = importing.import_siecle(self.db, data, self.clock.now(), self.clock.today(),
                                              confirm=bool(confirm))
@@ -84,7 +85,7 @@ class AccountsService(MailOutbox, FeatureContract):
             return _refused(refused.report)
         finally:
             del data
-            importing.release_memory()
+            importing.release_memory(students)
         if dry_run:
             self.db.rollback()
             return {**report, "dry_run": True}
@@ -100,7 +101,7 @@ class AccountsService(MailOutbox, FeatureContract):
         self.db.rollback()  # nothing of this worker's is pending: the child has the database
         answer = import_child.run(self.db.get_bind().url.render_as_string(hide_password=False), payload,
                                   self.clock.now(), self.clock.today(), confirm, dry_run, record)
-        importing.release_memory()
+        importing.release_memory(len(payload["eleves"]))
         log.info("accounts: import of %s students in a child process, its peak %.1f MB",
                  len(payload["eleves"]), answer["peak_mb"])
         if "invalid" in answer:
