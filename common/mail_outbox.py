@@ -18,8 +18,9 @@ as the mailer's own outbox does until the mail is sent (docs/security.md).
 
 A service that mails has the table in its models and its migrations
 (common/mail_outbox_table.py: `define_table(Base.metadata)`, and a revision
-calling `create_table_migration(op)` and `drop_table_migration(op)`), inherits `MailOutbox` (which gives it
-`mail_events`, the timer and the methods below), and in its methods:
+calling `create_table_migration(op)` and `drop_table_migration(op)`),
+inherits `MailOutbox` (which gives it `mail_events`, the timer and the
+methods below), and in its methods:
 
     self.commit_with_mail(*requests)   # instead of self.db.commit()
 
@@ -39,6 +40,7 @@ from common.mail import MAIL_REQUESTED
 from common.mail_outbox_table import define_table
 from common.messaging import work_dispatcher
 from common.settings import setting_timer
+from common.table_gauges import TableGauges, age_seconds
 
 log = logging.getLogger(__name__)
 
@@ -87,45 +89,22 @@ def backlog(db, now) -> tuple[int, float]:
     """(requests kept and not handed over yet, seconds the oldest has waited; 0 when none)."""
     count, oldest = db.execute(select(func.count(), func.min(_table.c.created_at))).one()
     db.rollback()
-    if oldest is None:
-        return count, 0.0
-    if oldest.tzinfo is None:
-        oldest = oldest.replace(tzinfo=now.tzinfo)
-    return count, max((now - oldest).total_seconds(), 0.0)
+    return count, age_seconds(oldest, now)
 
 
-class KeptMailCollector:
-    """Prometheus gauges read from the service's table at each scrape
-    (common/health.py registers it for a service that inherits MailOutbox):
-    `scolarite_mail_kept_depth`, the requests not handed over yet, and
-    `scolarite_mail_kept_oldest_seconds`, how long the oldest has waited.
-    Rows older than the relay's period mean the broker refuses this service
-    its publishes (docs/operations.md)."""
+class KeptMailCollector(TableGauges):
+    """Gauges read from the service's table at each scrape (common/health.py
+    registers it for a service that inherits MailOutbox): the requests not
+    handed over yet, and how long the oldest has waited. Rows older than the
+    relay's period mean the broker refuses this service its publishes
+    (docs/operations.md)."""
 
-    def __init__(self, url: str, clock_file: str | None = None):
-        from common.clock import Clock
-        from common.sql import make_engine
+    GAUGES = (("scolarite_mail_kept_depth", "Mail requests kept, not handed to the mailer yet"),
+              ("scolarite_mail_kept_oldest_seconds",
+               "Age of the oldest mail request not handed to the mailer yet"))
 
-        self.engine = make_engine(url, pool_size=1, connect_timeout=2)
-        self.clock = Clock(clock_file)
-
-    def collect(self):
-        from prometheus_client.core import GaugeMetricFamily
-        from sqlalchemy.orm import Session
-
-        try:
-            with Session(self.engine) as session:
-                depth, age = backlog(session, self.clock.now())
-        except Exception:  # the database is down: /readyz says so; the scrape still answers
-            return
-        yield GaugeMetricFamily("scolarite_mail_kept_depth", "Mail requests kept, not handed to the mailer yet",
-                                value=depth)
-        yield GaugeMetricFamily("scolarite_mail_kept_oldest_seconds",
-                                "Age of the oldest mail request not handed to the mailer yet", value=age)
-
-    def describe(self):
-        # Not read at registration: a scrape reads the table, a start does not.
-        return []
+    def read(self, session, now):
+        return backlog(session, now)
 
 
 class MailOutbox:

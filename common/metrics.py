@@ -7,8 +7,8 @@
 | `scolarite_rpc_client_seconds` | histogram | service, method, outcome | any caller (gateway, a service calling another): time from sending to the answer or the give-up |
 | `scolarite_worker_seconds` | histogram | service, entrypoint, outcome | each service, per worker (RPC call, event, timer) |
 | `scolarite_failures_total` | counter | process, kind | unexpected errors: a worker's error, an RPC call unanswered or refused, a gateway page in error |
-| `scolarite_mail_outbox_depth` / `scolarite_mail_outbox_oldest_seconds` | gauges | | the mailer, read from its outbox at each scrape |
-| `scolarite_mail_kept_depth` / `scolarite_mail_kept_oldest_seconds` | gauges | | each service that mails, read from its `mail_outbox` table at each scrape (common/mail_outbox.py) |
+| `scolarite_mail_outbox_depth` / `scolarite_mail_outbox_oldest_seconds` | gauges | | the mailer, read from its outbox at each scrape (common/table_gauges.py) |
+| `scolarite_mail_kept_depth` / `scolarite_mail_kept_oldest_seconds` | gauges | | each service that mails, read from its `mail_outbox` table at each scrape (common/mail_outbox.py, common/table_gauges.py) |
 
 `outcome` is `ok`, `refused` (a typed error the caller handles: wrong
 password, invalid form), `unavailable` (sent, and no answer in time),
