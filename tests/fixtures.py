@@ -413,8 +413,8 @@ def shared_platforms(vhosts, databases):  # stopped before their hosts and datab
 # académie deploys. The browser tests walk the pages on SQLite, as `make run`
 # serves them (tests/browser/conftest.py), and every service's unit tests run
 # each rule on both backends (the `backend` fixture above): walking every
-# journey on both took a fifth of the suite (about 220 test-seconds of SQLite
-# journeys out of 3,062, 2026-12-03) and tested no rule the unit tests do not.
+# journey on SQLite too took about 220 of the suite's 3,062 test-seconds
+# (2026-12-03) and tested no rule the unit tests do not.
 E2E_BACKENDS = ["postgresql"]
 
 
