@@ -418,11 +418,17 @@ def shared_platforms(vhosts, databases):  # stopped before their hosts and datab
 E2E_BACKENDS = ["postgresql"]
 
 
-@pytest.fixture(scope="session", params=E2E_BACKENDS)
-def platform(request, shared_platforms, vhosts, databases, tmp_path_factory):
-    """accounts + gateway (+ the services later issues add), on E2E_BACKENDS
-    (tests/browser/ and tests/test_demo.py have their own: SQLite)."""
-    return shared_platform(request.param, shared_platforms, vhosts, databases, tmp_path_factory)
+def platform_on(backends: list[str]):
+    """The `platform` fixture on these backends: the process's shared
+    platform of each (accounts + gateway, and the services later issues add)."""
+    @pytest.fixture(scope="session", params=backends)
+    def platform(request, shared_platforms, vhosts, databases, tmp_path_factory):
+        return shared_platform(request.param, shared_platforms, vhosts, databases, tmp_path_factory)
+    return platform
+
+
+# tests/browser/ and tests/test_demo.py have their own: SQLite.
+platform = platform_on(E2E_BACKENDS)
 
 
 def shared_platform(backend: str, shared_platforms, vhosts, databases, tmp_path_factory):

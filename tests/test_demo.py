@@ -5,16 +5,14 @@ import zipfile
 
 import pytest
 
-from tests.fixtures import shared_platform
+from tests.fixtures import platform_on
 from tools import demo
 
 STORY_LINES = len(demo.STORIES)
 
 
-@pytest.fixture(scope="session", params=["sqlite"])
-def platform(request, shared_platforms, vhosts, databases, tmp_path_factory):
-    """The shared platform on SQLite, the demo's backend (`make run`)."""
-    return shared_platform(request.param, shared_platforms, vhosts, databases, tmp_path_factory)
+# The shared platform on SQLite, the demo's backend (`make run`).
+platform = platform_on(["sqlite"])
 
 
 @pytest.fixture(scope="module")

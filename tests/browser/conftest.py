@@ -9,7 +9,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import sync_playwright
 
-from tests.fixtures import shared_platform
+from tests.fixtures import platform_on
 from tools import accessibility_statement
 
 # Headless, and nothing that reaches outside this machine.
@@ -28,12 +28,10 @@ PC = {"viewport": {"width": 1280, "height": 900}}
 CHROMIUM = "/usr/bin/chromium-headless-shell"
 
 
-@pytest.fixture(scope="session", params=["sqlite"])
-def platform(request, shared_platforms, vhosts, databases, tmp_path_factory):
-    """The shared platform, on SQLite only here, as every other browser test's
-    own platform and `make run`: what a page shows does not depend on the
-    backend, and tests/e2e/ walks the same journeys over HTTP on both."""
-    return shared_platform(request.param, shared_platforms, vhosts, databases, tmp_path_factory)
+# The shared platform, on SQLite only here, as every other browser test's own
+# platform and `make run`: what a page shows does not depend on the backend,
+# and tests/e2e/ walks the same journeys over HTTP on PostgreSQL.
+platform = platform_on(["sqlite"])
 
 
 @pytest.fixture(scope="module")
