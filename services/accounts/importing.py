@@ -376,10 +376,10 @@ LIBC = _libc()
 
 # A full collection walks every object of the process, its hub stopped
 # meanwhile: about 80 ms in a process with the accounts service's modules
-# loaded (107,000 objects, 2026-12-03), 0.2 s in a test process. An establishment of fewer students
-# leaves too little to be worth it (a school of 300 students' import keeps
-# about 2 MB, docs/performance.md): its cycles are left to the generational
-# collector.
+# loaded (107,000 objects, 2026-12-03), 0.2 s in a test process. An
+# establishment of fewer students leaves too little to be worth it (a school
+# of 300 students' import keeps about 2 MB, docs/performance.md): its cycles
+# are left to the generational collector.
 COLLECT_FROM_STUDENTS = 100
 
 

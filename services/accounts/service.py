@@ -101,9 +101,10 @@ class AccountsService(MailOutbox, FeatureContract):
         self.db.rollback()  # nothing of this worker's is pending: the child has the database
         answer = import_child.run(self.db.get_bind().url.render_as_string(hide_password=False), payload,
                                   self.clock.now(), self.clock.today(), confirm, dry_run, record)
-        importing.release_memory(len(payload["eleves"]))
+        students = len(payload["eleves"])
+        importing.release_memory(students)
         log.info("accounts: import of %s students in a child process, its peak %.1f MB",
-                 len(payload["eleves"]), answer["peak_mb"])
+                 students, answer["peak_mb"])
         if "invalid" in answer:
             raise ValidationError(answer["invalid"])
         if "integrity_error" in answer:
