@@ -5,9 +5,11 @@ child context) with the version kept, and answers the version alone while the
 content is the same; the content is then not rendered again.
 
 A key names the child, the viewer (their account, role and, for a student,
-whether they are an adult), their previous connection, the language and what
-the address asks; the version is checked against the service's answer for
-that child, so a kept content never serves another child or viewer."""
+whether they are an adult), their previous connection (or, for a content that
+leaves a slot for its date, whether they have one: the notes page, kept across
+the viewer's logins), the language and what the address asks; the version is
+checked against the service's answer for that child, so a kept content never
+serves another child or viewer."""
 import hashlib
 import secrets
 import threading
@@ -16,7 +18,7 @@ from collections import OrderedDict
 from flask import current_app, g, render_template, request, session
 from flask_babel import get_locale
 from flask_wtf.csrf import generate_csrf
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 
 class KeptBodies:
@@ -51,11 +53,15 @@ class KeptBodies:
         return body
 
 
-def viewer_key(current: dict, *asked) -> tuple:
-    """What a child's page content may depend on, on the gateway's side."""
+def viewer_key(current: dict, *asked, since_slot: bool = False) -> tuple:
+    """What a child's page content may depend on, on the gateway's side.
+    `since_slot`: the content writes the viewer's previous connection as
+    `SINCE_SLOT` (`fill` puts it in), so it depends only on whether there was
+    one, and is kept across the viewer's logins."""
     viewer = g.viewer
+    since = viewer.get("previous_login_at")
     return (current["eleve_id"], current["prenom"], current["nom"], current["eleve_majeur"], viewer["id"],
-            viewer["role"], viewer.get("previous_login_at"), str(get_locale()), *asked)
+            viewer["role"], bool(since) if since_slot else since, str(get_locale()), *asked)
 
 
 def kept_bodies(area: str, size: int) -> KeptBodies:
@@ -79,9 +85,18 @@ def frame(template: str, **context) -> str:
     return render_template(template, **context, body=_SLOT)
 
 
-def fill(framed: str, body: Markup) -> str:
+# Where a content kept across logins writes the viewer's previous connection
+# (`viewer_key(since_slot=True)`): letters, digits and dashes, which the
+# typography pass leaves as they are.
+SINCE_SLOT = Markup(f"kept-since-{secrets.token_hex(16)}")
+
+
+def fill(framed: str, body: Markup, since: str | None = None) -> str:
     """The page: `framed` with `body` (rendered with its own typography, once
-    per version) in its slot, not scanned again."""
+    per version) in its slot, not scanned again; `since` (the previous
+    connection as the page writes it) in the body's `SINCE_SLOT`."""
+    if since is not None:
+        body = body.replace(SINCE_SLOT, escape(since))
     return framed.replace(_SLOT, body, 1)
 
 

@@ -5,6 +5,7 @@ evaluations in one more; the publication rule filters them in Python
 (`publication.publication_instant`), so it is written once."""
 import json
 import unicodedata
+from bisect import bisect_right
 from datetime import datetime
 
 from sqlalchemy import Text, bindparam, cast, select
@@ -85,20 +86,22 @@ def _teachers(grades: list[dict]) -> list[str]:
     return seen
 
 
-def subjects_page(db: Session, child: dict, mode: str, now: datetime,
-                  since: datetime | None) -> tuple[dict, datetime | None]:
-    """The subjects page, and the next instant the clock changes it (a grade
-    published; None: none waits)."""
+def subjects_page(db: Session, child: dict, mode: str, now: datetime) -> tuple[dict, datetime | None]:
+    """The subjects page for any viewer's previous connection, and the next
+    instant the clock changes it (a grade published; None: none waits). Each
+    subject carries the instants its grades were published (`published`,
+    ascending, not sent): `with_new_grades` counts the new ones for a viewer,
+    so the page's data can be kept whoever asks (services/notes/service.py)."""
     by_subject: dict[int, list[dict]] = {}
     grades, next_at = visible_grades(db, child, mode, now)
     for g in grades:
         by_subject.setdefault(g["matiere_id"], []).append(g)
     matieres = []
     for matiere_id, grades in by_subject.items():
-        new = sum(1 for g in grades if _is_new(g["published_at"], since))
         matieres.append({
             "id": matiere_id, "libelle": grades[0]["matiere"], "enseignants": _teachers(grades),
-            "nb_notes": len(grades), "nouvelles_notes": new, "derniere_note": grades[0]["date"],
+            "nb_notes": len(grades), "derniere_note": grades[0]["date"],
+            "published": sorted(g["published_at"] for g in grades),
             **_average_of(grades),
         })
     matieres.sort(key=lambda m: _sort_key(m["libelle"]))
@@ -108,6 +111,19 @@ def subjects_page(db: Session, child: dict, mode: str, now: datetime,
         "moyenne_generale": overall_average([m["moyenne"] for m in matieres]),
         "matieres_avec_moyenne": sum(1 for m in matieres if m["moyenne"] is not None),
     }, next_at
+
+
+def new_grades(page: dict, since: datetime | None) -> tuple[int, ...]:
+    """How many of each subject's grades (in the page's order) were published
+    after `since`, the viewer's previous connection (`_is_new`)."""
+    if since is None:
+        return tuple(len(m["published"]) for m in page["matieres"])
+    return tuple(len(m["published"]) - bisect_right(m["published"], since) for m in page["matieres"])
+
+
+def with_new_grades(page: dict, new: tuple[int, ...]) -> dict:
+    """`page` (from `subjects_page`) with each subject's count of new grades."""
+    return {**page, "matieres": [{**m, "nouvelles_notes": n} for m, n in zip(page["matieres"], new)]}
 
 
 def subject_detail(db: Session, child: dict, mode: str, now: datetime, since: datetime | None,

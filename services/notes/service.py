@@ -28,9 +28,11 @@ from services.notes.schemas import (
 # Built once: a schema's construction costs more than dumping one page.
 _SUBJECTS_PAGE = SubjectsPageSchema()
 _SUBJECT_DETAIL = SubjectDetailSchema()
-# Subjects pages kept per process (about 3 KB each): see `subjects`.
+# Subjects pages kept per process (about 3 KB each), and the data they are
+# made from whoever the viewer: see `subjects`.
 SUBJECTS_KEPT = 500
 _SUBJECTS = KeptPages(SUBJECTS_KEPT)
+_SUBJECTS_DATA = KeptPages(SUBJECTS_KEPT)
 
 
 _PUBLICATION_MODE = select(EtablissementSettings.publication_mode).where(
@@ -154,15 +156,23 @@ class NotesService(FeatureContract):
         mode = self.publication_mode(uai)
         # Kept per process, keyed by what the page is built from; the
         # generation is read before the grades, so a page built from rows
-        # older than the generation it is kept under is never used.
+        # older than the generation it is kept under is never used. The
+        # viewer's previous connection changes only the counts of new grades:
+        # the data is kept without it (every login moves it), the page sent
+        # with the counts it gives.
         key = (str(self.db.get_bind().url), context["eleve_id"], uai, context["viewer_role"],
-               context["eleve_majeur"], mode, generation(self.db, PageGeneration, uai), since_at)
-        page = _SUBJECTS.get(key, now)
+               context["eleve_majeur"], mode, generation(self.db, PageGeneration, uai))
+        kept = _SUBJECTS_DATA.get(key, now)
+        if kept is None:
+            data, next_at = pages.subjects_page(self.db, context, mode, now)
+            kept = {"data": data, "until": min(next_at or next_midnight(now), next_midnight(now))}
+            _SUBJECTS_DATA.put(key, kept, now, kept["until"])
+        new = pages.new_grades(kept["data"], since_at)
+        page = _SUBJECTS.get(key + (new,), now)
         if page is None:
-            data, next_at = pages.subjects_page(self.db, context, mode, now, since_at)
-            page = _SUBJECTS_PAGE.dump(data)
+            page = _SUBJECTS_PAGE.dump(pages.with_new_grades(kept["data"], new))
             page["version"] = version_of(page, key[1:5])
-            _SUBJECTS.put(key, page, now, min(next_at or next_midnight(now), next_midnight(now)))
+            _SUBJECTS.put(key + (new,), page, now, kept["until"])
         if known_version is not None and known_version == page["version"]:
             return {"version": page["version"]}
         return page

@@ -13,6 +13,7 @@ from datetime import timedelta
 import pytest
 
 from common.clock import PARIS
+from common.typography import french_datetime
 from common.config import ROOT
 from common.errors import ValidationError
 from tests.fixtures import Platform
@@ -192,8 +193,16 @@ def test_tiles_turn_orange_for_grades_published_since_the_previous_connection(pl
 
     # Seen: at the next connection the tile is violet again and the home tile is gone.
     hugo = login_again(platform, identifiant)
+    seen_at = platform.clock.now()
     assert tiles(hugo.get(f"/eleve/{hugo_id}/notes/").text)["Mathématiques"][0] == "violet"
     assert "nouvelle note" not in text_of(hugo.get(f"/eleve/{hugo_id}/").text)
+
+    # The same tiles at the connection after: the page names that previous
+    # connection, not the one before (both kept the same content).
+    platform.clock.advance(timedelta(hours=2))
+    hugo = login_again(platform, identifiant)
+    text = text_of(hugo.get(f"/eleve/{hugo_id}/notes/").text)
+    assert f"depuis votre dernière connexion (le {text_of(french_datetime(seen_at))})" in text, text
 
 
 def test_guardian_sees_their_children_only_and_a_student_only_themself(platform, school):

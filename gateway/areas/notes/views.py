@@ -10,7 +10,7 @@ from contract.errors import NotFound, NotOpen, Unavailable, ValidationError
 from gateway import rpc
 from gateway.composition import child_context, compose_menus
 from gateway.filters import de, french_datetime
-from gateway.kept_bodies import fill, frame, kept_bodies, viewer_key
+from gateway.kept_bodies import SINCE_SLOT, fill, frame, kept_bodies, viewer_key
 from gateway.session import child_or_404, login_required
 
 bp = Blueprint("notes", __name__, url_prefix="/eleve/<int:eleve_id>/notes", template_folder="templates")
@@ -50,14 +50,16 @@ def _page(template, eleve_id, method, body=None, **kwargs):
         key, content = body
 
         def render(d):
-            return Markup(render_template(content, **common, data=d))
+            # Kept across the viewer's logins: the previous connection is put in by `fill`.
+            slot = SINCE_SLOT if common["previous_connection"] else None
+            return Markup(render_template(content, **{**common, "previous_connection": slot}, data=d))
 
         kept = _bodies().body(key, data, render)
         if kept is None:
             # The version answered is no longer kept here: the whole page, once more.
             kept = _bodies().body(key, rpc.call("notes", method, child=child_context(g.viewer, current),
                                               since=g.viewer.get("previous_login_at"), **kwargs), render)
-        return fill(framed, kept)
+        return fill(framed, kept, common["previous_connection"])
     except NotOpen:
         return render_template("notes/unavailable.html", **common, title=_("Notes non ouvertes"), message=_(
             "L'établissement %(de_prenom)s n'a pas ouvert la consultation des notes en ligne. "
@@ -76,7 +78,7 @@ def _page(template, eleve_id, method, body=None, **kwargs):
 def subjects(eleve_id):
     current = child_or_404(eleve_id)
     return _page("notes/subjects.html", eleve_id, "subjects",
-                 body=(viewer_key(current), "notes/_subjects_body.html"))
+                 body=(viewer_key(current, since_slot=True), "notes/_subjects_body.html"))
 
 
 @bp.get("/<int:subject_id>")

@@ -3,7 +3,7 @@
 class figures; a bounded number of SQL statements whatever the number of
 grades; closed means absent."""
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import event
@@ -90,6 +90,13 @@ def test_tiles_show_teachers_and_turn_orange_only_for_grades_published_since(not
     assert all(m["nouvelles_notes"] == 0 for m in notes.subjects(child(), later)["matieres"])
     # Never connected before: everything is new.
     assert all(m["nouvelles_notes"] > 0 for m in notes.subjects(child(), None)["matieres"])
+    # Connected at the very instant of the publication (midnight of the 10th):
+    # it was already there to see; a second before, it was not.
+    def maths_new(since):
+        return {m["libelle"]: m["nouvelles_notes"] for m in notes.subjects(child(), since.isoformat())["matieres"]}
+    publication = datetime(2026, 11, 10, 0, 0, tzinfo=PARIS)
+    assert maths_new(publication)["Mathématiques"] == 0
+    assert maths_new(publication - timedelta(seconds=1))["Mathématiques"] == 1
 
 
 def test_a_child_sees_only_their_own_grades_and_their_school_subjects(notes, notes_db, clock):
