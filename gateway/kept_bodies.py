@@ -131,7 +131,7 @@ class KeptPages:
                 self._pages.popitem(last=False)
 
 
-def kept_page(template: str, **context) -> str | bytes:
+def kept_page(template: str, unkeyed: dict | None = None, **context) -> str | bytes:
     """`template` rendered for a page that shows only the viewer's session
     view (read from the view cache, gateway/view_cache.py), the children's
     menus and what the view gives `context`: the home page. Kept per process
@@ -140,11 +140,18 @@ def kept_page(template: str, **context) -> str | bytes:
     the links' prefix; only the CSRF token is the request's own. A page with
     a message flashed to it, or whose view came from accounts rather than the
     cache, is rendered and not kept; so is every page with KEPT_PAGES 0
-    (SCOLARITE_KEPT_PAGES). docs/performance.md, "The home page kept"."""
+    (SCOLARITE_KEPT_PAGES). docs/performance.md, "The home page kept".
+
+    Nobody logged in: the page is the same for every anonymous visitor (the
+    login form). `unkeyed`: what the template is also given that renders the
+    same at every request (an empty form: its only own part, the CSRF token,
+    is put in per request)."""
     source = g.get("viewer_source")
+    if source is None and g.get("viewer") is None:
+        source = "anonymous"
     size = current_app.config.get("KEPT_PAGES", 0)
     if source is None or "_flashes" in session or not size:
-        return render_template(template, **context)
+        return render_template(template, **context, **(unkeyed or {}))
     from gateway.composition import header_menus
 
     key = hashlib.blake2b(repr((template, source, header_menus(), sorted(context.items()), str(get_locale()),
@@ -155,7 +162,7 @@ def kept_page(template: str, **context) -> str | bytes:
     token = generate_csrf()  # the request's, the same wherever the page asks for it
     page = pages.get(key)
     if page is None:
-        page = render_template(template, **context)
+        page = render_template(template, **context, **(unkeyed or {}))
         pages.put(key, page.encode().replace(token.encode(), _CSRF_SLOT))
         return page
     g.page_from = "kept"

@@ -151,3 +151,35 @@ def test_a_worker_keeps_at_most_kept_pages(make_app, fake_rpc, watch, prefix, si
             session["t"], session["a"] = f"jeton-{account}", account
         home(clients[-1])  # asked of accounts, kept in the view cache
     assert [home(client)[1] for client in clients * 2] == kept
+
+
+def test_the_login_form_is_kept_with_each_visitors_own_token_and_the_current_message(portal, fake_rpc):
+    """The login form is the same for every visitor but for the CSRF token
+    and the académie's message (kept_page, anonymous)."""
+    clients, _, generations = portal
+    fake_rpc.answers[("accounts", "login_message")] = {"message": "Bienvenue."}
+    fake_rpc.answers[("accounts", "login")] = {
+        "token": "jeton-3", "account_id": 3, "must_change_password": False, "must_confirm_email": False}
+    visitors = [clients[1].application.test_client() for _ in range(2)]
+
+    def form(client):
+        response = client.get("/connexion")
+        assert response.status_code == 200
+        return response.text, 'page;desc="kept"' in response.headers["Server-Timing"]
+
+    pages = [form(v) for v in visitors]
+    assert pages[1][1]  # the second visitor's form was the first one's, kept
+    tokens = [re.search(r'name="csrf_token"[^>]* value="([^"]+)"', page).group(1) for page, _ in pages]
+    assert tokens[0] != tokens[1] and all("Bienvenue." in page for page, _ in pages)
+    assert pages[0][0].replace(tokens[0], "") == pages[1][0].replace(tokens[1], "")
+    # Each token is its visitor's own: the other's is refused, their own logs in.
+    login = {"identifiant": "p.martin", "mot_de_passe": "un mot de passe"}
+    assert visitors[0].post("/connexion", data={**login, "csrf_token": tokens[1]}).status_code != 302
+    assert fake_rpc.called("accounts", "login") == []
+    assert visitors[0].post("/connexion", data={**login, "csrf_token": tokens[0]}).status_code == 302
+
+    # A new message shows at once (accounts moves the message's counter after committing it).
+    fake_rpc.answers[("accounts", "login_message")] = {"message": "Maintenance ce soir."}
+    generations.login_message_changed()
+    page, _ = form(visitors[1])
+    assert "Maintenance ce soir." in page and "Bienvenue." not in page

@@ -19,6 +19,7 @@ from gateway.areas.auth.forms import (
 )
 from gateway.extensions import limiter
 from gateway.forms import form_kept_when_limited, keep_input_on_outage, too_many_attempts_message
+from gateway.kept_bodies import kept_page
 from gateway.rules import account_rules
 from gateway.session import TOKEN, end_session, home_address, load_viewer, start_session
 from gateway.view_cache import view_cache
@@ -86,6 +87,9 @@ def login():
             # Without a page asked before, where `/` would lead (the login's view says).
             home = home_address(result["view"]) if result.get("view") is not None else None
             return redirect(_safe_next(request.args.get("suivant"), home))
+    if request.method == "GET":
+        # The same for every visitor but for the CSRF token: kept (gateway/kept_bodies.py).
+        return kept_page("auth/login.html", unkeyed={"form": form}, login_message=_login_message())
     return render_template("auth/login.html", form=form, login_message=_login_message())
 
 
