@@ -70,6 +70,14 @@ class FeatureContract:
     accounts = ServiceRpc("accounts", timeout=10)
     # {kind: {"one": "1 nouvelle note", "many": "{n} nouvelles notes", "path": "/notes/"}}
     news_kinds: dict = {}
+    # False for a service whose `menu_entry` reads nothing of the child but
+    # its establishment, the viewer's role, whether the student is an adult and
+    # whether they left: the gateways then keep one entry for every child of
+    # the establishment (gateway/composition.py), and a family's first page
+    # asks this service nothing once another family of that establishment had
+    # its menu. True (the default) when the entry depends on the child's own
+    # records (a livret, an assignment, an application).
+    menu_per_child = True
 
     def publish_news(self, items: list[dict]) -> None:
         """Tell accounts what is new for which child and from when (common.news)."""
@@ -89,7 +97,8 @@ class FeatureContract:
         out = []
         for c in contexts:
             entry = self.menu_entry(c) if c["sorti_le"] is None or former_students_months(self.name) else None
-            out.append({"eleve_id": c["eleve_id"], "menu": menu_entry_schema.dump(entry) if entry else None})
+            out.append({"eleve_id": c["eleve_id"], "menu": menu_entry_schema.dump(entry) if entry else None,
+                        "per_child": self.menu_per_child})
         return out
 
     def is_open(self, uai: str) -> bool:

@@ -52,12 +52,26 @@ def child_context(viewer: dict, child: dict) -> dict:
     }
 
 
-def _cache_key(service: str, viewer: dict, child: dict, year: int) -> tuple:
+# In a cache key instead of the child's id: an entry that the service said
+# holds for every child of the establishment (`per_child` False in its answer,
+# common/contract.py `menu_per_child`).
+EVERY_CHILD = "*"
+
+
+def _cache_key(service: str, viewer: dict, child: dict, year: int, per_child: bool = True) -> tuple:
     # What a menu entry may depend on: the establishment's openings for the
-    # school year, the child, the viewer's role, whether the student is an
-    # adult and whether they left.
-    return (service, child["eleve_id"], child["etablissement_uai"], viewer["role"], child["eleve_majeur"],
-            child.get("sorti_le"), year)
+    # school year, the child (unless the service said otherwise), the viewer's
+    # role, whether the student is an adult and whether they left.
+    return (service, child["eleve_id"] if per_child else EVERY_CHILD, child["etablissement_uai"], viewer["role"],
+            child["eleve_majeur"], child.get("sorti_le"), year)
+
+
+def _cached_menu(w, service: str, viewer: dict, child: dict, year: int):
+    """(found, entry): the child's own entry, else the establishment's."""
+    found = w.cached_menu(_cache_key(service, viewer, child, year))
+    if found[0]:
+        return found
+    return w.cached_menu(_cache_key(service, viewer, child, year, per_child=False))
 
 
 def _unavailable(name: str, settings: dict) -> dict:
@@ -89,7 +103,7 @@ def _compose_menus(viewer: dict) -> dict[int, list[dict]]:
             for entries in out.values():
                 entries.append(_unavailable(name, settings))
             continue
-        hits = {c["eleve_id"]: w.cached_menu(_cache_key(name, viewer, c, year)) for c in children}
+        hits = {c["eleve_id"]: _cached_menu(w, name, viewer, c, year) for c in children}
         if all(found for found, _ in hits.values()):
             for eleve_id, (_, entry) in hits.items():
                 if entry:
@@ -107,10 +121,11 @@ def _compose_menus(viewer: dict) -> dict[int, list[dict]]:
                     entries.append(_unavailable(name, services[name]))
                 continue
             w.heard(name)
-            by_child = {item["eleve_id"]: item["menu"] for item in result}
+            by_child = {item["eleve_id"]: item for item in result}
             for c in children:
-                entry = by_child.get(c["eleve_id"])
-                w.store_menu(_cache_key(name, viewer, c, year), entry, generation)
+                item = by_child.get(c["eleve_id"]) or {}
+                entry = item.get("menu")
+                w.store_menu(_cache_key(name, viewer, c, year, item.get("per_child", True)), entry, generation)
                 if entry:
                     out[c["eleve_id"]].append({**entry, "service": name, "unavailable": False})
     for entries in out.values():

@@ -43,6 +43,8 @@ def _refused(report: dict) -> dict:
 
 class AccountsService(MailOutbox, FeatureContract):
     name = "accounts"
+    # Gateways keep its menu entry per establishment (the same entry for every child).
+    menu_per_child = False
     settings_class = AccountsSettings
 
     db = Database()

@@ -33,6 +33,9 @@ from services.fiche.settings import FicheSettings
 
 class FicheService(MailOutbox, FeatureContract):
     name = "fiche"
+    # Gateways keep its menu entry per establishment (it depends on the opening,
+    # the viewer's role and whether the student is an adult).
+    menu_per_child = False
     settings_class = FicheSettings
 
     db = Database()

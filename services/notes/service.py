@@ -40,6 +40,8 @@ _PUBLICATION_MODE = select(EtablissementSettings.publication_mode).where(
 
 class NotesService(FeatureContract):
     name = "notes"
+    # Gateways keep its menu entry per establishment (the entry says only whether the establishment opened it).
+    menu_per_child = False
 
     db = Database()
     clock = ClockProvider()

@@ -56,6 +56,8 @@ def describe_absence(event: Evenement) -> str:
 
 class VieScolaireService(MailOutbox, FeatureContract):
     name = "vie_scolaire"
+    # Gateways keep its menu entry per establishment (the entry says only whether the establishment opened it).
+    menu_per_child = False
 
     db = Database()
     clock = ClockProvider()

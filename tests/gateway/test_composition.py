@@ -71,6 +71,37 @@ def test_an_opening_change_drops_only_that_establishments_entries(client, fake_r
     assert len(fake_rpc.called("sonde", "menus")) == 2
 
 
+def _establishment_wide(open_uais):
+    """sonde_menus, the service saying its entry holds for every child of an
+    establishment (common/contract.py `menu_per_child`)."""
+    def menus(children):
+        return [{**item, "per_child": False} for item in sonde_menus(open_uais)(children)]
+    return menus
+
+
+@pytest.mark.parametrize("per_child", [False, True])
+def test_an_entry_for_every_child_of_an_establishment_is_asked_once_for_them_all(client, fake_rpc, watch,
+                                                                              per_child):
+    fake_rpc.answers[("sonde", "menus")] = sonde_menus({UAI_A}) if per_child else _establishment_wide({UAI_A})
+    client.get("/eleve/101/")
+    asked = len(fake_rpc.called("sonde", "menus"))
+    # Another family, whose child is in Hugo's establishment.
+    log_in(client, fake_rpc, responsable(child(103, "Léo", UAI_A), account_id=2))
+    assert "Sonde" in menu_text(client.get("/eleve/103/"))
+    # Only a service that said so answers for every child: one whose entry is
+    # the child's own is asked for each.
+    assert len(fake_rpc.called("sonde", "menus")) == asked + per_child
+    # Another establishment's child is asked about; an opening change drops
+    # the establishment's entry.
+    log_in(client, fake_rpc, responsable(child(104, "Inès", "0999999Z"), account_id=3))
+    assert "Sonde" not in menu_text(client.get("/eleve/104/"))
+    assert len(fake_rpc.called("sonde", "menus")) == asked + per_child + 1
+    fake_rpc.answers[("sonde", "menus")] = _establishment_wide(set())
+    notice(watch, "sonde", "opening_changed", {"etablissement_uai": UAI_A, "annee_scolaire": 2026})
+    log_in(client, fake_rpc, responsable(child(103, "Léo", UAI_A), account_id=2))
+    assert "Sonde" not in menu_text(client.get("/eleve/103/"))
+
+
 def test_the_cache_keeps_at_most_its_size_dropping_the_least_recently_used(watch):
     watch.max_entries = 2
     for eleve_id in (1, 2):

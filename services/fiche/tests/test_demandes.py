@@ -168,7 +168,7 @@ def test_an_adult_student_edits_their_own_data_and_sees_no_guardian(fiche):
 
 def test_a_minor_student_has_no_fiche(fiche):
     hugo = child(account_id=77, role="eleve", majeur=False)
-    assert fiche.menus([hugo]) == [{"eleve_id": HUGO, "menu": None}]
+    assert fiche.menus([hugo]) == [{"eleve_id": HUGO, "menu": None, "per_child": False}]
     with pytest.raises(FicheClosed):
         fiche.fiche(hugo)
 

@@ -173,8 +173,11 @@ def test_menu_entry_only_in_an_opened_lycee_for_a_student_with_a_livret(lsl, clo
     with pytest.raises(LslClosed):
         lsl.home(child(11))
     lsl.set_opening(LYCEE, True, account_id=1)
-    # Sarah has a livret; Lucas, not replicated, has none.
-    assert [m["menu"] for m in lsl.menus([child(11), child(12)])] == [ENTRY, None]
+    # Sarah has a livret; Lucas, not replicated, has none: two children of one
+    # lycée, two entries, which the gateways keep per child.
+    answer = lsl.menus([child(11), child(12)])
+    assert [m["menu"] for m in answer] == [ENTRY, None]
+    assert [m["per_child"] for m in answer] == [True, True]
     with pytest.raises(LslClosed):
         lsl.home(child(12))
     # A child context naming another establishment gets nothing of this livret.

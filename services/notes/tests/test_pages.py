@@ -118,7 +118,7 @@ def test_a_child_sees_only_their_own_grades_and_their_school_subjects(notes, not
 def test_closed_service_has_no_menu_entry_and_no_pages(notes, notes_db, clock):
     clock.move_to(datetime(2026, 11, 10, 9, 0, tzinfo=PARIS))
     seed(notes_db, [row("M1", "1001", "12")], ENTERED)
-    assert notes.menus([child()]) == [{"eleve_id": 1, "menu": None}]
+    assert notes.menus([child()]) == [{"eleve_id": 1, "menu": None, "per_child": False}]
     with pytest.raises(NotesClosed):
         notes.subjects(child())
     notes.set_opening(UAI, True, account_id=1)

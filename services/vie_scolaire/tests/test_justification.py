@@ -174,7 +174,7 @@ def test_nothing_is_reachable_while_the_service_is_closed(school):
         school.page(child())
     with pytest.raises(VieScolaireClosed):
         _justify(school, 1)
-    assert school.menus([child()]) == [{"eleve_id": 1, "menu": None}]
+    assert school.menus([child()]) == [{"eleve_id": 1, "menu": None, "per_child": False}]
     school.set_opening(UAI, True, account_id=1)
     assert school.menus([child()])[0]["menu"] == {"label": "Vie scolaire", "path": "/vie-scolaire/", "order": 30}
 
