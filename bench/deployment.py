@@ -62,15 +62,16 @@ def notes_rate(amqp_uri: str, child: dict, calls: int, window: int = WINDOW) -> 
 def peak_rate(d, rates: list[float], seconds: float, guardians: int) -> float | None:
     """The evening's figure for deployment `d`: bench/evening_peak.py's
     highest rate held (open loop, rising rates, no session failed and the
-    sessions' p95 under 1 s), on an establishment of `guardians` families
-    with grades published."""
+    sessions' p95 under 1 s), on `guardians` families with grades published
+    (in establishments of evening_peak.PER_ETABLISSEMENT), in turn."""
     rpc = RpcClient(d.amqp_uri, timeout=300, client_name="bench")
     try:
         idents = evening_peak.prepare_on(rpc, d.database_url("accounts"), d.clock, guardians)
     finally:
         rpc.close()
-    evening_peak.warm_up(d.port, idents)
-    held, _summary, _table = evening_peak.peak_rate(d.port, idents, rates, seconds)
+    families = evening_peak.Families(idents)
+    evening_peak.warm_up(d.port, families)
+    held, _summary, _table = evening_peak.peak_rate(d.port, families, rates, seconds)
     return held
 
 

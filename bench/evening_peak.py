@@ -18,11 +18,14 @@ Prints:
   `--home-only` also gives the rate with every one rendered, as the first after a login is;
 - the home page's p95 at a steady rate alone and during a login wave (bound:
   under 250 ms, and at most 3 times the p95 without the wave).
-The machine's speed drifts and it is shared: every target is a ratio to a
-baseline of the same run. Bounded: about 3 minutes.
+The families log in in turn, about as many as the run's logins (`Families`):
+on a real evening each family comes once, with its grades new, and what is
+kept per family does not serve it again. The machine's speed drifts and it is
+shared: every target is a ratio to a baseline of the same run. Bounded: about
+6 minutes, 2 to 3 of them preparing the 1 500 families.
 
 Usage: python -m bench.evening_peak [--accounts 2] [--notes 2] [--rates 8,12,16,20,24,28]
-                                    [--seconds 8] [--guardians 150] [--no-view-cache] [--gateway-threads 8]
+                                    [--seconds 8] [--guardians 1500] [--no-view-cache] [--gateway-threads 8]
        python -m bench.evening_peak --home-only [--seconds 8] [--rounds 3]
            (only the home page, kept and rendered, against the bare Flask page: about 2 minutes)
 """
@@ -50,6 +53,8 @@ from common.deployment import deployed_services
 from tests.fixtures import Databases, Platform, VirtualHosts, free_port
 
 PASSWORD = "soirée2026"
+# About as many families as a run's logins (1 100 to 1 700 on this machine).
+GUARDIANS = 1500
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 HELD_P95 = 1.0
 WAVE_BOUND_MS = 250.0
@@ -395,9 +400,23 @@ def prepare(platform, guardians: int) -> list[str]:
         rpc.close()
 
 
+# Families per establishment: a larger one's trimester of grades would not fit
+# in one import message (the RPC's 16 MiB).
+PER_ETABLISSEMENT = 150
+
+
 def prepare_on(rpc, accounts_database_url: str, clock, guardians: int) -> list[str]:
     """`prepare` for any portal: its RPC client, the accounts database's URL
-    and its clock (a tests' Platform, or bench/deployment.py's LocalDeployment)."""
+    and its clock (a tests' Platform, or bench/deployment.py's LocalDeployment).
+    The families are spread over establishments of PER_ETABLISSEMENT."""
+    idents = []
+    for first in range(0, guardians, PER_ETABLISSEMENT):
+        idents += _prepare_etablissement(rpc, accounts_database_url, clock, min(PER_ETABLISSEMENT, guardians - first))
+    settle()
+    return idents
+
+
+def _prepare_etablissement(rpc, accounts_database_url: str, clock, guardians: int) -> list[str]:
     from common.db import new_session
     from services.accounts.models import Account
     from services.accounts.passwords import HASHER
@@ -418,7 +437,6 @@ def prepare_on(rpc, accounts_database_url: str, clock, guardians: int) -> list[s
     db.commit()
     db.close()
     fill(rpc, [uai], clock=clock)
-    settle()
     return idents
 
 
@@ -452,7 +470,36 @@ def settle(limit: float = 120.0, quiet: float = 0.15, what: str = "the preparati
 
 
 # -- the phases ---------------------------------------------------------------
-def open_loop(port: int, idents: list[str], rate: float, seconds: float, pool: ThreadPoolExecutor) -> list[dict]:
+class Families:
+    """The guardians in turn across the whole run: on a real evening, the
+    100 000 logins of an hour are of nearly as many families, each one's
+    first visit since its grades were published (news tiles, every grade
+    new), not the same few families again with nothing new. A family comes
+    back only once every other has logged in: `per_family` says how often
+    that happened (below 1: never)."""
+
+    def __init__(self, idents: list[str]):
+        self.idents = list(idents)
+        self._taken = 0
+        self._lock = threading.Lock()
+
+    def next(self) -> str:
+        with self._lock:
+            self._taken += 1
+            return self.idents[(self._taken - 1) % len(self.idents)]
+
+    def take(self, count: int) -> list[str]:
+        return [self.next() for _ in range(count)]
+
+    def per_family(self) -> float:
+        return self._taken / len(self.idents)
+
+
+def families_of(idents) -> Families:
+    return idents if isinstance(idents, Families) else Families(idents)
+
+
+def open_loop(port: int, families: Families, rate: float, seconds: float, pool: ThreadPoolExecutor) -> list[dict]:
     count = int(rate * seconds)
     start = time.perf_counter() + 0.05
     futures = []
@@ -461,7 +508,7 @@ def open_loop(port: int, idents: list[str], rate: float, seconds: float, pool: T
         delay = scheduled - time.perf_counter()
         if delay > 0:
             time.sleep(delay)
-        futures.append(pool.submit(one_session, port, idents[(i * 7919) % len(idents)], scheduled))
+        futures.append(pool.submit(one_session, port, families.next(), scheduled))
     return [f.result() for f in futures]
 
 
@@ -579,24 +626,28 @@ def print_step_costs(costs: dict, hash_ms: float, budget_ms: float) -> None:
           f"in all, {budget_ms - hash_ms:.1f} besides the hash")
 
 
-def warm_up(port: int, idents: list[str], sessions: int = 16) -> None:
-    """Connections, database pages, menus: sessions before any measure."""
+def warm_up(port: int, idents, sessions: int = 16) -> None:
+    """Connections, database pages, menus: sessions before any measure
+    (`idents`: a list, or the run's Families)."""
+    families = families_of(idents)
     with ThreadPoolExecutor(8) as pool:
-        list(pool.map(lambda i: one_session(port, idents[i % len(idents)], time.perf_counter()), range(sessions)))
+        list(pool.map(lambda _: one_session(port, families.next(), time.perf_counter()), range(sessions)))
 
 
-def peak_rate(port: int, idents: list[str], rates: list[float], seconds: float, meter=None,
+def peak_rate(port: int, idents, rates: list[float], seconds: float, meter=None,
               verbose: bool = True) -> tuple[float | None, dict | None, list[dict]]:
     """The highest rate held: each offered rate (rising) for `seconds`, open
     loop, until one is not held (a session failed, or the sessions' p95 is
-    over HELD_P95). Returns (that rate or None, its summary, every rate's
-    summary). Bounded: at most sum(rates) × seconds sessions."""
+    over HELD_P95). `idents`: a list, or the run's Families. Returns (that
+    rate or None, its summary, every rate's summary). Bounded: at most
+    sum(rates) × seconds sessions."""
+    families = families_of(idents)
     held, held_summary, table = None, None, []
     with ThreadPoolExecutor(400) as pool:
         for rate in rates:
             before = meter.snapshot() if meter else None
             t0 = time.perf_counter()
-            results = open_loop(port, idents, rate, seconds, pool)
+            results = open_loop(port, families, rate, seconds, pool)
             elapsed = time.perf_counter() - t0
             s = summary(results)
             s.update(rate=rate, cpu=CpuMeter.delta(before, meter.snapshot()) if meter else {}, elapsed=elapsed)
@@ -623,7 +674,9 @@ def main(argv=None) -> int:
                         help="offered sessions per second, e.g. 8,12,16 (default: 0.25 to 1.25 times the raw "
                              "2-process Argon2 rate of this run, by steps of 0.125: the machine's speed drifts)")
     parser.add_argument("--seconds", type=float, default=8, help="each rate's duration")
-    parser.add_argument("--guardians", type=int, default=150)
+    parser.add_argument("--guardians", type=int, default=GUARDIANS,
+                        help="families (of 3 children), in turn: about as many as the run's logins, so that "
+                             "each family comes once, as on a real evening")
     parser.add_argument("--no-view-cache", action="store_true", help="every page asks accounts (as before issue 11)")
     parser.add_argument("--gateway-threads", type=int, default=GATEWAY_THREADS,
                         help=f"threads of each of the 2 gunicorn workers (make run: {GATEWAY_THREADS})")
@@ -665,43 +718,48 @@ def main(argv=None) -> int:
         for i in range(2, args.notes + 1):
             platform.cluster.service("notes", i)
         platform.start(list(services))
+        prepared_at = time.perf_counter()
         idents = prepare(platform, args.guardians)
+        prepared_in = time.perf_counter() - prepared_at
+        families = Families(idents)
         port = platform.port
         meter = CpuMeter(platform.cluster)
         print(f"portal: accounts ×{args.accounts}, notes ×{args.notes}, mailer, gateway 2 workers × "
               f"{args.gateway_threads} threads; "
-              f"{len(idents)} guardians of 3 children; view cache {'on' if view_cache else 'OFF (--no-view-cache, or no Redis)'}",
+              f"{len(idents)} guardians of 3 children in {-(-len(idents) // PER_ETABLISSEMENT)} establishments "
+              f"(prepared in {prepared_in:.0f} s); view cache {'on' if view_cache else 'OFF (--no-view-cache, or no Redis)'}",
               flush=True)
-        warm_up(port, idents)
+        warm_up(port, families)
 
-        held, held_cpu, table = peak_rate(port, idents, rates, args.seconds, meter)
+        held, held_cpu, table = peak_rate(port, families, rates, args.seconds, meter)
         settle(limit=30, what="the last rate's queues drained")
-        steps = step_costs(port, idents[16:], meter, min(100, len(idents) - 16))
+        steps = step_costs(port, families.take(min(100, len(idents))), meter, min(100, len(idents)))
 
         # Logins (closed loop, 8 browsers) against raw Argon2 on the same 2 cores.
         def login(b):
             b.cookie = None
-            b.login(idents[hash(threading.get_ident()) % len(idents)])
+            b.login(families.next())
 
         before = meter.snapshot()
         login_rate, login_latencies = closed_loop([Browser(port) for _ in range(8)], login, 6)
         login_cpu = CpuMeter.delta(before, meter.snapshot())
         # Home pages (closed loop, 8 logged-in browsers of different families).
-        browsers, paths = logged_in_browsers(port, idents[:8])
+        browsers, paths = logged_in_browsers(port, families.take(8))
         home = home_rate(browsers, paths, 6)
         # The home page at a steady rate, alone and during a login wave.
         quiet = home_p95(port, browsers, paths, 20, 5)
         stop = threading.Event()
 
-        def wave(ident):
+        def wave():
             b = Browser(port)
             while not stop.is_set():
                 b.cookie = None
-                b.login(ident)
+                b.login(families.next())
 
-        # Other families than the 8 whose home pages are measured: a login
-        # moves its own account's counter, and so asks its pages' view anew.
-        wavers = [threading.Thread(target=wave, args=(ident,)) for ident in idents[8:16]]
+        # Other families than the 8 whose home pages are measured (those come
+        # back only after every other): a login moves its own account's
+        # counter, and so asks its pages' view anew.
+        wavers = [threading.Thread(target=wave) for _ in range(8)]
         for t in wavers:
             t.start()
         time.sleep(0.5)  # the wave under way before measuring
@@ -720,6 +778,8 @@ def main(argv=None) -> int:
 
     print()
     print("evening peak, same run, same 2 cores")
+    print(f"  families in turn: {families.per_family():.2f} logins per family over the run "
+          f"({len(families.idents)} families; above 1, some came back, their grades no longer new)")
     print(f"  raw Argon2 verify: 1 process {raw1:.1f}/s, 2 processes {raw2:.1f}/s, "
           f"{hash_cpu * 1000:.1f} ms of CPU each; at the end, 2 processes {raw2_end:.1f}/s, "
           f"{hash_cpu_end * 1000:.1f} ms each (the ratios below are to the first)")
@@ -752,7 +812,7 @@ def main(argv=None) -> int:
           f"{login_rate / raw2_end:.2f} × the baseline at the end")
     logins = max(len(login_latencies), 1)
     per_login = {name: seconds / logins * 1000 for name, seconds in login_cpu.items()}
-    print(f"    CPU per login (form and POST), ms: " + ", ".join(
+    print("    CPU per login (form and POST), ms: " + ", ".join(
         f"{name} {ms:.1f}" for name, ms in sorted(per_login.items(), key=lambda kv: -kv[1]) if ms >= 0.05)
           + f"; all {sum(per_login.values()):.1f} (the hash {hash_cpu * 1000:.1f}; the target needs at most "
           f"{hash_cpu * 1000 / 0.8:.1f} in all)")
