@@ -5,7 +5,6 @@ evaluations in one more; the publication rule filters them in Python
 (`publication.publication_instant`), so it is written once."""
 import json
 import unicodedata
-from bisect import bisect_right
 from datetime import datetime
 
 from sqlalchemy import Text, bindparam, cast, select
@@ -89,9 +88,9 @@ def _teachers(grades: list[dict]) -> list[str]:
 def subjects_page(db: Session, child: dict, mode: str, now: datetime) -> tuple[dict, datetime | None]:
     """The subjects page for any viewer's previous connection, and the next
     instant the clock changes it (a grade published; None: none waits). Each
-    subject carries the instants its grades were published (`published`,
-    ascending, not sent): `with_new_grades` counts the new ones for a viewer,
-    so the page's data can be kept whoever asks (services/notes/service.py)."""
+    subject carries the instants its grades were published (`published`, not
+    sent): `new_grades` counts the new ones for a viewer, so the page's data
+    can be kept whoever asks (services/notes/service.py)."""
     by_subject: dict[int, list[dict]] = {}
     grades, next_at = visible_grades(db, child, mode, now)
     for g in grades:
@@ -101,7 +100,7 @@ def subjects_page(db: Session, child: dict, mode: str, now: datetime) -> tuple[d
         matieres.append({
             "id": matiere_id, "libelle": grades[0]["matiere"], "enseignants": _teachers(grades),
             "nb_notes": len(grades), "derniere_note": grades[0]["date"],
-            "published": sorted(g["published_at"] for g in grades),
+            "published": [g["published_at"] for g in grades],
             **_average_of(grades),
         })
     matieres.sort(key=lambda m: _sort_key(m["libelle"]))
@@ -114,11 +113,10 @@ def subjects_page(db: Session, child: dict, mode: str, now: datetime) -> tuple[d
 
 
 def new_grades(page: dict, since: datetime | None) -> tuple[int, ...]:
-    """How many of each subject's grades (in the page's order) were published
-    after `since`, the viewer's previous connection (`_is_new`)."""
-    if since is None:
-        return tuple(len(m["published"]) for m in page["matieres"])
-    return tuple(len(m["published"]) - bisect_right(m["published"], since) for m in page["matieres"])
+    """How many of each subject's grades (in the page's order) are new to a
+    viewer whose previous connection was `since` (`_is_new`)."""
+    return tuple(sum(1 for published_at in m["published"] if _is_new(published_at, since))
+                 for m in page["matieres"])
 
 
 def with_new_grades(page: dict, new: tuple[int, ...]) -> dict:
