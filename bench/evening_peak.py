@@ -495,10 +495,6 @@ class Families:
         return self._taken / len(self.idents)
 
 
-def families_of(idents) -> Families:
-    return idents if isinstance(idents, Families) else Families(idents)
-
-
 def open_loop(port: int, families: Families, rate: float, seconds: float, pool: ThreadPoolExecutor) -> list[dict]:
     count = int(rate * seconds)
     start = time.perf_counter() + 0.05
@@ -558,12 +554,12 @@ def _group(process: str) -> str:
     return process.split()[0].split("-")[0].replace("rabbitmq", "RabbitMQ").replace("load", "load generator")
 
 
-def step_costs(port: int, idents: list[str], meter: CpuMeter, count: int) -> dict:
-    """The CPU of each step of a session, by part: `count` sessions' steps
-    taken one at a time, each step by every browser before the next step
+def step_costs(port: int, idents: list[str], meter: CpuMeter) -> dict:
+    """The CPU of each step of a session, by part: the sessions of `idents`,
+    their steps taken one at a time, each step by every browser before the next step
     (nothing else running), so that what the processes spent in between is
     that step's. Returns {step: {part: ms of CPU per step}}."""
-    browsers = [Browser(port) for _ in idents[:count]]
+    browsers = [Browser(port) for _ in idents]
     pages: list[tuple[str, str]] = [("", "")] * len(browsers)
     locations = [""] * len(browsers)
 
@@ -626,22 +622,18 @@ def print_step_costs(costs: dict, hash_ms: float, budget_ms: float) -> None:
           f"in all, {budget_ms - hash_ms:.1f} besides the hash")
 
 
-def warm_up(port: int, idents, sessions: int = 16) -> None:
-    """Connections, database pages, menus: sessions before any measure
-    (`idents`: a list, or the run's Families)."""
-    families = families_of(idents)
+def warm_up(port: int, families: Families, sessions: int = 16) -> None:
+    """Connections, database pages, menus: sessions before any measure."""
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(lambda _: one_session(port, families.next(), time.perf_counter()), range(sessions)))
 
 
-def peak_rate(port: int, idents, rates: list[float], seconds: float, meter=None,
+def peak_rate(port: int, families: Families, rates: list[float], seconds: float, meter=None,
               verbose: bool = True) -> tuple[float | None, dict | None, list[dict]]:
     """The highest rate held: each offered rate (rising) for `seconds`, open
     loop, until one is not held (a session failed, or the sessions' p95 is
-    over HELD_P95). `idents`: a list, or the run's Families. Returns (that
-    rate or None, its summary, every rate's summary). Bounded: at most
-    sum(rates) × seconds sessions."""
-    families = families_of(idents)
+    over HELD_P95). Returns (that rate or None, its summary, every rate's
+    summary). Bounded: at most sum(rates) × seconds sessions."""
     held, held_summary, table = None, None, []
     with ThreadPoolExecutor(400) as pool:
         for rate in rates:
@@ -726,14 +718,14 @@ def main(argv=None) -> int:
         meter = CpuMeter(platform.cluster)
         print(f"portal: accounts ×{args.accounts}, notes ×{args.notes}, mailer, gateway 2 workers × "
               f"{args.gateway_threads} threads; "
-              f"{len(idents)} guardians of 3 children in {-(-len(idents) // PER_ETABLISSEMENT)} establishments "
+              f"{len(idents)} guardians of 3 children in {-(-len(idents) // PER_ETABLISSEMENT)} establishment(s) "
               f"(prepared in {prepared_in:.0f} s); view cache {'on' if view_cache else 'OFF (--no-view-cache, or no Redis)'}",
               flush=True)
         warm_up(port, families)
 
         held, held_cpu, table = peak_rate(port, families, rates, args.seconds, meter)
         settle(limit=30, what="the last rate's queues drained")
-        steps = step_costs(port, families.take(min(100, len(idents))), meter, min(100, len(idents)))
+        steps = step_costs(port, families.take(min(100, len(idents))), meter)
 
         # Logins (closed loop, 8 browsers) against raw Argon2 on the same 2 cores.
         def login(b):
